@@ -1,0 +1,48 @@
+# Kotae: `make demo` serves the product with demo data; `make test` runs everything CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STORE ?= var/demo-store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export KOTAE_MODEL_DIR ?= $(HOME)/.cache/kotae/models
+
+.PHONY: install models ingest demo test lint typecheck unit eval bench clean lock
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(UV) pip sync -q --python $(PY) requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+lock:  ## re-resolve requirements.lock after changing pyproject.toml
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock -q
+
+models: install  ## fetch and build the local embedding model (cached, verified by hash)
+	$(PY) -m retrieval.model_prep
+
+ingest: models
+	$(PY) ingest_kb.py --kb data/demo/kb --tickets data/demo/tickets.jsonl --taxonomy data/demo/taxonomy.yaml --store $(STORE)
+
+demo: ingest  ## set up everything and serve the demo on http://127.0.0.1:8000
+	KOTAE_STORE_DIR=$(STORE) KOTAE_DEMO=1 $(PY) -m uvicorn api:create_app --factory --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy .
+
+unit: models
+	$(PY) -m pytest -q tests
+
+test: lint typecheck unit  ## everything CI runs
+
+clean:
+	rm -rf $(VENV) var reports .mypy_cache .ruff_cache .pytest_cache

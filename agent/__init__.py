@@ -1,0 +1,1 @@
+"""The triage agent: understand, retrieve, tag, decide, answer or escalate, raise signals."""

@@ -1,0 +1,1 @@
+"""Measure Kotae: replay labelled cases through the agent, score, report, gate."""

@@ -1,0 +1,1 @@
+"""Chunk, embed, index and search the knowledge base and past tickets."""

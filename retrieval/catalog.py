@@ -1,0 +1,220 @@
+"""The catalog: a SQLite file beside the vector store that records what is indexed.
+
+It holds each document's content hash (so unchanged content is skipped), its chunks' text and
+lexical terms (so BM25 can be rebuilt without re-reading sources), and the store's settings.
+Chroma is written first and the catalog committed after, so the catalog never claims more
+than the vector store has; a `pending` flag marks a write in progress for repair on next open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from retrieval.types import Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    language TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    record TEXT NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    PRIMARY KEY (source, doc_id)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    source TEXT NOT NULL,
+    chunk_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    section INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    url TEXT,
+    language TEXT NOT NULL,
+    text TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    PRIMARY KEY (source, chunk_id)
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (source, doc_id, position);
+"""
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk as the catalog holds it."""
+
+    source: str
+    chunk_id: str
+    doc_id: str
+    position: int
+    section: int
+    title: str
+    heading: str
+    url: str | None
+    language: str
+    text: str
+    terms: list[str]
+    tokens: int
+    metadata: dict[str, Any]
+
+
+class Catalog:
+    """SQLite record of indexed documents and chunks."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')")
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run statements in one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                # Every committed change bumps the generation, so a searcher in any process
+                # (the API while ingest_kb.py runs, say) knows to reload.
+                self._db.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def generation(self) -> int:
+        """Return a number that changes whenever the catalog does."""
+        return int(self.get_meta("generation") or 0)
+
+    def get_meta(self, key: str) -> str | None:
+        """Read a store setting."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Write a store setting."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def hashes(self, source: str) -> dict[str, str]:
+        """Return {doc_id: content_hash} for one source."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT doc_id, content_hash FROM documents WHERE source = ?", (source,)
+            ).fetchall()
+        return {str(d): str(h) for d, h in rows}
+
+    def chunk_ids(self, source: str, doc_ids: Iterable[str] | None = None) -> set[str]:
+        """Return the chunk ids of a source, or of some of its documents."""
+        with self._lock:
+            if doc_ids is None:
+                rows = self._db.execute("SELECT chunk_id FROM chunks WHERE source = ?",
+                                        (source,)).fetchall()
+            else:
+                rows = []
+                for doc_id in doc_ids:
+                    rows += self._db.execute(
+                        "SELECT chunk_id FROM chunks WHERE source = ? AND doc_id = ?",
+                        (source, doc_id)).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def write_documents(
+        self,
+        source: str,
+        entries: Sequence[tuple[str, str, dict[str, Any], list[Chunk], list[list[str]]]],
+    ) -> None:
+        """Replace documents and their chunks: (doc_id, hash, record, chunks, terms) each."""
+        with self.transaction() as db:
+            for doc_id, content_hash, record, chunks, terms in entries:
+                db.execute("DELETE FROM chunks WHERE source = ? AND doc_id = ?", (source, doc_id))
+                db.executemany(
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(source, c.id, doc_id, c.position, c.section, c.title, c.heading, c.url,
+                      c.language, c.text, " ".join(t), c.tokens,
+                      json.dumps(c.metadata, ensure_ascii=False))
+                     for c, t in zip(chunks, terms, strict=True)],
+                )
+                db.execute(
+                    "INSERT OR REPLACE INTO documents (source, doc_id, content_hash, title, url,"
+                    " language, origin, record, chunk_count, tokens)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (source, doc_id, content_hash, str(record.get("title") or doc_id),
+                     record.get("url"), str(record.get("language") or ""),
+                     str(record.get("origin") or ""), json.dumps(record, ensure_ascii=False),
+                     len(chunks), sum(c.tokens for c in chunks)),
+                )
+
+    def delete_documents(self, source: str, doc_ids: Iterable[str]) -> None:
+        """Forget documents and their chunks."""
+        with self.transaction() as db:
+            for doc_id in doc_ids:
+                db.execute("DELETE FROM chunks WHERE source = ? AND doc_id = ?", (source, doc_id))
+                db.execute("DELETE FROM documents WHERE source = ? AND doc_id = ?",
+                           (source, doc_id))
+
+    def invalidate(self, source: str, doc_ids: Iterable[str]) -> None:
+        """Clear content hashes so the next sync rewrites these documents."""
+        with self.transaction() as db:
+            db.executemany("UPDATE documents SET content_hash = '' WHERE source = ? AND doc_id = ?",
+                           [(source, d) for d in doc_ids])
+
+    def iter_chunks(self, source: str) -> Iterator[ChunkRow]:
+        """Yield every chunk of a source in a stable order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source, chunk_id, doc_id, position, section, title, heading, url,"
+                " language, text, terms, tokens, metadata FROM chunks WHERE source = ?"
+                " ORDER BY doc_id, position", (source,)).fetchall()
+        for r in rows:
+            yield ChunkRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                           r[10].split(), r[11], json.loads(r[12]))
+
+    def section_text(self, source: str, doc_id: str, section: int) -> str:
+        """Return the whole text of one section of a document (all its chunks, in order)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT text FROM chunks WHERE source = ? AND doc_id = ? AND section = ?"
+                " ORDER BY position", (source, doc_id, section)).fetchall()
+        return "\n\n".join(str(r[0]) for r in rows)
+
+    def document(self, source: str, doc_id: str) -> dict[str, Any] | None:
+        """Return the stored record of one document, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT record FROM documents WHERE source = ? AND doc_id = ?",
+                                   (source, doc_id)).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Return documents, chunks and tokens per source."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source, COUNT(*), COALESCE(SUM(chunk_count), 0), COALESCE(SUM(tokens), 0)"
+                " FROM documents GROUP BY source").fetchall()
+        return {str(s): {"documents": int(d), "chunks": int(c), "tokens": int(t)}
+                for s, d, c, t in rows}

@@ -1,0 +1,166 @@
+"""Split documents into token-sized, heading-aware chunks; turn tickets into one chunk each."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from retrieval.textproc import detect_language
+from retrieval.tokens import count_tokens, get_encoding
+from retrieval.types import Chunk, Document, Ticket
+
+# The local embedding model reads at most 256 word pieces and was trained on 128; a chunk of
+# 180 tiktoken tokens plus its title stays inside 256 pieces in English and in Japanese.
+DEFAULT_MAX_TOKENS = 180
+CHUNKER_VERSION = "1"
+_HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])")
+_QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading path."""
+
+    heading: str
+    body: str
+
+
+def split_sections(title: str, text: str) -> list[Section]:
+    """Split Markdown-like text at headings, keeping the heading path of each part."""
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    lines: list[str] = []
+    in_fence = False
+
+    def flush() -> None:
+        body = "\n".join(lines).strip()
+        if body:
+            path = [h for _, h in stack if h.strip().lower() != title.strip().lower()]
+            sections.append(Section(" > ".join(path), body))
+        lines.clear()
+
+    for line in text.splitlines():
+        if line.strip().startswith("```"):
+            in_fence = not in_fence
+        match = None if in_fence else _HEADING.match(line)
+        if match:
+            flush()
+            level = len(match.group(1))
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, match.group(2).strip()))
+        else:
+            lines.append(line)
+    flush()
+    return sections
+
+
+def split_blocks(body: str) -> list[str]:
+    """Split a section into blocks: paragraphs, whole lists and whole code fences."""
+    blocks: list[str] = []
+    current: list[str] = []
+    in_fence = False
+    after_blank = False
+
+    def flush() -> None:
+        if current:
+            blocks.append("\n".join(current))
+            current.clear()
+
+    for line in body.splitlines():
+        fence = line.strip().startswith("```")
+        if in_fence or fence:
+            if fence and not in_fence and current and not after_blank:
+                flush()
+            current.append(line)
+            in_fence = in_fence != fence
+            after_blank = False
+            continue
+        if not line.strip():
+            after_blank = True
+            continue
+        is_item = bool(_LIST_ITEM.match(line))
+        in_list = bool(current) and bool(_LIST_ITEM.match(current[0]))
+        indented = line.startswith(("   ", "\t"))
+        if current and (
+            (after_blank and not (in_list and (is_item or indented)))
+            or (is_item and not in_list)
+        ):
+            # Loose lists (items separated by blank lines) stay one block; a paragraph after a
+            # list, or a list after a paragraph, starts a new one.
+            flush()
+        current.append(line)
+        after_blank = False
+    flush()
+    return [b.strip("\n") for b in blocks if b.strip()]
+
+
+def _split_oversized(block: str, max_tokens: int) -> Iterator[str]:
+    """Cut a block that alone exceeds the budget at lines, then sentences, then tokens."""
+    for unit_pattern in ("\n", None):
+        units = block.split("\n") if unit_pattern else _SENTENCE_END.split(block)
+        units = [u for u in units if u.strip()]
+        if len(units) > 1 and all(count_tokens(u) <= max_tokens for u in units):
+            yield from _pack(units, max_tokens, "\n" if unit_pattern else "")
+            return
+    enc = get_encoding()
+    ids = enc.encode(block, disallowed_special=())
+    for start in range(0, len(ids), max_tokens):
+        yield enc.decode(ids[start:start + max_tokens])
+
+
+def _pack(units: list[str], max_tokens: int, joiner: str) -> Iterator[str]:
+    current: list[str] = []
+    used = 0
+    for unit in units:
+        n = count_tokens(unit) + (1 if joiner else 0)  # the joiner may cost a token
+        if current and used + n > max_tokens:
+            yield joiner.join(current)
+            current, used = [], 0
+        current.append(unit)
+        used += n
+    if current:
+        yield joiner.join(current)
+
+
+def chunk_document(doc: Document, max_tokens: int = DEFAULT_MAX_TOKENS) -> list[Chunk]:
+    """Cut an article into chunks that never cross a heading and keep lists whole if they fit."""
+    chunks: list[Chunk] = []
+    language = doc.language or detect_language(doc.text)
+    for s_index, section in enumerate(split_sections(doc.title, doc.text)):
+        blocks: list[str] = []
+        for block in split_blocks(section.body):
+            if count_tokens(block) > max_tokens:
+                blocks.extend(_split_oversized(block, max_tokens))
+            else:
+                blocks.append(block)
+        for text in _pack(blocks, max_tokens, "\n\n"):
+            position = len(chunks)
+            context = doc.title if not section.heading else f"{doc.title} > {section.heading}"
+            chunks.append(Chunk(
+                id=f"{doc.id}#{position}", doc_id=doc.id, source="kb", text=text,
+                index_text=f"{context}\n{text}", title=doc.title, heading=section.heading,
+                section=s_index, position=position, tokens=count_tokens(text),
+                language=language, url=doc.url, metadata=dict(doc.metadata),
+            ))
+    return chunks
+
+
+def ticket_chunk(ticket: Ticket) -> Chunk:
+    """Make the one searchable chunk of a past ticket: its subject and the customer's words."""
+    body = _QUOTED.sub("", ticket.body).strip() or ticket.body
+    text = f"{ticket.subject}\n{body}" if ticket.subject else body
+    metadata = dict(ticket.metadata)
+    for key in ("resolution", "tag", "created_at", "account_id"):
+        value = getattr(ticket, key)
+        if value:
+            metadata[key] = value
+    return Chunk(
+        id=ticket.id, doc_id=ticket.id, source="ticket", text=text, index_text=text,
+        title=ticket.subject or body[:80], heading="", section=0, position=0,
+        tokens=count_tokens(text), language=ticket.language or detect_language(text),
+        url=None, metadata=metadata,
+    )

@@ -1,0 +1,239 @@
+"""Bring the store in line with a set of documents or tickets: add, update, skip, delete.
+
+Re-runnable by design: ids are stable, each document's content hash is recorded, unchanged
+documents cost one hash and one lookup, and an interrupted run is repaired by the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from tqdm import tqdm
+
+from retrieval.chunking import CHUNKER_VERSION, DEFAULT_MAX_TOKENS, chunk_document, ticket_chunk
+from retrieval.embeddings import Embedder
+from retrieval.store import KnowledgeStore
+from retrieval.types import Chunk, Document, Problem, Ticket
+
+Outcome = Literal["added", "updated", "unchanged"]
+_EMBED_BATCH_DOCS = 64
+
+
+@dataclass
+class SourceReport:
+    """What one sync did to one source."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    failed: int = 0
+    chunks: int = 0  # chunks written this run
+    tokens: int = 0  # tokens embedded this run
+
+    def line(self, name: str) -> str:
+        """Return the one-line summary of this source."""
+        return (f"{name}: added {self.added}, updated {self.updated}, unchanged "
+                f"{self.unchanged}, deleted {self.deleted}, failed {self.failed}; "
+                f"{self.chunks} chunks, {self.tokens} tokens embedded")
+
+
+@dataclass
+class SyncReport:
+    """What a whole ingestion run did."""
+
+    sources: dict[str, SourceReport] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether every input landed."""
+        errors = [p for p in self.problems if p.severity == "error"]
+        return not errors and not any(r.failed for r in self.sources.values())
+
+    def summary(self) -> str:
+        """Return the one summary line printed at the end of a run."""
+        parts = [r.line(name) for name, r in self.sources.items()]
+        errors = sum(p.severity == "error" for p in self.problems)
+        warnings = len(self.problems) - errors
+        return (" | ".join(parts) + f" | {errors} errors, {warnings} warnings"
+                f" | {self.seconds:.2f} s")
+
+
+def content_hash(record: dict[str, Any], *, max_tokens: int, embedder: str) -> str:
+    """Hash what determines a document's chunks and vectors."""
+    payload = json.dumps([record, CHUNKER_VERSION, max_tokens, embedder], sort_keys=True,
+                         ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _record(item: Document | Ticket) -> dict[str, Any]:
+    record = asdict(item)
+    record.pop("origin", None)
+    return record
+
+
+class Indexer:
+    """Write documents and tickets into a KnowledgeStore."""
+
+    def __init__(
+        self,
+        store: KnowledgeStore,
+        embedder: Embedder | Callable[[], Embedder],
+        *,
+        embedder_name: str | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        progress: bool | None = None,
+    ) -> None:
+        # The embedder may be a factory: an unchanged knowledge base never loads the model.
+        self._embedder = embedder
+        self._embedder_name = embedder_name or getattr(embedder, "name", None)
+        if self._embedder_name is None:
+            raise ValueError("pass embedder_name when giving an embedder factory")
+        self.store = store
+        self.max_tokens = max_tokens
+        self.progress = progress
+        store.check_embedder(self._embedder_name)
+        self._repair_if_interrupted()
+
+    def _get_embedder(self) -> Embedder:
+        if callable(self._embedder) and not hasattr(self._embedder, "embed_documents"):
+            self._embedder = self._embedder()
+        return self._embedder  # type: ignore[return-value]  # a factory was replaced above
+
+    def _repair_if_interrupted(self) -> None:
+        """Remove vectors the catalog does not know and redo documents that lost theirs."""
+        if self.store.catalog.get_meta("pending") != "1":
+            return
+        for source in ("kb", "ticket"):
+            in_vectors = self.store.vectors.ids(source)
+            in_catalog = self.store.catalog.chunk_ids(source)
+            orphans = sorted(in_vectors - in_catalog)
+            if orphans:
+                self.store.vectors.delete(source, orphans)
+            missing = in_catalog - in_vectors
+            if missing:
+                docs = {row.doc_id for row in self.store.catalog.iter_chunks(source)
+                        if row.chunk_id in missing}
+                self.store.catalog.invalidate(source, docs)
+        self.store.catalog.set_meta("pending", "0")
+
+    def _chunks(self, source: str, item: Document | Ticket) -> list[Chunk]:
+        if isinstance(item, Ticket):
+            return [ticket_chunk(item)]
+        return chunk_document(item, self.max_tokens)
+
+    def sync(
+        self, source: str, items: Sequence[Document | Ticket], *, delete_missing: bool = True,
+    ) -> SourceReport:
+        """Make the store's documents of one source equal to items."""
+        report = SourceReport()
+        known = self.store.catalog.hashes(source)
+        todo: list[tuple[Document | Ticket, str, bool]] = []
+        for item in items:
+            digest = content_hash(_record(item), max_tokens=self.max_tokens,
+                                  embedder=str(self._embedder_name))
+            previous = known.get(item.id)
+            if previous == digest:
+                report.unchanged += 1
+            else:
+                todo.append((item, digest, previous is not None))
+        bar = tqdm(total=len(todo), desc=f"indexing {source}", unit="doc",
+                   disable=self.progress is False or (self.progress is None and len(todo) < 200))
+        try:
+            for start in range(0, len(todo), _EMBED_BATCH_DOCS):
+                batch = todo[start:start + _EMBED_BATCH_DOCS]
+                self._write(source, batch, report)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+        if delete_missing:
+            gone = sorted(set(known) - {item.id for item in items})
+            if gone:
+                self._delete(source, gone)
+                report.deleted = len(gone)
+        return report
+
+    def upsert(self, source: str, item: Document | Ticket) -> Outcome:
+        """Add or replace one document or ticket."""
+        digest = content_hash(_record(item), max_tokens=self.max_tokens,
+                              embedder=str(self._embedder_name))
+        previous = self.store.catalog.hashes(source).get(item.id)
+        if previous == digest:
+            return "unchanged"
+        self._write(source, [(item, digest, previous is not None)], SourceReport())
+        return "updated" if previous is not None else "added"
+
+    def delete(self, source: str, doc_ids: Sequence[str]) -> int:
+        """Delete documents or tickets by id; return how many existed."""
+        known = self.store.catalog.hashes(source)
+        existing = [d for d in doc_ids if d in known]
+        if existing:
+            self._delete(source, existing)
+        return len(existing)
+
+    def _write(
+        self, source: str, batch: Sequence[tuple[Document | Ticket, str, bool]],
+        report: SourceReport,
+    ) -> None:
+        chunked = [(item, digest, existed, self._chunks(source, item))
+                   for item, digest, existed in batch]
+        chunks = [c for *_, cs in chunked for c in cs]
+        analyzer = self.store.analyzer
+        terms = [analyzer.terms(c.index_text) for c in chunks]
+        stale: list[str] = []
+        if any(existed for _, _, existed, _ in chunked):
+            old = self.store.catalog.chunk_ids(source, [i.id for i, _, e, _ in chunked if e])
+            stale = sorted(old - {c.id for c in chunks})
+        self.store.catalog.set_meta("pending", "1")
+        if chunks:
+            vectors = self._get_embedder().embed_documents([c.index_text for c in chunks])
+            self.store.vectors.upsert(
+                source, [c.id for c in chunks], vectors,
+                [_vector_metadata(c) for c in chunks], [c.text for c in chunks])
+        if stale:
+            self.store.vectors.delete(source, stale)
+        entries = []
+        offset = 0
+        for item, digest, _existed, item_chunks in chunked:
+            n = len(item_chunks)
+            entries.append((item.id, digest, {**_record(item), "origin": item.origin},
+                            item_chunks, terms[offset:offset + n]))
+            offset += n
+        self.store.catalog.write_documents(source, entries)
+        self.store.catalog.set_meta("pending", "0")
+        for _item, _digest, existed, item_chunks in chunked:
+            if existed:
+                report.updated += 1
+            else:
+                report.added += 1
+            report.chunks += len(item_chunks)
+            report.tokens += sum(c.tokens for c in item_chunks)
+
+    def _delete(self, source: str, doc_ids: Sequence[str]) -> None:
+        chunk_ids = sorted(self.store.catalog.chunk_ids(source, doc_ids))
+        self.store.catalog.set_meta("pending", "1")
+        if chunk_ids:
+            self.store.vectors.delete(source, chunk_ids)
+        self.store.catalog.delete_documents(source, doc_ids)
+        self.store.catalog.set_meta("pending", "0")
+
+
+def _vector_metadata(chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id, "source": chunk.source, "language": chunk.language,
+        "title": chunk.title, "heading": chunk.heading, "section": chunk.section,
+        "position": chunk.position,
+    }
+    if chunk.url:
+        meta["url"] = chunk.url
+    for key in ("tag", "account_id", "created_at", "category", "plan"):
+        if key in chunk.metadata:
+            meta[key] = chunk.metadata[key]
+    return meta

@@ -1,0 +1,100 @@
+"""BM25 over analysed terms, as a sparse matrix so a query costs a few column sums."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """One lexical match: row key and BM25 score."""
+
+    id: str
+    score: float
+
+
+class BM25Index:
+    """Okapi BM25 (k1, b) over per-document term lists, rebuilt in bulk from numpy arrays."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self._vocab: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._attrs: dict[str, list[str]] = {}
+        self._matrix: sparse.csc_matrix | None = None
+        self._attr_arrays: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def build(
+        self, rows: Iterable[tuple[str, Sequence[str], dict[str, str]]],
+    ) -> None:
+        """Index (id, terms, filterable attributes) rows, replacing what was there."""
+        vocab: dict[str, int] = {}
+        ids: list[str] = []
+        attrs: dict[str, list[str]] = {}
+        doc_index: list[np.ndarray] = []
+        term_index: list[np.ndarray] = []
+        counts: list[np.ndarray] = []
+        lengths: list[int] = []
+        for row, (key, terms, row_attrs) in enumerate(rows):
+            ids.append(key)
+            for name, value in row_attrs.items():
+                attrs.setdefault(name, [""] * row).append(value)
+            for name, values in attrs.items():
+                if len(values) < row + 1:
+                    values.append("")
+            term_ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms),
+                                   dtype=np.int64, count=len(terms))
+            unique, tf = np.unique(term_ids, return_counts=True)
+            doc_index.append(np.full(len(unique), row, dtype=np.int64))
+            term_index.append(unique)
+            counts.append(tf.astype(np.float32))
+            lengths.append(len(terms))
+        self._vocab, self._ids, self._attrs = vocab, ids, attrs
+        self._attr_arrays = {k: np.asarray(v, dtype=object) for k, v in attrs.items()}
+        if not ids:
+            self._matrix = None
+            return
+        rows_ = np.concatenate(doc_index)
+        cols = np.concatenate(term_index)
+        tf_all = np.concatenate(counts)
+        n_docs = len(ids)
+        df = np.bincount(cols, minlength=len(vocab)).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        doc_len = np.asarray(lengths, dtype=np.float32)
+        avg = float(doc_len.mean()) or 1.0
+        norm = self.k1 * (1.0 - self.b + self.b * doc_len[rows_] / avg)
+        weights = idf[cols] * tf_all * (self.k1 + 1.0) / (tf_all + norm)
+        self._matrix = sparse.csc_matrix((weights, (rows_, cols)), shape=(n_docs, len(vocab)),
+                                         dtype=np.float32)
+
+    def search(
+        self, terms: Sequence[str], k: int, filters: dict[str, str | list[str]] | None = None,
+    ) -> list[LexicalHit]:
+        """Return the k best rows for the query terms, optionally filtered by attributes."""
+        if self._matrix is None:
+            return []
+        cols = sorted({self._vocab[t] for t in terms if t in self._vocab})
+        if not cols:
+            return []
+        scores = np.asarray(self._matrix[:, cols].sum(axis=1)).ravel()
+        if filters:
+            mask = np.ones(len(scores), dtype=bool)
+            for name, wanted in filters.items():
+                values = self._attr_arrays.get(name)
+                if values is None:
+                    return []
+                allowed = [wanted] if isinstance(wanted, str) else list(wanted)
+                mask &= np.isin(values, allowed)
+            scores = np.where(mask, scores, 0.0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        return [LexicalHit(self._ids[i], float(scores[i])) for i in order]

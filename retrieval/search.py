@@ -1,0 +1,143 @@
+"""Hybrid search: Chroma vectors and BM25 side by side, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from retrieval.embeddings import Embedder
+from retrieval.store import KnowledgeStore
+from retrieval.textproc import detect_language
+
+Mode = Literal["hybrid", "vector", "lexical"]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One retrieved chunk, with where it came from and why it ranked."""
+
+    id: str
+    doc_id: str
+    source: str
+    title: str
+    url: str | None
+    language: str
+    text: str
+    heading: str
+    section: int
+    score: float  # fused reciprocal-rank score
+    vector_score: float | None  # cosine similarity, when the vector leg found it
+    lexical_score: float | None  # BM25, when the lexical leg found it
+    vector_rank: int | None = None
+    lexical_rank: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resolution(self) -> str | None:
+        """Return a past ticket's resolution."""
+        value = self.metadata.get("resolution")
+        return str(value) if value else None
+
+    @property
+    def tag(self) -> str | None:
+        """Return a past ticket's tag."""
+        value = self.metadata.get("tag")
+        return str(value) if value else None
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """How the two legs are combined."""
+
+    rrf_k: float = 60.0
+    candidates: int = 50
+    vector_weight: float = 1.0
+    lexical_weight: float = 1.0
+    # A match in another language than the query's counts for less: an English question
+    # should not be answered with Japanese articles that happen to share "SSO".
+    cross_language_weight: float = 0.35
+
+
+class HybridRetriever:
+    """Search one store with vectors and BM25 and fuse the two rankings."""
+
+    def __init__(
+        self, store: KnowledgeStore, embedder: Embedder, fusion: FusionConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.fusion = fusion or FusionConfig()
+        # English-only local models map Japanese to [UNK]: their vectors only compare
+        # like with like, so the vector leg searches within the query's language.
+        self._vector_languages: frozenset[str] | None = getattr(embedder, "languages", None)
+
+    def search(
+        self,
+        query: str,
+        *,
+        source: str = "kb",
+        k: int = 5,
+        language: str | list[str] | None = None,
+        filters: dict[str, Any] | None = None,
+        query_language: str | None = None,
+        mode: Mode = "hybrid",
+        group_by_document: bool = False,
+    ) -> list[SearchHit]:
+        """Return the k best chunks for a query, optionally filtered by language or metadata."""
+        cfg = self.fusion
+        query_language = query_language or detect_language(query)
+        base_filters = dict(filters or {})
+        if language:
+            base_filters["language"] = language
+        lexical, rows = self.store.lexical(source)
+        depth = max(cfg.candidates, k * (4 if group_by_document else 1))
+
+        fused: dict[str, dict[str, Any]] = {}
+        if mode in ("hybrid", "vector"):
+            vector_filters = dict(base_filters)
+            if self._vector_languages is not None and "language" not in vector_filters:
+                vector_filters["language"] = query_language
+            hits = self.store.vectors.query(source, self.embedder.embed_query(query), depth,
+                                            vector_filters or None)
+            for rank, hit in enumerate(h for h in hits if h.id in rows):
+                entry = fused.setdefault(hit.id, {"score": 0.0})
+                entry["vector_score"], entry["vector_rank"] = hit.similarity, rank + 1
+                entry["score"] += self._weight(cfg.vector_weight, rows[hit.id].language,
+                                               query_language) / (cfg.rrf_k + rank + 1)
+        if mode in ("hybrid", "lexical"):
+            lexical_filters = {k: v for k, v in base_filters.items() if isinstance(v, str | list)}
+            terms = self.store.analyzer.terms(query)
+            for rank, lhit in enumerate(lexical.search(terms, depth, lexical_filters or None)):
+                entry = fused.setdefault(lhit.id, {"score": 0.0})
+                entry["lexical_score"], entry["lexical_rank"] = lhit.score, rank + 1
+                entry["score"] += self._weight(cfg.lexical_weight, rows[lhit.id].language,
+                                               query_language) / (cfg.rrf_k + rank + 1)
+
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1]["score"], kv[0]))
+        results: list[SearchHit] = []
+        seen_docs: set[str] = set()
+        for chunk_id, entry in ranked:
+            row = rows[chunk_id]
+            if group_by_document:
+                if row.doc_id in seen_docs:
+                    continue
+                seen_docs.add(row.doc_id)
+            results.append(SearchHit(
+                id=chunk_id, doc_id=row.doc_id, source=source, title=row.title, url=row.url,
+                language=row.language, text=row.text, heading=row.heading, section=row.section,
+                score=float(entry["score"]), vector_score=entry.get("vector_score"),
+                lexical_score=entry.get("lexical_score"), vector_rank=entry.get("vector_rank"),
+                lexical_rank=entry.get("lexical_rank"), metadata=row.metadata,
+            ))
+            if len(results) == k:
+                break
+        return results
+
+    def _weight(self, weight: float, doc_language: str, query_language: str) -> float:
+        if doc_language == query_language:
+            return weight
+        return weight * self.fusion.cross_language_weight
+
+    def section_text(self, hit: SearchHit) -> str:
+        """Return the whole section a hit belongs to, so steps are quoted intact."""
+        return self.store.catalog.section_text(hit.source, hit.doc_id, hit.section) or hit.text

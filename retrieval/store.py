@@ -1,0 +1,108 @@
+"""The knowledge store: Chroma vectors plus the SQLite catalog and the BM25 indexes built from it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from errors import ConfigError
+from retrieval.catalog import Catalog, ChunkRow
+from retrieval.lexical import BM25Index
+from retrieval.loaders import Taxonomy, load_taxonomy
+from retrieval.textproc import Analyzer
+from retrieval.vectors import VectorIndex
+
+SOURCES = ("kb", "ticket")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where the store lives: a folder, and optionally a Chroma server for the vectors."""
+
+    path: Path
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection_prefix: str = ""
+
+
+class KnowledgeStore:
+    """Everything indexed for one tenant: catalog, vectors, lexical indexes, taxonomy."""
+
+    def __init__(self, config: StoreConfig, catalog: Catalog, vectors: VectorIndex) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.vectors = vectors
+        self.analyzer = Analyzer()
+        self._lexical: dict[str, tuple[int, BM25Index, dict[str, ChunkRow]]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, config: StoreConfig) -> KnowledgeStore:
+        """Open (or create) a store."""
+        catalog = Catalog(config.path / "catalog.sqlite3")
+        vectors = VectorIndex.open(
+            None if config.chroma_host else config.path / "chroma",
+            host=config.chroma_host, port=config.chroma_port, prefix=config.collection_prefix,
+        )
+        return cls(config, catalog, vectors)
+
+    def close(self) -> None:
+        """Release the catalog."""
+        self.catalog.close()
+
+    def check_embedder(self, name: str) -> None:
+        """Refuse to mix vectors from two embedding models in one store."""
+        recorded = self.catalog.get_meta("embedder")
+        if recorded is None:
+            self.catalog.set_meta("embedder", name)
+        elif recorded != name:
+            raise ConfigError(
+                f"the store at {self.config.path} was built with embedder {recorded!r}, "
+                f"this run uses {name!r}",
+                hint="use the same KOTAE_EMBEDDER, or re-ingest with --rebuild",
+            )
+
+    @property
+    def embedder_name(self) -> str | None:
+        """Return the embedding model the store was built with."""
+        return self.catalog.get_meta("embedder")
+
+    def lexical(self, source: str) -> tuple[BM25Index, dict[str, ChunkRow]]:
+        """Return the BM25 index and chunk rows of a source, rebuilt when the catalog changed."""
+        generation = self.catalog.generation()
+        with self._lock:
+            cached = self._lexical.get(source)
+            if cached is not None and cached[0] == generation:
+                return cached[1], cached[2]
+            rows: dict[str, ChunkRow] = {}
+            entries = []
+            for row in self.catalog.iter_chunks(source):
+                entries.append((row.chunk_id, row.terms,
+                                {"language": row.language, "doc_id": row.doc_id,
+                                 **_filterable(row.metadata)}))
+                rows[row.chunk_id] = replace(row, terms=[])  # terms live in the matrix now
+            index = BM25Index()
+            index.build(entries)
+            self._lexical[source] = (generation, index, rows)
+            return index, rows
+
+    def taxonomy(self) -> Taxonomy:
+        """Return the taxonomy saved at ingestion, or the default one."""
+        path = self.config.path / "taxonomy.json"
+        return load_taxonomy(path) if path.exists() else Taxonomy.default()
+
+    def save_taxonomy(self, taxonomy: Taxonomy) -> None:
+        """Keep the taxonomy with the store so the agent uses the one the data was labelled with."""
+        import json
+
+        self.config.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.config.path / "taxonomy.json.tmp"
+        tmp.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=2),
+                       encoding="utf-8")
+        tmp.replace(self.config.path / "taxonomy.json")
+
+
+def _filterable(metadata: dict[str, object]) -> dict[str, str]:
+    return {k: str(v) for k, v in metadata.items()
+            if k in ("tag", "account_id", "category", "plan") and v is not None}

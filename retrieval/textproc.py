@@ -1,0 +1,123 @@
+"""Language detection and the analyzers that turn text into lexical search terms."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import snowballstemmer
+
+Language = Literal["en", "ja"]
+
+_JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# Sudachi refuses inputs over ~49 KB; split long text at line ends well below that.
+_SUDACHI_MAX_CHARS = 4000
+
+_EN_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself yourselves
+    s t don isn doesn didn won aren weren wasn hasn haven couldn shouldn wouldn can't cannot
+    i'm i've we're it's please hi hello thanks thank
+    regards best cheers dear team""".split()
+)
+# Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks, and so on.
+_JA_DROP_POS = frozenset(
+    ["助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞", "代名詞", "接頭辞", "連体詞"]
+)
+# Light verbs and adjectives match everything ("してください"), so they are not index terms.
+_JA_LIGHT = frozenset(["する", "為る", "いる", "居る", "ある", "有る", "なる", "成る", "できる",
+                       "出来る", "くださる", "下さる", "いただく", "頂く", "おる", "思う", "良い",
+                       "よい", "ない", "無い", "こと", "もの", "よう", "ため", "お願い", "願う"])
+
+
+def japanese_char_count(text: str) -> int:
+    """Count kana and CJK characters in a text."""
+    return len(_JA_CHAR.findall(text))
+
+
+def detect_language(text: str) -> Language:
+    """Guess whether a text is Japanese or English."""
+    ja = japanese_char_count(text)
+    if ja == 0:
+        return "en"
+    # A Japanese character carries about as much as three Latin letters, so a Japanese
+    # company name in an English signature does not flip the verdict.
+    return "ja" if ja * 3 >= len(_LATIN_LETTER.findall(text)) else "en"
+
+
+def normalize(text: str) -> str:
+    """Fold full-width forms and case so 'ＳＡＭＬ' and 'saml' are the same term."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+class Analyzer:
+    """Turn text into search terms: stemmed English words and Sudachi-normalised Japanese."""
+
+    def __init__(self) -> None:
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._sudachi: Any = None
+        self._lock = threading.Lock()
+
+    @functools.lru_cache(maxsize=200_000)  # noqa: B019 - one Analyzer lives per process
+    def _stem(self, word: str) -> str:
+        return str(self._stemmer.stemWord(word))
+
+    def _english_terms(self, text: str) -> Iterator[str]:
+        for token in _WORD.findall(text):
+            word = token.replace("’", "'").split("'")[0]
+            if word in _EN_STOPWORDS or (len(word) == 1 and not word.isdigit()):
+                continue
+            yield self._stem(word)
+
+    def _tokenizer(self) -> Any:
+        if self._sudachi is None:
+            from sudachipy import Dictionary, SplitMode
+
+            self._sudachi = Dictionary(dict="core").tokenizer(mode=SplitMode.B)
+        return self._sudachi
+
+    def _japanese_terms(self, text: str) -> Iterator[str]:
+        with self._lock:  # Sudachi tokenizers are not thread-safe
+            tokenizer = self._tokenizer()
+            morphemes = []
+            for piece in _pieces(text):
+                morphemes.extend(
+                    (m.normalized_form(), m.part_of_speech()) for m in tokenizer.tokenize(piece)
+                )
+        for form, pos in morphemes:
+            if pos[0] in _JA_DROP_POS or pos[1] == "非自立可能" or form in _JA_LIGHT:
+                continue
+            form = normalize(form)
+            if _JA_CHAR.search(form):
+                yield form
+            else:
+                yield from self._english_terms(form)
+
+    def terms(self, text: str) -> list[str]:
+        """Return the search terms of a text, in order."""
+        text = normalize(text)
+        if _JA_CHAR.search(text):
+            return list(self._japanese_terms(text))
+        return list(self._english_terms(text))
+
+
+def _pieces(text: str) -> Iterator[str]:
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + _SUDACHI_MAX_CHARS)
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut > start else end
+        yield text[start:end]
+        start = end

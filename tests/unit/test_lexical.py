@@ -1,0 +1,40 @@
+from retrieval.lexical import BM25Index
+
+
+def build() -> BM25Index:
+    index = BM25Index()
+    index.build([
+        ("a", ["saml", "sso", "okta", "setup"], {"language": "en"}),
+        ("b", ["invit", "member", "role"], {"language": "en"}),
+        ("c", ["saml", "設定", "okta"], {"language": "ja"}),
+        ("d", ["export", "csv", "timeout", "export"], {"language": "en"}),
+    ])
+    return index
+
+
+def test_rare_terms_outweigh_common_ones() -> None:
+    hits = build().search(["saml", "setup"], k=4)
+    assert [h.id for h in hits] == ["a", "c"]
+    assert hits[0].score > hits[1].score > 0
+
+
+def test_repeated_terms_raise_the_score_with_saturation() -> None:
+    index = BM25Index()
+    index.build([("one", ["export", "x", "y", "z"], {}), ("two", ["export", "export", "x", "y"], {})])
+    hits = index.search(["export"], k=2)
+    assert hits[0].id == "two"
+    assert hits[0].score < 2 * hits[1].score
+
+
+def test_filters_restrict_results() -> None:
+    assert [h.id for h in build().search(["saml"], 5, {"language": "ja"})] == ["c"]
+    assert {h.id for h in build().search(["saml"], 5, {"language": ["en", "ja"]})} == {"a", "c"}
+
+
+def test_unknown_terms_and_empty_index_return_nothing() -> None:
+    assert build().search(["nothing"], 5) == []
+    assert BM25Index().search(["saml"], 5) == []
+
+
+def test_k_limits_results() -> None:
+    assert len(build().search(["saml", "invit", "export"], 2)) == 2

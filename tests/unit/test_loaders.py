@@ -1,0 +1,139 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from retrieval.loaders import (
+    TaxonomyError,
+    load_knowledge_base,
+    load_taxonomy,
+    load_tickets,
+    parse_column_map,
+)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_markdown_front_matter_gives_id_title_url_language(tmp_path: Path) -> None:
+    write(tmp_path / "sso.md", "---\nid: kb-sso\ntitle: SSO\nurl: https://h/sso\nlanguage: en\n"
+          "category: security\nupdated: 2026-01-02\n---\n# SSO\n\nBody text.\n")
+    result = load_knowledge_base(tmp_path)
+    assert result.problems == []
+    doc = result.documents[0]
+    assert (doc.id, doc.title, doc.url, doc.language) == ("kb-sso", "SSO", "https://h/sso", "en")
+    assert doc.metadata == {"category": "security", "updated": "2026-01-02"}
+
+
+def test_markdown_without_front_matter_uses_path_and_heading(tmp_path: Path) -> None:
+    write(tmp_path / "guides" / "invite.md", "# Invite people\n\nおはよう。招待の手順です。")
+    doc = load_knowledge_base(tmp_path).documents[0]
+    assert doc.id == "guides/invite" and doc.title == "Invite people" and doc.language == "ja"
+
+
+def test_html_boilerplate_is_stripped(tmp_path: Path) -> None:
+    write(tmp_path / "a.html", """<html lang="ja"><head><title>Site | 記事</title>
+    <meta name="kotae-id" content="kb-html"><link rel="canonical" href="https://h/a"></head>
+    <body><nav>Home Pricing</nav><header>Logo</header>
+    <div class="cookie-banner">We use cookies</div>
+    <article><h1>記事のタイトル</h1><p>本文です。</p><ol><li>設定を開く</li><li>保存</li></ol>
+    </article><footer>© 2026</footer><script>alert(1)</script></body></html>""")
+    doc = load_knowledge_base(tmp_path).documents[0]
+    assert doc.id == "kb-html" and doc.url == "https://h/a" and doc.language == "ja"
+    assert doc.title == "記事のタイトル"
+    assert "1. 設定を開く" in doc.text and "2. 保存" in doc.text
+    for junk in ("cookies", "Home Pricing", "Logo", "2026", "alert"):
+        assert junk not in doc.text
+
+
+def test_jsonl_bad_line_is_reported_with_path_and_line_and_the_rest_lands(tmp_path: Path) -> None:
+    path = write(tmp_path / "faq.jsonl",
+                 '{"id": "a", "title": "A", "text": "alpha"}\n{"id": "b", "text": \n'
+                 '{"id": "c", "text": "gamma"}\n')
+    result = load_knowledge_base(tmp_path)
+    assert [d.id for d in result.documents] == ["a", "c"]
+    assert len(result.problems) == 1
+    assert result.problems[0].location == f"{path}:2"
+    assert "malformed JSON" in result.problems[0].message
+
+
+def test_duplicate_ids_keep_the_first_and_say_where_it_was(tmp_path: Path) -> None:
+    write(tmp_path / "a.jsonl", '{"id": "x", "text": "one"}\n{"id": "x", "text": "two"}\n')
+    result = load_knowledge_base(tmp_path)
+    assert [d.text for d in result.documents] == ["one"]
+    assert "duplicate id 'x'" in result.problems[0].message
+    assert "a.jsonl:1" in result.problems[0].message
+
+
+def test_empty_oversized_and_undecodable_files_are_reported(tmp_path: Path) -> None:
+    write(tmp_path / "empty.md", "---\ntitle: Nothing\n---\n\n")
+    write(tmp_path / "big.txt", "x" * 2000)
+    write(tmp_path / "latin1.txt", "Caf\xe9 cr\xe8me".encode("latin-1"))
+    write(tmp_path / "ok.md", "# Fine\n\ntext")
+    result = load_knowledge_base(tmp_path, max_file_bytes=1000)
+    assert [d.id for d in result.documents] == ["ok"]
+    messages = " | ".join(str(p) for p in result.problems)
+    assert "is empty" in messages
+    assert "over the" in messages and "split it" in messages
+    assert "not valid UTF-8" in messages and "iconv" in messages
+
+
+def test_shift_jis_japanese_is_accepted(tmp_path: Path) -> None:
+    write(tmp_path / "sjis.txt", "請求書について\n請求書払いの手順です。".encode("cp932"))
+    doc = load_knowledge_base(tmp_path).documents[0]
+    assert doc.title == "請求書について" and doc.language == "ja"
+
+
+def test_missing_directory_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    result = load_knowledge_base(tmp_path / "nope")
+    assert result.documents == [] and "no such file" in result.problems[0].message
+
+
+def test_tickets_csv_with_column_mapping(tmp_path: Path) -> None:
+    path = write(tmp_path / "export.csv",
+                 "Ticket ID,Title,Description,Public reply,Type\n"
+                 '1,Export,"CSV export, broken",Use JSON,bug\n'
+                 "2,,,nothing,usage_question\n")
+    mapping = parse_column_map("id=Ticket ID,subject=Title,body=Description,"
+                               "resolution=Public reply,tag=Type")
+    result = load_tickets(path, columns=mapping)
+    assert [(t.id, t.subject, t.body, t.resolution, t.tag) for t in result.tickets] == [
+        ("1", "Export", "CSV export, broken", "Use JSON", "bug")]
+    assert result.problems[0].location == f"{path}:3"
+    assert "no body" in result.problems[0].message
+
+
+def test_tickets_jsonl_keeps_extra_fields_as_metadata(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.jsonl", json.dumps(
+        {"id": "T-1", "body": "請求書払いはできますか", "plan": "Business", "channel": "email"},
+        ensure_ascii=False) + "\nnot json\n")
+    result = load_tickets(path)
+    ticket = result.tickets[0]
+    assert ticket.language == "ja" and ticket.metadata == {"plan": "Business", "channel": "email"}
+    assert result.problems[0].location == f"{path}:2"
+
+
+def test_bad_column_mapping_is_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown ticket field"):
+        parse_column_map("bodyy=Description")
+
+
+def test_taxonomy_yaml_and_json_and_default(tmp_path: Path) -> None:
+    yaml_path = write(tmp_path / "t.yaml", "tags:\n  - name: bug\n    description: broken\n"
+                      "    examples: [it crashes]\n  - name: usage_question\n")
+    assert load_taxonomy(yaml_path).names == ["bug", "usage_question"]
+    json_path = write(tmp_path / "t.json", json.dumps([{"name": "card_lost"}, "refund"]))
+    assert load_taxonomy(json_path).names == ["card_lost", "refund"]
+    assert load_taxonomy(None).names == ["bug", "usage_question", "success_opportunity"]
+
+
+def test_taxonomy_with_duplicates_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.yaml", "tags: [bug, bug]\n")
+    with pytest.raises(TaxonomyError, match="unique"):
+        load_taxonomy(path)

@@ -1,0 +1,34 @@
+from retrieval.textproc import Analyzer, detect_language
+
+
+def test_english_is_detected_even_with_a_japanese_signature() -> None:
+    text = ("Hi team, the CSV export keeps timing out on our biggest project since Monday. "
+            "Could you take a look?\n-- Ken, ミナト物流")
+    assert detect_language(text) == "en"
+
+
+def test_japanese_is_detected_even_with_product_names_in_latin_letters() -> None:
+    assert detect_language("SAML SSO を Okta で設定したいのですが、手順を教えてください。") == "ja"
+
+
+def test_english_terms_are_stemmed_and_stopwords_dropped() -> None:
+    terms = Analyzer().terms("How do I invite members? Invitations aren't arriving")
+    assert "invit" in terms and "member" in terms
+    assert "how" not in terms and "aren" not in terms
+
+
+def test_japanese_terms_drop_particles_and_light_verbs() -> None:
+    terms = Analyzer().terms("請求書払いを申し込むにはどうすればよいですか？してください")
+    assert "請求書" in terms and "申し込む" in terms
+    for noise in ("を", "に", "は", "する", "です", "ください"):
+        assert noise not in terms
+
+
+def test_full_width_latin_matches_ascii() -> None:
+    analyzer = Analyzer()
+    assert "saml" in analyzer.terms("ＳＡＭＬの設定") and "saml" in analyzer.terms("SAML setup")
+
+
+def test_long_japanese_text_is_tokenized_in_pieces() -> None:
+    terms = Analyzer().terms("請求書の設定について。\n" * 3000)  # ~36k chars, over Sudachi's cap
+    assert terms.count("請求書") == 3000
