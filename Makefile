@@ -34,7 +34,6 @@ demo: ingest  ## set up everything and serve the demo on http://127.0.0.1:8000
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
 
 typecheck: install
 	$(VENV)/bin/mypy .

@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from retrieval.embeddings import Embedder
 
 from errors import ConfigError
-from retrieval.embeddings import Embedder
 from retrieval.store import StoreConfig
 
 
@@ -33,13 +33,27 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     openai_embedding_model: str = "text-embedding-3-small"
     openai_timeout_s: float = 20.0
+    mode: Literal["auto", "offline", "llm"] = "auto"  # auto: llm when OPENAI_API_KEY is set
+    chat_model: str = "gpt-4o-mini"
+    llm_max_retries: int = Field(2, ge=0, le=6)
+    llm_context_tokens: int = Field(1200, ge=200, le=100_000)
+    policy_path: Path | None = None
+    signature: str = "Support team"
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
+        if self.mode == "llm" and self.openai_api_key is None:
+            raise ValueError("KOTAE_MODE=llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a "
+                             "non-OpenAI endpoint); use KOTAE_MODE=offline to run without one")
         if self.embedder == "openai" and self.openai_api_key is None:
             raise ValueError("KOTAE_EMBEDDER=openai needs OPENAI_API_KEY (and OPENAI_BASE_URL "
                              "for a non-OpenAI endpoint); unset KOTAE_EMBEDDER to stay offline")
         return self
+
+    @property
+    def use_llm(self) -> bool:
+        """Tell whether answers are written by a chat model."""
+        return self.mode == "llm" or (self.mode == "auto" and self.openai_api_key is not None)
 
     @property
     def store(self) -> StoreConfig:
@@ -68,6 +82,7 @@ class Settings(BaseSettings):
                                       model=self.openai_embedding_model,
                                       timeout=self.openai_timeout_s)
             from retrieval.embeddings import LocalMiniLMEmbedder
+
             from retrieval.model_prep import prepare_local_model
 
             try:

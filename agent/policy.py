@@ -36,7 +36,7 @@ class PolicyFile(BaseModel):
     """The policy file's schema."""
 
     version: str = "unversioned"
-    thresholds: Thresholds = Field(default_factory=Thresholds)
+    thresholds: Thresholds = Thresholds()
     always_escalate_tags: list[str] = Field(default_factory=list)
     answer_known_bugs: bool = True
     on_llm_failure: Literal["offline", "escalate"] = "offline"

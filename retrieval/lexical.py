@@ -26,6 +26,9 @@ class BM25Index:
         self._ids: list[str] = []
         self._attrs: dict[str, list[str]] = {}
         self._matrix: sparse.csc_matrix | None = None
+        self._rows: sparse.csr_matrix | None = None
+        self._row_of: dict[str, int] = {}
+        self._idf = np.zeros(0, dtype=np.float32)
         self._attr_arrays: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -46,7 +49,7 @@ class BM25Index:
             ids.append(key)
             for name, value in row_attrs.items():
                 attrs.setdefault(name, [""] * row).append(value)
-            for name, values in attrs.items():
+            for values in attrs.values():
                 if len(values) < row + 1:
                     values.append("")
             term_ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms),
@@ -57,6 +60,7 @@ class BM25Index:
             counts.append(tf.astype(np.float32))
             lengths.append(len(terms))
         self._vocab, self._ids, self._attrs = vocab, ids, attrs
+        self._row_of = {key: i for i, key in enumerate(ids)}
         self._attr_arrays = {k: np.asarray(v, dtype=object) for k, v in attrs.items()}
         if not ids:
             self._matrix = None
@@ -73,6 +77,25 @@ class BM25Index:
         weights = idf[cols] * tf_all * (self.k1 + 1.0) / (tf_all + norm)
         self._matrix = sparse.csc_matrix((weights, (rows_, cols)), shape=(n_docs, len(vocab)),
                                          dtype=np.float32)
+        self._rows = self._matrix.tocsr()
+        self._idf = idf
+
+    def coverage(self, key: str, terms: Sequence[str]) -> float:
+        """Return the IDF-weighted share of query terms that occur in one row (0..1)."""
+        row = self._row_of.get(key)
+        if row is None or self._rows is None or not terms:
+            return 0.0
+        present = set(self._rows.indices[self._rows.indptr[row]:self._rows.indptr[row + 1]])
+        total = found = 0.0
+        for term in set(terms):
+            col = self._vocab.get(term)
+            # A term the index has never seen is as rare as it gets: weight it like the rarest.
+            weight = float(self._idf[col]) if col is not None else float(self._idf.max(
+                initial=1.0))
+            total += weight
+            if col is not None and col in present:
+                found += weight
+        return found / total if total else 0.0
 
     def search(
         self, terms: Sequence[str], k: int, filters: dict[str, str | list[str]] | None = None,

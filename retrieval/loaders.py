@@ -288,8 +288,9 @@ def _parse_html(path: Path, default_id: str, text: str) -> Document | Problem:
 def _looks_like_boilerplate(tag: Tag) -> bool:
     if tag.name in ("article", "main", "body", "html"):
         return False
-    classes = tag.get("class") or []
-    names = " ".join([*classes, str(tag.get("id") or ""), str(tag.get("role") or "")])
+    classes: object = tag.get("class") or []
+    class_names = [str(c) for c in classes] if isinstance(classes, list) else [str(classes)]
+    names = " ".join([*class_names, str(tag.get("id") or ""), str(tag.get("role") or "")])
     return bool(names.strip()) and bool(_BOILERPLATE_HINT.search(names))
 
 

@@ -90,7 +90,7 @@ class Analyzer:
     def _japanese_terms(self, text: str) -> Iterator[str]:
         with self._lock:  # Sudachi tokenizers are not thread-safe
             tokenizer = self._tokenizer()
-            morphemes = []
+            morphemes: list[tuple[str, tuple[str, ...]]] = []
             for piece in _pieces(text):
                 morphemes.extend(
                     (m.normalized_form(), m.part_of_speech()) for m in tokenizer.tokenize(piece)

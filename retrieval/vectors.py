@@ -90,6 +90,22 @@ class VectorIndex:
         """Return every id in a collection."""
         return {str(i) for i in self._collection(source).get(include=[])["ids"]}
 
+    def embeddings(self, source: str, ids: Sequence[str]) -> np.ndarray:
+        """Return stored vectors for ids, in the order given."""
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        found: dict[str, np.ndarray] = {}
+        collection = self._collection(source)
+        for start in range(0, len(ids), _BATCH):
+            got = collection.get(ids=list(ids[start:start + _BATCH]), include=["embeddings"])
+            for key, vector in zip(got["ids"], got["embeddings"], strict=True):
+                found[str(key)] = np.asarray(vector, dtype=np.float32)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise StoreError(f"{len(missing)} vectors missing from {source} (e.g. {missing[0]})",
+                             hint="re-run ingest_kb.py to repair the index")
+        return np.vstack([found[i] for i in ids])
+
     def count(self, source: str) -> int:
         """Return how many vectors a collection holds."""
         return int(self._collection(source).count())

@@ -21,7 +21,7 @@ for _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "KOTAE_EMBEDDER"):
     os.environ.pop(_name, None)
 
 
-class NetworkRefused(RuntimeError):
+class NetworkRefusedError(RuntimeError):
     """Raised when a test tries to reach anything but this machine."""
 
 
@@ -44,7 +44,7 @@ def _check(sock: socket.socket, address: Any) -> None:
         return
     host = address[0] if isinstance(address, tuple) else str(address)
     if not _is_loopback(str(host)):
-        raise NetworkRefused(f"tests may only connect to loopback, not {address!r}")
+        raise NetworkRefusedError(f"tests may only connect to loopback, not {address!r}")
 
 
 def _guarded_connect(self: socket.socket, address: Any) -> None:
@@ -60,7 +60,7 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
 def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     if host is not None and not _is_loopback(host.decode() if isinstance(host, bytes) else
                                               str(host)):
-        raise NetworkRefused(f"tests may not resolve {host!r}")
+        raise NetworkRefusedError(f"tests may not resolve {host!r}")
     return _real_getaddrinfo(host, *args, **kwargs)
 
 

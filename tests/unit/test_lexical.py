@@ -38,3 +38,12 @@ def test_unknown_terms_and_empty_index_return_nothing() -> None:
 
 def test_k_limits_results() -> None:
     assert len(build().search(["saml", "invit", "export"], 2)) == 2
+
+
+def test_coverage_weights_rare_terms_more() -> None:
+    index = build()
+    assert index.coverage("a", ["saml", "okta"]) == 1.0
+    partial = index.coverage("a", ["saml", "invit"])
+    assert 0.0 < partial < 1.0
+    assert index.coverage("a", ["never-seen"]) == 0.0
+    assert index.coverage("missing", ["saml"]) == 0.0

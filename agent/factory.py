@@ -1,0 +1,70 @@
+"""Assemble an Agent from settings: open the store, load models, train the tagger."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from agent.pipeline import Agent, AgentDeps
+from agent.policy import Policy
+from agent.tagger import Tagger
+from prompts import PromptLibrary
+from retrieval.embeddings import Embedder
+from retrieval.indexer import Indexer
+from retrieval.search import HybridRetriever
+from retrieval.store import KnowledgeStore
+from settings import Settings
+
+log = logging.getLogger("kotae.agent")
+
+
+def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
+    """Learn the tagger from the store's labelled tickets and the taxonomy's examples."""
+    taxonomy = store.taxonomy()
+    names = set(taxonomy.names)
+    _, rows = store.lexical("ticket")
+    labelled = [(r.chunk_id, r.text, str(r.metadata.get("tag"))) for r in rows.values()
+                if r.metadata.get("tag") in names]
+    texts = [t for _, t, _ in labelled]
+    labels = [tag for _, _, tag in labelled]
+    vectors = [store.vectors.embeddings("ticket", [i for i, _, _ in labelled])] if labelled else []
+    examples = [(text, spec.name) for spec in taxonomy.tags
+                for text in [*spec.examples, spec.description] if text.strip()]
+    if examples:
+        texts += [t for t, _ in examples]
+        labels += [name for _, name in examples]
+        vectors.append(embedder.embed_documents([t for t, _ in examples]))
+    if not texts:
+        return Tagger.train(taxonomy, [], np.zeros((0, embedder.dim)), [],
+                            store.analyzer.terms)
+    return Tagger.train(taxonomy, texts, np.vstack(vectors), labels, store.analyzer.terms)
+
+
+def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
+                embedder: Embedder | None = None, llm: object | None = None) -> Agent:
+    """Build the agent the settings describe."""
+    store = store or KnowledgeStore.open(settings.store)
+    embedder = embedder or settings.embedder_factory()()
+    indexer = Indexer(store, embedder)
+    if llm is None and settings.use_llm:
+        from agent.llm import OpenAIChatModel
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else ""
+        llm = OpenAIChatModel(model=settings.chat_model, api_key=key,
+                              base_url=settings.openai_base_url,
+                              timeout=settings.openai_timeout_s,
+                              max_retries=settings.llm_max_retries)
+    deps = AgentDeps(
+        retriever=HybridRetriever(store, embedder),
+        embedder=embedder,
+        tagger=train_tagger(store, embedder),
+        policy=Policy.load(settings.policy_path),
+        prompts=PromptLibrary(),
+        indexer=indexer,
+        llm=llm,
+        signature=settings.signature,
+        retrain_tagger=lambda: train_tagger(store, embedder),
+    )
+    deps.extra["context_tokens"] = settings.llm_context_tokens
+    return Agent(deps)

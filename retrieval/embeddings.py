@@ -1,0 +1,363 @@
+"""Sentence embedders: local all-MiniLM-L6-v2 (ONNX), OpenAI API, and a hashing test fake.
+
+All embedders return float32 arrays whose rows are L2-normalised, so a dot product is
+the cosine similarity.  Heavy dependencies (onnxruntime, tokenizers, openai) are
+imported lazily by the classes that need them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    import openai
+
+    from retrieval.model_prep import ModelFiles
+
+FloatArray = npt.NDArray[np.float32]
+
+__all__ = [
+    "Embedder",
+    "FloatArray",
+    "HashingEmbedder",
+    "LocalMiniLMEmbedder",
+    "OpenAIEmbedder",
+    "l2_normalize",
+]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str]) -> FloatArray:
+        """Embed texts into a float32 array of shape (len(texts), dim)."""
+        ...
+
+    def embed_query(self, text: str) -> FloatArray:
+        """Embed one query into a float32 vector of shape (dim,)."""
+        ...
+
+
+def l2_normalize(vectors: npt.ArrayLike) -> FloatArray:
+    """Return the rows of ``vectors`` scaled to unit L2 norm (zero rows stay zero)."""
+    arr = np.asarray(vectors, dtype=np.float32)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    return np.asarray(arr / np.maximum(norms, np.float32(1e-12)), dtype=np.float32)
+
+
+class _LRU:
+    """Thread-safe least-recently-used cache of query vectors."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._maxsize = maxsize
+        self._data: OrderedDict[str, FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> FloatArray | None:
+        """Return a copy of the cached vector for ``key``, or None."""
+        with self._lock:
+            vec = self._data.get(key)
+            if vec is None:
+                return None
+            self._data.move_to_end(key)
+            return vec.copy()
+
+    def put(self, key: str, vec: FloatArray) -> None:
+        """Store a copy of ``vec`` under ``key``, evicting the oldest entry if full."""
+        if self._maxsize <= 0:
+            return
+        with self._lock:
+            self._data[key] = vec.copy()
+            self._data.move_to_end(key)
+            while len(self._data) > self._maxsize:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+
+# ----------------------------------------------------------------- local MiniLM
+
+
+class LocalMiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384-d) run with onnxruntime on CPU; int8 by default.
+
+    Inputs are tokenised once (truncated to ``max_length`` word pieces), sorted by
+    length and cut into batches of at most ``batch_size`` that are padded only to
+    their own longest member; a batch is also closed early when adding the next
+    (longer) text would waste too much compute on padding.  Results come back in
+    input order.
+    """
+
+    dim: int = 384
+
+    def __init__(
+        self,
+        model: ModelFiles | str | os.PathLike[str],
+        tokenizer: str | os.PathLike[str] | None = None,
+        *,
+        precision: Literal["int8", "fp32"] = "int8",
+        intra_op_threads: int | None = None,
+        batch_size: int = 64,
+        max_length: int = 256,
+        query_cache_size: int = 1024,
+    ) -> None:
+        """Load the ONNX model and tokenizer from a ModelFiles or explicit paths."""
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_path, tokenizer_path = self._resolve_paths(model, tokenizer, precision)
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        if not 2 <= max_length <= 512:
+            raise ValueError("max_length must be between 2 and 512 (BERT position limit)")
+        self.name = f"local-minilm-l6-v2-{precision}"
+        self.precision = precision
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.model_path = model_path
+        self.tokenizer_path = tokenizer_path
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = intra_op_threads or os.cpu_count() or 1
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session: Any = ort.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        out_shape = self._session.get_outputs()[0].shape
+        if out_shape[-1] != self.dim:
+            raise ValueError(f"{model_path} produces {out_shape[-1]}-d vectors, expected {self.dim}")
+
+        self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(max_length=max_length)
+        self._tokenizer.no_padding()  # tokenizer.json ships Fixed(128) padding; we pad per batch
+        self._query_cache = _LRU(query_cache_size)
+
+    @staticmethod
+    def _resolve_paths(
+        model: ModelFiles | str | os.PathLike[str],
+        tokenizer: str | os.PathLike[str] | None,
+        precision: str,
+    ) -> tuple[Path, Path]:
+        """Return (model path, tokenizer path) for the constructor arguments."""
+        if isinstance(model, (str, os.PathLike)):
+            if tokenizer is None:
+                raise ValueError("tokenizer path is required when model is given as a path")
+            return Path(model), Path(tokenizer)
+        if precision == "int8":
+            model_path = model.model_int8
+        elif model.model_fp32 is not None:
+            model_path = model.model_fp32
+        else:
+            raise ValueError("fp32 model was not kept by prepare_local_model")
+        return model_path, Path(tokenizer) if tokenizer is not None else model.tokenizer
+
+    def _batches(self, lengths: Sequence[int]) -> list[list[int]]:
+        """Group indices, sorted by token length, into padding-efficient batches."""
+        order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+        batches: list[list[int]] = []
+        current: list[int] = []
+        real = 0
+        for idx in order:
+            n = lengths[idx]
+            if current:
+                padded = (len(current) + 1) * n  # n is the new maximum (ascending order)
+                waste = padded - (real + n)
+                if len(current) >= self.batch_size or waste > 0.25 * (real + n) + 32:
+                    batches.append(current)
+                    current, real = [], 0
+            current.append(idx)
+            real += n
+        if current:
+            batches.append(current)
+        return batches
+
+    def embed_documents(self, texts: Sequence[str]) -> FloatArray:
+        """Embed texts into a float32 array of shape (len(texts), 384)."""
+        if isinstance(texts, str):
+            raise TypeError("embed_documents expects a sequence of strings, not a string")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        ids_list = [e.ids for e in encodings]
+        lengths = [len(ids) for ids in ids_list]
+        for batch in self._batches(lengths):
+            width = max(lengths[i] for i in batch)
+            input_ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                input_ids[row, : lengths[i]] = ids_list[i]
+                mask[row, : lengths[i]] = 1
+            (vectors,) = self._session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+            out[batch] = vectors
+        return out
+
+    def embed_query(self, text: str) -> FloatArray:
+        """Embed one query into a float32 vector of shape (384,), with an LRU cache."""
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            return cached
+        vec = self.embed_documents([text])[0]
+        self._query_cache.put(text, vec)
+        return vec
+
+
+# ----------------------------------------------------------------------- OpenAI
+
+_OPENAI_DIMS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+
+class OpenAIEmbedder:
+    """Embeddings from an OpenAI-compatible ``/v1/embeddings`` endpoint."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        model: str = "text-embedding-3-small",
+        timeout: float = 30.0,
+        *,
+        dim: int | None = None,
+        batch_size: int = 256,
+        max_retries: int = 2,
+        client: openai.OpenAI | None = None,
+    ) -> None:
+        """Create the API client; ``dim`` is required for models not known here."""
+        import openai as openai_mod
+
+        native = _OPENAI_DIMS.get(model)
+        if dim is None and native is None:
+            raise ValueError(f"unknown embedding model {model!r}: pass dim=")
+        self.dim: int = dim if dim is not None else int(native or 0)
+        self.name = f"openai:{model}"
+        self.model = model
+        if not 1 <= batch_size <= 2048:
+            raise ValueError("batch_size must be between 1 and 2048 (API limit)")
+        self.batch_size = batch_size
+        # text-embedding-3-* can shorten vectors server-side; ask only when needed.
+        self._dimensions: int | None = (
+            self.dim if native is not None and self.dim != native and model.startswith("text-embedding-3") else None
+        )
+        self._client = client or openai_mod.OpenAI(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+        )
+
+    def _create(self, batch: list[str]) -> FloatArray:
+        """Call the embeddings endpoint for one batch and return normalised vectors."""
+        import openai as openai_mod
+
+        response = self._client.embeddings.create(
+            input=batch,
+            model=self.model,
+            encoding_format="float",
+            dimensions=self._dimensions if self._dimensions is not None else openai_mod.omit,
+        )
+        data = sorted(response.data, key=lambda d: d.index)
+        if len(data) != len(batch):
+            raise ValueError(f"embeddings API returned {len(data)} vectors for {len(batch)} inputs")
+        arr = np.asarray([d.embedding for d in data], dtype=np.float32)
+        if arr.ndim != 2 or arr.shape[1] != self.dim:
+            raise ValueError(f"embeddings API returned shape {arr.shape}, expected (n, {self.dim})")
+        return l2_normalize(arr)
+
+    def embed_documents(self, texts: Sequence[str]) -> FloatArray:
+        """Embed texts into a float32 array of shape (len(texts), dim)."""
+        if isinstance(texts, str):
+            raise TypeError("embed_documents expects a sequence of strings, not a string")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # The API rejects empty strings; a single space embeds "nothing" instead.
+        cleaned = [t if t.strip() else " " for t in texts]
+        for start in range(0, len(cleaned), self.batch_size):
+            batch = cleaned[start : start + self.batch_size]
+            out[start : start + len(batch)] = self._create(batch)
+        return out
+
+    def embed_query(self, text: str) -> FloatArray:
+        """Embed one query into a float32 vector of shape (dim,)."""
+        return self.embed_documents([text])[0]
+
+
+# ---------------------------------------------------------------- hashing fake
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+class HashingEmbedder:
+    """TEST FAKE: deterministic feature-hashing embedder with no model and no I/O.
+
+    Hashes lower-cased word unigrams, word bigrams and character 3-grams (which also
+    covers unsegmented Japanese text) into ``dim`` signed buckets with blake2b, then
+    L2-normalises.  Texts sharing words get similar vectors, which is enough for
+    fast unit tests of indexing and search plumbing; it has no semantic quality and
+    must never be used in production.
+    """
+
+    def __init__(self, dim: int = 256, *, ngram: int = 3) -> None:
+        """Configure the vector dimension and character n-gram size."""
+        if dim < 1 or ngram < 1:
+            raise ValueError("dim and ngram must be >= 1")
+        self.dim = dim
+        self.ngram = ngram
+        self.name = "hashing-test"
+
+    def _features(self, text: str) -> list[tuple[str, float]]:
+        """Return (feature, weight) pairs for a text."""
+        norm = unicodedata.normalize("NFKC", text).lower()
+        words = _WORD_RE.findall(norm)
+        feats: list[tuple[str, float]] = [(f"w:{w}", 1.0) for w in words]
+        feats += [(f"b:{a} {b}", 0.5) for a, b in zip(words, words[1:], strict=False)]
+        compact = " ".join(words)
+        n = self.ngram
+        feats += [(f"c:{compact[i : i + n]}", 0.3) for i in range(max(0, len(compact) - n + 1))]
+        if not feats:
+            feats = [("<empty>", 1.0)]
+        return feats
+
+    def _embed_one(self, text: str) -> FloatArray:
+        """Hash one text into a normalised vector."""
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for feat, weight in self._features(text):
+            h = int.from_bytes(hashlib.blake2b(feat.encode("utf-8"), digest_size=8).digest(), "little")
+            sign = 1.0 if (h >> 63) & 1 else -1.0
+            vec[h % self.dim] += sign * weight
+        if not vec.any():  # every feature cancelled out; fall back to a fixed bucket
+            vec[0] = 1.0
+        return l2_normalize(vec)[0]
+
+    def embed_documents(self, texts: Sequence[str]) -> FloatArray:
+        """Embed texts into a float32 array of shape (len(texts), dim)."""
+        if isinstance(texts, str):
+            raise TypeError("embed_documents expects a sequence of strings, not a string")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._embed_one(text)
+        return out
+
+    def embed_query(self, text: str) -> FloatArray:
+        """Embed one query into a float32 vector of shape (dim,)."""
+        return self._embed_one(text)

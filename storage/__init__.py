@@ -1,0 +1,1 @@
+"""Kotae's durable state: SQLAlchemy models, migrations, repository, outbox and workers."""

@@ -1,0 +1,136 @@
+"""Open the database (SQLite file by default, PostgreSQL by URL) and bring its schema up to date."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from errors import ConfigError, StoreError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK_ID = 0x6B6F746165  # "kotae": one advisory lock id shared by every process
+
+
+def normalise_url(url: str) -> URL:
+    """Return a SQLAlchemy URL, choosing psycopg 3 for plain postgres:// URLs."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"DATABASE_URL is not a database URL: {exc}",
+                          hint="use sqlite:///path/to/file.sqlite3 or "
+                               "postgresql+psycopg://user:password@host:5432/dbname") from exc
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"unsupported database {parsed.get_backend_name()!r} in DATABASE_URL",
+                          hint="Kotae runs on SQLite (the default) or PostgreSQL")
+    return parsed
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; the busy timeout makes writers queue
+    # instead of failing with "database is locked" under concurrent inquiries.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with settings that suit many threads sharing it."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:"):
+            raise ConfigError("an in-memory SQLite database would lose every inquiry on restart",
+                              hint="point DATABASE_URL at a file: sqlite:///var/kotae.sqlite3")
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=10, max_overflow=40, pool_timeout=60)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60,
+                         pool_pre_ping=True)
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Database:
+        """Connect to the database at url (nothing is created until `migrate`)."""
+        return cls(make_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        """Return "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        """Return a new session; the caller closes it."""
+        return self.sessions()
+
+    def migrate(self) -> None:
+        """Upgrade the schema to the newest migration, one process at a time."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self._migration_lock(), self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not migrate the database: {exc}",
+                             hint="check DATABASE_URL and that the database is reachable") from exc
+
+    @contextlib.contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        # Several workers may start at once; only one may run the migrations.
+        if self.dialect == "postgresql":
+            with self.engine.connect() as lock:
+                lock.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+                try:
+                    yield
+                finally:
+                    lock.execute(text("SELECT pg_advisory_unlock(:id)"),
+                                 {"id": _MIGRATION_LOCK_ID})
+                    lock.commit()
+            return
+        database = self.engine.url.database or "kotae"
+        with Path(f"{database}.migrate.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def ping(self) -> None:
+        """Raise StoreError unless the database answers a trivial query."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"the database is unreachable: {exc.__class__.__name__}") from exc
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,257 @@
+"""The tables behind the API, as typed SQLAlchemy 2 models.
+
+Timestamps are timezone-aware UTC in Python on every database (SQLite stores them naive).
+Ids are short prefixed random strings (`inq_…`, `esc_…`) so logs and URLs say what they name.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+INQUIRY_STATUSES = ("received", "decided", "failed")
+ESCALATION_STATUSES = ("open", "claimed", "resolved")
+MESSAGE_ROLES = ("customer", "assistant", "agent")
+OUTBOX_STATUSES = ("pending", "delivered", "dead")
+API_KEY_ROLES = ("widget", "agent", "csm", "admin")
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """Return a fresh random id such as `inq_3f9c…`."""
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime stored in UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: pass a timezone-aware value")
+        value = value.astimezone(UTC)
+        # SQLite has no time zones: store naive UTC so text comparisons order correctly.
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so migrations name constraints stably."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+class ConversationRow(Base):
+    """A chat between one customer and Kotae (and, after an escalation, a person)."""
+
+    __tablename__ = "conversations"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the widget's token
+    api_key_id: Mapped[str | None] = mapped_column(String(40))
+    account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    customer: Mapped[dict[str, Any] | None]
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MessageRow(Base):
+    """One turn of a conversation: the customer's, Kotae's or a support agent's."""
+
+    __tablename__ = "messages"
+    __table_args__ = (_one_of("role", MESSAGE_ROLES),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    inquiry_id: Mapped[str | None] = mapped_column(String(40))
+    escalation_id: Mapped[str | None] = mapped_column(String(40))
+    author: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InquiryRow(Base):
+    """An inquiry, committed before the agent sees it, and the decision once made."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (
+        _one_of("status", INQUIRY_STATUSES),
+        UniqueConstraint("api_key_id", "idempotency_key_hash"),
+        Index(None, "status", "lease_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    api_key_id: Mapped[str | None] = mapped_column(String(40))
+    idempotency_key_hash: Mapped[str | None] = mapped_column(String(64))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    customer: Mapped[dict[str, Any] | None]
+    requested_language: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    # Crash recovery: whoever holds an unexpired lease is answering; an expired one is
+    # picked up again, and after too many attempts the inquiry is escalated unanswered.
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    lease_expires_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    decided_at: Mapped[datetime | None]
+    action: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    tag: Mapped[str | None] = mapped_column(String(80))
+    language: Mapped[str | None] = mapped_column(String(8))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    mode: Mapped[str | None] = mapped_column(String(16))
+    decision: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class EscalationRow(Base):
+    """An inquiry handed to a person, with why and a draft; resolving it teaches the agent."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (
+        _one_of("status", ESCALATION_STATUSES),
+        Index(None, "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    tag: Mapped[str | None] = mapped_column(String(80))
+    language: Mapped[str | None] = mapped_column(String(8))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    draft: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution_tag: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    learned_at: Mapped[datetime | None]  # when the resolution was indexed as a past ticket
+    learn_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SignalRow(Base):
+    """An expansion or churn-risk signal for a customer-success manager."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    account_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    evidence: Mapped[str] = mapped_column(Text)
+    why: Mapped[str] = mapped_column(Text)
+    next_step: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    acked_at: Mapped[datetime | None]
+    acked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class FeedbackRow(Base):
+    """A customer's "did this help?" on one answer; the latest word counts."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), unique=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKeyRow(Base):
+    """An API key, stored as its sha256 only, with the role it grants."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (_one_of("role", API_KEY_ROLES),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(16), default="db")  # "env": from KOTAE_API_KEYS
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class OutboxRow(Base):
+    """A webhook event, written in the same transaction as the change it reports."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        _one_of("status", OUTBOX_STATUSES),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
