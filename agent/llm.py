@@ -8,7 +8,6 @@ fail closed" is implemented and tested once.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -28,8 +27,8 @@ from retrieval.tokens import count_tokens
 if TYPE_CHECKING:
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.messages import BaseMessage
-    from langchain_core.runnables import RunnableConfig
     from langchain_core.messages.ai import UsageMetadata
+    from langchain_core.runnables import RunnableConfig
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +70,13 @@ class LLMError(ModelError):
     code = "llm_error"
 
 
-class LLMTimeout(LLMError):
+class LLMTimeout(LLMError):  # noqa: N818 - name fixed by the agent's contract
     """The model did not answer within the timeout."""
 
     code = "llm_timeout"
 
 
-class LLMRateLimited(LLMError):
+class LLMRateLimited(LLMError):  # noqa: N818 - name fixed by the agent's contract
     """The endpoint kept answering 429 after the bounded retries."""
 
     code = "llm_rate_limited"
@@ -101,7 +100,7 @@ class LLMRequestError(LLMError):
     code = "llm_request_rejected"
 
 
-class LLMInvalidOutput(LLMError):
+class LLMInvalidOutput(LLMError):  # noqa: N818 - name fixed by the agent's contract
     """The model's reply could not be parsed or failed validation, even after one retry."""
 
     code = "llm_invalid_output"
@@ -236,8 +235,7 @@ class _Rejected(Exception):  # noqa: N818 - internal signal, never escapes this 
         self.reason = reason
 
 
-def parse_structured(text: str, schema: type[S], validate: Callable[[S], None] | None) -> S:
-    """Parse a JSON reply into schema and run validate; raise ValueError saying what was wrong."""
+def _parse_structured(text: str, schema: type[S], validate: Callable[[S], None] | None) -> S:
     try:
         parsed = schema.model_validate_json(text)
     except ValidationError as error:
@@ -261,7 +259,7 @@ def complete_structured_with_retry(
     """Call attempt, and once more with the validation error if its reply is unusable."""
     first = attempt(messages)
     try:
-        return ModelReply(first.text, parse_structured(first.text, schema, validate), first.usage)
+        return ModelReply(first.text, _parse_structured(first.text, schema, validate), first.usage)
     except _Rejected as rejected:
         retry = [
             *messages,
@@ -271,7 +269,7 @@ def complete_structured_with_retry(
     second = attempt(retry)
     usage = add_usage(first.usage, second.usage)
     try:
-        return ModelReply(second.text, parse_structured(second.text, schema, validate), usage)
+        return ModelReply(second.text, _parse_structured(second.text, schema, validate), usage)
     except _Rejected as rejected:
         raise LLMInvalidOutput(
             f"The model's {schema.__name__} output was invalid twice: {rejected.reason}",
@@ -344,8 +342,8 @@ def _counted_usage(
     return prices.usage(model, prompt, count_tokens(text))
 
 
-def split_words(text: str) -> list[str]:
-    """Split text into words that keep their trailing whitespace, so they join back exactly."""
+def _split_words(text: str) -> list[str]:
+    # Words keep their trailing whitespace, so the pieces join back into the text exactly.
     return [piece for piece in re.split(r"(?<=\s)(?=\S)", text) if piece]
 
 
@@ -393,7 +391,8 @@ class OpenAIChatModel:
             # silence between stream chunks, not a whole stream.
             timeout=timeout,
             # The openai client retries 408/409/429/5xx, timeouts and connection errors with
-            # exponential backoff (0.5 s doubling, at most 8 s) and honours Retry-After.
+            # exponential backoff (0.5 s doubling, at most 8 s), or waits what Retry-After says
+            # when it is between 0 and 120 s (longer: no retry). Hence the cap on max_retries.
             max_retries=max_retries,
             temperature=temperature,
             # Off by default for any custom base_url; without it streamed calls report no usage.
@@ -418,10 +417,12 @@ class OpenAIChatModel:
             if on_token is None:
                 with _openai_errors():
                     message = self._llm.invoke(lc_messages, config=config)
-                text, usage_metadata = message.text, message.usage_metadata
+                text, usage_metadata = str(message.text), message.usage_metadata
             else:
                 text, usage_metadata = self._stream(lc_messages, config, on_token, record)
-            record.reply = ModelReply(text, None, self._usage(messages, text, usage_metadata, record))
+            record.reply = ModelReply(
+                text, None, self._usage(messages, text, usage_metadata, record)
+            )
             return record.reply
 
     def complete_structured(
@@ -443,7 +444,7 @@ class OpenAIChatModel:
                     message = self._llm.invoke(
                         _to_langchain(conversation), config=config, response_format=response_format
                     )
-                text = message.text
+                text = str(message.text)  # a str subclass that is also callable
                 usage = self._usage(conversation, text, message.usage_metadata, record)
                 record.reply = ModelReply(text, None, usage)
                 return record.reply
@@ -473,7 +474,7 @@ class OpenAIChatModel:
                 if chunk.usage_metadata:
                     usage_metadata = chunk.usage_metadata
                 finish_reason = chunk.response_metadata.get("finish_reason") or finish_reason
-                delta = chunk.text
+                delta = str(chunk.text)
                 if delta:
                     parts.append(delta)
                     on_token(delta)
@@ -521,7 +522,6 @@ def _to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
     return [kinds[m.role](content=m.content) for m in messages]
 
 
-@functools.lru_cache(maxsize=64)
 def _response_format(schema: type[BaseModel]) -> dict[str, Any]:
     # A plain JSON-schema dict, not the pydantic class: given the class, the openai client
     # parses the reply itself and an invalid reply raises inside the call, losing its text
@@ -569,9 +569,10 @@ def _openai_errors() -> Iterator[None]:
         raise LLMInvalidOutput(f"The model's reply was cut off: {error}") from error
     except openai.OpenAIError as error:
         raise LLMError(f"The model call failed: {error}") from error
-    except (ValueError, TypeError, KeyError) as error:
-        # What LangChain and the openai client raise for a body that is not a chat completion
-        # (JSONDecodeError, "Unexpected response type", missing or null `choices`).
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        # What LangChain and the openai client raise for a body that is not a chat completion:
+        # JSONDecodeError, "Unexpected response type", missing or null `choices`, and, on the
+        # structured (`parse`) path, AttributeError on a non-JSON body returned as a str.
         raise LLMInvalidOutput(
             "The model endpoint sent a response that is not a chat completion."
         ) from error
@@ -582,7 +583,7 @@ def _openai_errors() -> Iterator[None]:
 Outcome: TypeAlias = str | Mapping[str, Any] | BaseModel | BaseException
 
 
-class ScriptedModelExhausted(AssertionError):
+class ScriptedModelExhaustedError(AssertionError):
     """A ScriptedModel was called with nothing left in its queue (a test bug, not a model error)."""
 
 
@@ -629,7 +630,7 @@ class ScriptedModel:
         with _logged_call(self.name, flow, prompt_version, kind, messages) as record:
             text = self._next_text(messages, flow, prompt_version)
             if on_token is not None:
-                for word in split_words(text):
+                for word in _split_words(text):
                     on_token(word)
             usage = _counted_usage(self._prices, self.name, messages, text)
             record.reply = ModelReply(text, None, usage)
@@ -659,7 +660,7 @@ class ScriptedModel:
         self.history.append(list(messages))
         self.calls.append((flow, prompt_version))
         if not self._queue:
-            raise ScriptedModelExhausted(
+            raise ScriptedModelExhaustedError(
                 f"ScriptedModel {self.name!r} got call #{len(self.calls)} (flow={flow!r}, "
                 f"prompt_version={prompt_version!r}) with no outcome queued; enqueue() one."
             )

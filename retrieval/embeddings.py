@@ -107,6 +107,7 @@ class LocalMiniLMEmbedder:
     input order.
     """
 
+    name: str = "local-minilm-l6-v2-int8"
     dim: int = 384
 
     def __init__(
@@ -129,7 +130,8 @@ class LocalMiniLMEmbedder:
             raise ValueError("batch_size must be >= 1")
         if not 2 <= max_length <= 512:
             raise ValueError("max_length must be between 2 and 512 (BERT position limit)")
-        self.name = f"local-minilm-l6-v2-{precision}"
+        if precision != "int8":
+            self.name = f"local-minilm-l6-v2-{precision}"
         self.precision = precision
         self.batch_size = batch_size
         self.max_length = max_length

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import itertools
 import json
+import logging
 import re
 import socket
 import threading
@@ -173,6 +174,14 @@ class _CutConnection(Exception):  # noqa: N818 - a signal to the server, not an 
     """Raised inside a streaming body so uvicorn drops the connection mid-response."""
 
 
+def _not_a_cut(record: logging.LogRecord) -> bool:
+    # uvicorn logs a traceback for every dropped connection; a scripted cut is not news.
+    return not (record.exc_info and isinstance(record.exc_info[1], _CutConnection))
+
+
+logging.getLogger("uvicorn.error").addFilter(_not_a_cut)
+
+
 class OpenAIStub:
     """Serve the OpenAI protocol from a background thread; use as a context manager."""
 
@@ -185,6 +194,7 @@ class OpenAIStub:
         api_key: str | None = None,
     ) -> None:
         self.latency = latency  # added before every answer; settable while running
+        self._initial_latency = latency
         self.default_text = default_text
         self.dimensions = dimensions
         self.api_key = api_key  # when set, requests without this bearer key get 401
@@ -257,10 +267,10 @@ class OpenAIStub:
         self._socket, self._server, self._thread = None, None, None
 
     def reset(self) -> None:
-        """Forget every route's queue and requests, and the latency."""
+        """Forget every route's queue and requests, and restore the starting latency."""
         self.chat.clear()
         self.embeddings.clear()
-        self.latency = 0.0
+        self.latency = self._initial_latency
 
     def __enter__(self) -> Self:
         return self.start()
@@ -314,7 +324,9 @@ class OpenAIStub:
         result: Response = answer(body, behaviour, recorded.prompt_tokens)
         return result
 
-    def _chat_answer(self, body: dict[str, Any], behaviour: Behaviour | None, prompt: int) -> Response:
+    def _chat_answer(
+        self, body: dict[str, Any], behaviour: Behaviour | None, prompt: int
+    ) -> Response:
         model = str(body.get("model", "stub-model"))
         completion_id = f"chatcmpl-stub-{next(self._ids)}"
         if behaviour is None:

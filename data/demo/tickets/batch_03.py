@@ -165,7 +165,7 @@ ryan.oconnell@stratuscloud.example | +1 415 555 0172""",
 
 Thanks for escalating quickly. We reproduced this: users whose Okta email had uppercase letters (e.g. Jane.Doe@stratuscloud.example) were failing a case-sensitive match after a session-handling change we deployed at 07:40 PT today, so they were sent back to Okta in a loop.
 
-Engineering rolled back that change at 10:25 PT and affected users can now sign in again (they may need to close the tab and start from app.tsunagu.example/login). A permanent fix with case-insensitive matching shipped in release 2026.02.3 the following day.
+Engineering rolled back that change at 10:25 PT and affected users can now sign in again (they may need to close the tab and start from app.tsunagu.example/login). A permanent fix with case-insensitive matching went out as a hotfix the following day.
 
 We posted an incident on status.tsunagu.example. Sorry for the disruption to your morning.
 
@@ -352,7 +352,7 @@ To get you unblocked for Friday, export in 90-day chunks (e.g. Jan 1–Mar 31, A
 
 I'll update you when the fix ships.
 
-Update (March 24): fixed in release 2026.03.2 — long-range exports now run in the background and are emailed to you when ready.
+Update (March 24): fixed in release 2026.03.3 — long-range exports now run in the background and are emailed to you when ready.
 
 Best,
 Priya"""),
@@ -411,7 +411,7 @@ Systems Administrator | Ironbark Logistics | +61 3 9001 2288""",
 
 Thank you for flagging this, we treated it as urgent.
 
-We reproduced it: when a user had been invited manually before SCIM was set up and the invite email differed in case from the Okta username, the SCIM deactivate call matched no user and returned 204 without doing anything. Engineering shipped a fix in release 2026.03.3 (March 25) that matches case-insensitively and returns 404 when no user is found, so Okta will show an error instead of silent success.
+We reproduced it: when a user had been invited manually before SCIM was set up and the invite email differed in case from the Okta username, the SCIM deactivate call matched no user and returned 204 without doing anything. Engineering shipped a fix in release 2026.03.3 (March 24) that matches case-insensitively and returns 404 when no user is found, so Okta will show an error instead of silent success.
 
 I've manually deactivated the 6 accounts in your workspace affected by this (list attached, including Liam Walsh) and ended their sessions. I'd also recommend turning on "Require SSO for members" in Workspace settings > Security > SAML SSO so that offboarding in Okta also blocks password sign-in immediately.
 
@@ -502,7 +502,7 @@ Thank you for reporting this, and I understand why it's critical for your access
 
 We confirmed that between April 1 and April 9 a change in our SCIM service stopped writing role-change events ("member.role_changed" with actor "SCIM") to the audit log for all workspaces. The role changes themselves were applied correctly; only the log entries were missing.
 
-Engineering fixed it on April 10 (release 2026.04.2) and backfilled the missing events from our SCIM request logs. Your audit log now shows 37 backfilled entries for that period, marked with "source: backfill". Your CSM, Alex, will send a short written incident summary you can attach to your access review.
+Engineering fixed it with a hotfix on April 10 and backfilled the missing events from our SCIM request logs. Your audit log now shows 37 backfilled entries for that period, marked with "source: backfill". Your CSM, Alex, will send a short written incident summary you can attach to your access review.
 
 Best regards,
 Priya"""),

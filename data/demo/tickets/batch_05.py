@@ -99,7 +99,7 @@ First, the content is recoverable: docs keep a version history. I restored the v
 
 What happened: one associate's browser had been offline for about 40 minutes and, when it reconnected, it sent an old copy of two sections that overwrote the newer text instead of being merged. We reproduced this with the same sequence. I've escalated it to engineering as a data-loss bug with high priority; they're changing the sync so a long-offline client can never overwrite newer content.
 
-Update (March 26): the fix shipped in release 2026.03.3. Long-offline edits are now merged, and if a conflict can't be merged, both versions are kept.
+Update (March 24): the fix shipped in release 2026.03.3. Long-offline edits are now merged, and if a conflict can't be merged, both versions are kept.
 
 Again, my apologies.
 Priya, Tsunagu Support"""),
@@ -286,7 +286,7 @@ Crescent Biotech""",
 
 We reproduced this: for workspaces with SSO required, the download link redirected through SSO sign-in and lost part of the URL on the way back, which resulted in a 404. It only affected people who weren't already signed in when they clicked the link.
 
-Engineering fixed the redirect in release 2026.06.2 (June 17). The link in your email works now. I tested it with a signed-out session. If you're in a hurry before then, signing in to app.tsunagu.example first and then clicking the link works too.
+Engineering fixed the redirect in release 2026.06.3 (June 17). The link in your email works now. I tested it with a signed-out session. If you're in a hurry before then, signing in to app.tsunagu.example first and then clicking the link works too.
 
 Best,
 Priya"""),

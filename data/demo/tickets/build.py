@@ -8,7 +8,7 @@ sys.path.insert(0, HERE)
 from accounts import ACCOUNTS
 
 # en tickets whose resolution legitimately contains a Japanese term
-MIXED_OK = {("acct_0056", "2026-09-16 10:05"), ("acct_0060", "2026-05-19 10:02")}
+MIXED_OK = {("acct_0056", "2026-09-16 10:05"), ("acct_0060", "2026-05-19 10:02"), ("acct_0030", "2026-05-13 10:20"), ("acct_0056", "2026-02-27 12:30")}
 JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 all_t = []
 for f in sorted(glob.glob(os.path.join(HERE, "batch_*.py"))):

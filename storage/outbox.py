@@ -1,0 +1,169 @@
+"""Webhooks through a durable outbox: events are rows written with the change they report.
+
+Delivery is at least once: a receiver may see an event twice (after a crash between the
+POST and the bookkeeping) and should de-duplicate on the `X-Kotae-Delivery` header.
+Each POST is signed: `X-Kotae-Signature: sha256=<hex>` is the HMAC-SHA256, keyed with the
+shared secret, of `<X-Kotae-Timestamp>.<raw body>`; see `verify_signature`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+from storage.models import OutboxRow, new_id, utcnow
+
+log = logging.getLogger(__name__)
+
+Event = Literal["escalation.created", "escalation.resolved", "signal.created"]
+EVENTS: tuple[Event, ...] = ("escalation.created", "escalation.resolved", "signal.created")
+SIGNATURE_HEADER = "X-Kotae-Signature"
+TIMESTAMP_HEADER = "X-Kotae-Timestamp"
+
+
+def emit(session: Session, event: Event, data: dict[str, Any]) -> OutboxRow:
+    """Add an event to the outbox inside the caller's transaction (it commits)."""
+    now = utcnow()
+    row = OutboxRow(id=new_id("evt"), event=event, status="pending", attempts=0,
+                    created_at=now, next_attempt_at=now,
+                    payload={"type": event, "created_at": now.isoformat(), "data": data})
+    row.payload["id"] = row.id
+    session.add(row)
+    return row
+
+
+def body_of(row: OutboxRow) -> bytes:
+    """Return the exact bytes POSTed for an event (and signed)."""
+    return json.dumps(row.payload, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode()
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Return the signature header value for a body sent at timestamp."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"sha256={digest.hexdigest()}"
+
+
+def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *,
+                     tolerance_s: float = 300.0, now: float | None = None) -> bool:
+    """Check a delivery's signature and that it is recent (what a receiver should do)."""
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        return False
+    if abs((time.time() if now is None else now) - sent) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, sent, body), signature)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """Where and how to deliver events."""
+
+    url: str
+    secret: str
+    timeout_s: float = 5.0
+    max_attempts: int = 12
+    backoff_s: float = 2.0  # first retry after this; doubles each time
+    max_backoff_s: float = 3600.0
+    claim_s: float = 60.0  # a claimed event is retried by anyone after this
+    batch: int = 50
+
+
+def backoff(config: WebhookConfig, attempts: int) -> float:
+    """Return how long to wait before the next attempt after `attempts` failures."""
+    return float(min(config.backoff_s * 2 ** max(attempts - 1, 0), config.max_backoff_s))
+
+
+def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[OutboxRow]:
+    # Claim by pushing next_attempt_at forward with a conditional update: two workers
+    # (or two processes) never post the same event at the same time.
+    claimed: list[OutboxRow] = []
+    with db.session() as session:
+        due = session.scalars(
+            select(OutboxRow).where(OutboxRow.status == "pending",
+                                    OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at).limit(config.batch)
+        ).all()
+        for row in due:
+            result = session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row.id, OutboxRow.status == "pending",
+                       OutboxRow.next_attempt_at == row.next_attempt_at)
+                .values(next_attempt_at=now + timedelta(seconds=config.claim_s),
+                        attempts=OutboxRow.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+                claimed.append(row)
+        session.commit()
+    return claimed
+
+
+def _post(client: httpx.Client, config: WebhookConfig, row: OutboxRow) -> str | None:
+    body = body_of(row)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "kotae-webhooks/1",
+        SIGNATURE_HEADER: sign(config.secret, timestamp, body),
+        TIMESTAMP_HEADER: str(timestamp),
+        "X-Kotae-Event": row.event,
+        "X-Kotae-Delivery": row.id,
+    }
+    try:
+        response = client.post(config.url, content=body, headers=headers,
+                               timeout=config.timeout_s)
+    except httpx.HTTPError as exc:
+        return f"{exc.__class__.__name__}: {exc}"[:500]
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def deliver_due(db: Database, config: WebhookConfig, client: httpx.Client) -> dict[str, int]:
+    """Post every due event once; return counts of delivered, retried and dead events."""
+    counts = {"delivered": 0, "retry": 0, "dead": 0}
+    for row in _claim_due(db, config, utcnow()):
+        error = _post(client, config, row)
+        attempts = row.attempts + 1  # the claim incremented it in the database
+        now = utcnow()
+        values: dict[str, Any]
+        if error is None:
+            values = {"status": "delivered", "delivered_at": now, "last_error": None}
+            counts["delivered"] += 1
+        elif attempts >= config.max_attempts:
+            values = {"status": "dead", "last_error": error}
+            counts["dead"] += 1
+            log.error("webhook %s %s given up after %d attempts: %s", row.event, row.id,
+                      attempts, error)
+        else:
+            wait = backoff(config, attempts)
+            values = {"next_attempt_at": now + timedelta(seconds=wait), "last_error": error}
+            counts["retry"] += 1
+            log.warning("webhook %s %s failed (attempt %d, next in %.1fs): %s", row.event,
+                        row.id, attempts, wait, error)
+        with db.session() as session:
+            session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
+            session.commit()
+    return counts
+
+
+def pending_events(session: Session, events: Sequence[str] = EVENTS) -> list[OutboxRow]:
+    """Return undelivered events, oldest first."""
+    return list(session.scalars(
+        select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.event.in_(events))
+        .order_by(OutboxRow.created_at)
+    ))

@@ -1,0 +1,215 @@
+"""Take a stored inquiry to a stored decision, whatever happens to the agent or the process.
+
+The inquiry row is committed before the agent is called. Whoever records a decision first
+wins (`repository.record_decision`), so a timed-out call, a retry after a crash and a
+second worker can all try without double answers, escalations or webhooks. An agent that
+raises never reaches the customer as an error: the inquiry is escalated instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from agent.types import Customer, Decision, Escalation, Inquiry, Message, ReasonCode
+from errors import StoreError
+from retrieval.textproc import detect_language
+from storage import repository
+from storage.db import Database
+from storage.models import InquiryRow, utcnow
+
+log = logging.getLogger(__name__)
+
+UNTAGGED = "untagged"  # the tag of an inquiry the agent never got to tag
+Language = Literal["en", "ja"]
+
+NOTICES: dict[tuple[str, bool], str] = {
+    ("en", False): "Thank you. We have passed your question to our support team; a person "
+                   "will reply in this conversation.",
+    ("ja", False): "お問い合わせありがとうございます。サポート担当者に引き継ぎました。"
+                   "この会話で担当者からご返信します。",
+    ("en", True): "Our automatic assistant is unavailable right now, so we have passed your "
+                  "question to our support team; a person will reply in this conversation.",
+    ("ja", True): "現在、自動応答をご利用いただけないため、サポート担当者に引き継ぎました。"
+                  "この会話で担当者からご返信します。",
+}
+
+
+class Decide(Protocol):
+    """The agent's entry point: `Agent.handle`."""
+
+    def __call__(self, inquiry: Inquiry, *,
+                 on_token: Callable[[str], None] | None = None) -> Decision: ...
+
+
+def notice_for(language: str | None, *, degraded: bool) -> str:
+    """Return what the customer is told when a person will take over."""
+    return NOTICES[("ja" if language == "ja" else "en", degraded)]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A recorded decision and what it led to."""
+
+    inquiry_id: str
+    conversation_id: str
+    status: str  # "decided", or "failed" when the agent failed and a fallback was recorded
+    decision: Decision
+    escalation_id: str | None
+    notice: str | None  # for the customer, when the inquiry went to a person
+
+    @property
+    def degraded(self) -> bool:
+        """Return whether the agent failed and the inquiry was escalated in its place."""
+        return self.status == "failed"
+
+
+def load_outcome(db: Database, inquiry_id: str) -> Outcome | None:
+    """Return the recorded outcome of an inquiry, or None while it is still being answered."""
+    with db.session() as session:
+        row = repository.get_inquiry(session, inquiry_id)
+        if row.status == "received" or row.decision is None:
+            return None
+        decision = Decision.model_validate(row.decision)
+        escalation = repository.escalation_of_inquiry(session, inquiry_id)
+        notice = (notice_for(decision.language, degraded=row.status == "failed")
+                  if decision.action == "escalate" else None)
+        return Outcome(row.id, row.conversation_id, row.status, decision,
+                       escalation.id if escalation else None, notice)
+
+
+def _language(row: InquiryRow) -> Language:
+    if row.requested_language in ("en", "ja"):
+        return "ja" if row.requested_language == "ja" else "en"
+    return detect_language(row.text)
+
+
+def build_inquiry(db: Database, row: InquiryRow) -> Inquiry:
+    """Return the agent's view of a stored inquiry, with the conversation so far."""
+    with db.session() as session:
+        history = [Message(role=m.role, text=m.text)
+                   for m in repository.history_before(session, row)]
+    customer = Customer.model_validate(row.customer) if row.customer else None
+    language = row.requested_language if row.requested_language in ("en", "ja") else None
+    return Inquiry(text=row.text, id=row.id, conversation_id=row.conversation_id,
+                   history=history, customer=customer,
+                   language=language)
+
+
+def fallback_decision(row: InquiryRow, reason: ReasonCode, detail: str) -> Decision:
+    """Return the escalation recorded when the agent could not decide."""
+    return Decision(inquiry_id=row.id, conversation_id=row.conversation_id, action="escalate",
+                    tag=UNTAGGED, tag_confidence=0.0, confidence=0.0,
+                    escalation=Escalation(reason=reason, detail=detail),
+                    language=_language(row), mode="offline")
+
+
+def _is_retrieval_failure(exc: BaseException) -> bool:
+    if isinstance(exc, StoreError):
+        return True
+    return type(exc).__module__.split(".")[0] in ("chromadb", "retrieval")
+
+
+def failure_decision(row: InquiryRow, exc: BaseException) -> Decision:
+    """Return the fallback for an agent that raised: retrieval down, or the model."""
+    if _is_retrieval_failure(exc):
+        return fallback_decision(row, ReasonCode.LOW_CONFIDENCE,
+                                 f"retrieval unavailable: {exc.__class__.__name__}: {exc}"[:500])
+    return fallback_decision(row, ReasonCode.LLM_UNAVAILABLE,
+                             f"the agent failed: {exc.__class__.__name__}: {exc}"[:500])
+
+
+def _checked(decision: Decision, row: InquiryRow) -> Decision:
+    # Fail closed: an "answer" with nothing to say, or an escalation without a reason,
+    # goes to a person rather than to the customer.
+    update: dict[str, object] = {"inquiry_id": row.id, "conversation_id": row.conversation_id}
+    if decision.action == "answer" and not (decision.answer or "").strip():
+        update.update(action="escalate", answer=None, escalation=Escalation(
+            reason=ReasonCode.LOW_CONFIDENCE, detail="the agent produced an empty answer"))
+    elif decision.action == "escalate" and decision.escalation is None:
+        update["escalation"] = Escalation(reason=ReasonCode.LOW_CONFIDENCE,
+                                          detail="the agent escalated without giving a reason")
+    return decision.model_copy(update=update)
+
+
+def record(db: Database, row: InquiryRow, decision: Decision, *, status: str,
+           error: str | None = None) -> Outcome:
+    """Store a decision (unless one was stored first) and return the outcome that stands."""
+    notice = notice_for(decision.language, degraded=status == "failed")
+    with db.session() as session:
+        recorded = repository.record_decision(session, row.id, decision, status=status,
+                                              notice=notice, error=error)
+    if not recorded:
+        log.info("inquiry %s was decided elsewhere first; keeping that decision", row.id)
+    outcome = load_outcome(db, row.id)
+    assert outcome is not None  # a decision was just recorded, by us or by someone else
+    return outcome
+
+
+def answer(db: Database, inquiry_id: str, decide: Decide, *,
+           on_token: Callable[[str], None] | None = None) -> Outcome:
+    """Run the agent on a stored inquiry and record what it decided (or the fallback)."""
+    with db.session() as session:
+        row = repository.get_inquiry(session, inquiry_id)
+    if row.status != "received":
+        outcome = load_outcome(db, inquiry_id)
+        assert outcome is not None  # status says it was decided
+        return outcome
+    inquiry = build_inquiry(db, row)
+    started = time.perf_counter()
+    try:
+        decision = _checked(decide(inquiry, on_token=on_token), row)
+        status, error = "decided", None
+    except Exception as exc:  # broad on purpose: any agent failure must become an escalation
+        log.exception("the agent failed on inquiry %s; escalating it", inquiry_id)
+        decision, status = failure_decision(row, exc), "failed"
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+    if not decision.latency_ms:
+        decision = decision.model_copy(
+            update={"latency_ms": round((time.perf_counter() - started) * 1000, 3)})
+    return record(db, row, decision, status=status, error=error)
+
+
+def give_up(db: Database, inquiry_id: str, reason: ReasonCode, detail: str) -> Outcome:
+    """Record a fallback escalation for an inquiry the agent did not decide in time."""
+    with db.session() as session:
+        row = repository.get_inquiry(session, inquiry_id)
+    latency = (utcnow() - row.created_at).total_seconds() * 1000
+    decision = fallback_decision(row, reason, detail).model_copy(
+        update={"latency_ms": round(latency, 3)})
+    return record(db, row, decision, status="failed", error=detail)
+
+
+def recover(db: Database, decide: Decide, *, lease_s: float, max_attempts: int,
+            skip: Collection[str] = ()) -> list[Outcome]:
+    """Finish inquiries whose answering was interrupted (a crash, a lost worker).
+
+    An inquiry whose lease ran out is answered again; after `max_attempts` tries it is
+    escalated without calling the agent, so an inquiry that crashes the process cannot
+    crash it forever.
+    """
+    outcomes: list[Outcome] = []
+    now = utcnow()
+    with db.session() as session:
+        ids = repository.expired_inquiries(session, now)
+    for inquiry_id in ids:
+        if inquiry_id in skip:
+            continue
+        with db.session() as session:
+            attempt = repository.claim_for_retry(session, inquiry_id, now, lease_s)
+        if attempt is None:
+            continue  # decided meanwhile, or another worker took it
+        if attempt > max_attempts:
+            log.error("inquiry %s was interrupted %d times; escalating it unanswered",
+                      inquiry_id, attempt - 1)
+            outcomes.append(give_up(db, inquiry_id, ReasonCode.LLM_UNAVAILABLE,
+                                    f"answering was interrupted {attempt - 1} times "
+                                    "(the service restarted); escalated without an answer"))
+        else:
+            log.warning("answering inquiry %s again (attempt %d) after an interruption",
+                        inquiry_id, attempt)
+            outcomes.append(answer(db, inquiry_id, decide))
+    return outcomes

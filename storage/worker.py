@@ -1,0 +1,175 @@
+"""Background work that keeps promises made in requests: recovery, learning, webhooks.
+
+Two loops run beside the API, each doing its blocking work in a thread:
+- maintenance: finish inquiries interrupted by a crash, and teach the agent resolutions
+  whose learning failed when they were resolved;
+- delivery: post due webhook events from the outbox, with retries and backoff.
+Everything they act on lives in the database, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import timedelta
+
+import anyio
+import httpx
+
+from retrieval.types import Ticket
+from storage import outbox, processing, repository
+from storage.db import Database
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How often and how persistently the loops work."""
+
+    lease_s: float = 90.0  # an inquiry not decided this long after its last attempt is retried
+    max_attempts: int = 2  # answer attempts before an interrupted inquiry is escalated
+    maintenance_s: float = 5.0
+    learn_retry_s: float = 60.0
+    webhook: outbox.WebhookConfig | None = None
+    delivery_poll_s: float = 1.0
+
+
+class BackgroundWorker:
+    """Run the maintenance and delivery loops until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: WorkerConfig,
+        *,
+        decide: processing.Decide,
+        learn: Callable[[Ticket], None],
+        in_flight: Collection[str] = (),
+        on_outcome: Callable[[processing.Outcome], None] | None = None,
+        on_delivery: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.decide = decide
+        self.learn = learn
+        self.in_flight = in_flight
+        self.on_outcome = on_outcome
+        self.on_delivery = on_delivery
+        self._learn_attempted: dict[str, float] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._deliver_now: asyncio.Event | None = None
+        self._maintain_now: asyncio.Event | None = None
+        self._client: httpx.Client | None = None
+
+    # ------------------------------------------------------------ one pass of each job
+
+    def recover_once(self) -> list[processing.Outcome]:
+        """Finish inquiries whose lease ran out; return their outcomes."""
+        outcomes = processing.recover(self.db, self.decide, lease_s=self.config.lease_s,
+                                      max_attempts=self.config.max_attempts,
+                                      skip=self.in_flight)
+        if self.on_outcome is not None:
+            for outcome in outcomes:
+                self.on_outcome(outcome)
+        return outcomes
+
+    def learn_once(self, *, settle_s: float = 5.0) -> int:
+        """Teach the agent resolutions it has not learned; return how many it learned."""
+        learned = 0
+        now = time.monotonic()
+        with self.db.session() as session:
+            rows = repository.escalations_to_learn(session)
+            # The resolve request teaches the agent itself; leave it a moment to do so.
+            cutoff = utcnow() - timedelta(seconds=settle_s)
+            due = [row for row in rows
+                   if row.resolved_at is not None and row.resolved_at <= cutoff
+                   and now - self._learn_attempted.get(row.id, -1e9) >= self.config.learn_retry_s]
+            tickets = [repository.ticket_for(session, row) for row in due]
+        for ticket in tickets:
+            if self._stopping:
+                break
+            self._learn_attempted[ticket.id] = now
+            error = learn_ticket(self.learn, ticket)
+            with self.db.session() as session:
+                repository.mark_learned(session, ticket.id, error)
+            learned += error is None
+        return learned
+
+    def deliver_once(self) -> dict[str, int]:
+        """Post due webhook events; return counts by outcome."""
+        if self.config.webhook is None:
+            return {}
+        if self._client is None:
+            self._client = httpx.Client(follow_redirects=False)
+        counts = outbox.deliver_due(self.db, self.config.webhook, self._client)
+        if self.on_delivery is not None and any(counts.values()):
+            self.on_delivery(counts)
+        return counts
+
+    # ------------------------------------------------------------ the loops
+
+    def start(self) -> None:
+        """Start the loops on the running event loop."""
+        self._loop = asyncio.get_running_loop()
+        self._deliver_now = asyncio.Event()
+        self._maintain_now = asyncio.Event()
+        self._tasks = [asyncio.create_task(self._run(
+            "maintenance", self._maintain, self.config.maintenance_s, self._maintain_now))]
+        if self.config.webhook is not None:
+            self._tasks.append(asyncio.create_task(self._run(
+                "delivery", self.deliver_once, self.config.delivery_poll_s, self._deliver_now)))
+
+    def _maintain(self) -> None:
+        self.recover_once()
+        if not self._stopping:
+            self.learn_once()
+
+    def wake_delivery(self) -> None:
+        """Ask the delivery loop to run now (safe to call from any thread)."""
+        if self._loop is not None and self._deliver_now is not None and not self._stopping:
+            with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
+                self._loop.call_soon_threadsafe(self._deliver_now.set)
+
+    async def _run(self, name: str, job: Callable[[], object], every_s: float,
+                   wake: asyncio.Event) -> None:
+        while not self._stopping:
+            try:
+                await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
+            except Exception:  # broad on purpose: a failing pass must not end the loop
+                log.exception("background %s pass failed; retrying in %.1fs", name, every_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), every_s)
+            wake.clear()
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop the loops, letting a pass in progress finish for up to grace_s."""
+        self._stopping = True
+        for event in (self._deliver_now, self._maintain_now):
+            if event is not None:
+                event.set()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def learn_ticket(learn: Callable[[Ticket], None], ticket: Ticket) -> str | None:
+    """Teach the agent one resolution; return the error, or None when it learned."""
+    try:
+        learn(ticket)
+    except Exception as exc:  # broad on purpose: recorded and retried by the worker
+        log.warning("could not learn resolution %s: %s", ticket.id, exc)
+        return f"{exc.__class__.__name__}: {exc}"
+    return None

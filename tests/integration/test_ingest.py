@@ -1,0 +1,117 @@
+"""ingest_kb.py end to end: real Chroma, the real model, re-runs, bad input, interruption."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ingest_kb
+from retrieval.catalog import Catalog
+from tests.conftest import DEMO
+
+pytestmark = pytest.mark.integration
+
+
+def summary(capsys: pytest.CaptureFixture[str]) -> str:
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_rerun_skips_unchanged_updates_changed_and_deletes_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model_files: object,
+) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(DEMO / "kb", kb)
+    store = tmp_path / "store"
+    args = ["--kb", str(kb), "--store", str(store), "--progress" if False else "--no-progress"]
+    assert ingest_kb.run(args) == 0
+    first = summary(capsys)
+    assert "kb: added 75" in first or "kb: added" in first
+
+    assert ingest_kb.run(args) == 0
+    second = summary(capsys)
+    assert "added 0, updated 0" in second and "deleted 0" in second and "0 chunks" in second
+
+    (kb / "forms.md").write_text((kb / "forms.md").read_text() + "\n\nA new paragraph.\n")
+    (kb / "zapier.md").unlink()
+    assert ingest_kb.run(args) == 0
+    third = summary(capsys)
+    assert "added 0, updated 1" in third and "deleted 1" in third
+
+
+def test_bad_inputs_are_reported_and_the_rest_lands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model_files: object,
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "good.md").write_text("---\nid: kb-good\ntitle: Good\n---\nInvite people from Members.")
+    (kb / "empty.md").write_text("---\nid: kb-empty\ntitle: Empty\n---\n")
+    (kb / "bad.jsonl").write_text('{"id": "kb-j1", "text": "fine"}\n{broken\n')
+    (kb / "dup.jsonl").write_text('{"id": "kb-good", "text": "duplicate"}\n')
+    (kb / "latin1.txt").write_bytes("Caf\xe9".encode("latin-1"))
+    store = tmp_path / "store"
+    assert ingest_kb.run(["--kb", str(kb), "--store", str(store), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert f"{kb / 'bad.jsonl'}:2" in captured.err
+    assert "duplicate id 'kb-good'" in captured.err
+    assert "is empty" in captured.err and "not valid UTF-8" in captured.err
+    assert "added 2" in captured.out  # kb-good and kb-j1 landed
+    catalog = Catalog(store / "catalog.sqlite3")
+    assert set(catalog.hashes("kb")) == {"kb-good", "kb-j1"}
+
+    # A failed file must not make already-indexed documents look deleted.
+    (kb / "good.md").unlink()
+    (kb / "bad.jsonl").write_text("{still broken\n")
+    assert ingest_kb.run(["--kb", str(kb), "--store", str(store), "--no-progress"]) == 1
+    assert set(catalog.hashes("kb")) >= {"kb-j1"}
+    catalog.close()
+
+
+def test_an_interrupted_write_is_repaired_by_the_next_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model_files: object,
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    for i in range(3):
+        (kb / f"a{i}.md").write_text(f"# Article {i}\n\nHow to do thing number {i}.")
+    store = tmp_path / "store"
+    assert ingest_kb.run(["--kb", str(kb), "--store", str(store), "--no-progress"]) == 0
+    # Simulate a crash after Chroma was written but before the catalog was: a vector the
+    # catalog does not know, a document whose hash was never recorded, the pending flag set.
+    catalog = Catalog(store / "catalog.sqlite3")
+    catalog.delete_documents("kb", ["a1"])
+    catalog.set_meta("pending", "1")
+    catalog.close()
+    assert ingest_kb.run(["--kb", str(kb), "--store", str(store), "--no-progress"]) == 0
+    assert "added 1, updated 0, unchanged 2" in summary(capsys)
+    catalog = Catalog(store / "catalog.sqlite3")
+    assert catalog.get_meta("pending") == "0"
+    assert set(catalog.hashes("kb")) == {"a0", "a1", "a2"}
+    catalog.close()
+
+
+def test_tickets_with_column_mapping_and_unknown_tags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model_files: object,
+) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text("Ticket ID,Title,Description,Reply,Type\n"
+                      "1,Export,CSV export fails,Use the JSON export,bug\n"
+                      "2,請求書,請求書払いはできますか,できます,billing\n")
+    store = tmp_path / "store"
+    code = ingest_kb.run(["--tickets", str(export), "--store", str(store), "--no-progress",
+                          "--ticket-columns",
+                          "id=Ticket ID,subject=Title,body=Description,resolution=Reply,tag=Type"])
+    captured = capsys.readouterr()
+    assert code == 0  # an unknown tag is a warning: the ticket is still indexed
+    assert "tag 'billing' is not in the taxonomy" in captured.err
+    assert "tickets: added 2" in captured.out
+    record = Catalog(store / "catalog.sqlite3").document("ticket", "2")
+    assert record is not None and record["language"] == "ja" and record["resolution"] == "できます"
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert ingest_kb.run([]) == 2
+    assert ingest_kb.run(["--tickets", str(tmp_path / "t.csv"), "--ticket-columns", "nope=x"]) == 2
+    bad = tmp_path / "tax.yaml"
+    bad.write_text(json.dumps({"tags": []}))
+    assert ingest_kb.run(["--kb", str(tmp_path), "--taxonomy", str(bad)]) == 2
