@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from retrieval.embeddings import Embedder
 
 from agent.guards import detect_injection, redact_pii
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
@@ -35,6 +34,7 @@ from agent.types import (
     Usage,
 )
 from prompts import PromptLibrary
+from retrieval.embeddings import Embedder
 from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language

@@ -1,0 +1,213 @@
+"""LLM mode: the model writes the grounded answer and judges tag and action.
+
+The offline pass has already run: its guards are final, and its retrieval supplies the
+context. The model's verdict is validated (closed tag set, cited ids must be retrieved ids,
+an answer must cite something); invalid output is retried once with the validation error, and
+any failure falls back to the offline decision or escalates with `llm_unavailable`, as the
+policy says. The answer is validated before a single token reaches the customer: streaming
+sends the checked answer, so a hallucinated citation is never shown and then withdrawn.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.llm import ChatMessage, ChatModel, LLMError, add_usage
+from agent.types import Citation, Decision, Escalation, Inquiry, ReasonCode, Usage
+from retrieval.tokens import count_tokens, truncate_tokens
+
+if TYPE_CHECKING:
+    from agent.pipeline import Agent
+
+log = logging.getLogger("kotae.agent")
+_LANGUAGE_NAME = {"en": "English", "ja": "Japanese (polite です/ます style)"}
+
+
+class TriageVerdict(BaseModel):
+    """What the model must return."""
+
+    tag: str = Field(description="one of the taxonomy's tags")
+    action: Literal["answer", "escalate"]
+    reason: Literal["low_confidence", "bug_report"] | None = Field(
+        default=None, description="required when action is escalate")
+    answer: str = Field(default="", description="the reply to the customer, empty if escalating")
+    cited_ids: list[str] = Field(default_factory=list)
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
+def decide_with_llm(
+    agent: Agent, inquiry: Inquiry, offline: Decision, *,
+    on_token: Callable[[str], None] | None = None,
+) -> Decision:
+    """Let the chat model decide; fall back on any failure."""
+    llm: ChatModel = agent.deps.llm  # type: ignore[assignment]  # set when this is called
+    usage = Usage(model=llm.name)
+    try:
+        query = inquiry.text
+        retrieved = offline.retrieved
+        if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
+            rewritten, usage = _rewrite(agent, llm, inquiry, usage)
+            if rewritten:
+                query = rewritten
+                retrieved = _retrieve(agent, query, offline.language)
+        context, ids = _context(agent, retrieved, int(str(agent.deps.extra.get(
+            "context_tokens", 1200))))
+        examples = _examples(agent, retrieved)
+        system = agent.prompts.render(
+            "triage_system", company=agent.deps.signature,
+            language_name=_LANGUAGE_NAME[offline.language],
+            tags=", ".join(agent.deps.tagger.taxonomy.names))
+        user = agent.prompts.render(
+            "triage_user", context=context or "(nothing relevant was found)",
+            examples=examples or "(none)", conversation=_conversation(inquiry) or "(none)",
+            language=offline.language, inquiry=_redacted(agent, inquiry.text))
+        names = set(agent.deps.tagger.taxonomy.names)
+
+        def validate(verdict: TriageVerdict) -> None:
+            problems = []
+            if verdict.tag not in names:
+                problems.append(f"tag {verdict.tag!r} is not one of {sorted(names)}")
+            unknown = [i for i in verdict.cited_ids if i not in ids]
+            if unknown:
+                problems.append(f"cited_ids {unknown} are not ids of the context blocks "
+                                f"({sorted(ids)})")
+            if verdict.action == "answer" and (not verdict.answer.strip() or not verdict.cited_ids):
+                problems.append("an answer needs text and at least one cited id")
+            if verdict.action == "escalate" and verdict.reason is None:
+                problems.append("an escalation needs a reason")
+            if problems:
+                raise ValueError("; ".join(problems))
+
+        reply = llm.complete_structured(
+            [ChatMessage(role="system", content=system.text),
+             ChatMessage(role="user", content=user.text)],
+            TriageVerdict, flow="triage", prompt_version=system.tag, validate=validate)
+        usage = add_usage(usage, reply.usage)
+        verdict = reply.parsed
+        assert verdict is not None
+    except LLMError as exc:
+        log.warning("llm failed (%s); policy says %s", exc.code, agent.policy.spec.on_llm_failure)
+        return _fallback(agent, offline, inquiry, str(exc.detail), usage)
+
+    decision = offline.model_copy(deep=True)
+    decision.mode = "llm"
+    decision.usage = usage
+    decision.prompt_version = system.tag
+    decision.tag = verdict.tag
+    by_id = {c.id: c for c in retrieved}
+    if verdict.action == "answer" and verdict.confidence >= agent.policy.thresholds.answer_min_confidence:
+        decision.action = "answer"
+        decision.answer = verdict.answer.strip()
+        decision.citations = [by_id[i] for i in dict.fromkeys(verdict.cited_ids)]
+        decision.escalation = None
+        decision.confidence = round(verdict.confidence, 4)
+        if decision.tag == "bug":
+            decision.flags.append("known_bug")
+    else:
+        reason = ReasonCode(verdict.reason or "low_confidence")
+        if verdict.action == "answer":
+            reason = ReasonCode.LOW_CONFIDENCE
+        notice, draft, _ = agent.escalation_texts(reason, None, offline.language, inquiry)
+        if verdict.answer.strip():
+            draft = verdict.answer.strip()  # the model's attempt is a useful draft for the agent
+        decision.action = "escalate"
+        decision.answer = notice
+        decision.citations = []
+        decision.confidence = round(verdict.confidence, 4)
+        decision.escalation = Escalation(reason=reason, detail=f"model: {reason.value}",
+                                         draft=draft)
+    if on_token is not None and decision.answer:
+        for piece in re.findall(r"\S+\s*|\s+", decision.answer):
+            on_token(piece)
+    return decision
+
+
+def _fallback(agent: Agent, offline: Decision, inquiry: Inquiry, detail: str,
+              usage: Usage) -> Decision:
+    decision = offline.model_copy(deep=True)
+    decision.usage = usage
+    if agent.policy.spec.on_llm_failure == "offline":
+        decision.flags.append("llm_fallback")
+        return decision
+    notice, _draft, version = agent.escalation_texts(ReasonCode.LLM_UNAVAILABLE, None,
+                                                    offline.language, inquiry)
+    decision.action = "escalate"
+    decision.answer = notice
+    decision.citations = []
+    decision.prompt_version = version
+    decision.escalation = Escalation(reason=ReasonCode.LLM_UNAVAILABLE, detail=detail,
+                                     draft=offline.escalation.draft if offline.escalation
+                                     else offline.answer)
+    return decision
+
+
+def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tuple[str, Usage]:
+    prompt = agent.prompts.render("rewrite_followup", conversation=_conversation(inquiry),
+                                  inquiry=_redacted(agent, inquiry.text))
+    reply = llm.complete([ChatMessage(role="user", content=prompt.text)], flow="rewrite",
+                         prompt_version=prompt.tag)
+    return reply.text.strip().splitlines()[0] if reply.text.strip() else "", add_usage(
+        usage, reply.usage)
+
+
+def _retrieve(agent: Agent, query: str, language: str) -> list[Citation]:
+    retriever = agent.deps.retriever
+    kb = retriever.search(query, source="kb", k=agent.deps.kb_k, query_language=language,
+                          group_by_document=True)
+    tickets = retriever.search(query, source="ticket", k=agent.deps.ticket_k,
+                               query_language=language)
+    groundings = agent.groundings(query, language, kb, tickets)
+    return [Citation(id=g.hit.doc_id, title=g.hit.title, url=g.hit.url,
+                     source="ticket" if g.kind == "precedent" else "kb",
+                     score=round(g.confidence, 4)) for g in groundings]
+
+
+def _context(agent: Agent, retrieved: list[Citation], budget: int) -> tuple[str, set[str]]:
+    """Render retrieved sources as id-tagged blocks, best first, within a token budget."""
+    catalog = agent.deps.retriever.store.catalog
+    blocks: list[str] = []
+    ids: set[str] = set()
+    used = 0
+    for citation in retrieved:
+        if citation.source == "ticket":
+            record = catalog.document("ticket", citation.id) or {}
+            body = f"Q: {record.get('body', '')}\nA: {record.get('resolution', '')}"
+        else:
+            record = catalog.document("kb", citation.id) or {}
+            body = str(record.get("text", ""))
+        remaining = budget - used
+        if remaining < 60:
+            break
+        body = truncate_tokens(_redacted(agent, body), min(remaining - 20, 450))
+        block = f'<source id="{citation.id}" title="{citation.title}">\n{body}\n</source>'
+        used += count_tokens(block)
+        blocks.append(block)
+        ids.add(citation.id)
+    return "\n".join(blocks), ids
+
+
+def _examples(agent: Agent, retrieved: list[Citation]) -> str:
+    """Few-shot: the tags of similar labelled past tickets."""
+    catalog = agent.deps.retriever.store.catalog
+    lines = []
+    for citation in [c for c in retrieved if c.source == "ticket"][:2]:
+        record = catalog.document("ticket", citation.id) or {}
+        if record.get("tag"):
+            lines.append(f"- [{citation.id}] tag={record['tag']}: "
+                         f"{truncate_tokens(str(record.get('body', '')), 60)}")
+    return "\n".join(lines)
+
+
+def _conversation(inquiry: Inquiry) -> str:
+    return "\n".join(f"{m.role}: {m.text}" for m in inquiry.history[-6:])
+
+
+def _redacted(agent: Agent, text: str) -> str:
+    from agent.guards import redact_pii
+
+    return redact_pii(text).text if agent.policy.spec.redact_pii else text
