@@ -91,6 +91,9 @@ def decide_with_llm(
         verdict = reply.parsed
         assert verdict is not None
     except LLMError as exc:
+        spent = getattr(exc, "usage", None)
+        if isinstance(spent, Usage):
+            usage = add_usage(usage, spent)  # failed attempts still cost money
         log.warning("llm failed (%s); policy says %s", exc.code, agent.policy.spec.on_llm_failure)
         return _fallback(agent, offline, inquiry, str(exc.detail), usage)
 
