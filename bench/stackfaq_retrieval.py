@@ -14,6 +14,7 @@ import json
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +42,9 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--depth", type=int, default=20, help="ranking depth scored (default 20)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--sweep-alpha", action="store_true",
+                        help="sweep the fusion weight on the odd-numbered queries (dev) and "
+                        "score every mode on the even-numbered ones (test)")
     args = parser.parse_args()
     documents, queries = load_stackfaq(args.data)
     settings = load_settings()
@@ -53,6 +57,21 @@ def main() -> int:
         print(f"indexed {len(documents)} threads in {time.perf_counter() - started:.1f} s; "
               f"{len(queries)} queries")
         retriever = HybridRetriever(store, embedder)
+        if args.sweep_alpha:
+            dev, queries = queries[1::2], queries[0::2]
+            print(f"alpha sweep on {len(dev)} dev queries; figures below are on the other "
+                  f"{len(queries)}")
+            best = (0.0, retriever.fusion.alpha)
+            for alpha in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):
+                retriever.fusion = replace(retriever.fusion, alpha=alpha)
+                dev_map = sum(average_precision(
+                    [h.doc_id for h in retriever.search(q.text, k=args.depth,
+                                                        group_by_document=True)], q.relevant)
+                    for q in dev) / len(dev)
+                print(f"  alpha {alpha:.2f}: dev MAP {dev_map:.3f}")
+                best = max(best, (dev_map, alpha))
+            retriever.fusion = replace(retriever.fusion, alpha=best[1])
+            print(f"chosen alpha {best[1]:.2f}")
         for mode in ("lexical", "vector", "hybrid"):
             aps, p5, rr, r1, r5 = [], [], [], [], []
             started = time.perf_counter()
