@@ -38,7 +38,8 @@ _JA_DROP_POS = frozenset(
 # Light verbs and adjectives match everything ("してください"), so they are not index terms.
 _JA_LIGHT = frozenset(["する", "為る", "いる", "居る", "ある", "有る", "なる", "成る", "できる",
                        "出来る", "くださる", "下さる", "いただく", "頂く", "おる", "思う", "良い",
-                       "よい", "ない", "無い", "こと", "もの", "よう", "ため", "お願い", "願う"])
+                       "よい", "ない", "無い", "こと", "もの", "よう", "ため", "お願い", "願う",
+                       "教える", "知る", "分かる", "わかる"])
 
 
 def japanese_char_count(text: str) -> int:

@@ -1,0 +1,124 @@
+"""Hybrid retrieval over the demo data with the real model, a Chroma server, OpenAI embeddings."""
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrieval.embeddings import OpenAIEmbedder
+from retrieval.indexer import Indexer
+from retrieval.search import HybridRetriever
+from retrieval.store import KnowledgeStore, StoreConfig
+from retrieval.types import Document, Ticket
+from tests.conftest import ROOT
+from tests.support.openai_stub import OpenAIStub
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_japanese_query_finds_the_japanese_article(demo_store: Any, local_embedder: Any) -> None:
+    retriever = HybridRetriever(demo_store, local_embedder)
+    cases = {
+        "請求書払いの申し込み方法を教えてください": "kb-ja-invoice-payment-application",
+        "適格請求書の登録番号はどこに書いてありますか": "kb-ja-qualified-invoice",
+        "Safariでタスク名を入力中にEnterで確定すると途中で登録されてしまう": "kb-ja-ime-enter-safari",
+    }
+    for query, expected in cases.items():
+        hits = retriever.search(query, k=3, group_by_document=True)
+        assert hits[0].language == "ja", query
+        assert expected in [h.doc_id for h in hits], (query, [h.doc_id for h in hits])
+
+
+def test_an_english_query_is_not_flooded_by_japanese_chunks(demo_store: Any,
+                                                             local_embedder: Any) -> None:
+    retriever = HybridRetriever(demo_store, local_embedder)
+    for query in ("How do I set up SAML SSO?", "How do I export my data?",
+                  "Google Calendar shows duplicate recurring tasks"):
+        hits = retriever.search(query, k=5)
+        japanese = [h for h in hits if h.language == "ja"]
+        assert len(japanese) <= 1, (query, [h.doc_id for h in hits])
+        assert hits[0].language == "en"
+
+
+def test_filters_and_result_fields(demo_store: Any, local_embedder: Any) -> None:
+    retriever = HybridRetriever(demo_store, local_embedder)
+    hits = retriever.search("SAML SSO", k=5, language="ja")
+    assert hits and all(h.language == "ja" for h in hits)
+    top = retriever.search("How do I set up SAML SSO with Okta?", k=1)[0]
+    assert top.doc_id == "kb-saml-sso-okta" and top.url and top.title and top.text
+    assert top.vector_score is not None and top.lexical_score is not None
+
+
+def test_past_tickets_come_back_with_resolution_and_tag(demo_store: Any,
+                                                        local_embedder: Any) -> None:
+    retriever = HybridRetriever(demo_store, local_embedder)
+    hits = retriever.search("CSV export of a big project times out", source="ticket", k=3)
+    assert hits and hits[0].source == "ticket"
+    assert hits[0].resolution and hits[0].tag in {"bug", "usage_question", "success_opportunity"}
+    bugs = retriever.search("export times out", source="ticket", k=5, filters={"tag": "bug"})
+    assert bugs and all(h.tag == "bug" for h in bugs)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    port = _free_port()
+    chroma = ROOT / ".venv" / "bin" / "chroma"
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma-server"),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("chroma run did not start within 60 s")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_the_store_works_against_a_chroma_server(tmp_path: Path, chroma_server: int,
+                                                 hashing_embedder: Any) -> None:
+    config = StoreConfig(tmp_path / "store", chroma_host="127.0.0.1", chroma_port=chroma_server)
+    store = KnowledgeStore.open(config)
+    indexer = Indexer(store, hashing_embedder)
+    docs = [Document(id="kb-sso", title="SAML SSO", text="Set up SAML SSO with Okta.",
+                     language="en"),
+            Document(id="kb-export", title="Export", text="Export projects as CSV or JSON.",
+                     language="en")]
+    indexer.sync("kb", docs)
+    indexer.sync("ticket", [Ticket(id="T-1", body="SSO login fails", resolution="Check the "
+                                   "certificate", tag="bug")])
+    assert store.vectors.count("kb") == 2
+    hits = HybridRetriever(store, hashing_embedder).search("okta sso", k=1)
+    assert hits[0].doc_id == "kb-sso"
+    indexer.sync("kb", docs[:1])
+    assert store.vectors.count("kb") == 1
+    store.close()
+
+
+def test_openai_embeddings_are_selectable(tmp_path: Path) -> None:
+    with OpenAIStub() as stub:
+        embedder = OpenAIEmbedder(api_key="sk-test", base_url=stub.base_url)
+        store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+        Indexer(store, embedder).sync("kb", [Document(id="a", title="A", text="alpha text"),
+                                            Document(id="b", title="B", text="beta text")])
+        assert store.embedder_name == "openai:text-embedding-3-small"
+        vectors = store.vectors.embeddings("kb", ["a#0"])
+        assert vectors.shape == (1, embedder.dim)
+        store.close()
