@@ -67,7 +67,7 @@ def generate(n: int, docs: list[Document], seed: int = 7) -> list[Document]:
 def percentile(values: list[float], q: float) -> float:
     """Return the q-th percentile (nearest rank)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
