@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export KOTAE_MODEL_DIR ?= $(HOME)/.cache/kotae/models
 
-.PHONY: install models ingest demo test lint typecheck unit eval bench clean lock
+.PHONY: install models ingest demo test lint typecheck unit eval bench browser clean lock
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,10 +38,24 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy .
 
-unit: models
+browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own download is blocked)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium package for the e2e tests"; fi; }
+
+unit: models browser
 	$(PY) -m pytest -q tests
 
-test: lint typecheck unit  ## everything CI runs
+eval: models  ## the demo eval, offline, with its gate
+	$(PY) -m eval demo --out reports/demo
+
+bench: models  ## benchmark scripts (minutes; not part of make test)
+	$(PY) bench/stackfaq_retrieval.py
+	$(PY) bench/agent_latency.py
+	$(PY) bench/ingest_and_query.py --chunks 10000
+
+test: lint typecheck unit eval  ## everything CI runs
 
 clean:
 	rm -rf $(VENV) var reports .mypy_cache .ruff_cache .pytest_cache
