@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,41 +26,55 @@ class VectorHit:
 class VectorIndex:
     """Knowledge-base chunks and past tickets in two Chroma collections with cosine distance."""
 
-    def __init__(self, client: Any, *, prefix: str = "") -> None:
-        self._client = client
+    def __init__(self, client: Any | Callable[[], Any], *, prefix: str = "") -> None:
+        # The client may be a factory: importing and opening Chroma costs seconds, and an
+        # unchanged re-ingest or a catalog-only operation never needs it.
+        self._client_or_factory = client
+        self._client: Any = None if callable(client) and not hasattr(client, "heartbeat") \
+            else client
         self._collections: dict[str, Any] = {}
         self._prefix = prefix
+
+    @property
+    def client(self) -> Any:
+        """Return the Chroma client, connecting on first use."""
+        if self._client is None:
+            self._client = self._client_or_factory()
+        return self._client
 
     @classmethod
     def open(
         cls, path: Path | None = None, *, host: str | None = None, port: int = 8000,
         prefix: str = "",
     ) -> VectorIndex:
-        """Open an embedded store at path, or connect to a Chroma server when host is given."""
-        import chromadb
-        from chromadb.config import Settings
+        """Describe an embedded store at path, or a Chroma server when host is given."""
+        if not host and path is None:
+            raise StoreError("no store path given", hint="pass --store DIR")
 
-        settings = Settings(anonymized_telemetry=False, allow_reset=False)
-        try:
-            if host:
-                client = chromadb.HttpClient(host=host, port=port, settings=settings)
-                client.heartbeat()
-            else:
-                if path is None:
-                    raise StoreError("no store path given", hint="pass --store DIR")
+        def connect() -> Any:
+            import chromadb
+            from chromadb.config import Settings
+
+            settings = Settings(anonymized_telemetry=False, allow_reset=False)
+            try:
+                if host:
+                    client = chromadb.HttpClient(host=host, port=port, settings=settings)
+                    client.heartbeat()
+                    return client
+                assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(path), settings=settings)
-        except StoreError:
-            raise
-        except Exception as exc:  # chromadb raises many unrelated types when unreachable
-            where = f"Chroma server at {host}:{port}" if host else f"Chroma store at {path}"
-            raise StoreError(f"cannot open the {where}: {exc}",
-                             hint="check that the server runs / the folder is writable") from exc
-        return cls(client, prefix=prefix)
+                return chromadb.PersistentClient(path=str(path), settings=settings)
+            except Exception as exc:  # chromadb raises many unrelated types when unreachable
+                where = f"Chroma server at {host}:{port}" if host else f"Chroma store at {path}"
+                raise StoreError(f"cannot open the {where}: {exc}",
+                                 hint="check that the server runs / the folder is writable"
+                                 ) from exc
+
+        return cls(connect, prefix=prefix)
 
     def _collection(self, source: str) -> Any:
         if source not in self._collections:
-            self._collections[source] = self._client.get_or_create_collection(
+            self._collections[source] = self.client.get_or_create_collection(
                 self._prefix + COLLECTIONS[source], embedding_function=None,
                 configuration={"hnsw": {"space": "cosine"}},
             )
