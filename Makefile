@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export KOTAE_MODEL_DIR ?= $(HOME)/.cache/kotae/models
 
-.PHONY: install models ingest demo test lint typecheck unit eval bench browser clean lock
+.PHONY: install models ingest demo test lint typecheck unit eval bench browser e2e clean lock
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ models: install  ## fetch and build the local embedding model (cached, verified 
 ingest: models
 	$(PY) ingest_kb.py --kb data/demo/kb --tickets data/demo/tickets.jsonl --taxonomy data/demo/taxonomy.yaml --store $(STORE)
 
+DEMO_KEYS ?= widget:pk_demo_widget_0123456789,agent:sk_demo_agent_0123456789,csm:sk_demo_csm_0123456789,admin:sk_demo_admin_0123456789
+
 demo: ingest  ## set up everything and serve the demo on http://127.0.0.1:8000
-	KOTAE_STORE_DIR=$(STORE) KOTAE_DEMO=1 $(PY) -m uvicorn api:create_app --factory --host $(HOST) --port $(PORT)
+	@echo "demo: http://$(HOST):$(PORT)/   console: http://$(HOST):$(PORT)/console/ (agent key sk_demo_agent_0123456789, CSM key sk_demo_csm_0123456789)"
+	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_SIGNATURE="Tsunagu Support" KOTAE_DEMO=1 $(PY) -m uvicorn api:create_app --factory --host $(HOST) --port $(PORT)
+
+e2e: models browser  ## widget and console in headless Chromium
+	$(PY) -m pytest -q -m e2e tests/e2e
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,167 @@
+"""Customers, support agents and CSMs together: escalations answered in the console reach
+the customer's widget; upsell inquiries reach the CSM's signals feed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.e2e.conftest import Kotae, Pages, shot, wait_for
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.e2e
+
+AGENT_REPLY = ("Hi! I'm Aiko from Tsunagu support. I have booked a call with you for tomorrow "
+               "at 10:00 to walk through SSO together.")
+
+
+def sign_in(page: Page, key: str, role: str) -> None:
+    """Sign in to the console with an API key, as role ("agent", "csm", "admin")."""
+    page.get_by_label("I am").select_option(role)
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def stored_conversation(page: Page) -> dict[str, Any]:
+    """Return the conversation id and token the widget keeps in localStorage."""
+    saved: dict[str, Any] = page.evaluate(
+        "() => JSON.parse(Object.entries(localStorage)"
+        ".find(([k]) => k.startsWith('kotae:'))[1])")
+    return saved
+
+
+def test_an_escalation_is_answered_in_the_console_and_the_reply_reaches_the_customer(
+        kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import expect
+
+    customer = pages.open(kotae.url + "/")
+    customer.get_by_role("button", name="Support chat").click()
+    customer.get_by_role("button", name="Talk to a human").click()
+    log = customer.get_by_role("log")
+    expect(log.locator(".notice")).to_contain_text("Passed to our support team")
+    expect(log.locator(".m.customer")).to_contain_text("talk to a person")
+    shot(customer, "02-customer-escalation-notice")
+    conversation_id = stored_conversation(customer)["id"]
+    queue = kotae.api("GET", "/v1/escalations?reason=human_requested&status=open", "agent")
+    escalation = next(e for e in queue["items"] if e["conversation_id"] == conversation_id)
+
+    agent = pages.open(kotae.url + "/console/")
+    sign_in(agent, kotae.keys["agent"], "agent")
+    expect(agent.get_by_role("heading", name="Escalation queue")).to_be_visible()
+    agent.get_by_label("Reason").select_option("human_requested")
+    row_link = agent.locator(f'a[href="#/escalations/{escalation["id"]}"]')
+    expect(row_link).to_be_visible()
+    shot(agent, "03-agent-queue", full_page=True)
+    row_link.click()
+    expect(agent.get_by_role("heading", name="Human requested · Open")).to_be_visible()
+    expect(agent.locator(".conversation")).to_contain_text("talk to a person")
+    agent.get_by_role("button", name="Claim").click()
+    expect(agent.get_by_role("heading", name="Human requested · Claimed")).to_be_visible()
+    reply = agent.get_by_label("Reply to the customer")
+    reply.fill(AGENT_REPLY)
+    agent.get_by_label("Tag for this resolution").select_option("usage_question")
+    shot(agent, "04-agent-edits-draft", full_page=True)
+    agent.get_by_role("button", name="Send reply and resolve").click()
+    # Resolving teaches the agent (the answer is embedded and indexed) before it returns.
+    expect(agent.get_by_role("status")).to_contain_text("Resolved", timeout=60_000)
+    expect(agent.get_by_role("heading", name="Human requested · Resolved")).to_be_visible()
+    expect(agent.locator(".turn.agent")).to_contain_text("Aiko")
+    shot(agent, "05-agent-resolved", full_page=True)
+
+    # The customer's open widget polls the conversation: the reply appears without a reload.
+    agent_turn = log.locator(".m.agent")
+    expect(agent_turn).to_contain_text(AGENT_REPLY, timeout=15_000)
+    expect(agent_turn.locator(".who")).to_contain_text("Support agent")
+    shot(customer, "05-customer-sees-agent-reply")
+
+    # The conversation survives a reload, re-rendered from the API.
+    customer.reload()
+    customer.get_by_role("dialog").wait_for()  # the panel was open, so it opens again
+    expect(customer.get_by_role("log").locator(".m.agent")).to_contain_text(AGENT_REPLY)
+    expect(customer.get_by_role("log").locator(".m.customer")).to_contain_text(
+        "talk to a person")
+    shot(customer, "05b-customer-after-reload")
+
+    agent.get_by_role("button", name="Reopen").click()
+    expect(agent.get_by_role("heading", name="Human requested · Open")).to_be_visible()
+
+
+def test_a_csm_sees_the_expansion_signal_from_an_upsell_inquiry(
+        kotae: Kotae, pages: Pages, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    upsell = "We want to add 30 seats for our sales team"
+    customer = pages.open(kotae.url + "/")
+    customer.get_by_role("button", name="Support chat").click()
+    box = customer.locator("#kotae-input")
+    box.fill(upsell)
+    box.press("Enter")
+    expect(customer.locator(".src a")).to_have_count(1)
+
+    csm = pages.open(kotae.url + "/console/")
+    sign_in(csm, kotae.keys["csm"], "csm")
+    expect(csm.get_by_role("heading", name="Signals")).to_be_visible()
+    expect(csm.get_by_role("link", name="Escalations")).to_have_count(0)  # not a CSM's job
+    card = csm.locator(".signal", has_text=upsell).first
+    expect(card).to_be_visible()
+    expect(card.locator(".signal-account")).to_have_text("acct_0001")
+    expect(card.locator(".pill")).to_have_text("Expansion")
+    expect(card.locator("blockquote")).to_have_text(f"“{upsell}”")
+    shot(csm, "10-csm-signals", full_page=True)
+
+    with csm.expect_download() as download:
+        csm.get_by_role("link", name="Export CSV").click()
+    saved = tmp_path / "signals.csv"
+    download.value.save_as(saved)
+    assert upsell in saved.read_text(encoding="utf-8")
+
+    card.get_by_role("button", name="Acknowledge: acct_0001 Expansion").click()
+    csm.get_by_label("Status").select_option("true")
+    expect(csm.locator(".signal", has_text=upsell).first).to_contain_text("Acknowledged by")
+
+    csm.get_by_role("link", name="Analytics").click()
+    expect(csm.get_by_role("heading", name="Analytics")).to_be_visible()
+    expect(csm.locator("#chart-tags svg rect")).not_to_have_count(0)
+    expect(csm.locator("#chart-tags svg")).to_have_attribute(
+        "aria-label", re.compile("Success opportunity: [1-9]"))
+    expect(csm.locator("#chart-days svg rect")).not_to_have_count(0)
+    shot(csm, "11-csm-analytics", full_page=True)
+
+
+def test_the_console_speaks_japanese(kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import expect
+
+    page = pages.open(kotae.url + "/console/", locale="ja-JP")
+    page.get_by_label("ロール").select_option("admin")
+    page.get_by_label("APIキー").fill(kotae.keys["admin"])
+    page.get_by_role("button", name="サインイン").click()
+    expect(page.get_by_role("heading", name="エスカレーション一覧")).to_be_visible()
+    expect(page.get_by_role("link", name="シグナル")).to_be_visible()
+    assert page.evaluate("document.documentElement.lang") == "ja"
+    page.get_by_label("表示言語").select_option("en")
+    expect(page.get_by_role("heading", name="Escalation queue")).to_be_visible()
+    page.get_by_label("Interface language").select_option("ja")
+    page.get_by_role("link", name="分析").click()
+    expect(page.get_by_role("heading", name="分析")).to_be_visible()
+    expect(page.get_by_text("自己解決率")).to_be_visible()
+    shot(page, "12-console-japanese", full_page=True)
+
+
+def test_an_unknown_key_is_refused_at_sign_in(kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import expect
+
+    page = pages.open(kotae.url + "/console/", expect_errors=True)  # the 401 is logged
+    page.get_by_label("API key").fill("sk_not_a_real_key_000000000")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("not known")
+    page.get_by_label("I am").select_option("agent")
+    page.get_by_label("API key").fill(kotae.keys["csm"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("not a Support agent key")
+    assert wait_for(lambda: page.evaluate("sessionStorage.length") == 0, what="no session")
