@@ -280,6 +280,7 @@ class Agent:
             if not hits:
                 continue
             lexical, _rows = store.lexical(source)
+            top_score = max(h.score for h in hits) or 1.0
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
@@ -291,6 +292,9 @@ class Agent:
                     conf = 0.25 * semantic + 0.75 * coverage
                 if not both:
                     conf *= 0.85  # one leg alone is weaker evidence
+                # The fused ranking weighs term frequency and both legs together; a source
+                # ranked well below the top one is less likely to be the answer.
+                conf *= 0.7 + 0.3 * max(0.0, hit.score) / top_score
                 if source == "ticket":
                     similar_enough = cosine >= self.policy.thresholds.precedent_min_similarity
                     if not hit.resolution or not (similar_enough or (not vector_trusted
