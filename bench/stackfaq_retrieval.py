@@ -28,7 +28,7 @@ from eval.retrieval_metrics import (  # noqa: E402
     reciprocal_rank,
 )
 from retrieval.indexer import Indexer  # noqa: E402
-from retrieval.search import HybridRetriever  # noqa: E402
+from retrieval.search import HybridRetriever, Mode  # noqa: E402
 from retrieval.store import KnowledgeStore, StoreConfig  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -72,11 +72,12 @@ def main() -> int:
                 best = max(best, (dev_map, alpha))
             retriever.fusion = replace(retriever.fusion, alpha=best[1])
             print(f"chosen alpha {best[1]:.2f}")
-        for mode in ("lexical", "vector", "hybrid"):
+        modes: tuple[Mode, ...] = ("lexical", "vector", "hybrid")
+        for mode in modes:
             aps, p5, rr, r1, r5 = [], [], [], [], []
             started = time.perf_counter()
             for query in queries:
-                hits = retriever.search(query.text, k=args.depth, mode=mode,  # type: ignore[arg-type]
+                hits = retriever.search(query.text, k=args.depth, mode=mode,
                                         group_by_document=True)
                 ranked = [h.doc_id for h in hits]
                 aps.append(average_precision(ranked, query.relevant))
@@ -90,8 +91,8 @@ def main() -> int:
                              "ms_per_query": 1000 * (time.perf_counter() - started) / n}
         store.close()
     print(f"{'mode':<8} {'MAP':>6} {'P@5':>6} {'MRR':>6} {'R@1':>6} {'R@5':>6} {'ms/q':>6}")
-    for mode, f in figures.items():
-        name = "bm25" if mode == "lexical" else mode
+    for label, f in figures.items():
+        name = "bm25" if label == "lexical" else label
         print(f"{name:<8} {f['map']:6.3f} {f['p@5']:6.3f} {f['mrr']:6.3f} {f['recall@1']:6.3f} "
               f"{f['recall@5']:6.3f} {f['ms_per_query']:6.1f}")
     print("published BM25 (Karan & Šnajder 2018): MAP 0.637, P@5 0.789")
