@@ -27,14 +27,18 @@ def normalise_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:
-        raise ConfigError(f"DATABASE_URL is not a database URL: {exc}",
-                          hint="use sqlite:///path/to/file.sqlite3 or "
-                               "postgresql+psycopg://user:password@host:5432/dbname") from exc
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL: {exc}",
+            hint="use sqlite:///path/to/file.sqlite3 or "
+            "postgresql+psycopg://user:password@host:5432/dbname",
+        ) from exc
     if parsed.drivername in ("postgres", "postgresql"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(f"unsupported database {parsed.get_backend_name()!r} in DATABASE_URL",
-                          hint="Kotae runs on SQLite (the default) or PostgreSQL")
+        raise ConfigError(
+            f"unsupported database {parsed.get_backend_name()!r} in DATABASE_URL",
+            hint="Kotae runs on SQLite (the default) or PostgreSQL",
+        )
     return parsed
 
 
@@ -55,15 +59,21 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database in ("", ":memory:"):
-            raise ConfigError("an in-memory SQLite database would lose every inquiry on restart",
-                              hint="point DATABASE_URL at a file: sqlite:///var/kotae.sqlite3")
+            raise ConfigError(
+                "an in-memory SQLite database would lose every inquiry on restart",
+                hint="point DATABASE_URL at a file: sqlite:///var/kotae.sqlite3",
+            )
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=10, max_overflow=40, pool_timeout=60)
+        engine = create_engine(
+            parsed,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10,
+            max_overflow=40,
+            pool_timeout=60,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60,
-                         pool_pre_ping=True)
+    return create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60, pool_pre_ping=True)
 
 
 class Database:
@@ -99,8 +109,10 @@ class Database:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
-            raise StoreError(f"could not migrate the database: {exc}",
-                             hint="check DATABASE_URL and that the database is reachable") from exc
+            raise StoreError(
+                f"could not migrate the database: {exc}",
+                hint="check DATABASE_URL and that the database is reachable",
+            ) from exc
 
     @contextlib.contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -111,8 +123,7 @@ class Database:
                 try:
                     yield
                 finally:
-                    lock.execute(text("SELECT pg_advisory_unlock(:id)"),
-                                 {"id": _MIGRATION_LOCK_ID})
+                    lock.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK_ID})
                     lock.commit()
             return
         database = self.engine.url.database or "kotae"

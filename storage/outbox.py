@@ -36,9 +36,15 @@ TIMESTAMP_HEADER = "X-Kotae-Timestamp"
 def emit(session: Session, event: Event, data: dict[str, Any]) -> OutboxRow:
     """Add an event to the outbox inside the caller's transaction (it commits)."""
     now = utcnow()
-    row = OutboxRow(id=new_id("evt"), event=event, status="pending", attempts=0,
-                    created_at=now, next_attempt_at=now,
-                    payload={"type": event, "created_at": now.isoformat(), "data": data})
+    row = OutboxRow(
+        id=new_id("evt"),
+        event=event,
+        status="pending",
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+        payload={"type": event, "created_at": now.isoformat(), "data": data},
+    )
     row.payload["id"] = row.id
     session.add(row)
     return row
@@ -46,8 +52,9 @@ def emit(session: Session, event: Event, data: dict[str, Any]) -> OutboxRow:
 
 def body_of(row: OutboxRow) -> bytes:
     """Return the exact bytes POSTed for an event (and signed)."""
-    return json.dumps(row.payload, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        row.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -56,8 +63,15 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"sha256={digest.hexdigest()}"
 
 
-def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, *,
-                     tolerance_s: float = 300.0, now: float | None = None) -> bool:
+def verify_signature(
+    secret: str,
+    timestamp: str,
+    body: bytes,
+    signature: str,
+    *,
+    tolerance_s: float = 300.0,
+    now: float | None = None,
+) -> bool:
     """Check a delivery's signature and that it is recent (what a receiver should do)."""
     try:
         sent = int(timestamp)
@@ -93,17 +107,23 @@ def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[Outbo
     claimed: list[OutboxRow] = []
     with db.session() as session:
         due = session.scalars(
-            select(OutboxRow).where(OutboxRow.status == "pending",
-                                    OutboxRow.next_attempt_at <= now)
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at).limit(config.batch)
+            select(OutboxRow)
+            .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at)
+            .limit(config.batch)
         ).all()
         for row in due:
             result = session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id == row.id, OutboxRow.status == "pending",
-                       OutboxRow.next_attempt_at == row.next_attempt_at)
-                .values(next_attempt_at=now + timedelta(seconds=config.claim_s),
-                        attempts=OutboxRow.attempts + 1)
+                .where(
+                    OutboxRow.id == row.id,
+                    OutboxRow.status == "pending",
+                    OutboxRow.next_attempt_at == row.next_attempt_at,
+                )
+                .values(
+                    next_attempt_at=now + timedelta(seconds=config.claim_s),
+                    attempts=OutboxRow.attempts + 1,
+                )
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
@@ -124,8 +144,7 @@ def _post(client: httpx.Client, config: WebhookConfig, row: OutboxRow) -> str | 
         "X-Kotae-Delivery": row.id,
     }
     try:
-        response = client.post(config.url, content=body, headers=headers,
-                               timeout=config.timeout_s)
+        response = client.post(config.url, content=body, headers=headers, timeout=config.timeout_s)
     except httpx.HTTPError as exc:
         return f"{exc.__class__.__name__}: {exc}"[:500]
     if 200 <= response.status_code < 300:
@@ -147,14 +166,21 @@ def deliver_due(db: Database, config: WebhookConfig, client: httpx.Client) -> di
         elif attempts >= config.max_attempts:
             values = {"status": "dead", "last_error": error}
             counts["dead"] += 1
-            log.error("webhook %s %s given up after %d attempts: %s", row.event, row.id,
-                      attempts, error)
+            log.error(
+                "webhook %s %s given up after %d attempts: %s", row.event, row.id, attempts, error
+            )
         else:
             wait = backoff(config, attempts)
             values = {"next_attempt_at": now + timedelta(seconds=wait), "last_error": error}
             counts["retry"] += 1
-            log.warning("webhook %s %s failed (attempt %d, next in %.1fs): %s", row.event,
-                        row.id, attempts, wait, error)
+            log.warning(
+                "webhook %s %s failed (attempt %d, next in %.1fs): %s",
+                row.event,
+                row.id,
+                attempts,
+                wait,
+                error,
+            )
         with db.session() as session:
             session.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(**values))
             session.commit()
@@ -163,7 +189,10 @@ def deliver_due(db: Database, config: WebhookConfig, client: httpx.Client) -> di
 
 def pending_events(session: Session, events: Sequence[str] = EVENTS) -> list[OutboxRow]:
     """Return undelivered events, oldest first."""
-    return list(session.scalars(
-        select(OutboxRow).where(OutboxRow.status == "pending", OutboxRow.event.in_(events))
-        .order_by(OutboxRow.created_at)
-    ))
+    return list(
+        session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status == "pending", OutboxRow.event.in_(events))
+            .order_by(OutboxRow.created_at)
+        )
+    )

@@ -14,6 +14,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
+
 from agent.types import Customer, Decision, Escalation, Inquiry, Message, ReasonCode
 from errors import StoreError
 from retrieval.textproc import detect_language
@@ -28,26 +30,40 @@ Language = Literal["en", "ja"]
 
 NOTICES: dict[tuple[str, bool], str] = {
     ("en", False): "Thank you. We have passed your question to our support team; a person "
-                   "will reply in this conversation.",
+    "will reply in this conversation.",
     ("ja", False): "お問い合わせありがとうございます。サポート担当者に引き継ぎました。"
-                   "この会話で担当者からご返信します。",
+    "この会話で担当者からご返信します。",
     ("en", True): "Our automatic assistant is unavailable right now, so we have passed your "
-                  "question to our support team; a person will reply in this conversation.",
+    "question to our support team; a person will reply in this conversation.",
     ("ja", True): "現在、自動応答をご利用いただけないため、サポート担当者に引き継ぎました。"
-                  "この会話で担当者からご返信します。",
+    "この会話で担当者からご返信します。",
 }
 
 
 class Decide(Protocol):
     """The agent's entry point: `Agent.handle`."""
 
-    def __call__(self, inquiry: Inquiry, *,
-                 on_token: Callable[[str], None] | None = None) -> Decision: ...
+    def __call__(
+        self, inquiry: Inquiry, *, on_token: Callable[[str], None] | None = None
+    ) -> Decision: ...
 
 
 def notice_for(language: str | None, *, degraded: bool) -> str:
     """Return what the customer is told when a person will take over."""
     return NOTICES[("ja" if language == "ja" else "en", degraded)]
+
+
+def customer_notice(decision: Decision, status: str) -> str | None:
+    """Return what the customer is told about an escalation (None for an answer).
+
+    The agent's own hand-over message (an escalation's `answer`) is used when it wrote
+    one; a fallback recorded because the agent failed says so.
+    """
+    if decision.action != "escalate":
+        return None
+    if status != "failed" and decision.answer and decision.answer.strip():
+        return decision.answer
+    return notice_for(decision.language, degraded=status == "failed")
 
 
 @dataclass(frozen=True)
@@ -75,10 +91,15 @@ def load_outcome(db: Database, inquiry_id: str) -> Outcome | None:
             return None
         decision = Decision.model_validate(row.decision)
         escalation = repository.escalation_of_inquiry(session, inquiry_id)
-        notice = (notice_for(decision.language, degraded=row.status == "failed")
-                  if decision.action == "escalate" else None)
-        return Outcome(row.id, row.conversation_id, row.status, decision,
-                       escalation.id if escalation else None, notice)
+        notice = customer_notice(decision, row.status)
+        return Outcome(
+            row.id,
+            row.conversation_id,
+            row.status,
+            decision,
+            escalation.id if escalation else None,
+            notice,
+        )
 
 
 def _language(row: InquiryRow) -> Language:
@@ -90,21 +111,34 @@ def _language(row: InquiryRow) -> Language:
 def build_inquiry(db: Database, row: InquiryRow) -> Inquiry:
     """Return the agent's view of a stored inquiry, with the conversation so far."""
     with db.session() as session:
-        history = [Message(role=m.role, text=m.text)
-                   for m in repository.history_before(session, row)]
+        history = [
+            Message(role=m.role, text=m.text) for m in repository.history_before(session, row)
+        ]
     customer = Customer.model_validate(row.customer) if row.customer else None
     language = row.requested_language if row.requested_language in ("en", "ja") else None
-    return Inquiry(text=row.text, id=row.id, conversation_id=row.conversation_id,
-                   history=history, customer=customer,
-                   language=language)
+    return Inquiry(
+        text=row.text,
+        id=row.id,
+        conversation_id=row.conversation_id,
+        history=history,
+        customer=customer,
+        language=language,
+    )
 
 
 def fallback_decision(row: InquiryRow, reason: ReasonCode, detail: str) -> Decision:
     """Return the escalation recorded when the agent could not decide."""
-    return Decision(inquiry_id=row.id, conversation_id=row.conversation_id, action="escalate",
-                    tag=UNTAGGED, tag_confidence=0.0, confidence=0.0,
-                    escalation=Escalation(reason=reason, detail=detail),
-                    language=_language(row), mode="offline")
+    return Decision(
+        inquiry_id=row.id,
+        conversation_id=row.conversation_id,
+        action="escalate",
+        tag=UNTAGGED,
+        tag_confidence=0.0,
+        confidence=0.0,
+        escalation=Escalation(reason=reason, detail=detail),
+        language=_language(row),
+        mode="offline",
+    )
 
 
 def _is_retrieval_failure(exc: BaseException) -> bool:
@@ -116,10 +150,14 @@ def _is_retrieval_failure(exc: BaseException) -> bool:
 def failure_decision(row: InquiryRow, exc: BaseException) -> Decision:
     """Return the fallback for an agent that raised: retrieval down, or the model."""
     if _is_retrieval_failure(exc):
-        return fallback_decision(row, ReasonCode.LOW_CONFIDENCE,
-                                 f"retrieval unavailable: {exc.__class__.__name__}: {exc}"[:500])
-    return fallback_decision(row, ReasonCode.LLM_UNAVAILABLE,
-                             f"the agent failed: {exc.__class__.__name__}: {exc}"[:500])
+        return fallback_decision(
+            row,
+            ReasonCode.LOW_CONFIDENCE,
+            f"retrieval unavailable: {exc.__class__.__name__}: {exc}"[:500],
+        )
+    return fallback_decision(
+        row, ReasonCode.LLM_UNAVAILABLE, f"the agent failed: {exc.__class__.__name__}: {exc}"[:500]
+    )
 
 
 def _checked(decision: Decision, row: InquiryRow) -> Decision:
@@ -127,21 +165,43 @@ def _checked(decision: Decision, row: InquiryRow) -> Decision:
     # goes to a person rather than to the customer.
     update: dict[str, object] = {"inquiry_id": row.id, "conversation_id": row.conversation_id}
     if decision.action == "answer" and not (decision.answer or "").strip():
-        update.update(action="escalate", answer=None, escalation=Escalation(
-            reason=ReasonCode.LOW_CONFIDENCE, detail="the agent produced an empty answer"))
+        update.update(
+            action="escalate",
+            answer=None,
+            escalation=Escalation(
+                reason=ReasonCode.LOW_CONFIDENCE, detail="the agent produced an empty answer"
+            ),
+        )
     elif decision.action == "escalate" and decision.escalation is None:
-        update["escalation"] = Escalation(reason=ReasonCode.LOW_CONFIDENCE,
-                                          detail="the agent escalated without giving a reason")
+        update["escalation"] = Escalation(
+            reason=ReasonCode.LOW_CONFIDENCE, detail="the agent escalated without giving a reason"
+        )
     return decision.model_copy(update=update)
 
 
-def record(db: Database, row: InquiryRow, decision: Decision, *, status: str,
-           error: str | None = None) -> Outcome:
+def record(
+    db: Database, row: InquiryRow, decision: Decision, *, status: str, error: str | None = None
+) -> Outcome:
     """Store a decision (unless one was stored first) and return the outcome that stands."""
-    notice = notice_for(decision.language, degraded=status == "failed")
-    with db.session() as session:
-        recorded = repository.record_decision(session, row.id, decision, status=status,
-                                              notice=notice, error=error)
+    notice = customer_notice(decision, status)
+    try:
+        with db.session() as session:
+            recorded = repository.record_decision(
+                session, row.id, decision, status=status, notice=notice, error=error
+            )
+    except (DataError, IntegrityError, StatementError) as exc:
+        if status == "failed":
+            raise StoreError(f"could not record the decision on {row.id}: {exc}") from exc
+        # The agent's decision holds something the database refuses (a NUL character, an
+        # over-long tag): store the plain fallback so the customer still gets a person.
+        log.exception("could not store the agent's decision on %s; escalating", row.id)
+        return record(
+            db,
+            row,
+            failure_decision(row, exc),
+            status="failed",
+            error=f"{exc.__class__.__name__}: {exc}"[:2000],
+        )
     if not recorded:
         log.info("inquiry %s was decided elsewhere first; keeping that decision", row.id)
     outcome = load_outcome(db, row.id)
@@ -149,8 +209,9 @@ def record(db: Database, row: InquiryRow, decision: Decision, *, status: str,
     return outcome
 
 
-def answer(db: Database, inquiry_id: str, decide: Decide, *,
-           on_token: Callable[[str], None] | None = None) -> Outcome:
+def answer(
+    db: Database, inquiry_id: str, decide: Decide, *, on_token: Callable[[str], None] | None = None
+) -> Outcome:
     """Run the agent on a stored inquiry and record what it decided (or the fallback)."""
     with db.session() as session:
         row = repository.get_inquiry(session, inquiry_id)
@@ -169,7 +230,8 @@ def answer(db: Database, inquiry_id: str, decide: Decide, *,
         error = f"{exc.__class__.__name__}: {exc}"[:2000]
     if not decision.latency_ms:
         decision = decision.model_copy(
-            update={"latency_ms": round((time.perf_counter() - started) * 1000, 3)})
+            update={"latency_ms": round((time.perf_counter() - started) * 1000, 3)}
+        )
     return record(db, row, decision, status=status, error=error)
 
 
@@ -179,12 +241,14 @@ def give_up(db: Database, inquiry_id: str, reason: ReasonCode, detail: str) -> O
         row = repository.get_inquiry(session, inquiry_id)
     latency = (utcnow() - row.created_at).total_seconds() * 1000
     decision = fallback_decision(row, reason, detail).model_copy(
-        update={"latency_ms": round(latency, 3)})
+        update={"latency_ms": round(latency, 3)}
+    )
     return record(db, row, decision, status="failed", error=detail)
 
 
-def recover(db: Database, decide: Decide, *, lease_s: float, max_attempts: int,
-            skip: Collection[str] = ()) -> list[Outcome]:
+def recover(
+    db: Database, decide: Decide, *, lease_s: float, max_attempts: int, skip: Collection[str] = ()
+) -> list[Outcome]:
     """Finish inquiries whose answering was interrupted (a crash, a lost worker).
 
     An inquiry whose lease ran out is answered again; after `max_attempts` tries it is
@@ -203,13 +267,23 @@ def recover(db: Database, decide: Decide, *, lease_s: float, max_attempts: int,
         if attempt is None:
             continue  # decided meanwhile, or another worker took it
         if attempt > max_attempts:
-            log.error("inquiry %s was interrupted %d times; escalating it unanswered",
-                      inquiry_id, attempt - 1)
-            outcomes.append(give_up(db, inquiry_id, ReasonCode.LLM_UNAVAILABLE,
-                                    f"answering was interrupted {attempt - 1} times "
-                                    "(the service restarted); escalated without an answer"))
+            log.error(
+                "inquiry %s was interrupted %d times; escalating it unanswered",
+                inquiry_id,
+                attempt - 1,
+            )
+            outcomes.append(
+                give_up(
+                    db,
+                    inquiry_id,
+                    ReasonCode.LLM_UNAVAILABLE,
+                    f"answering was interrupted {attempt - 1} times "
+                    "(the service restarted); escalated without an answer",
+                )
+            )
         else:
-            log.warning("answering inquiry %s again (attempt %d) after an interruption",
-                        inquiry_id, attempt)
+            log.warning(
+                "answering inquiry %s again (attempt %d) after an interruption", inquiry_id, attempt
+            )
             outcomes.append(answer(db, inquiry_id, decide))
     return outcomes

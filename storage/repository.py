@@ -11,7 +11,7 @@ import hmac
 import math
 import secrets
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,6 +58,7 @@ def _updated(result: Any) -> int:
 
 # ---------------------------------------------------------------- API keys
 
+
 def sync_env_keys(session: Session, keys: Sequence[tuple[str, str]]) -> None:
     """Make the env-sourced keys equal to keys, given as (role, sha256); revoke the rest."""
     now = utcnow()
@@ -66,9 +67,16 @@ def sync_env_keys(session: Session, keys: Sequence[tuple[str, str]]) -> None:
     for key_hash, role in wanted.items():
         row = rows.get(key_hash)
         if row is None:
-            session.add(ApiKeyRow(id=new_id("key"), key_hash=key_hash, role=role,
-                                  label=f"{role} (KOTAE_API_KEYS)", source="env",
-                                  created_at=now))
+            session.add(
+                ApiKeyRow(
+                    id=new_id("key"),
+                    key_hash=key_hash,
+                    role=role,
+                    label=f"{role} (KOTAE_API_KEYS)",
+                    source="env",
+                    created_at=now,
+                )
+            )
         elif row.source == "env" and (row.role != role or row.revoked_at is not None):
             row.role, row.revoked_at = role, None
     for key_hash, row in rows.items():
@@ -79,8 +87,9 @@ def sync_env_keys(session: Session, keys: Sequence[tuple[str, str]]) -> None:
 
 def find_api_key(session: Session, key_hash: str) -> ApiKeyRow | None:
     """Return the active key with this hash, if any."""
-    return session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash,
-                                                  ApiKeyRow.revoked_at.is_(None)))
+    return session.scalar(
+        select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash, ApiKeyRow.revoked_at.is_(None))
+    )
 
 
 def active_api_keys(session: Session) -> list[ApiKeyRow]:
@@ -92,8 +101,14 @@ def create_api_key(session: Session, role: str, label: str) -> tuple[str, ApiKey
     """Create a key and return it in plain text (shown once) with its stored row."""
     prefix = "pk" if role == "widget" else "sk"
     key = f"{prefix}_{secrets.token_urlsafe(24)}"
-    row = ApiKeyRow(id=new_id("key"), key_hash=sha256_hex(key), role=role, label=label,
-                    source="db", created_at=utcnow())
+    row = ApiKeyRow(
+        id=new_id("key"),
+        key_hash=sha256_hex(key),
+        role=role,
+        label=label,
+        source="db",
+        created_at=utcnow(),
+    )
     session.add(row)
     session.commit()
     return key, row
@@ -101,14 +116,17 @@ def create_api_key(session: Session, role: str, label: str) -> tuple[str, ApiKey
 
 def revoke_api_key(session: Session, key_id: str) -> bool:
     """Revoke a key; return whether it was active."""
-    result = session.execute(update(ApiKeyRow)
-                             .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
-                             .values(revoked_at=utcnow()))
+    result = session.execute(
+        update(ApiKeyRow)
+        .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     session.commit()
     return _updated(result) == 1
 
 
 # ---------------------------------------------------------------- conversations
+
 
 def new_conversation_token() -> str:
     """Return a fresh conversation token for the widget."""
@@ -122,8 +140,9 @@ def derived_conversation_token(idempotency_key: str, conversation_id: str) -> st
     same token again. The key is required to be long and random, so this is as hard
     to guess as a random token.
     """
-    mac = hmac.new(idempotency_key.encode(), f"kotae-conversation:{conversation_id}".encode(),
-                   hashlib.sha256)
+    mac = hmac.new(
+        idempotency_key.encode(), f"kotae-conversation:{conversation_id}".encode(), hashlib.sha256
+    )
     return mac.hexdigest()
 
 
@@ -138,27 +157,39 @@ def get_conversation(session: Session, conversation_id: str) -> ConversationRow:
     """Return a conversation or raise NotFoundError."""
     row = session.get(ConversationRow, conversation_id)
     if row is None:
-        raise NotFoundError(f"no conversation {conversation_id!r}",
-                            hint="omit conversation_id to start a new conversation")
+        raise NotFoundError(
+            f"no conversation {conversation_id!r}",
+            hint="omit conversation_id to start a new conversation",
+        )
     return row
 
 
 def conversation_messages(session: Session, conversation_id: str) -> list[MessageRow]:
     """Return a conversation's messages in the order they were written."""
-    return list(session.scalars(select(MessageRow)
-                                .where(MessageRow.conversation_id == conversation_id)
-                                .order_by(MessageRow.id)))
+    return list(
+        session.scalars(
+            select(MessageRow)
+            .where(MessageRow.conversation_id == conversation_id)
+            .order_by(MessageRow.id)
+        )
+    )
 
 
 def open_escalation_of(session: Session, conversation_id: str) -> EscalationRow | None:
     """Return the conversation's open or claimed escalation, if any."""
-    return session.scalar(select(EscalationRow)
-                          .where(EscalationRow.conversation_id == conversation_id,
-                                 EscalationRow.status.in_(("open", "claimed")))
-                          .order_by(EscalationRow.created_at.desc()).limit(1))
+    return session.scalar(
+        select(EscalationRow)
+        .where(
+            EscalationRow.conversation_id == conversation_id,
+            EscalationRow.status.in_(("open", "claimed")),
+        )
+        .order_by(EscalationRow.created_at.desc())
+        .limit(1)
+    )
 
 
 # ---------------------------------------------------------------- inquiries
+
 
 @dataclass(frozen=True)
 class Received:
@@ -170,23 +201,31 @@ class Received:
     replay: bool
 
 
-def _replay(session: Session, inquiry: InquiryRow, idempotency_key: str,
-            request_hash: str | None) -> Received:
+def _replay(
+    session: Session, inquiry: InquiryRow, idempotency_key: str, request_hash: str | None
+) -> Received:
     if request_hash is not None and inquiry.request_hash != request_hash:
-        raise ConflictError("this Idempotency-Key was already used for a different request",
-                            hint="use a new key for a new inquiry; reuse a key only to retry")
+        raise ConflictError(
+            "this Idempotency-Key was already used for a different request",
+            hint="use a new key for a new inquiry; reuse a key only to retry",
+        )
     conversation = get_conversation(session, inquiry.conversation_id)
     token = derived_conversation_token(idempotency_key, conversation.id)
-    return Received(inquiry, conversation, token if token_matches(conversation, token) else None,
-                    replay=True)
+    return Received(
+        inquiry, conversation, token if token_matches(conversation, token) else None, replay=True
+    )
 
 
-def find_by_idempotency_key(session: Session, api_key_id: str,
-                            idempotency_key: str) -> InquiryRow | None:
+def find_by_idempotency_key(
+    session: Session, api_key_id: str, idempotency_key: str
+) -> InquiryRow | None:
     """Return the inquiry an API key created with this Idempotency-Key, if any."""
-    return session.scalar(select(InquiryRow).where(
-        InquiryRow.api_key_id == api_key_id,
-        InquiryRow.idempotency_key_hash == sha256_hex(idempotency_key)))
+    return session.scalar(
+        select(InquiryRow).where(
+            InquiryRow.api_key_id == api_key_id,
+            InquiryRow.idempotency_key_hash == sha256_hex(idempotency_key),
+        )
+    )
 
 
 def receive_inquiry(
@@ -210,12 +249,21 @@ def receive_inquiry(
     token: str | None = None
     if conversation_id is None:
         conversation_id = new_id("conv")
-        token = (derived_conversation_token(idempotency_key, conversation_id)
-                 if idempotency_key else new_conversation_token())
+        token = (
+            derived_conversation_token(idempotency_key, conversation_id)
+            if idempotency_key
+            else new_conversation_token()
+        )
         conversation = ConversationRow(
-            id=conversation_id, token_hash=sha256_hex(token), api_key_id=api_key_id,
-            account_id=(customer or {}).get("account_id"), customer=customer,
-            language=language, created_at=now, updated_at=now)
+            id=conversation_id,
+            token_hash=sha256_hex(token),
+            api_key_id=api_key_id,
+            account_id=(customer or {}).get("account_id"),
+            customer=customer,
+            language=language,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(conversation)
     else:
         conversation = get_conversation(session, conversation_id)
@@ -224,16 +272,31 @@ def receive_inquiry(
             conversation.customer = customer
             conversation.account_id = customer.get("account_id") or conversation.account_id
     inquiry = InquiryRow(
-        id=new_id("inq"), conversation_id=conversation_id, api_key_id=api_key_id,
+        id=new_id("inq"),
+        conversation_id=conversation_id,
+        api_key_id=api_key_id,
         idempotency_key_hash=sha256_hex(idempotency_key) if idempotency_key else None,
-        request_hash=request_hash, text=text, customer=customer or conversation.customer,
-        requested_language=language, status="received", attempts=1,
-        lease_expires_at=now + timedelta(seconds=lease_s), created_at=now)
+        request_hash=request_hash,
+        text=text,
+        customer=customer or conversation.customer,
+        requested_language=language,
+        status="received",
+        attempts=1,
+        lease_expires_at=now + timedelta(seconds=lease_s),
+        created_at=now,
+    )
     session.add(inquiry)
-    session.flush()  # the inquiry row must exist before the message refers to it
-    session.add(MessageRow(conversation_id=conversation_id, role="customer", text=text,
-                           inquiry_id=inquiry.id, created_at=now))
     try:
+        session.flush()  # the inquiry row must exist before the message refers to it
+        session.add(
+            MessageRow(
+                conversation_id=conversation_id,
+                role="customer",
+                text=text,
+                inquiry_id=inquiry.id,
+                created_at=now,
+            )
+        )
         session.commit()
     except IntegrityError:
         # The same Idempotency-Key raced us and won: answer with its inquiry.
@@ -255,11 +318,15 @@ def get_inquiry(session: Session, inquiry_id: str) -> InquiryRow:
     return row
 
 
-def history_before(session: Session, inquiry: InquiryRow,
-                   turns: int = HISTORY_TURNS) -> list[MessageRow]:
+def history_before(
+    session: Session, inquiry: InquiryRow, turns: int = HISTORY_TURNS
+) -> list[MessageRow]:
     """Return up to `turns` messages written before this inquiry's own, oldest first."""
-    own = session.scalar(select(MessageRow.id).where(MessageRow.inquiry_id == inquiry.id,
-                                                     MessageRow.role == "customer"))
+    own = session.scalar(
+        select(MessageRow.id).where(
+            MessageRow.inquiry_id == inquiry.id, MessageRow.role == "customer"
+        )
+    )
     query = select(MessageRow).where(MessageRow.conversation_id == inquiry.conversation_id)
     if own is not None:
         query = query.where(MessageRow.id < own)
@@ -267,15 +334,16 @@ def history_before(session: Session, inquiry: InquiryRow,
     return list(reversed(rows))
 
 
-def claim_for_retry(session: Session, inquiry_id: str, now: datetime,
-                    lease_s: float) -> int | None:
+def claim_for_retry(session: Session, inquiry_id: str, now: datetime, lease_s: float) -> int | None:
     """Take over an inquiry whose lease has run out; return its attempt number, or None."""
     result = session.execute(
         update(InquiryRow)
-        .where(InquiryRow.id == inquiry_id, InquiryRow.status == "received",
-               InquiryRow.lease_expires_at < now)
-        .values(attempts=InquiryRow.attempts + 1,
-                lease_expires_at=now + timedelta(seconds=lease_s))
+        .where(
+            InquiryRow.id == inquiry_id,
+            InquiryRow.status == "received",
+            InquiryRow.lease_expires_at < now,
+        )
+        .values(attempts=InquiryRow.attempts + 1, lease_expires_at=now + timedelta(seconds=lease_s))
     )
     session.commit()
     if _updated(result) != 1:
@@ -283,25 +351,62 @@ def claim_for_retry(session: Session, inquiry_id: str, now: datetime,
     return session.scalar(select(InquiryRow.attempts).where(InquiryRow.id == inquiry_id))
 
 
+def renew_leases(
+    session: Session, inquiry_ids: Collection[str], now: datetime, lease_s: float
+) -> int:
+    """Extend the leases of inquiries this process is still answering; return how many."""
+    if not inquiry_ids:
+        return 0
+    result = session.execute(
+        update(InquiryRow)
+        .where(InquiryRow.id.in_(list(inquiry_ids)), InquiryRow.status == "received")
+        .values(lease_expires_at=now + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return _updated(result)
+
+
 def expired_inquiries(session: Session, now: datetime, limit: int = 100) -> list[str]:
     """Return ids of inquiries still `received` whose lease has run out, oldest first."""
-    return list(session.scalars(
-        select(InquiryRow.id).where(InquiryRow.status == "received",
-                                    InquiryRow.lease_expires_at < now)
-        .order_by(InquiryRow.created_at).limit(limit)))
+    return list(
+        session.scalars(
+            select(InquiryRow.id)
+            .where(InquiryRow.status == "received", InquiryRow.lease_expires_at < now)
+            .order_by(InquiryRow.created_at)
+            .limit(limit)
+        )
+    )
 
 
 def _escalation_created(session: Session, row: EscalationRow, question: str) -> None:
-    emit(session, "escalation.created", {
-        "escalation_id": row.id, "conversation_id": row.conversation_id,
-        "inquiry_id": row.inquiry_id, "reason": row.reason, "detail": row.detail,
-        "tag": row.tag, "language": row.language, "account_id": row.account_id,
-        "question": question[:2000], "created_at": row.created_at.isoformat(),
-    })
+    emit(
+        session,
+        "escalation.created",
+        {
+            "escalation_id": row.id,
+            "conversation_id": row.conversation_id,
+            "inquiry_id": row.inquiry_id,
+            "reason": row.reason,
+            "detail": row.detail,
+            "tag": row.tag,
+            "language": row.language,
+            "account_id": row.account_id,
+            "question": question[:2000],
+            "created_at": row.created_at.isoformat(),
+        },
+    )
 
 
-def record_decision(session: Session, inquiry_id: str, decision: Decision, *, status: str,
-                    notice: str | None, error: str | None = None) -> bool:
+def record_decision(
+    session: Session,
+    inquiry_id: str,
+    decision: Decision,
+    *,
+    status: str,
+    notice: str | None,
+    error: str | None = None,
+) -> bool:
     """Store a decision and everything it causes, unless the inquiry was decided already.
 
     The first decision recorded wins: a late answer after a timeout, or a second worker
@@ -312,12 +417,22 @@ def record_decision(session: Session, inquiry_id: str, decision: Decision, *, st
     result = session.execute(
         update(InquiryRow)
         .where(InquiryRow.id == inquiry_id, InquiryRow.status == "received")
-        .values(status=status, decided_at=now, action=decision.action, reason=reason,
-                tag=decision.tag, language=decision.language, confidence=decision.confidence,
-                latency_ms=decision.latency_ms, prompt_tokens=decision.usage.prompt_tokens,
-                completion_tokens=decision.usage.completion_tokens,
-                cost_usd=decision.usage.cost_usd, mode=decision.mode,
-                decision=decision.model_dump(mode="json"), error=error)
+        .values(
+            status=status,
+            decided_at=now,
+            action=decision.action,
+            reason=reason,
+            tag=decision.tag,
+            language=decision.language,
+            confidence=decision.confidence,
+            latency_ms=decision.latency_ms,
+            prompt_tokens=decision.usage.prompt_tokens,
+            completion_tokens=decision.usage.completion_tokens,
+            cost_usd=decision.usage.cost_usd,
+            mode=decision.mode,
+            decision=decision.model_dump(mode="json"),
+            error=error,
+        )
         .execution_options(synchronize_session=False)
     )
     if _updated(result) != 1:
@@ -332,25 +447,47 @@ def record_decision(session: Session, inquiry_id: str, decision: Decision, *, st
         escalation = decision.escalation
         escalation_id = new_id("esc")
         row = EscalationRow(
-            id=escalation_id, conversation_id=inquiry.conversation_id, inquiry_id=inquiry_id,
-            status="open", reason=reason or "low_confidence",
-            detail=escalation.detail if escalation else "", tag=decision.tag,
-            language=decision.language, account_id=account_id,
-            draft=escalation.draft if escalation else None, created_at=now, updated_at=now)
+            id=escalation_id,
+            conversation_id=inquiry.conversation_id,
+            inquiry_id=inquiry_id,
+            status="open",
+            reason=reason or "low_confidence",
+            detail=escalation.detail if escalation else "",
+            tag=decision.tag,
+            language=decision.language,
+            account_id=account_id,
+            draft=escalation.draft if escalation else None,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
         session.flush()
         _escalation_created(session, row, inquiry.text)
     text = decision.answer if decision.action == "answer" else notice
     if text:
-        session.add(MessageRow(conversation_id=inquiry.conversation_id, role="assistant",
-                               text=text, inquiry_id=inquiry_id, escalation_id=escalation_id,
-                               created_at=now))
+        session.add(
+            MessageRow(
+                conversation_id=inquiry.conversation_id,
+                role="assistant",
+                text=text,
+                inquiry_id=inquiry_id,
+                escalation_id=escalation_id,
+                created_at=now,
+            )
+        )
     for signal in decision.signals:
         signal_row = SignalRow(
-            id=new_id("sig"), inquiry_id=inquiry_id, conversation_id=inquiry.conversation_id,
-            kind=signal.kind.value, account_id=signal.account_id or account_id,
-            evidence=signal.evidence, why=signal.why, next_step=signal.next_step,
-            confidence=signal.confidence, created_at=now)
+            id=new_id("sig"),
+            inquiry_id=inquiry_id,
+            conversation_id=inquiry.conversation_id,
+            kind=signal.kind.value,
+            account_id=signal.account_id or account_id,
+            evidence=signal.evidence,
+            why=signal.why,
+            next_step=signal.next_step,
+            confidence=signal.confidence,
+            created_at=now,
+        )
         session.add(signal_row)
         emit(session, "signal.created", signal_payload(signal_row))
     session.commit()
@@ -359,21 +496,33 @@ def record_decision(session: Session, inquiry_id: str, decision: Decision, *, st
 
 def escalation_of_inquiry(session: Session, inquiry_id: str) -> EscalationRow | None:
     """Return the first escalation raised for an inquiry, if any."""
-    return session.scalar(select(EscalationRow).where(EscalationRow.inquiry_id == inquiry_id)
-                          .order_by(EscalationRow.created_at).limit(1))
+    return session.scalar(
+        select(EscalationRow)
+        .where(EscalationRow.inquiry_id == inquiry_id)
+        .order_by(EscalationRow.created_at)
+        .limit(1)
+    )
 
 
 # ---------------------------------------------------------------- feedback and humans
 
-def record_feedback(session: Session, inquiry_id: str, helpful: bool,
-                    comment: str | None) -> FeedbackRow:
+
+def record_feedback(
+    session: Session, inquiry_id: str, helpful: bool, comment: str | None
+) -> FeedbackRow:
     """Store (or replace) the customer's feedback on one inquiry's answer."""
     get_inquiry(session, inquiry_id)
     now = utcnow()
     row = session.scalar(select(FeedbackRow).where(FeedbackRow.inquiry_id == inquiry_id))
     if row is None:
-        row = FeedbackRow(id=new_id("fb"), inquiry_id=inquiry_id, helpful=helpful,
-                          comment=comment, created_at=now, updated_at=now)
+        row = FeedbackRow(
+            id=new_id("fb"),
+            inquiry_id=inquiry_id,
+            helpful=helpful,
+            comment=comment,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(row)
     else:
         row.helpful, row.comment, row.updated_at = helpful, comment, now
@@ -385,35 +534,62 @@ def record_feedback(session: Session, inquiry_id: str, helpful: bool,
     return row
 
 
-def request_human(session: Session, conversation_id: str, comment: str | None,
-                  notice: str) -> tuple[EscalationRow, bool]:
+def request_human(
+    session: Session, conversation_id: str, comment: str | None, notice: str
+) -> tuple[EscalationRow, bool]:
     """Escalate a conversation at the customer's request; return it and whether it is new."""
     get_conversation(session, conversation_id)
     existing = open_escalation_of(session, conversation_id)
     if existing is not None:
         return existing, False
     conversation = get_conversation(session, conversation_id)
-    latest = session.scalar(select(InquiryRow)
-                            .where(InquiryRow.conversation_id == conversation_id)
-                            .order_by(InquiryRow.created_at.desc()).limit(1))
+    latest = session.scalar(
+        select(InquiryRow)
+        .where(InquiryRow.conversation_id == conversation_id)
+        .order_by(InquiryRow.created_at.desc())
+        .limit(1)
+    )
     now = utcnow()
     draft = None
     if latest is not None and latest.decision:
         draft = latest.decision.get("answer") or (latest.decision.get("escalation") or {}).get(
-            "draft")
+            "draft"
+        )
     detail = "the customer asked for a person" + (f": {comment}" if comment else "")
     row = EscalationRow(
-        id=new_id("esc"), conversation_id=conversation_id,
-        inquiry_id=latest.id if latest else None, status="open", reason="human_requested",
-        detail=detail, tag=latest.tag if latest else None,
+        id=new_id("esc"),
+        conversation_id=conversation_id,
+        inquiry_id=latest.id if latest else None,
+        status="open",
+        reason="human_requested",
+        detail=detail,
+        tag=latest.tag if latest else None,
         language=(latest.language if latest else None) or conversation.language,
-        account_id=conversation.account_id, draft=draft, created_at=now, updated_at=now)
+        account_id=conversation.account_id,
+        draft=draft,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
     if comment:
-        session.add(MessageRow(conversation_id=conversation_id, role="customer", text=comment,
-                               escalation_id=row.id, created_at=now))
-    session.add(MessageRow(conversation_id=conversation_id, role="assistant", text=notice,
-                           escalation_id=row.id, created_at=now))
+        session.add(
+            MessageRow(
+                conversation_id=conversation_id,
+                role="customer",
+                text=comment,
+                escalation_id=row.id,
+                created_at=now,
+            )
+        )
+    session.add(
+        MessageRow(
+            conversation_id=conversation_id,
+            role="assistant",
+            text=notice,
+            escalation_id=row.id,
+            created_at=now,
+        )
+    )
     session.flush()
     _escalation_created(session, row, latest.text if latest else (comment or ""))
     session.commit()
@@ -421,6 +597,7 @@ def request_human(session: Session, conversation_id: str, comment: str | None,
 
 
 # ---------------------------------------------------------------- escalations
+
 
 @dataclass(frozen=True)
 class EscalationFilter:
@@ -434,8 +611,9 @@ class EscalationFilter:
     account_id: str | None = None
 
 
-def list_escalations(session: Session, where: EscalationFilter, *, limit: int,
-                     offset: int) -> tuple[list[EscalationRow], int]:
+def list_escalations(
+    session: Session, where: EscalationFilter, *, limit: int, offset: int
+) -> tuple[list[EscalationRow], int]:
     """Return one page of the queue, oldest first, and the total that match."""
     query = select(EscalationRow)
     if where.status:
@@ -443,18 +621,21 @@ def list_escalations(session: Session, where: EscalationFilter, *, limit: int,
     if where.reason:
         query = query.where(EscalationRow.reason == where.reason)
     if where.tag:
-        query = query.where(func.coalesce(EscalationRow.resolution_tag, EscalationRow.tag)
-                            == where.tag)
+        query = query.where(
+            func.coalesce(EscalationRow.resolution_tag, EscalationRow.tag) == where.tag
+        )
     if where.language:
         query = query.where(EscalationRow.language == where.language)
     if where.account_id:
         query = query.where(EscalationRow.account_id == where.account_id)
     if where.min_age_s is not None:
-        query = query.where(EscalationRow.created_at
-                            <= utcnow() - timedelta(seconds=where.min_age_s))
+        query = query.where(
+            EscalationRow.created_at <= utcnow() - timedelta(seconds=where.min_age_s)
+        )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(EscalationRow.created_at, EscalationRow.id)
-                           .limit(limit).offset(offset)).all()
+    rows = session.scalars(
+        query.order_by(EscalationRow.created_at, EscalationRow.id).limit(limit).offset(offset)
+    ).all()
     return list(rows), total
 
 
@@ -466,8 +647,9 @@ def get_escalation(session: Session, escalation_id: str) -> EscalationRow:
     return row
 
 
-def _transition(session: Session, escalation_id: str, allowed: Sequence[str],
-                values: dict[str, Any], verb: str) -> EscalationRow:
+def _transition(
+    session: Session, escalation_id: str, allowed: Sequence[str], values: dict[str, Any], verb: str
+) -> EscalationRow:
     row = get_escalation(session, escalation_id)
     result = session.execute(
         update(EscalationRow)
@@ -478,8 +660,10 @@ def _transition(session: Session, escalation_id: str, allowed: Sequence[str],
     if _updated(result) != 1:
         session.rollback()
         session.refresh(row)
-        raise ConflictError(f"cannot {verb} escalation {escalation_id}: it is {row.status}"
-                            + (f" (assignee {row.assignee})" if row.assignee else ""))
+        raise ConflictError(
+            f"cannot {verb} escalation {escalation_id}: it is {row.status}"
+            + (f" (assignee {row.assignee})" if row.assignee else "")
+        )
     return row
 
 
@@ -488,42 +672,77 @@ def claim_escalation(session: Session, escalation_id: str, assignee: str) -> Esc
     row = get_escalation(session, escalation_id)
     if row.status == "claimed" and row.assignee == assignee:
         return row
-    row = _transition(session, escalation_id, ("open",),
-                      {"status": "claimed", "assignee": assignee, "claimed_at": utcnow()},
-                      "claim")
+    row = _transition(
+        session,
+        escalation_id,
+        ("open",),
+        {"status": "claimed", "assignee": assignee, "claimed_at": utcnow()},
+        "claim",
+    )
     session.commit()
     session.refresh(row)
     return row
 
 
-def resolve_escalation(session: Session, escalation_id: str, answer: str, tag: str | None,
-                       actor: str) -> EscalationRow:
+def resolve_escalation(
+    session: Session, escalation_id: str, answer: str, tag: str | None, actor: str
+) -> EscalationRow:
     """Resolve with the support agent's answer, delivered into the customer's conversation."""
     now = utcnow()
-    row = _transition(session, escalation_id, ("open", "claimed"), {
-        "status": "resolved", "resolution": answer, "resolution_tag": tag, "resolved_at": now,
-        "assignee": func.coalesce(EscalationRow.assignee, actor), "learned_at": None,
-        "learn_error": None,
-    }, "resolve")
-    session.add(MessageRow(conversation_id=row.conversation_id, role="agent", text=answer,
-                           escalation_id=escalation_id, author=actor, created_at=now))
+    row = _transition(
+        session,
+        escalation_id,
+        ("open", "claimed"),
+        {
+            "status": "resolved",
+            "resolution": answer,
+            "resolution_tag": tag,
+            "resolved_at": now,
+            "assignee": func.coalesce(EscalationRow.assignee, actor),
+            "learned_at": None,
+            "learn_error": None,
+        },
+        "resolve",
+    )
     session.flush()
     session.refresh(row)
-    emit(session, "escalation.resolved", {
-        "escalation_id": row.id, "conversation_id": row.conversation_id,
-        "inquiry_id": row.inquiry_id, "answer": answer, "tag": tag or row.tag,
-        "assignee": row.assignee, "account_id": row.account_id,
-        "resolved_at": now.isoformat(),
-    })
+    session.add(
+        MessageRow(
+            conversation_id=row.conversation_id,
+            role="agent",
+            text=answer,
+            escalation_id=escalation_id,
+            author=row.assignee or actor,
+            created_at=now,
+        )
+    )
+    emit(
+        session,
+        "escalation.resolved",
+        {
+            "escalation_id": row.id,
+            "conversation_id": row.conversation_id,
+            "inquiry_id": row.inquiry_id,
+            "answer": answer,
+            "tag": tag or row.tag,
+            "assignee": row.assignee,
+            "account_id": row.account_id,
+            "resolved_at": now.isoformat(),
+        },
+    )
     session.commit()
     return row
 
 
 def reopen_escalation(session: Session, escalation_id: str) -> EscalationRow:
     """Put a claimed or resolved escalation back in the queue."""
-    row = _transition(session, escalation_id, ("claimed", "resolved"),
-                      {"status": "open", "assignee": None, "claimed_at": None,
-                       "resolved_at": None}, "reopen")
+    row = _transition(
+        session,
+        escalation_id,
+        ("claimed", "resolved"),
+        {"status": "open", "assignee": None, "claimed_at": None, "resolved_at": None},
+        "reopen",
+    )
     session.commit()
     session.refresh(row)
     return row
@@ -533,47 +752,69 @@ def ticket_for(session: Session, row: EscalationRow) -> Ticket:
     """Return a resolved escalation as a labelled past ticket the agent can learn from."""
     if row.resolution is None:
         raise ConflictError(f"escalation {row.id} has no resolution to learn from")
-    query = select(MessageRow.text).where(MessageRow.conversation_id == row.conversation_id,
-                                          MessageRow.role == "customer")
+    query = select(MessageRow.text).where(
+        MessageRow.conversation_id == row.conversation_id, MessageRow.role == "customer"
+    )
     if row.inquiry_id is not None:
-        own = session.scalar(select(MessageRow.id).where(MessageRow.inquiry_id == row.inquiry_id,
-                                                         MessageRow.role == "customer"))
+        own = session.scalar(
+            select(MessageRow.id).where(
+                MessageRow.inquiry_id == row.inquiry_id, MessageRow.role == "customer"
+            )
+        )
         if own is not None:
             query = query.where(MessageRow.id <= own)
-    turns = list(reversed(session.scalars(query.order_by(MessageRow.id.desc())
-                                          .limit(TICKET_BODY_TURNS)).all()))
+    turns = list(
+        reversed(
+            session.scalars(query.order_by(MessageRow.id.desc()).limit(TICKET_BODY_TURNS)).all()
+        )
+    )
     conversation = session.get(ConversationRow, row.conversation_id)
     return Ticket(
-        id=row.id, body="\n\n".join(turns) or row.detail, resolution=row.resolution,
-        tag=row.resolution_tag or row.tag, created_at=row.created_at.isoformat(),
+        id=row.id,
+        body="\n\n".join(turns) or row.detail,
+        resolution=row.resolution,
+        tag=row.resolution_tag or row.tag,
+        created_at=row.created_at.isoformat(),
         account_id=row.account_id or (conversation.account_id if conversation else None),
         language=row.language,
-        metadata={"escalation_id": row.id, "conversation_id": row.conversation_id,
-                  "origin": "resolved_escalation"},
+        metadata={
+            "escalation_id": row.id,
+            "conversation_id": row.conversation_id,
+            "origin": "resolved_escalation",
+        },
         origin=f"escalation {row.id}",
     )
 
 
 def mark_learned(session: Session, escalation_id: str, error: str | None) -> None:
     """Record whether the agent learned a resolution (errors are retried later)."""
-    values: dict[str, Any] = ({"learned_at": utcnow(), "learn_error": None} if error is None
-                              else {"learn_error": error[:2000]})
-    session.execute(update(EscalationRow)
-                    .where(EscalationRow.id == escalation_id,
-                           EscalationRow.status == "resolved")
-                    .values(**values))
+    values: dict[str, Any] = (
+        {"learned_at": utcnow(), "learn_error": None}
+        if error is None
+        else {"learn_error": error[:2000]}
+    )
+    session.execute(
+        update(EscalationRow)
+        .where(EscalationRow.id == escalation_id, EscalationRow.status == "resolved")
+        .values(**values)
+    )
     session.commit()
 
 
 def escalations_to_learn(session: Session, limit: int = 50) -> list[EscalationRow]:
     """Return resolved escalations the agent has not learned yet."""
-    return list(session.scalars(select(EscalationRow)
-                                .where(EscalationRow.status == "resolved",
-                                       EscalationRow.learned_at.is_(None))
-                                .order_by(EscalationRow.resolved_at).limit(limit)))
+    return list(
+        session.scalars(
+            select(EscalationRow)
+            .where(EscalationRow.status == "resolved", EscalationRow.learned_at.is_(None))
+            .order_by(EscalationRow.resolved_at)
+            .limit(limit)
+        )
+    )
 
 
 # ---------------------------------------------------------------- signals
+
 
 @dataclass(frozen=True)
 class SignalFilter:
@@ -588,10 +829,18 @@ class SignalFilter:
 
 def signal_payload(row: SignalRow) -> dict[str, Any]:
     """Return a signal as sent in webhooks."""
-    return {"signal_id": row.id, "kind": row.kind, "account_id": row.account_id,
-            "evidence": row.evidence, "why": row.why, "next_step": row.next_step,
-            "confidence": row.confidence, "inquiry_id": row.inquiry_id,
-            "conversation_id": row.conversation_id, "created_at": row.created_at.isoformat()}
+    return {
+        "signal_id": row.id,
+        "kind": row.kind,
+        "account_id": row.account_id,
+        "evidence": row.evidence,
+        "why": row.why,
+        "next_step": row.next_step,
+        "confidence": row.confidence,
+        "inquiry_id": row.inquiry_id,
+        "conversation_id": row.conversation_id,
+        "created_at": row.created_at.isoformat(),
+    }
 
 
 def _signal_query(where: SignalFilter) -> Select[SignalRow]:
@@ -605,18 +854,21 @@ def _signal_query(where: SignalFilter) -> Select[SignalRow]:
     if where.until:
         query = query.where(SignalRow.created_at < where.until)
     if where.acked is not None:
-        query = query.where(SignalRow.acked_at.is_not(None) if where.acked
-                            else SignalRow.acked_at.is_(None))
+        query = query.where(
+            SignalRow.acked_at.is_not(None) if where.acked else SignalRow.acked_at.is_(None)
+        )
     return query
 
 
-def list_signals(session: Session, where: SignalFilter, *, limit: int,
-                 offset: int) -> tuple[list[SignalRow], int]:
+def list_signals(
+    session: Session, where: SignalFilter, *, limit: int, offset: int
+) -> tuple[list[SignalRow], int]:
     """Return one page of signals, newest first, and the total that match."""
     query = _signal_query(where)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(SignalRow.created_at.desc(), SignalRow.id)
-                           .limit(limit).offset(offset)).all()
+    rows = session.scalars(
+        query.order_by(SignalRow.created_at.desc(), SignalRow.id).limit(limit).offset(offset)
+    ).all()
     return list(rows), total
 
 
@@ -624,9 +876,12 @@ def iter_signals(session: Session, where: SignalFilter, batch: int = 500) -> Ite
     """Yield every matching signal, oldest first, without loading them all at once."""
     offset = 0
     while True:
-        rows = session.scalars(_signal_query(where)
-                               .order_by(SignalRow.created_at, SignalRow.id)
-                               .limit(batch).offset(offset)).all()
+        rows = session.scalars(
+            _signal_query(where)
+            .order_by(SignalRow.created_at, SignalRow.id)
+            .limit(batch)
+            .offset(offset)
+        ).all()
         yield from rows
         if len(rows) < batch:
             return
@@ -638,15 +893,18 @@ def ack_signal(session: Session, signal_id: str, actor: str) -> SignalRow:
     row = session.get(SignalRow, signal_id)
     if row is None:
         raise NotFoundError(f"no signal {signal_id!r}")
-    session.execute(update(SignalRow)
-                    .where(SignalRow.id == signal_id, SignalRow.acked_at.is_(None))
-                    .values(acked_at=utcnow(), acked_by=actor))
+    session.execute(
+        update(SignalRow)
+        .where(SignalRow.id == signal_id, SignalRow.acked_at.is_(None))
+        .values(acked_at=utcnow(), acked_by=actor)
+    )
     session.commit()
     session.refresh(row)
     return row
 
 
 # ---------------------------------------------------------------- analytics
+
 
 @dataclass
 class Summary:
@@ -692,8 +950,7 @@ def percentile(sorted_values: Sequence[float], q: float) -> float | None:
     return float(sorted_values[rank - 1])
 
 
-def analytics_summary(session: Session, since: datetime | None,
-                      until: datetime | None) -> Summary:
+def analytics_summary(session: Session, since: datetime | None, until: datetime | None) -> Summary:
     """Summarise inquiries (and their feedback and signals) created in [since, until)."""
     summary = Summary(since, until)
     conditions = []
@@ -703,10 +960,18 @@ def analytics_summary(session: Session, since: datetime | None,
         conditions.append(InquiryRow.created_at < until)
     escalated_later = exists().where(EscalationRow.inquiry_id == InquiryRow.id)
     rows = session.execute(
-        select(InquiryRow.status, InquiryRow.action, InquiryRow.reason, InquiryRow.tag,
-               InquiryRow.language, InquiryRow.latency_ms, InquiryRow.prompt_tokens,
-               InquiryRow.completion_tokens, InquiryRow.cost_usd, escalated_later)
-        .where(*conditions)
+        select(
+            InquiryRow.status,
+            InquiryRow.action,
+            InquiryRow.reason,
+            InquiryRow.tag,
+            InquiryRow.language,
+            InquiryRow.latency_ms,
+            InquiryRow.prompt_tokens,
+            InquiryRow.completion_tokens,
+            InquiryRow.cost_usd,
+            escalated_later,
+        ).where(*conditions)
     ).all()
     reasons: Counter[str] = Counter()
     tags: Counter[str] = Counter()
@@ -736,9 +1001,14 @@ def analytics_summary(session: Session, since: datetime | None,
         summary.completion_tokens += c_tok or 0
         summary.cost_usd += cost or 0.0
     # Escalations the customer asked for after an answer count as reasons too.
-    human = select(func.count()).select_from(EscalationRow).join(
-        InquiryRow, EscalationRow.inquiry_id == InquiryRow.id).where(
-        EscalationRow.reason == "human_requested", InquiryRow.action == "answer", *conditions)
+    human = (
+        select(func.count())
+        .select_from(EscalationRow)
+        .join(InquiryRow, EscalationRow.inquiry_id == InquiryRow.id)
+        .where(
+            EscalationRow.reason == "human_requested", InquiryRow.action == "answer", *conditions
+        )
+    )
     later_human = session.scalar(human) or 0
     if later_human:
         reasons["human_requested"] += later_human
@@ -747,9 +1017,11 @@ def analytics_summary(session: Session, since: datetime | None,
     summary.latency_median_ms = percentile(latencies, 50)
     summary.latency_p95_ms = percentile(latencies, 95)
     feedback = session.execute(
-        select(FeedbackRow.helpful, func.count()).join(
-            InquiryRow, FeedbackRow.inquiry_id == InquiryRow.id)
-        .where(*conditions).group_by(FeedbackRow.helpful)).all()
+        select(FeedbackRow.helpful, func.count())
+        .join(InquiryRow, FeedbackRow.inquiry_id == InquiryRow.id)
+        .where(*conditions)
+        .group_by(FeedbackRow.helpful)
+    ).all()
     for helpful, count in feedback:
         summary.feedback += count
         summary.helpful += count if helpful else 0
@@ -758,8 +1030,9 @@ def analytics_summary(session: Session, since: datetime | None,
         signal_conditions.append(SignalRow.created_at >= since)
     if until is not None:
         signal_conditions.append(SignalRow.created_at < until)
-    for kind, count in session.execute(select(SignalRow.kind, func.count())
-                                       .where(*signal_conditions).group_by(SignalRow.kind)):
+    for kind, count in session.execute(
+        select(SignalRow.kind, func.count()).where(*signal_conditions).group_by(SignalRow.kind)
+    ):
         summary.signals[kind] = count
     summary.cost_usd = round(summary.cost_usd, 6)
     return summary

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class WorkerConfig:
     """How often and how persistently the loops work."""
 
-    lease_s: float = 90.0  # an inquiry not decided this long after its last attempt is retried
+    lease_s: float = 15.0  # renewed every third of this while answering; then retried
     max_attempts: int = 2  # answer attempts before an interrupted inquiry is escalated
     maintenance_s: float = 5.0
     learn_retry_s: float = 60.0
@@ -67,19 +67,32 @@ class BackgroundWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deliver_now: asyncio.Event | None = None
         self._maintain_now: asyncio.Event | None = None
+        self._renew_now: asyncio.Event | None = None
         self._client: httpx.Client | None = None
 
     # ------------------------------------------------------------ one pass of each job
 
     def recover_once(self) -> list[processing.Outcome]:
         """Finish inquiries whose lease ran out; return their outcomes."""
-        outcomes = processing.recover(self.db, self.decide, lease_s=self.config.lease_s,
-                                      max_attempts=self.config.max_attempts,
-                                      skip=self.in_flight)
+        outcomes = processing.recover(
+            self.db,
+            self.decide,
+            lease_s=self.config.lease_s,
+            max_attempts=self.config.max_attempts,
+            skip=self.in_flight,
+        )
         if self.on_outcome is not None:
             for outcome in outcomes:
                 self.on_outcome(outcome)
         return outcomes
+
+    def renew_once(self) -> int:
+        """Extend the leases of the inquiries being answered here; return how many."""
+        ids = list(self.in_flight)
+        if not ids:
+            return 0
+        with self.db.session() as session:
+            return repository.renew_leases(session, ids, utcnow(), self.config.lease_s)
 
     def learn_once(self, *, settle_s: float = 5.0) -> int:
         """Teach the agent resolutions it has not learned; return how many it learned."""
@@ -89,9 +102,13 @@ class BackgroundWorker:
             rows = repository.escalations_to_learn(session)
             # The resolve request teaches the agent itself; leave it a moment to do so.
             cutoff = utcnow() - timedelta(seconds=settle_s)
-            due = [row for row in rows
-                   if row.resolved_at is not None and row.resolved_at <= cutoff
-                   and now - self._learn_attempted.get(row.id, -1e9) >= self.config.learn_retry_s]
+            due = [
+                row
+                for row in rows
+                if row.resolved_at is not None
+                and row.resolved_at <= cutoff
+                and now - self._learn_attempted.get(row.id, -1e9) >= self.config.learn_retry_s
+            ]
             tickets = [repository.ticket_for(session, row) for row in due]
         for ticket in tickets:
             if self._stopping:
@@ -121,11 +138,30 @@ class BackgroundWorker:
         self._loop = asyncio.get_running_loop()
         self._deliver_now = asyncio.Event()
         self._maintain_now = asyncio.Event()
-        self._tasks = [asyncio.create_task(self._run(
-            "maintenance", self._maintain, self.config.maintenance_s, self._maintain_now))]
+        self._renew_now = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(
+                self._run(
+                    "maintenance", self._maintain, self.config.maintenance_s, self._maintain_now
+                )
+            ),
+            asyncio.create_task(
+                self._run(
+                    "lease renewal", self.renew_once, self.config.lease_s / 3, self._renew_now
+                )
+            ),
+        ]
         if self.config.webhook is not None:
-            self._tasks.append(asyncio.create_task(self._run(
-                "delivery", self.deliver_once, self.config.delivery_poll_s, self._deliver_now)))
+            self._tasks.append(
+                asyncio.create_task(
+                    self._run(
+                        "delivery",
+                        self.deliver_once,
+                        self.config.delivery_poll_s,
+                        self._deliver_now,
+                    )
+                )
+            )
 
     def _maintain(self) -> None:
         self.recover_once()
@@ -138,8 +174,9 @@ class BackgroundWorker:
             with contextlib.suppress(RuntimeError):  # the loop closed during shutdown
                 self._loop.call_soon_threadsafe(self._deliver_now.set)
 
-    async def _run(self, name: str, job: Callable[[], object], every_s: float,
-                   wake: asyncio.Event) -> None:
+    async def _run(
+        self, name: str, job: Callable[[], object], every_s: float, wake: asyncio.Event
+    ) -> None:
         while not self._stopping:
             try:
                 await anyio.to_thread.run_sync(job, abandon_on_cancel=True)
@@ -152,7 +189,7 @@ class BackgroundWorker:
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop the loops, letting a pass in progress finish for up to grace_s."""
         self._stopping = True
-        for event in (self._deliver_now, self._maintain_now):
+        for event in (self._deliver_now, self._maintain_now, self._renew_now):
             if event is not None:
                 event.set()
         if self._tasks:

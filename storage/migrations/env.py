@@ -33,7 +33,8 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     url = config.get_main_option("sqlalchemy.url") or os.environ.get(
-        "DATABASE_URL", "sqlite:///var/kotae.sqlite3")
+        "DATABASE_URL", "sqlite:///var/kotae.sqlite3"
+    )
     engine = make_engine(url)
     try:
         with engine.begin() as connection:

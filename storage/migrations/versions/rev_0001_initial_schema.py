@@ -106,11 +106,17 @@ def upgrade() -> None:
         sa.Column("decision", JSON, nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         _one_of("status", "inquiries", ("received", "decided", "failed")),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"],
-                                name=op.f("fk_inquiries_conversation_id_conversations")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_inquiries_conversation_id_conversations"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inquiries")),
-        sa.UniqueConstraint("api_key_id", "idempotency_key_hash",
-                            name=op.f("uq_inquiries_api_key_id_idempotency_key_hash")),
+        sa.UniqueConstraint(
+            "api_key_id",
+            "idempotency_key_hash",
+            name=op.f("uq_inquiries_api_key_id_idempotency_key_hash"),
+        ),
     )
     _index("inquiries", "conversation_id")
     _index("inquiries", "created_at")
@@ -126,8 +132,11 @@ def upgrade() -> None:
         sa.Column("author", sa.String(200), nullable=True),
         _ts("created_at"),
         _one_of("role", "messages", ("customer", "assistant", "agent")),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"],
-                                name=op.f("fk_messages_conversation_id_conversations")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_messages_conversation_id_conversations"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_messages")),
     )
     _index("messages", "conversation_id")
@@ -153,10 +162,14 @@ def upgrade() -> None:
         _ts("learned_at", nullable=True),
         sa.Column("learn_error", sa.Text(), nullable=True),
         _one_of("status", "escalations", ("open", "claimed", "resolved")),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"],
-                                name=op.f("fk_escalations_conversation_id_conversations")),
-        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"],
-                                name=op.f("fk_escalations_inquiry_id_inquiries")),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_escalations_conversation_id_conversations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["inquiry_id"], ["inquiries.id"], name=op.f("fk_escalations_inquiry_id_inquiries")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_escalations")),
     )
     _index("escalations", "conversation_id")
@@ -170,8 +183,9 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         _ts("created_at"),
         _ts("updated_at"),
-        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"],
-                                name=op.f("fk_feedback_inquiry_id_inquiries")),
+        sa.ForeignKeyConstraint(
+            ["inquiry_id"], ["inquiries.id"], name=op.f("fk_feedback_inquiry_id_inquiries")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
         sa.UniqueConstraint("inquiry_id", name=op.f("uq_feedback_inquiry_id")),
     )
@@ -189,8 +203,9 @@ def upgrade() -> None:
         _ts("created_at"),
         _ts("acked_at", nullable=True),
         sa.Column("acked_by", sa.String(200), nullable=True),
-        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiries.id"],
-                                name=op.f("fk_signals_inquiry_id_inquiries")),
+        sa.ForeignKeyConstraint(
+            ["inquiry_id"], ["inquiries.id"], name=op.f("fk_signals_inquiry_id_inquiries")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signals")),
     )
     _index("signals", "account_id")
@@ -200,6 +215,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop every table (all data is lost)."""
-    for table in ("signals", "feedback", "escalations", "messages", "inquiries",
-                  "webhook_outbox", "conversations", "api_keys"):
+    for table in (
+        "signals",
+        "feedback",
+        "escalations",
+        "messages",
+        "inquiries",
+        "webhook_outbox",
+        "conversations",
+        "api_keys",
+    ):
         op.drop_table(table)

@@ -1,0 +1,210 @@
+"""The CSM and admin sides: signals feed, acknowledgement, CSV export, analytics, knowledge-base
+changes and search. Runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from storage.models import SignalRow
+from tests.integration.test_api_harness import (
+    FakeAgent,
+    ask,
+    auth,
+    client_for,
+    services_of,
+)
+from tests.support.postgres import BACKENDS, database_url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def agent() -> FakeAgent:
+    return FakeAgent()
+
+
+@pytest.fixture
+def client(db_url: str, agent: FakeAgent) -> Iterator[TestClient]:
+    with client_for(db_url, agent=agent) as client:
+        yield client
+
+
+def signals(client: TestClient, **filters: Any) -> list[dict[str, Any]]:
+    response = client.get("/v1/signals", params=filters, headers=auth("csm"))
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def backdate(client: TestClient, signal_id: str, days: int) -> None:
+    with services_of(client).db.session() as session:
+        session.execute(
+            update(SignalRow)
+            .where(SignalRow.id == signal_id)
+            .values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
+        session.commit()
+
+
+def test_the_feed_quotes_the_customer_and_says_why(client: TestClient) -> None:
+    ask(client, "We need 25 more seats for the sales team", customer={"account_id": "acme"})
+    [signal] = signals(client)
+    assert signal["kind"] == "expansion"
+    assert signal["account_id"] == "acme"
+    assert signal["evidence"] == "We need 25 more seats for the sales team"
+    assert (signal["why"], signal["next_step"]) == (
+        "they need more seats",
+        "offer the Business plan",
+    )
+
+
+def test_the_feed_filters_by_account_kind_and_date(client: TestClient) -> None:
+    ask(client, "More seats please", customer={"account_id": "acme"})
+    ask(client, "We will cancel next month", customer={"account_id": "globex"})
+    ask(client, "seats seats seats", customer={"account_id": "globex"})
+    old = next(s for s in signals(client) if s["evidence"] == "More seats please")
+    backdate(client, old["id"], days=10)
+    week_ago = (datetime.now(UTC) - timedelta(days=7)).isoformat()
+    assert [s["account_id"] for s in signals(client, account_id="acme")] == ["acme"]
+    assert [s["kind"] for s in signals(client, kind="churn_risk")] == ["churn_risk"]
+    assert {s["evidence"] for s in signals(client, since=week_ago)} == {
+        "We will cancel next month",
+        "seats seats seats",
+    }
+    assert [s["evidence"] for s in signals(client, until=week_ago)] == ["More seats please"]
+    naive = (datetime.now(UTC) - timedelta(days=7)).replace(tzinfo=None).isoformat()
+    assert len(signals(client, since=naive)) == 2  # a time without zone is taken as UTC
+
+
+def test_an_invalid_date_is_422_naming_it(client: TestClient) -> None:
+    response = client.get("/v1/signals", params={"since": "last tuesday"}, headers=auth("csm"))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "query.since"
+
+
+def test_acknowledging_keeps_the_first_acknowledgement(client: TestClient) -> None:
+    ask(client, "More seats please", customer={"account_id": "acme"})
+    [signal] = signals(client)
+    first = client.post(f"/v1/signals/{signal['id']}/ack", headers=auth("csm")).json()
+    again = client.post(f"/v1/signals/{signal['id']}/ack", headers=auth("admin")).json()
+    assert first["acked_at"] is not None
+    assert again["acked_at"] == first["acked_at"]
+    assert again["acked_by"] == "csm (KOTAE_API_KEYS)"
+    assert signals(client, acked="false") == []
+    assert client.post("/v1/signals/sig_nope/ack", headers=auth("csm")).status_code == 404
+
+
+def test_the_csv_export_has_every_signal_and_defuses_formulas(client: TestClient) -> None:
+    ask(client, '=HYPERLINK("http://x") we need seats', customer={"account_id": "acme"})
+    ask(client, "We need 40 seats, 日本チーム", customer={"account_id": "globex"})
+    response = client.get("/v1/signals.csv", headers=auth("csm"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["account_id"] for r in rows] == ["acme", "globex"]
+    assert rows[0]["evidence"].startswith("'=HYPERLINK")
+    assert rows[1]["evidence"] == "We need 40 seats, 日本チーム"
+    filtered = client.get("/v1/signals.csv", params={"account_id": "globex"}, headers=auth("csm"))
+    assert len(list(csv.DictReader(io.StringIO(filtered.text)))) == 1
+
+
+def test_analytics_summarise_deflection_reasons_tags_latency_and_cost(client: TestClient) -> None:
+    ask(client, "How do I invite my team?")
+    ask(client, "We need more seats", customer={"account_id": "acme"})
+    ask(client, "I want a human")
+    ask(client, "I will cancel")
+    summary = client.get("/v1/analytics/summary", headers=auth("csm")).json()
+    assert (summary["inquiries"], summary["answered"], summary["escalated"]) == (4, 2, 2)
+    assert summary["deflection_rate"] == 0.5
+    assert summary["escalation_reasons"] == {"human_requested": 1, "sensitive_topic": 1}
+    assert summary["tags"] == {"usage_question": 3, "success_opportunity": 1}
+    assert summary["latency_median_ms"] == 12.5 and summary["latency_p95_ms"] == 12.5
+    assert (summary["prompt_tokens"], summary["completion_tokens"]) == (400, 80)
+    assert summary["cost_usd"] == pytest.approx(0.004)
+    assert summary["signals"] == {"expansion": 1, "churn_risk": 1}
+    assert summary["helpful_rate"] is None
+
+
+def test_analytics_cover_only_the_period_asked_for(client: TestClient) -> None:
+    ask(client, "How do I invite my team?")
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    later = client.get(
+        "/v1/analytics/summary", params={"since": tomorrow}, headers=auth("admin")
+    ).json()
+    now = client.get(
+        "/v1/analytics/summary",
+        params={"since": yesterday, "until": tomorrow},
+        headers=auth("admin"),
+    ).json()
+    assert (later["inquiries"], later["deflection_rate"]) == (0, None)
+    assert now["inquiries"] == 1
+
+
+def test_documents_are_upserted_searchable_and_deleted(
+    client: TestClient, agent: FakeAgent
+) -> None:
+    doc = {
+        "title": "Exporting invoices",
+        "text": "Billing > Invoices > Export.",
+        "url": "https://docs.example/invoices",
+        "language": "en",
+        "metadata": {"section": "billing", "version": 2},
+    }
+    path = "/v1/kb/documents/billing/export-invoices.md"
+    assert client.put(path, json=doc, headers=auth("admin")).json() == {
+        "id": "billing/export-invoices.md",
+        "outcome": "added",
+    }
+    assert client.put(path, json=doc, headers=auth("admin")).json()["outcome"] == "unchanged"
+    changed = {**doc, "text": "Billing > Invoices > Download CSV."}
+    assert client.put(path, json=changed, headers=auth("admin")).json()["outcome"] == "updated"
+    stored = agent.documents["billing/export-invoices.md"]
+    assert (stored.title, stored.metadata) == (
+        "Exporting invoices",
+        {"section": "billing", "version": 2},
+    )
+    hits = client.get("/v1/search", params={"q": "export invoices"}, headers=auth("agent")).json()[
+        "hits"
+    ]
+    assert hits[0]["doc_id"] == "billing/export-invoices.md"
+    assert client.delete(path, headers=auth("admin")).status_code == 204
+    assert client.delete(path, headers=auth("admin")).status_code == 404
+
+
+def test_an_index_outage_during_an_upsert_is_503(db_url: str) -> None:
+    class Broken(FakeAgent):
+        def upsert_document(self, doc: Any) -> str:
+            raise ConnectionError("chroma refused the connection")
+
+    with client_for(db_url, agent=Broken()) as client:
+        response = client.put(
+            "/v1/kb/documents/a", json={"title": "A", "text": "a"}, headers=auth("admin")
+        )
+    assert response.status_code == 503
+    assert "ConnectionError" in response.json()["detail"]
+
+
+def test_search_without_a_retriever_is_503(db_url: str) -> None:
+    class Blind(FakeAgent):
+        def __init__(self) -> None:
+            super().__init__()
+            del self.retriever
+
+    with client_for(db_url, agent=Blind()) as client:
+        response = client.get("/v1/search", params={"q": "x"}, headers=auth("agent"))
+    assert response.status_code == 503
+    assert response.json()["error_code"] == "unavailable"
