@@ -108,3 +108,25 @@ def test_a_short_japanese_follow_up_keeps_the_language(agent: Agent) -> None:
 def test_decisions_are_fast(agent: Agent) -> None:
     decision = ask(agent, "How do I export a project to CSV?")
     assert decision.latency_ms > 0
+
+
+def test_a_resolved_escalation_teaches_the_next_inquiry(demo_store_dir: Path, local_embedder: Any,
+                                                        tmp_path: Path) -> None:
+    import shutil
+
+    from retrieval.types import Ticket
+
+    store_dir = tmp_path / "store"
+    shutil.copytree(demo_store_dir, store_dir)  # learning writes to the store
+    agent = build_agent(load_settings(store_dir=store_dir, mode="offline"),
+                        embedder=local_embedder)
+    question = "Can Tsunagu print a wall poster of our Kanban board in A0 size?"
+    first = agent.handle(Inquiry(text=question))
+    assert first.action == "escalate" and first.escalation.reason == ReasonCode.LOW_CONFIDENCE
+    agent.learn(Ticket(id="ESC-1", subject=None, body=question, tag="usage_question",
+                       resolution="Use Board view > Export > PDF and choose A0 as page size.",
+                       language="en"))
+    second = agent.handle(Inquiry(text=question))
+    assert second.action == "answer"
+    assert second.citations[0].id == "ESC-1" and second.citations[0].source == "ticket"
+    assert "A0 as page size" in second.answer
