@@ -8,9 +8,9 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from retrieval.embeddings import Embedder
 
 from errors import ConfigError
+from retrieval.embeddings import Embedder
 from retrieval.store import StoreConfig
 
 
@@ -82,7 +82,6 @@ class Settings(BaseSettings):
                                       model=self.openai_embedding_model,
                                       timeout=self.openai_timeout_s)
             from retrieval.embeddings import LocalMiniLMEmbedder
-
             from retrieval.model_prep import prepare_local_model
 
             try:
