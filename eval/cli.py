@@ -1,0 +1,302 @@
+"""`python -m eval`: replay labelled cases through the agent, score, report, compare and gate.
+
+Examples:
+  python -m eval run cases.jsonl --kb kb/ --tickets tickets.jsonl --taxonomy tags.yaml --out reports/x
+  python -m eval run cases.jsonl --out reports/live        # against the configured store
+  python -m eval compare reports/before reports/after
+  python -m eval gate reports/x                            # exit 1 below eval/thresholds.json
+  python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
+  python -m eval public clinc150 --out reports/clinc150 --limit 1000
+
+Exit status: 0 done (gate passed), 1 gate failed, 2 usage or set-up error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from errors import KotaeError
+from eval.cases import load_cases
+from eval.compare import RunDirError, compare_runs, render_comparison
+from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
+from eval.report import HEADLINE, fmt
+from eval.runner import (
+    DEFAULT_CACHE,
+    ROOT,
+    Corpus,
+    RunResult,
+    RunSpec,
+    evaluate,
+    load_corpus,
+    write_run,
+)
+from eval.scorers import round_floats
+from retrieval.loaders import TaxonomyError
+from settings import Settings, load_settings
+
+DEMO = ROOT / "data" / "demo"
+
+
+class UsageError(Exception):
+    """Bad arguments; the message says what to change."""
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", type=Path, help="escalation policy YAML (default: "
+                        "KOTAE_POLICY_PATH or the built-in policy)")
+    parser.add_argument("--mode", choices=("offline", "llm"), default="offline",
+                        help="offline (default; deterministic) or llm (needs OPENAI_API_KEY)")
+    parser.add_argument("--out", type=Path, help="folder for metrics.json, cases.jsonl, "
+                        "run.json, report.html, report.md (default: reports/<command>-<time>)")
+    parser.add_argument("--limit", type=int, metavar="N", help="run only N cases")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, metavar="DIR",
+                        help="reuse indexes built from identical data and remembered text "
+                        f"vectors (default {DEFAULT_CACHE}); results are identical either way")
+    parser.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                        help="build everything from scratch")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show progress bars (default: when writing to a terminal)")
+    parser.add_argument("--judge", action="store_true",
+                        help="also grade answers with an LLM judge (needs OPENAI_API_KEY)")
+    parser.add_argument("--judge-model", metavar="NAME",
+                        help="chat model for the judge (default: KOTAE_CHAT_MODEL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    parser = argparse.ArgumentParser(prog="python -m eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="replay a case file through the agent and score it")
+    run.add_argument("cases", type=Path, help="eval cases, JSONL")
+    run.add_argument("--kb", type=Path, help="knowledge base (directory or file) for a "
+                     "throwaway index")
+    run.add_argument("--tickets", type=Path, help="past tickets (.jsonl or .csv) for a "
+                     "throwaway index")
+    run.add_argument("--taxonomy", type=Path, help="tags (.yaml or .json) for the throwaway "
+                     "index (default: bug, usage_question, success_opportunity)")
+    _add_common(run)
+
+    compare = commands.add_parser("compare", help="metric deltas and flipped cases, A to B")
+    compare.add_argument("run_a", type=Path)
+    compare.add_argument("run_b", type=Path)
+    compare.add_argument("--all", action="store_true", help="list unchanged metrics too")
+    compare.add_argument("--json", type=Path, metavar="FILE", help="also write the comparison")
+
+    gate = commands.add_parser("gate", help="fail (exit 1) when a metric misses its threshold")
+    gate.add_argument("run_dir", type=Path)
+    gate.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS)
+
+    demo = commands.add_parser("demo", help="run the demo eval offline, then the gate")
+    demo.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS)
+    _add_common(demo)
+
+    public = commands.add_parser("public", help="convert a public dataset and run it")
+    public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq"))
+    public.add_argument("--data-dir", type=Path, default=None,
+                        help="folder holding banking77/, clinc150/, stackfaq/ (default: "
+                        "../shared/datasets next to the repository)")
+    public.add_argument("--train-per-class", type=int, metavar="N",
+                        help="learn from only the first N training rows of each label "
+                        "(few-shot)")
+    _add_common(public)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {"mode": args.mode}
+    if args.policy is not None:
+        if not args.policy.is_file():
+            raise UsageError(f"--policy {args.policy}: no such file")
+        overrides["policy_path"] = args.policy
+    settings = load_settings(**overrides)
+    if args.judge and settings.openai_api_key is None:
+        raise UsageError("--judge needs a model: set OPENAI_API_KEY (and OPENAI_BASE_URL for a "
+                         "non-OpenAI endpoint), or drop --judge")
+    return settings
+
+
+def _out(args: argparse.Namespace, name: str) -> Path:
+    if args.out is not None:
+        return Path(args.out)
+    return Path("reports") / f"{name}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+
+def _spec(args: argparse.Namespace, cases_path: Path, corpus: Corpus | None,
+          sources: dict[str, str]) -> RunSpec:
+    loaded = load_cases(cases_path)
+    for problem in loaded.problems:
+        print(problem, file=sys.stderr)
+    cases = loaded.cases[: args.limit] if args.limit is not None else loaded.cases
+    if not cases:
+        raise UsageError(f"{cases_path}: no usable cases")
+    settings = _settings(args)
+    return RunSpec(cases=cases, settings=settings, corpus=corpus, cache=args.cache,
+                   progress=args.progress, problems=loaded.problems,
+                   judge_model=(args.judge_model or settings.chat_model) if args.judge else None,
+                   sources={"cases": str(cases_path), **sources})
+
+
+def _finish(run: RunResult, out: Path) -> None:
+    write_run(out, run)
+    for line in summary_lines(run):
+        print(line)
+    print(f"wrote {out}/metrics.json, cases.jsonl, run.json, report.html, report.md")
+
+
+def summary_lines(run: RunResult) -> list[str]:
+    """Return the headline figures as aligned lines."""
+    m = run.metrics
+    lines = []
+    for title, section, key in HEADLINE:
+        value = m.get(section, {}).get(key)
+        if value is None and key.startswith("judge"):
+            continue
+        lines.append(f"  {title:<22} {fmt(value)}")
+    seconds = run.meta.get("seconds", {})
+    lines.append(f"  {'seconds':<22} {fmt(seconds.get('total_s'))} (index "
+                 f"{fmt(seconds.get('index_s'))}, agent {fmt(seconds.get('agent_s'))}, cases "
+                 f"{fmt(seconds.get('cases_s'))})")
+    return lines
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Replay a case file."""
+    if args.taxonomy is not None and args.kb is None and args.tickets is None:
+        raise UsageError("--taxonomy goes with --kb/--tickets (the configured store keeps the "
+                         "taxonomy it was ingested with)")
+    corpus = None
+    sources: dict[str, str] = {}
+    if args.kb is None and args.tickets is None:
+        settings = _settings(args)
+        if settings.chroma_host is None and not (settings.store_dir / "catalog.sqlite3").exists():
+            raise UsageError(f"no store at {settings.store_dir}: pass --kb/--tickets for a "
+                             "throwaway index, or ingest first (ingest_kb.py) and set "
+                             "KOTAE_STORE_DIR")
+        sources = {"store": str(settings.store_dir)}
+    else:
+        for flag, path in (("--kb", args.kb), ("--tickets", args.tickets),
+                           ("--taxonomy", args.taxonomy)):
+            if path is not None and not path.exists():
+                raise UsageError(f"{flag} {path}: no such file or directory")
+        corpus = load_corpus(args.kb, args.tickets, args.taxonomy)
+        _report_data_problems(corpus)
+        sources = corpus.sources
+    spec = _spec(args, args.cases, corpus, sources)
+    run = evaluate(spec)
+    _finish(run, _out(args, "run"))
+    return 0
+
+
+def _report_data_problems(corpus: Corpus) -> None:
+    for problem in corpus.problems:
+        print(problem, file=sys.stderr)
+    if not corpus.documents and not corpus.tickets:
+        raise UsageError("the knowledge base and tickets given hold nothing to index")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print metric deltas and flipped cases."""
+    comparison = compare_runs(args.run_a, args.run_b)
+    sys.stdout.write(render_comparison(comparison, show_all=args.all))
+    if args.json is not None:
+        args.json.write_text(json.dumps(comparison.to_json(), indent=2, ensure_ascii=False)
+                             + "\n", encoding="utf-8")
+    return 0
+
+
+def gate_dir(run_dir: Path, thresholds_path: Path) -> int:
+    """Check a run folder against thresholds; print the verdict; return the exit status."""
+    thresholds = load_thresholds(thresholds_path)
+    try:
+        metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{run_dir}/metrics.json: {exc}; pass the --out folder of a run") from exc
+    failures, checks = check_gate(metrics, thresholds)
+    if failures:
+        print(f"gate FAILED: {len(failures)} of {checks} checks ({thresholds_path})")
+        for failure in failures:
+            print(f"  {failure}")
+        return 1
+    print(f"gate passed: {checks} checks ({thresholds_path})")
+    return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    """Check a run against the thresholds."""
+    return gate_dir(args.run_dir, args.thresholds)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the demo eval offline and gate it."""
+    if args.mode != "offline":
+        raise UsageError("the demo gate is defined for --mode offline")
+    cases = DEMO / "eval" / "cases.jsonl"
+    corpus = load_corpus(DEMO / "kb", DEMO / "tickets.jsonl", DEMO / "taxonomy.yaml")
+    _report_data_problems(corpus)
+    out = args.out or Path("reports/demo")
+    run = evaluate(_spec(args, cases, corpus, corpus.sources))
+    _finish(run, out)
+    return gate_dir(out, args.thresholds)
+
+
+def cmd_public(args: argparse.Namespace) -> int:
+    """Convert a public dataset and run it."""
+    from eval.public import DEFAULT_DATASETS, DatasetError, load_public, oos_curve, write_public
+
+    root = args.data_dir or DEFAULT_DATASETS
+    try:
+        data = load_public(args.dataset, root, limit=args.limit,
+                           train_per_class=args.train_per_class)
+    except DatasetError as exc:
+        raise UsageError(str(exc)) from exc
+    out = _out(args, args.dataset)
+    write_public(data, out / "data")
+    print(f"{args.dataset}: {len(data.documents)} documents, {len(data.tickets)} tickets, "
+          f"{len(data.taxonomy.tags)} tags, {len(data.cases)} cases (written to {out}/data)")
+    corpus = Corpus(documents=data.documents, tickets=data.tickets, taxonomy=data.taxonomy,
+                    sources={"dataset": args.dataset, "data": str(root)})
+    settings = _settings(args)
+    spec = RunSpec(cases=data.cases, settings=settings, corpus=corpus,
+                   cache=args.cache, progress=args.progress,
+                   judge_model=(args.judge_model or settings.chat_model) if args.judge else None,
+                   sources=corpus.sources)
+    run = evaluate(spec)
+    if args.dataset == "clinc150":
+        run.metrics["oos_curve"] = round_floats(oos_curve(run.results))
+    run.meta["published"] = data.notes
+    if args.train_per_class is not None:
+        run.meta["train_per_class"] = args.train_per_class
+    _finish(run, out)
+    if "oos_curve" in run.metrics:
+        best = run.metrics["oos_curve"]["best_balanced"]
+        print(f"  out-of-scope: at t={best['threshold']:.2f} in-scope accuracy "
+              f"{best['in_scope_accuracy']:.3f}, out-of-scope recall {best['oos_recall']:.3f}")
+    print(f"  published: {data.notes}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "compare": cmd_compare, "gate": cmd_gate, "demo": cmd_demo,
+            "public": cmd_public}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command and return the exit status."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "limit", None) is not None and args.limit < 1:
+        print("python -m eval: --limit must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, RunDirError, ThresholdsError, TaxonomyError, KotaeError) as exc:
+        print(f"python -m eval {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("python -m eval: interrupted", file=sys.stderr)
+        return 130
