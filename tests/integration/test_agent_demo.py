@@ -129,4 +129,4 @@ def test_a_resolved_escalation_teaches_the_next_inquiry(demo_store_dir: Path, lo
     second = agent.handle(Inquiry(text=question))
     assert second.action == "answer"
     assert second.citations[0].id == "ESC-1" and second.citations[0].source == "ticket"
-    assert "A0 as page size" in second.answer
+    assert "A0 as page size" in (second.answer or "")
