@@ -45,6 +45,11 @@ log = logging.getLogger("kotae.agent")
 # Below this grounding nothing retrieved is about the question at all: whatever the tagger
 # says, it is not a report about this product, so it escalates as low_confidence.
 _ON_TOPIC = 0.15
+# Words that make a report of breakage explicit; they let a less certain bug tag count.
+_BUG_CUE = re.compile(r"\b(error|errors|50[0-9]|crash(es|ed)?|broken|fails?|failed|failing|"
+                      r"bug|doesn'?t work|does not work|not working|stuck|freez(es|ing)|"
+                      r"blank (page|screen)|something went wrong)\b|エラー|不具合|バグ|動かない|"
+                      r"落ちる|固まる|表示されない|できなくなり|失敗", re.IGNORECASE)
 Language = Literal["en", "ja"]
 _ANAPHORA = re.compile(r"\b(it|that|this|those|these|there|same|instead|also|too)\b|"
                        r"それ|その|これ|この|あれ|同じ|ほか|他に|も(で|は)?(きますか|できますか)")
@@ -230,8 +235,9 @@ class Agent:
             reason, detail = ReasonCode.NEGATIVE_SENTIMENT, f"sentiment {sentiment:.2f}"
         elif tag.tag in self.policy.spec.always_escalate_tags:
             reason, detail = ReasonCode.POLICY, f"tag {tag.tag} always goes to a human"
-        elif (tag.tag == "bug" and tag.confidence >= thresholds.tag_min_confidence
-              and confidence >= _ON_TOPIC):
+        elif (tag.tag == "bug" and confidence >= _ON_TOPIC and (
+                tag.confidence >= thresholds.tag_min_confidence
+                or (tag.confidence >= 0.45 and _BUG_CUE.search(text)))):
             workaround = self._known_workaround(groundings)
             if workaround is not None and self.policy.spec.answer_known_bugs:
                 best, confidence = workaround, workaround.confidence
