@@ -1,0 +1,477 @@
+"""Kotae against the stock LangChain RAG pipeline (bench/baseline.py), side by side, one run.
+
+  KOTAE_MODEL_DIR=... python bench/run.py [--sizes 1000,10000] [--repeats 3] [--queries 100]
+                                          [--llm-cases 40] [--svg docs/latency_vs_size.svg]
+
+Both pipelines use the same MiniLM embedder, the same data and the same process (query latency
+and memory run in one child process per pipeline and size, so max RSS is each one's own).
+Timed figures are medians over --repeats with the spread (min-max); ratios are Kotae/baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from baseline import BaselineRAG, chat_model  # noqa: E402
+from ingest_and_query import QUERIES, generate, percentile  # noqa: E402
+from stackfaq_retrieval import DEFAULT_DATA as STACKFAQ  # noqa: E402
+
+from eval.cases import EvalCase, load_cases  # noqa: E402
+from eval.public import load_stackfaq, spread  # noqa: E402
+from eval.retrieval_metrics import average_precision, recall_at  # noqa: E402
+from eval.runner import build_index, close_store, load_corpus  # noqa: E402
+from retrieval.embeddings import Embedder  # noqa: E402
+from retrieval.indexer import Indexer  # noqa: E402
+from retrieval.loaders import load_knowledge_base  # noqa: E402
+from retrieval.search import HybridRetriever  # noqa: E402
+from retrieval.store import KnowledgeStore, StoreConfig  # noqa: E402
+from retrieval.tokens import count_tokens  # noqa: E402
+from settings import load_settings  # noqa: E402
+
+DEMO = ROOT / "data" / "demo"
+PRICE_IN = 0.15  # USD per 1M input tokens (gpt-4o-mini)
+PRICE_OUT = 0.60  # USD per 1M output tokens
+
+
+@dataclass
+class Row:
+    """One line of the table: a figure for each pipeline over the repeats."""
+
+    name: str
+    unit: str
+    kotae: list[float]
+    baseline: list[float]
+    better: str = "higher"  # or "lower"; only for the reader
+    target: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def _fmt(values: Sequence[float]) -> str:
+        med = statistics.median(values)
+        digits = 0 if abs(med) >= 100 else 1 if abs(med) >= 10 else 2 if abs(med) >= 1 else 3
+        if len(values) == 1 or min(values) == max(values):
+            return f"{med:.{digits}f}"
+        return f"{med:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+    def cells(self) -> list[str]:
+        """Return name, Kotae, baseline, ratio, target."""
+        k, b = statistics.median(self.kotae), statistics.median(self.baseline)
+        ratio = f"{k / b:.2f}×" if b else "—"
+        return [f"{self.name} [{self.unit}]", self._fmt(self.kotae), self._fmt(self.baseline),
+                ratio, self.target]
+
+
+def rss_mib(field_name: str = "VmHWM") -> float:
+    """Return this process's peak (VmHWM) or current (VmRSS) resident memory, in MiB.
+
+    /proc is read rather than ru_maxrss, which Linux carries over from the parent across
+    fork and exec, so a child would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_embedder() -> Embedder:
+    """Build the local MiniLM embedder the settings describe, warmed up."""
+    embedder = load_settings().embedder_factory()()
+    embedder.embed_documents(["warm up the model", "and its batching path " * 20])
+    return embedder
+
+
+def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    """Return (seconds, fn(*args))."""
+    started = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - started, result
+
+
+# ----------------------------------------------------------------------------- ingest
+
+
+def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
+    """First ingest and unchanged re-ingest of the demo KB, each on a fresh store."""
+    docs = load_knowledge_base(DEMO / "kb").documents
+    k_cps, k_tps, k_re, b_cps, b_tps, b_re = [], [], [], [], [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = KnowledgeStore.open(StoreConfig(Path(tmp) / "kotae"))
+            indexer = Indexer(store, embedder)
+            first, report = timed(indexer.sync, "kb", docs)
+            again, second = timed(indexer.sync, "kb", docs)
+            assert second.added == second.updated == 0, second
+            k_cps.append(report.chunks / first)
+            k_tps.append(report.tokens / first)
+            k_re.append(again * 1000)
+            close_store(store)
+            base = BaselineRAG(embedder, Path(tmp) / "baseline")
+            first, result = timed(base.ingest, docs)
+            again, _ = timed(base.ingest, docs)
+            b_cps.append(result.chunks / first)
+            b_tps.append(result.tokens / first)
+            b_re.append(again * 1000)
+    note = (f"demo KB: {len(docs)} articles; Kotae {report.chunks} chunks/{report.tokens} tokens, "
+            f"baseline {result.chunks} chunks/{result.tokens} tokens")
+    return [
+        Row("first ingest, demo KB", "chunks/s", k_cps, b_cps, target="≥ 2×", notes=[note]),
+        Row("first ingest, demo KB", "tokens/s", k_tps, b_tps, target="≥ 2×"),
+        Row("re-ingest unchanged KB", "ms", k_re, b_re, "lower", target="≤ 0.05× (20× faster)"),
+    ]
+
+
+# ----------------------------------------------------------------------- latency/memory
+
+
+def latency_worker(pipeline: str, size: int, queries: int, repeats: int) -> dict[str, Any]:
+    """In a child process: ingest a generated corpus, time queries, report memory."""
+    embedder = make_embedder()
+    demo = load_knowledge_base(DEMO / "kb").documents
+    corpus = generate(size, demo)
+    rng = random.Random(11)
+    before = rss_mib("VmRSS")
+    with tempfile.TemporaryDirectory() as tmp:
+        search: Callable[[str], object]
+        if pipeline == "kotae":
+            store = KnowledgeStore.open(StoreConfig(Path(tmp)))
+            chunks = Indexer(store, embedder).sync("kb", corpus).chunks
+            retriever = HybridRetriever(store, embedder)
+
+            def search(q: str) -> object:
+                return retriever.search(q, k=5, group_by_document=True)
+        else:
+            base = BaselineRAG(embedder, Path(tmp))
+            chunks = base.ingest(corpus).chunks
+            search = base.retrieve
+        search("warm up")  # Kotae builds its BM25 matrix on the first query
+        runs = []
+        for r in range(repeats):
+            times = []
+            for i in range(queries):
+                # distinct texts, so the embedder's query cache never answers
+                q = f"{QUERIES[i % len(QUERIES)]} {r}-{i}-{rng.randint(1, 9999)}"
+                t0 = time.perf_counter()
+                search(q)
+                times.append((time.perf_counter() - t0) * 1000)
+            runs.append({"p50": statistics.median(times), "p99": percentile(times, 99)})
+    return {"chunks": chunks, "runs": runs, "rss_before": before, "peak_rss": rss_mib()}
+
+
+def bench_latency(sizes: Sequence[int], queries: int, repeats: int) -> tuple[list[Row], dict[
+        int, dict[str, Any]]]:
+    """Run the latency worker for each pipeline and size in child processes."""
+    rows: list[Row] = []
+    raw: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        out: dict[str, Any] = {}
+        for pipeline in ("kotae", "baseline"):
+            cmd = [sys.executable, __file__, "--worker", pipeline, "--size", str(size),
+                   "--queries", str(queries), "--repeats", str(repeats)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            out[pipeline] = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(f"  {pipeline} @ {size}: {out[pipeline]}", file=sys.stderr)
+        raw[size] = out
+        k, b = out["kotae"], out["baseline"]
+        note = f"{size} generated articles: Kotae {k['chunks']} chunks, baseline {b['chunks']}"
+        rows += [
+            Row(f"query p50 @ {size:,}", "ms", [r["p50"] for r in k["runs"]],
+                [r["p50"] for r in b["runs"]], "lower", "≤ 1×", [note]),
+            Row(f"query p99 @ {size:,}", "ms", [r["p99"] for r in k["runs"]],
+                [r["p99"] for r in b["runs"]], "lower"),
+            Row(f"peak RSS @ {size:,}", "MiB", [k["peak_rss"]], [b["peak_rss"]], "lower"),
+            Row(f"RSS growth (ingest+queries) @ {size:,}", "MiB",
+                [k["peak_rss"] - k["rss_before"]], [b["peak_rss"] - b["rss_before"]], "lower"),
+        ]
+    return rows, raw
+
+
+def write_svg(raw: dict[int, dict[str, Any]], path: Path) -> None:
+    """Plot median p50 and p99 against corpus size (log x), hand-written SVG."""
+    import math
+
+    sizes = sorted(raw)
+    series: dict[tuple[str, str], list[float]] = {
+        (p, q): [float(statistics.median(r[q] for r in raw[s][p]["runs"])) for s in sizes]
+              for p in ("kotae", "baseline") for q in ("p50", "p99")}
+    w, h, left, right, top, bottom = 640, 400, 70, 170, 30, 50
+    ymax = max(max(v) for v in series.values()) * 1.1
+    lo, hi = math.log10(sizes[0]), math.log10(sizes[-1])
+
+    def x(s: int) -> float:
+        return left + (0.5 if hi == lo else (math.log10(s) - lo) / (hi - lo)) * (w - left - right)
+
+    def y(v: float) -> float:
+        return top + (1 - v / ymax) * (h - top - bottom)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+             f'font-family="sans-serif" font-size="12">',
+             f'<rect width="{w}" height="{h}" fill="white"/>',
+             f'<text x="{w / 2 - 60}" y="18" font-size="14">Query latency vs corpus size</text>',
+             f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" '
+             'stroke="black"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="black"/>',
+             f'<text x="{(w - right + left) / 2 - 60}" y="{h - 12}">corpus size (generated articles ≈ chunks, log)'
+             '</text>',
+             f'<text x="14" y="{top + 120}" transform="rotate(-90 14 {top + 120})">latency (ms)'
+             '</text>']
+    for s in sizes:
+        parts.append(f'<text x="{x(s) - 16}" y="{h - bottom + 16}">{s:,}</text>')
+    for i in range(6):
+        v = ymax * i / 5
+        parts.append(f'<text x="{left - 40}" y="{y(v) + 4}">{v:.1f}</text>')
+        parts.append(f'<line x1="{left}" y1="{y(v)}" x2="{w - right}" y2="{y(v)}" '
+                     'stroke="#ddd"/>')
+    colours = {"kotae": "#1f77b4", "baseline": "#d62728"}
+    for n, ((p, q), values) in enumerate(series.items()):
+        dash = ' stroke-dasharray="5,4"' if q == "p99" else ""
+        points = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in zip(sizes, values, strict=True))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colours[p]}" '
+                     f'stroke-width="2"{dash}/>')
+        for s, v in zip(sizes, values, strict=True):
+            parts.append(f'<circle cx="{x(s):.1f}" cy="{y(v):.1f}" r="3" fill="{colours[p]}"/>')
+        ly = top + 20 + 20 * n
+        parts.append(f'<line x1="{w - right + 15}" y1="{ly}" x2="{w - right + 45}" y2="{ly}" '
+                     f'stroke="{colours[p]}" stroke-width="2"{dash}/>')
+        parts.append(f'<text x="{w - right + 50}" y="{ly + 4}">{p} {q}</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- quality
+
+
+def bench_stackfaq(embedder: Embedder, depth: int = 20) -> Row:
+    """StackFAQ MAP: each thread a document, each paraphrase a query, ranked to `depth` docs."""
+    documents, queries = load_stackfaq(STACKFAQ)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = KnowledgeStore.open(StoreConfig(Path(tmp) / "kotae"))
+        Indexer(store, embedder).sync("kb", documents)
+        retriever = HybridRetriever(store, embedder)
+        k_ap = [average_precision([h.doc_id for h in retriever.search(
+            q.text, k=depth, group_by_document=True)], q.relevant) for q in queries]
+        close_store(store)
+        base = BaselineRAG(embedder, Path(tmp) / "baseline")
+        base.ingest(documents)
+        # Generous to the baseline: over-fetch chunks so it, too, ranks `depth` documents.
+        b_ap = [average_precision(base.retrieve_doc_ids(q.text, k=3 * depth)[:depth],
+                                  q.relevant) for q in queries]
+    return Row("StackFAQ MAP", f"{len(queries)} queries, depth {depth}",
+               [sum(k_ap) / len(k_ap)], [sum(b_ap) / len(b_ap)], target="> 1×")
+
+
+@dataclass
+class DemoWorld:
+    """The demo eval's store (KB + tickets) and agents, and the baseline over the KB."""
+
+    store: KnowledgeStore
+    cases: list[EvalCase]
+    base: BaselineRAG
+    offline: Any
+    embedder: Embedder
+
+
+def bench_recall(world: DemoWorld) -> list[Row]:
+    """Demo-eval recall@5 over the cases that name relevant KB articles."""
+    cases = [c for c in world.cases if c.relevant_ids]
+    retriever = HybridRetriever(world.store, world.embedder)
+    k_r, b_r, b5 = [], [], []
+    for case in cases:
+        hits = retriever.search(case.text, source="kb", k=5, group_by_document=True)
+        k_r.append(recall_at([h.doc_id for h in hits], case.relevant_ids, 5))
+        assert world.base.vectorstore is not None
+        ids = list(dict.fromkeys(str(d.metadata["doc_id"]) for d in world.base.retrieve(case.text)))
+        b_r.append(recall_at(ids, case.relevant_ids, 5))
+        b5.append(recall_at(world.base.retrieve_doc_ids(case.text, k=5), case.relevant_ids, 5))
+    n = len(cases)
+    return [Row("demo-eval recall@5", f"{n} cases; baseline k=4 chunks",
+                [sum(k_r) / n], [sum(b_r) / n]),
+            Row("demo-eval recall@5", "baseline k=5 chunks (reference)",
+                [sum(k_r) / n], [sum(b5) / n])]
+
+
+def bench_actions(world: DemoWorld) -> list[Row]:
+    """Answer/escalate quality, offline Kotae vs always-answering baseline, all demo cases."""
+    wrong_k = missed_k = right_k = 0
+    for case in world.cases:
+        decision = world.offline.handle(case.to_inquiry())
+        should = case.expected_escalation
+        if decision.action == "answer" and should:
+            wrong_k += 1
+        elif decision.action == "escalate" and not should:
+            missed_k += 1
+        else:
+            right_k += 1
+    n = len(world.cases)
+    should_escalate = sum(c.expected_escalation for c in world.cases)
+    return [
+        Row("answered but should escalate", f"of {n} cases ({should_escalate} escalate)",
+            [wrong_k], [should_escalate], "lower"),
+        Row("escalated but should answer", f"of {n - should_escalate} answerable",
+            [missed_k], [0], "lower"),
+        Row("answer/escalate accuracy", "fraction", [right_k / n], [(n - should_escalate) / n]),
+    ]
+
+
+def bench_tokens(world: DemoWorld, n_cases: int) -> list[Row]:
+    """Prompt tokens per answered inquiry and cost per 1,000 inquiries against the stub."""
+    from agent.factory import build_agent
+    from agent.llm import OpenAIChatModel
+    from tests.support.openai_stub import OpenAIStub, Reply, ReplyJSON
+
+    cases = spread(world.cases, n_cases)
+    with OpenAIStub() as stub:
+        settings = load_settings(store_dir=world.store.config.path, mode="llm",
+                                 OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=stub.base_url)
+        llm = OpenAIChatModel("gpt-4o-mini", api_key="sk-bench", base_url=stub.base_url,
+                              max_retries=0)
+        agent = build_agent(settings, store=world.store, embedder=world.embedder, llm=llm)
+        k_prompt: list[int] = []
+        k_out: list[int] = []
+        k_answered: list[int] = []
+        k_calls = 0
+        for case in cases:
+            inquiry = case.to_inquiry()
+            offline = world.offline.handle(inquiry)
+            # The stub plays a model that agrees with the offline decision and writes the
+            # reference answer: a valid verdict citing the best retrieved source.
+            cites = [c.id for c in offline.retrieved[:1]]
+            answer = offline.action == "answer" and bool(cites)
+            stub.chat.enqueue(ReplyJSON({
+                "tag": offline.tag, "action": "answer" if answer else "escalate",
+                "reason": None if answer else (offline.escalation.reason.value
+                                               if offline.escalation and offline.escalation
+                                               .reason.value in ("low_confidence", "bug_report")
+                                               else "low_confidence"),
+                "answer": (case.reference_answer or offline.answer) if answer else "",
+                "cited_ids": cites if answer else [], "confidence": 0.9}))
+            seen = len(stub.chat.requests)
+            decision = agent.handle(inquiry)
+            k_prompt.append(sum(r.prompt_tokens for r in stub.chat.requests[seen:]))
+            k_calls += len(stub.chat.requests) - seen
+            if stub.chat.pending:  # a guard decided: the model was not called
+                stub.chat.clear()
+            k_out.append(decision.usage.completion_tokens if decision.usage else 0)
+            k_answered.append(decision.action == "answer")
+        chain = world.base.chain(chat_model(stub.base_url))
+        b_prompt: list[int] = []
+        b_out: list[int] = []
+        for case in cases:
+            text = case.reference_answer or "I don't know."
+            stub.chat.enqueue(Reply(text))
+            seen = len(stub.chat.requests)
+            chain.invoke(case.text)
+            b_prompt.append(sum(r.prompt_tokens for r in stub.chat.requests[seen:]))
+            b_out.append(count_tokens(text))
+    n = len(cases)
+    answered = sum(k_answered)
+    k_per_answer = sum(p for p, a in zip(k_prompt, k_answered, strict=True) if a) / max(1, answered)
+    b_per_answer = sum(b_prompt) / n  # it answers every inquiry
+
+    def cost(prompt: list[int], out: list[int]) -> float:
+        return 1000.0 * (sum(prompt) * PRICE_IN + sum(out) * PRICE_OUT) / 1e6 / n
+
+    calls = sum(p > 0 for p in k_prompt)
+    notes = [f"LLM mode, {n} demo cases: Kotae sent {k_calls} requests for {calls} inquiries "
+             f"(the other {n - calls} were decided by guards), answered {answered}; the baseline "
+             f"sent {n} and answered all"]
+    return [
+        Row("prompt tokens per answered inquiry", f"{n} cases; Kotae answered {answered}, "
+            f"called the model on {calls}", [k_per_answer], [b_per_answer], "lower", "≤ 0.6×", notes),
+        Row("prompt tokens per inquiry (all)", f"{n} cases", [sum(k_prompt) / n],
+            [sum(b_prompt) / n], "lower"),
+        Row("cost per 1,000 inquiries", "USD, $0.15/1M in + $0.60/1M out",
+            [cost(k_prompt, k_out)], [cost(b_prompt, b_out)], "lower"),
+    ]
+
+
+def demo_world(embedder: Embedder, tmp: Path) -> DemoWorld:
+    """Index the demo data for both pipelines and build Kotae's offline agent."""
+    from agent.factory import build_agent
+
+    corpus = load_corpus(DEMO / "kb", DEMO / "tickets.jsonl", DEMO / "taxonomy.yaml")
+    build_index(corpus, embedder, tmp / "kotae", progress=False)
+    store = KnowledgeStore.open(StoreConfig(tmp / "kotae"))
+    offline = build_agent(load_settings(store_dir=tmp / "kotae", mode="offline"),
+                          store=store, embedder=embedder)
+    base = BaselineRAG(embedder, tmp / "baseline")
+    base.ingest(corpus.documents)
+    cases = list(load_cases(DEMO / "eval" / "cases.jsonl").cases)
+    return DemoWorld(store, cases, base, offline, embedder)
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def table(rows: Sequence[Row]) -> str:
+    """Render the rows as a Markdown table."""
+    head = ["figure [unit]", "Kotae", "baseline", "Kotae/baseline", "target"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    notes = [n for r in rows for n in r.notes]
+    return "\n".join(lines + [""] + [f"- {n}" for n in notes])
+
+
+def main() -> int:
+    """Run every section and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--queries", type=int, default=100, help="queries per repeat")
+    parser.add_argument("--llm-cases", type=int, default=40)
+    parser.add_argument("--svg", type=Path, default=ROOT / "docs" / "latency_vs_size.svg")
+    parser.add_argument("--skip", default="", help="comma list: ingest,latency,stackfaq,demo")
+    parser.add_argument("--worker", choices=("kotae", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(latency_worker(args.worker, args.size, args.queries, args.repeats)))
+        return 0
+    skip = set(filter(None, args.skip.split(",")))
+    started = time.perf_counter()
+    embedder = make_embedder()
+    rows: list[Row] = []
+    if "ingest" not in skip:
+        rows += bench_ingest(embedder, args.repeats)
+        print(table(rows), file=sys.stderr)
+    if "latency" not in skip:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        latency_rows, raw = bench_latency(sizes, args.queries, args.repeats)
+        rows += latency_rows
+        write_svg(raw, args.svg)
+    if "stackfaq" not in skip:
+        rows.append(bench_stackfaq(embedder))
+    if "demo" not in skip:
+        with tempfile.TemporaryDirectory() as tmp:
+            world = demo_world(embedder, Path(tmp))
+            rows += bench_recall(world)
+            rows += bench_actions(world)
+            rows += bench_tokens(world, args.llm_cases)
+            close_store(world.store)
+    print(table(rows))
+    print(f"\n{time.perf_counter() - started:.0f} s; repeats={args.repeats}, "
+          f"queries/repeat={args.queries}, sizes={args.sizes}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
