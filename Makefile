@@ -60,6 +60,7 @@ bench: models  ## benchmark scripts (minutes; not part of make test)
 	$(PY) bench/stackfaq_retrieval.py
 	$(PY) bench/agent_latency.py
 	$(PY) bench/ingest_and_query.py --chunks 10000
+	$(PY) bench/run.py --sizes 300,1000 --repeats 3
 
 test: lint typecheck unit eval  ## everything CI runs
 
