@@ -31,7 +31,6 @@ from agent.types import (
     ReasonCode,
     Signal,
     SignalKind,
-    Usage,
 )
 from prompts import PromptLibrary
 from retrieval.embeddings import Embedder
@@ -437,8 +436,3 @@ def history_from_messages(messages: Sequence[Message]) -> tuple[list[Message], s
     if last is None:
         raise ValueError("a conversation needs at least one customer message")
     return list(messages[:last]), messages[last].text
-
-
-def empty_usage() -> Usage:
-    """Return zero usage (offline decisions spend no tokens)."""
-    return Usage()
