@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,23 +22,6 @@ from tests.integration.test_api_harness import (
     services_of,
     wait_until,
 )
-from tests.support.postgres import BACKENDS, database_url
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return database_url(request.param, tmp_path)
-
-
-@pytest.fixture
-def agent() -> FakeAgent:
-    return FakeAgent()
-
-
-@pytest.fixture
-def client(db_url: str, agent: FakeAgent) -> Iterator[TestClient]:
-    with client_for(db_url, agent=agent) as client:
-        yield client
 
 
 def conversation(client: TestClient, result: dict[str, Any]) -> dict[str, Any]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,23 +20,6 @@ from tests.integration.test_api_harness import (
     client_for,
     services_of,
 )
-from tests.support.postgres import BACKENDS, database_url
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return database_url(request.param, tmp_path)
-
-
-@pytest.fixture
-def agent() -> FakeAgent:
-    return FakeAgent()
-
-
-@pytest.fixture
-def client(db_url: str, agent: FakeAgent) -> Iterator[TestClient]:
-    with client_for(db_url, agent=agent) as client:
-        yield client
 
 
 def signals(client: TestClient, **filters: Any) -> list[dict[str, Any]]:

@@ -1,0 +1,35 @@
+"""Fixtures shared by the API tests: one app per test over SQLite or PostgreSQL with a fake agent.
+
+A test module that needs another agent or app defines its own `agent` or `client` fixture,
+which takes precedence over these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.integration.test_api_harness import FakeAgent, client_for
+from tests.support.postgres import BACKENDS, database_url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for each backend the API supports."""
+    return database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def agent() -> FakeAgent:
+    """A fake agent whose decisions follow simple rules."""
+    return FakeAgent()
+
+
+@pytest.fixture
+def client(db_url: str, agent: FakeAgent) -> Iterator[TestClient]:
+    """A TestClient over a fresh app."""
+    with client_for(db_url, agent=agent) as client:
+        yield client
