@@ -224,8 +224,15 @@ class ChatModel(Protocol):
         flow: str,
         prompt_version: str,
         validate: Callable[[S], None] | None = None,
+        strict_schema: bool = True,
     ) -> ModelReply[S]:
-        """Generate a JSON object matching schema; retry once on invalid output, then raise."""
+        """Generate a JSON object matching schema; retry once on invalid output, then raise.
+
+        With strict_schema the model is constrained by the JSON schema (OpenAI structured
+        outputs); without it only JSON mode is requested and the prompt must describe the
+        shape, which costs far fewer prompt tokens than the schema. Either way the reply is
+        validated against schema.
+        """
         ...
 
 
@@ -433,9 +440,11 @@ class OpenAIChatModel:
         flow: str,
         prompt_version: str,
         validate: Callable[[S], None] | None = None,
+        strict_schema: bool = True,
     ) -> ModelReply[S]:
         """Generate a JSON object matching schema; retry once on invalid output, then raise."""
-        response_format = _response_format(schema)
+        response_format = (_response_format(schema) if strict_schema
+                           else {"type": "json_object"})
 
         def attempt(conversation: Sequence[ChatMessage]) -> ModelReply[None]:
             with _logged_call(self.name, flow, prompt_version, "json", conversation) as record:
@@ -644,8 +653,10 @@ class ScriptedModel:
         flow: str,
         prompt_version: str,
         validate: Callable[[S], None] | None = None,
+        strict_schema: bool = True,
     ) -> ModelReply[S]:
         """Parse the next outcome into schema, with the same retry contract as the real model."""
+        del strict_schema  # a scripted reply has no decoding to constrain
 
         def attempt(conversation: Sequence[ChatMessage]) -> ModelReply[None]:
             with _logged_call(self.name, flow, prompt_version, "json", conversation) as record:

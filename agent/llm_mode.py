@@ -10,21 +10,28 @@ sends the checked answer, so a hallucinated citation is never shown and then wit
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.llm import ChatMessage, ChatModel, LLMError, add_usage
-from agent.types import Citation, Decision, Escalation, Inquiry, ReasonCode, Usage
+from agent.pipeline import citation_of
+from agent.types import Decision, Escalation, Inquiry, ReasonCode, Usage
 from retrieval.tokens import count_tokens, truncate_tokens
 
 if TYPE_CHECKING:
-    from agent.pipeline import Agent
+    from agent.pipeline import Agent, Grounding
 
 log = logging.getLogger("kotae.agent")
+#: Prompt budget for the sources (settings.llm_context_tokens overrides it), the most blocks
+#: sent, and the most tokens one block may take.
+DEFAULT_CONTEXT_TOKENS = 450
+MAX_CONTEXT_BLOCKS = 3
+BLOCK_TOKENS = 200
 _LANGUAGE_NAME = {"en": "English", "ja": "Japanese (polite です/ます style)"}
 
 
@@ -42,30 +49,30 @@ class TriageVerdict(BaseModel):
 
 def decide_with_llm(
     agent: Agent, inquiry: Inquiry, offline: Decision, *,
+    groundings: Sequence[Grounding] = (),
     on_token: Callable[[str], None] | None = None,
 ) -> Decision:
-    """Let the chat model decide; fall back on any failure."""
+    """Let the chat model decide from the offline pass's groundings; fall back on any failure."""
     llm: ChatModel = agent.deps.llm  # type: ignore[assignment]  # set when this is called
     usage = Usage(model=llm.name)
     try:
-        query = inquiry.text
-        retrieved = offline.retrieved
         if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
             rewritten, usage = _rewrite(agent, llm, inquiry, usage)
             if rewritten:
-                query = rewritten
-                retrieved = _retrieve(agent, query, offline.language)
-        context, ids = _context(agent, retrieved, int(str(agent.deps.extra.get(
-            "context_tokens", 1200))))
-        examples = _examples(agent, retrieved)
+                groundings = _ground(agent, rewritten, offline.language)
+        retrieved = [citation_of(g.hit, g.confidence) for g in groundings]
+        context, ids = _context(agent, groundings, int(str(agent.deps.extra.get(
+            "context_tokens", DEFAULT_CONTEXT_TOKENS))))
         system = agent.prompts.render(
             "triage_system", company=agent.deps.signature,
             language_name=_LANGUAGE_NAME[offline.language],
-            tags=", ".join(agent.deps.tagger.taxonomy.names))
+            tags=json.dumps(list(agent.deps.tagger.taxonomy.names)))
+        conversation = _conversation(inquiry)
         user = agent.prompts.render(
-            "triage_user", context=context or "(nothing relevant was found)",
-            examples=examples or "(none)", conversation=_conversation(inquiry) or "(none)",
-            language=offline.language, inquiry=_redacted(agent, inquiry.text))
+            "triage_user", context=context or "(no source was found)",
+            tag_hint=f"{offline.tag} ({offline.tag_confidence:.2f})",
+            conversation=f"<conversation>\n{conversation}\n</conversation>\n" if conversation
+            else "", language=offline.language, inquiry=_redacted(agent, inquiry.text))
         names = set(agent.deps.tagger.taxonomy.names)
 
         def validate(verdict: TriageVerdict) -> None:
@@ -86,7 +93,8 @@ def decide_with_llm(
         reply = llm.complete_structured(
             [ChatMessage(role="system", content=system.text),
              ChatMessage(role="user", content=user.text)],
-            TriageVerdict, flow="triage", prompt_version=system.tag, validate=validate)
+            TriageVerdict, flow="triage", prompt_version=system.tag, validate=validate,
+            strict_schema=False)  # the shape is in the prompt: a schema would cost ~240 tokens
         usage = add_usage(usage, reply.usage)
         verdict = reply.parsed
         assert verdict is not None
@@ -158,52 +166,44 @@ def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tu
         usage, reply.usage)
 
 
-def _retrieve(agent: Agent, query: str, language: str) -> list[Citation]:
+def _ground(agent: Agent, query: str, language: str) -> list[Grounding]:
     retriever = agent.deps.retriever
     kb = retriever.search(query, source="kb", k=agent.deps.kb_k, query_language=language,
                           group_by_document=True)
     tickets = retriever.search(query, source="ticket", k=agent.deps.ticket_k,
                                query_language=language)
-    groundings = agent.groundings(query, language, kb, tickets)
-    return [Citation(id=g.hit.doc_id, title=g.hit.title, url=g.hit.url,
-                     source="ticket" if g.kind == "precedent" else "kb",
-                     score=round(g.confidence, 4)) for g in groundings]
+    return agent.groundings(query, language, kb, tickets)
 
 
-def _context(agent: Agent, retrieved: list[Citation], budget: int) -> tuple[str, set[str]]:
-    """Render retrieved sources as id-tagged blocks, best first, within a token budget."""
-    catalog = agent.deps.retriever.store.catalog
+def _context(agent: Agent, groundings: Sequence[Grounding], budget: int) -> tuple[str, set[str]]:
+    """Render the best passages as id-tagged blocks, best first, within a token budget.
+
+    A block is the matched section when it is short, else the matched chunk; a past ticket
+    is its question and resolution. Whole articles would mostly be text the question does not
+    need, and every token is paid for.
+    """
+    retriever = agent.deps.retriever
     blocks: list[str] = []
     ids: set[str] = set()
     used = 0
-    for citation in retrieved:
-        if citation.source == "ticket":
-            record = catalog.document("ticket", citation.id) or {}
-            body = f"Q: {record.get('body', '')}\nA: {record.get('resolution', '')}"
-        else:
-            record = catalog.document("kb", citation.id) or {}
-            body = str(record.get("text", ""))
+    for grounding in groundings[:MAX_CONTEXT_BLOCKS]:
+        hit = grounding.hit
+        if hit.doc_id in ids:
+            continue
         remaining = budget - used
         if remaining < 60:
             break
-        body = truncate_tokens(_redacted(agent, body), min(remaining - 20, 450))
-        block = f'<source id="{citation.id}" title="{citation.title}">\n{body}\n</source>'
+        if grounding.kind == "precedent":
+            body = f"Q: {hit.text}\nA: {hit.resolution or ''}"
+        else:
+            section = retriever.section_text(hit)
+            body = section if count_tokens(section) <= BLOCK_TOKENS else hit.text
+        body = truncate_tokens(_redacted(agent, body), min(remaining - 20, BLOCK_TOKENS))
+        block = f'<source id="{hit.doc_id}">\n{body}\n</source>'
         used += count_tokens(block)
         blocks.append(block)
-        ids.add(citation.id)
+        ids.add(hit.doc_id)
     return "\n".join(blocks), ids
-
-
-def _examples(agent: Agent, retrieved: list[Citation]) -> str:
-    """Few-shot: the tags of similar labelled past tickets."""
-    catalog = agent.deps.retriever.store.catalog
-    lines = []
-    for citation in [c for c in retrieved if c.source == "ticket"][:2]:
-        record = catalog.document("ticket", citation.id) or {}
-        if record.get("tag"):
-            lines.append(f"- [{citation.id}] tag={record['tag']}: "
-                         f"{truncate_tokens(str(record.get('body', '')), 60)}")
-    return "\n".join(lines)
 
 
 def _conversation(inquiry: Inquiry) -> str:
@@ -214,3 +214,4 @@ def _redacted(agent: Agent, text: str) -> str:
     from agent.guards import redact_pii
 
     return redact_pii(text).text if agent.policy.spec.redact_pii else text
+

@@ -129,7 +129,7 @@ class Agent:
     ) -> Decision:
         """Tag an inquiry and answer it or escalate it, with citations and signals."""
         started = self.deps.clock()
-        decision = self._offline(inquiry)
+        decision, groundings = self._offline(inquiry)
         # The guards (injection, human request, sensitive topics, rules, sentiment) are
         # deterministic and final; the model only judges what retrieval and tagging could.
         use_llm = self.deps.llm is not None and (
@@ -138,7 +138,8 @@ class Agent:
         if use_llm:
             from agent.llm_mode import decide_with_llm
 
-            decision = decide_with_llm(self, inquiry, decision, on_token=on_token)
+            decision = decide_with_llm(self, inquiry, decision, groundings=groundings,
+                                       on_token=on_token)
         elif on_token is not None and decision.answer:
             for piece in re.findall(r"\S+\s*|\s+", decision.answer):
                 on_token(piece)
@@ -191,7 +192,7 @@ class Agent:
 
     # ------------------------------------------------------------------ offline decision
 
-    def _offline(self, inquiry: Inquiry) -> Decision:
+    def _offline(self, inquiry: Inquiry) -> tuple[Decision, list[Grounding]]:
         text = inquiry.text.strip()
         language = self.conversation_language(inquiry)
         query = self.retrieval_query(inquiry)
@@ -213,7 +214,7 @@ class Agent:
         groundings = self.groundings(query, language, kb_hits, ticket_hits)
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
-        retrieved = [_citation(h, g.confidence) for g in groundings for h in [g.hit]]
+        retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
 
         reason: ReasonCode | None = None
         detail = ""
@@ -252,13 +253,13 @@ class Agent:
             sensitive.name if sensitive else None)) if injection is None else []
         if reason is None and best is not None:
             answer, prompt_version = self.compose_answer(best, language)
-            citations = [_citation(best.hit, best.confidence)]
+            citations = [citation_of(best.hit, best.confidence)]
             return Decision(
                 action="answer", answer=answer, citations=citations, tag=tag.tag,
                 tag_confidence=round(tag.confidence, 4), confidence=round(confidence, 4),
                 language=language, signals=signals, flags=flags, mode="offline",
                 prompt_version=prompt_version, retrieved=retrieved,
-            )
+            ), groundings
         assert reason is not None
         notice, draft, prompt_version = self.escalation_texts(reason, best, language, inquiry)
         if self.policy.spec.redact_pii and redact_pii(text).kinds:
@@ -269,7 +270,7 @@ class Agent:
             escalation=Escalation(reason=reason, detail=detail, draft=draft),
             language=language, signals=signals, flags=flags, mode="offline",
             prompt_version=prompt_version, retrieved=retrieved,
-        )
+        ), groundings
 
     def groundings(
         self, query: str, language: str, kb_hits: Sequence[SearchHit],
@@ -409,7 +410,8 @@ class Agent:
         return out
 
 
-def _citation(hit: SearchHit, score: float) -> Citation:
+def citation_of(hit: SearchHit, score: float) -> Citation:
+    """Return the citation of a retrieved source (its document, not the chunk)."""
     return Citation(id=hit.doc_id, title=hit.title, url=hit.url,
                     source="ticket" if hit.source == "ticket" else "kb", score=round(score, 4))
 

@@ -111,9 +111,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def build_store(tmp: Path) -> Path:
-    """Ingest the demo into a temporary store."""
-    store = tmp / "store"
+def build_store(tmp: Path, reuse: Path | None = None) -> Path:
+    """Ingest the demo into a store (a no-op re-sync when ``reuse`` already holds it)."""
+    store = reuse if reuse is not None else tmp / "store"
     subprocess.run([sys.executable, "ingest_kb.py", "--kb", "data/demo/kb", "--tickets",
                     "data/demo/tickets.jsonl", "--taxonomy", "data/demo/taxonomy.yaml",
                     "--store", str(store), "--no-progress"], cwd=ROOT, check=True)
@@ -123,7 +123,7 @@ def build_store(tmp: Path) -> Path:
 def offline(args: argparse.Namespace) -> int:
     """Sustained offline throughput."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = build_store(Path(tmp))
+        store = build_store(Path(tmp), args.store)
         proc, base = start_server(store, Path(tmp) / "kotae.sqlite3", {"KOTAE_MODE": "offline"})
         try:
             floor, _ = asyncio.run(hammer(base, "/healthz", 5, args.concurrency, None))
@@ -146,8 +146,13 @@ def slow_model(args: argparse.Namespace) -> int:
     """Many concurrent inquiries against a model that answers slowly."""
     from tests.support.openai_stub import OpenAIStub
 
-    with tempfile.TemporaryDirectory() as tmp, OpenAIStub(latency=args.latency) as stub:
-        store = build_store(Path(tmp))
+    # A valid verdict (escalate needs no citation), so every inquiry takes the full LLM path.
+    verdict = json.dumps({"tag": "usage_question", "action": "escalate",
+                          "reason": "low_confidence", "answer": "", "cited_ids": [],
+                          "confidence": 0.4})
+    with tempfile.TemporaryDirectory() as tmp, \
+            OpenAIStub(latency=args.latency, default_text=verdict) as stub:
+        store = build_store(Path(tmp), args.store)
         proc, base = start_server(store, Path(tmp) / "kotae.sqlite3", {
             "KOTAE_MODE": "llm", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": stub.base_url,
             "KOTAE_OPENAI_TIMEOUT_S": "30"})
@@ -174,10 +179,12 @@ def slow_model(args: argparse.Namespace) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-    ok = sum(1 for code, _ in results if code == 200)
+    ok = sum(1 for code, _ in results if code == 201)
+    calls = len(stub.chat.requests)
     print(f"{args.inquiries} concurrent inquiries, model latency {args.latency} s: {ok} ok, "
           f"{args.inquiries - ok} errors, wall {wall:.1f} s, slowest "
-          f"{max(t for _, t in results):.1f} s")
+          f"{max(t for _, t in results):.1f} s, median {statistics.median(t for _, t in results):.1f} s; "
+          f"the stub model served {calls} chat requests")
     return 0 if ok == args.inquiries else 1
 
 
@@ -192,6 +199,10 @@ def main() -> int:
     two = sub.add_parser("slow-model")
     two.add_argument("--inquiries", type=int, default=200)
     two.add_argument("--latency", type=float, default=2.0)
+    for scenario in (one, two):
+        scenario.add_argument("--store", type=Path, default=None,
+                              help="demo store to (re)use, e.g. var/demo-store after `make "
+                                   "ingest`; default: a fresh temporary one")
     args = parser.parse_args()
     return offline(args) if args.scenario == "offline" else slow_model(args)
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from errors import ConfigError
+from errors import ConfigError, StoreError
 from retrieval.catalog import Catalog, ChunkRow
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
 from retrieval.textproc import Analyzer
-from retrieval.vectors import VectorIndex
+from retrieval.vectors import FlatVectors, VectorIndex
 
 SOURCES = ("kb", "ticket")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,10 @@ class StoreConfig:
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection_prefix: str = ""
+    # Up to this many chunks per source, vector queries run on an exact in-memory copy of
+    # the vectors (FlatVectors) instead of a Chroma query; above it, Chroma's HNSW index.
+    # 0 turns the copy off.  See bench/ingest_and_query.py for the crossover measurement.
+    flat_max_chunks: int = 50_000
 
 
 class KnowledgeStore:
@@ -35,7 +42,9 @@ class KnowledgeStore:
         self.vectors = vectors
         self.analyzer = Analyzer()
         self._lexical: dict[str, tuple[int, BM25Index, dict[str, ChunkRow]]] = {}
+        self._flat: dict[str, tuple[int, FlatVectors | None]] = {}
         self._lock = threading.Lock()
+        self._flat_lock = threading.Lock()
 
     @classmethod
     def open(cls, config: StoreConfig) -> KnowledgeStore:
@@ -86,6 +95,31 @@ class KnowledgeStore:
             index.build(entries)
             self._lexical[source] = (generation, index, rows)
             return index, rows
+
+    def flat_vectors(self, source: str) -> FlatVectors | None:
+        """Return an exact in-memory copy of a source's vectors, or None above the size limit.
+
+        Rebuilt from Chroma when the catalog changed, in catalog order, so it holds exactly
+        the chunks the lexical side knows.
+        """
+        if self.config.flat_max_chunks <= 0:
+            return None
+        generation = self.catalog.generation()
+        with self._flat_lock:
+            cached = self._flat.get(source)
+            if cached is not None and cached[0] == generation:
+                return cached[1]
+            _, rows = self.lexical(source)
+            flat: FlatVectors | None = None
+            if 0 < len(rows) <= self.config.flat_max_chunks:
+                ids = list(rows)
+                try:
+                    flat = FlatVectors(ids, self.vectors.embeddings(source, ids),
+                                       [rows[i].language for i in ids])
+                except StoreError as exc:  # an interrupted ingest: Chroma answers until repaired
+                    log.warning("searching %s through Chroma: %s", source, exc)
+            self._flat[source] = (generation, flat)
+            return flat
 
     def taxonomy(self) -> Taxonomy:
         """Return the taxonomy saved at ingestion, or the default one."""

@@ -106,11 +106,28 @@ class Analyzer:
                 yield from self._english_terms(form)
 
     def terms(self, text: str) -> list[str]:
-        """Return the search terms of a text, in order."""
+        """Return the search terms of a text, in order.
+
+        Short texts (queries) are remembered: one decision searches the knowledge base and
+        the tickets, scores groundings and tags with the same query, and Sudachi would
+        otherwise analyse it each time.
+        """
+        if len(text) <= _CACHE_MAX_CHARS:
+            return list(self._cached_terms(text))
+        return self._terms(text)
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 - one Analyzer lives per store
+    def _cached_terms(self, text: str) -> tuple[str, ...]:
+        return tuple(self._terms(text))
+
+    def _terms(self, text: str) -> list[str]:
         text = normalize(text)
         if _JA_CHAR.search(text):
             return list(self._japanese_terms(text))
         return list(self._english_terms(text))
+
+
+_CACHE_MAX_CHARS = 2000
 
 
 def _pieces(text: str) -> Iterator[str]:

@@ -108,12 +108,14 @@ def _language(row: InquiryRow) -> Language:
     return detect_language(row.text)
 
 
-def build_inquiry(db: Database, row: InquiryRow) -> Inquiry:
+def build_inquiry(db: Database, row: InquiryRow, history: list[Message] | None = None) -> Inquiry:
     """Return the agent's view of a stored inquiry, with the conversation so far."""
-    with db.session() as session:
-        history = [
-            Message(role=m.role, text=m.text) for m in repository.history_before(session, row)
-        ]
+    if history is None:
+        with db.session() as session:
+            history = [
+                Message(role=m.role, text=m.text)
+                for m in repository.history_before(session, row)
+            ]
     customer = Customer.model_validate(row.customer) if row.customer else None
     language = row.requested_language if row.requested_language in ("en", "ja") else None
     return Inquiry(
@@ -202,8 +204,10 @@ def record(
             status="failed",
             error=f"{exc.__class__.__name__}: {exc}"[:2000],
         )
-    if not recorded:
-        log.info("inquiry %s was decided elsewhere first; keeping that decision", row.id)
+    if recorded:  # what was stored is what we hold: no need to read it back
+        return Outcome(row.id, row.conversation_id, status, decision, recorded.escalation_id,
+                       notice)
+    log.info("inquiry %s was decided elsewhere first; keeping that decision", row.id)
     outcome = load_outcome(db, row.id)
     assert outcome is not None  # a decision was just recorded, by us or by someone else
     return outcome
@@ -215,11 +219,14 @@ def answer(
     """Run the agent on a stored inquiry and record what it decided (or the fallback)."""
     with db.session() as session:
         row = repository.get_inquiry(session, inquiry_id)
-    if row.status != "received":
+        history = (None if row.status != "received" else
+                   [Message(role=m.role, text=m.text)
+                    for m in repository.history_before(session, row)])
+    if history is None:
         outcome = load_outcome(db, inquiry_id)
         assert outcome is not None  # status says it was decided
         return outcome
-    inquiry = build_inquiry(db, row)
+    inquiry = build_inquiry(db, row, history)
     started = time.perf_counter()
     try:
         decision = _checked(decide(inquiry, on_token=on_token), row)

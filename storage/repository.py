@@ -398,6 +398,17 @@ def _escalation_created(session: Session, row: EscalationRow, question: str) -> 
     )
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """Whether record_decision stored the decision, and the escalation it opened."""
+
+    recorded: bool
+    escalation_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.recorded
+
+
 def record_decision(
     session: Session,
     inquiry_id: str,
@@ -406,11 +417,12 @@ def record_decision(
     status: str,
     notice: str | None,
     error: str | None = None,
-) -> bool:
+) -> Recorded:
     """Store a decision and everything it causes, unless the inquiry was decided already.
 
     The first decision recorded wins: a late answer after a timeout, or a second worker
-    that recovered the same inquiry, changes nothing. Returns whether this call recorded.
+    that recovered the same inquiry, changes nothing. The result is true when this call
+    recorded, and carries the id of the escalation it opened.
     """
     now = utcnow()
     reason = decision.escalation.reason.value if decision.escalation else None
@@ -437,7 +449,7 @@ def record_decision(
     )
     if _updated(result) != 1:
         session.rollback()
-        return False
+        return Recorded(False)
     inquiry = session.get(InquiryRow, inquiry_id)
     assert inquiry is not None  # the update above just matched it
     conversation = session.get(ConversationRow, inquiry.conversation_id)
@@ -491,7 +503,7 @@ def record_decision(
         session.add(signal_row)
         emit(session, "signal.created", signal_payload(signal_row))
     session.commit()
-    return True
+    return Recorded(True, escalation_id)
 
 
 def escalation_of_inquiry(session: Session, inquiry_id: str) -> EscalationRow | None:

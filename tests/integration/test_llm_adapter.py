@@ -147,6 +147,25 @@ def test_structured_output_is_requested_by_json_schema_and_parsed(
     ]
 
 
+def test_json_mode_sends_no_schema_and_still_validates(
+    stub: OpenAIStub, model: OpenAIChatModel
+) -> None:
+    stub.chat.enqueue(ReplyJSON({"tag": "usage_question", "confidence": 0.82}),
+                      ReplyJSON({"tag": "refund", "confidence": 0.5}),
+                      ReplyJSON({"tag": "bug", "confidence": 0.9}))
+
+    reply = model.complete_structured(MESSAGES, Verdict, flow="tag", prompt_version="tag-v2",
+                                      strict_schema=False)
+    assert reply.parsed == Verdict(tag="usage_question", confidence=0.82)
+    assert stub.chat.requests[0].body["response_format"] == {"type": "json_object"}
+    # the stub bills a schema with the prompt; JSON mode sends none
+    assert reply.usage.prompt_tokens == PROMPT_TOKENS
+    retried = model.complete_structured(MESSAGES, Verdict, flow="tag", prompt_version="tag-v2",
+                                        strict_schema=False)
+    assert retried.parsed == Verdict(tag="bug", confidence=0.9)  # a bad tag was sent back once
+    assert len(stub.chat.requests) == 3
+
+
 def test_invalid_structured_output_is_retried_once_with_the_error_then_fails_closed(
     stub: OpenAIStub, model: OpenAIChatModel
 ) -> None:

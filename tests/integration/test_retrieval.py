@@ -63,6 +63,33 @@ def test_past_tickets_come_back_with_resolution_and_tag(demo_store: Any,
     assert bugs and all(h.tag == "bug" for h in bugs)
 
 
+def test_the_in_memory_vector_copy_ranks_like_chroma(demo_store_dir: Path,
+                                                    local_embedder: Any) -> None:
+    """Exact search over the in-memory copy and Chroma's index agree on the demo data."""
+    flat_store = KnowledgeStore.open(StoreConfig(demo_store_dir))
+    chroma_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0))
+    try:
+        flat = HybridRetriever(flat_store, local_embedder)
+        chroma = HybridRetriever(chroma_store, local_embedder)
+        queries = ["How do I set up SAML SSO with Okta?", "export a project to CSV times out",
+                   "請求書払いの申し込み方法", "2段階認証 機種変更", "add seats to our plan"]
+        for query in queries:
+            for source in ("kb", "ticket"):
+                a = flat.search(query, source=source, k=5, mode="vector")
+                b = chroma.search(query, source=source, k=5, mode="vector")
+                assert [h.id for h in a] == [h.id for h in b], (query, source)
+                for x, y in zip(a, b, strict=True):
+                    assert x.vector_score == pytest.approx(y.vector_score, abs=1e-4)
+        assert flat_store.flat_vectors("kb") is not None
+        assert chroma_store.flat_vectors("kb") is None
+        # a filter the copy does not index goes to Chroma and still applies
+        bugs = flat.search("export times out", source="ticket", k=5, filters={"tag": "bug"})
+        assert bugs and all(h.tag == "bug" for h in bugs)
+    finally:
+        flat_store.close()
+        chroma_store.close()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -470,7 +470,11 @@ def _prompt_tokens(body: Any) -> int:
     if not isinstance(body, dict):
         return 0
     if "messages" in body:
-        return sum(count_tokens(_content_text(m.get("content"))) for m in body["messages"])
+        # A structured-output schema is sent, and billed, with the prompt: count it too.
+        schema = body.get("response_format")
+        extra = count_tokens(json.dumps(schema)) if isinstance(schema, dict) and (
+            schema.get("type") == "json_schema") else 0
+        return extra + sum(count_tokens(_content_text(m.get("content"))) for m in body["messages"])
     return sum(
         len(item) if isinstance(item, list) else count_tokens(item)
         for item in _embedding_inputs(body.get("input"))

@@ -143,7 +143,8 @@ def test_the_first_recorded_decision_wins(db: Database) -> None:
         )
     with db.session() as session:
         stored = repository.get_inquiry(session, row.id)
-        assert (first, second) == (True, False)
+        assert (bool(first), bool(second)) == (True, False)
+        assert first.escalation_id is not None and second.escalation_id is None
         assert stored.action == "escalate"
         assert count(session, EscalationRow) == 1
         assert count(session, OutboxRow) == 1
