@@ -58,7 +58,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.types import Citation, Decision, Inquiry, ReasonCode, SignalKind
-from errors import ConfigError, KotaeError, NotFoundError, StoreError
+from errors import (
+    AuthenticationError,
+    ConfigError,
+    ConflictError,
+    KotaeError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    StoreError,
+)
 from retrieval.types import Document, Ticket
 from storage import processing, repository
 from storage.db import Database
@@ -290,38 +300,6 @@ def load_agent(api: ApiSettings, settings: Settings | None) -> TriageAgent:
 
 
 # ====================================================================== errors
-
-
-class AuthenticationError(KotaeError):
-    """No API key, or one that is not known."""
-
-    code = "unauthorized"
-    http_status = 401
-
-
-class PermissionDeniedError(KotaeError):
-    """The key's role may not do this, or a conversation token is missing or wrong."""
-
-    code = "forbidden"
-    http_status = 403
-
-
-class RateLimitedError(KotaeError):
-    """Too many requests from one key or one address."""
-
-    code = "rate_limited"
-    http_status = 429
-
-    def __init__(self, detail: str, retry_after_s: float) -> None:
-        super().__init__(detail, hint=f"retry after {math.ceil(retry_after_s)} s")
-        self.retry_after_s = retry_after_s
-
-
-class ServiceUnavailableError(KotaeError):
-    """A part of the service is not ready or not configured."""
-
-    code = "unavailable"
-    http_status = 503
 
 
 class ErrorOut(BaseModel):
@@ -1200,7 +1178,7 @@ async def _earlier_outcome(services: Services, inquiry_id: str) -> processing.Ou
         return await asyncio.shield(running)
     outcome = await _in_thread(partial(processing.load_outcome, services.db, inquiry_id))
     if outcome is None:
-        raise repository.ConflictError(
+        raise ConflictError(
             "the first request with this Idempotency-Key is still being answered",
             hint="retry in a few seconds with the same key",
         )

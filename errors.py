@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class KotaeError(Exception):
     """Base of every error Kotae raises on purpose."""
@@ -46,4 +48,43 @@ class ModelError(KotaeError):
     """A model (embedding or chat) failed or returned something unusable."""
 
     code = "model_unavailable"
+    http_status = 503
+
+
+class ConflictError(KotaeError):
+    """The request clashes with the object's current state."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class AuthenticationError(KotaeError):
+    """No API key, or one that is not known."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class PermissionDeniedError(KotaeError):
+    """The key's role may not do this, or a conversation token is missing or wrong."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class RateLimitedError(KotaeError):
+    """Too many requests from one key or one address."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, detail: str, retry_after_s: float) -> None:
+        super().__init__(detail, hint=f"retry after {math.ceil(retry_after_s)} s")
+        self.retry_after_s = retry_after_s
+
+
+class ServiceUnavailableError(KotaeError):
+    """A part of the service is not ready or not configured."""
+
+    code = "unavailable"
     http_status = 503

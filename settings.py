@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     mode: Literal["auto", "offline", "llm"] = "auto"  # auto: llm when OPENAI_API_KEY is set
     chat_model: str = "gpt-4o-mini"
     llm_max_retries: int = Field(2, ge=0, le=6)
-    llm_context_tokens: int = Field(450, ge=200, le=100_000)
+    llm_context_tokens: int = Field(350, ge=200, le=100_000)
     policy_path: Path | None = None
     signature: str = "Support team"
 

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("kotae.agent")
 #: Prompt budget for the sources (settings.llm_context_tokens overrides it), the most blocks
 #: sent, and the most tokens one block may take.
-DEFAULT_CONTEXT_TOKENS = 450
+DEFAULT_CONTEXT_TOKENS = 350
 MAX_CONTEXT_BLOCKS = 3
-BLOCK_TOKENS = 200
+BLOCK_TOKENS = 160
 _LANGUAGE_NAME = {"en": "English", "ja": "Japanese (polite です/ます style)"}
 
 

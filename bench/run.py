@@ -355,6 +355,10 @@ def bench_tokens(world: DemoWorld, n_cases: int) -> list[Row]:
             # reference answer: a valid verdict citing the best retrieved source.
             cites = [c.id for c in offline.retrieved[:1]]
             answer = offline.action == "answer" and bool(cites)
+            if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
+                # A follow-up is first rewritten into a standalone question (one more call);
+                # the stub writes the question the offline pass searched with.
+                stub.chat.enqueue(Reply(" ".join(agent.retrieval_query(inquiry).split())))
             stub.chat.enqueue(ReplyJSON({
                 "tag": offline.tag, "action": "answer" if answer else "escalate",
                 "reason": None if answer else (offline.escalation.reason.value

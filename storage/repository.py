@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.types import Decision
-from errors import KotaeError, NotFoundError
+from errors import ConflictError, NotFoundError
 from retrieval.types import Ticket
 from storage.models import (
     ApiKeyRow,
@@ -38,13 +38,6 @@ from storage.outbox import emit
 
 HISTORY_TURNS = 20  # earlier turns given to the agent with each follow-up
 TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
-
-
-class ConflictError(KotaeError):
-    """The request clashes with the object's current state."""
-
-    code = "conflict"
-    http_status = 409
 
 
 def sha256_hex(value: str) -> str:

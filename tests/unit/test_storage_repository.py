@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agent.types import Decision, Escalation, Inquiry, ReasonCode, Signal, SignalKind
-from errors import ConfigError, NotFoundError
+from errors import ConfigError, ConflictError, NotFoundError
 from storage import processing, repository
 from storage.db import Database, normalise_url
 from storage.models import (
@@ -310,7 +310,7 @@ def test_an_idempotency_key_finds_the_first_inquiry(db: Database) -> None:
             request_hash="h1",
             lease_s=60,
         )
-        with pytest.raises(repository.ConflictError):
+        with pytest.raises(ConflictError):
             repository.receive_inquiry(
                 session,
                 text="other",
@@ -368,7 +368,7 @@ def test_escalation_states_move_only_forward_or_back_to_open(db: Database) -> No
         esc = repository.escalation_of_inquiry(session, row.id)
         assert esc is not None
         assert repository.claim_escalation(session, esc.id, "aiko").status == "claimed"
-        with pytest.raises(repository.ConflictError, match="claimed"):
+        with pytest.raises(ConflictError, match="claimed"):
             repository.claim_escalation(session, esc.id, "ben")
         resolved = repository.resolve_escalation(session, esc.id, "Fixed.", "bug", "aiko")
         assert (resolved.status, resolved.resolution, resolved.assignee) == (
@@ -376,7 +376,7 @@ def test_escalation_states_move_only_forward_or_back_to_open(db: Database) -> No
             "Fixed.",
             "aiko",
         )
-        with pytest.raises(repository.ConflictError, match="resolved"):
+        with pytest.raises(ConflictError, match="resolved"):
             repository.resolve_escalation(session, esc.id, "Again.", None, "aiko")
         assert repository.reopen_escalation(session, esc.id).status == "open"
         with pytest.raises(NotFoundError):
