@@ -120,6 +120,7 @@ class ApiSettings(BaseSettings):
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 12
     webhook_backoff_s: float = 2.0
+    webhook_max_backoff_s: float = 3600.0
     webhook_poll_s: float = 1.0
     agent_timeout_s: float = 60.0
     agent_concurrency: int = 32
@@ -217,6 +218,7 @@ class ApiSettings(BaseSettings):
             timeout_s=self.webhook_timeout_s,
             max_attempts=self.webhook_max_attempts,
             backoff_s=self.webhook_backoff_s,
+            max_backoff_s=self.webhook_max_backoff_s,
         )
 
 

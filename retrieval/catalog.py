@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,6 +75,9 @@ class ChunkRow:
     metadata: dict[str, Any]
 
 
+GENERATION_TTL_S = 0.25
+
+
 class Catalog:
     """SQLite record of indexed documents and chunks."""
 
@@ -86,6 +90,7 @@ class Catalog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')")
+        self._generation: tuple[int, float] | None = None  # (value, when read)
 
     def close(self) -> None:
         """Close the database."""
@@ -106,10 +111,22 @@ class Catalog:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._generation = None  # our own change is visible at once
 
     def generation(self) -> int:
-        """Return a number that changes whenever the catalog does."""
-        return int(self.get_meta("generation") or 0)
+        """Return a number that changes whenever the catalog does.
+
+        Every search asks, so the value is re-read at most every GENERATION_TTL_S: a change
+        made through this object is seen at once, one made by another process (ingest_kb.py
+        while the API runs) within that interval.
+        """
+        cached = self._generation
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < GENERATION_TTL_S:
+            return cached[0]
+        value = int(self.get_meta("generation") or 0)
+        self._generation = (value, now)
+        return value
 
     def get_meta(self, key: str) -> str | None:
         """Read a store setting."""

@@ -62,7 +62,9 @@ class FlatVectors:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         order = top[np.lexsort((top, -scores[top]))]  # best first, ties by position
-        return [VectorHit(self.ids[i], float(scores[i])) for i in order]
+        ids = self.ids
+        return [VectorHit(ids[i], s) for i, s in zip(order.tolist(), scores[order].tolist(),
+                                                      strict=True)]
 
 
 class VectorIndex:

@@ -47,6 +47,10 @@ def uvicorn_server(
         "KOTAE_WEBHOOK_URL": webhook_url,
         "KOTAE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "KOTAE_WEBHOOK_BACKOFF_S": "0.05",
+        # Retries stay frequent however long the first server lives on a loaded machine
+        # (uncapped, the wait doubles past the test's patience), and never run out.
+        "KOTAE_WEBHOOK_MAX_BACKOFF_S": "0.5",
+        "KOTAE_WEBHOOK_MAX_ATTEMPTS": "100000",
         "KOTAE_WEBHOOK_POLL_S": "0.05",
         "KOTAE_RATE_LIMIT_IP_PER_S": "0",
         **env,
