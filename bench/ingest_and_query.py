@@ -108,8 +108,8 @@ def main() -> int:
         else:
             print(f"the index in {args.store} was already up to date ({report.unchanged} "
                   "documents): no first-ingest figure in this run")
-        print(f"unchanged re-ingest: {second:.2f} s ({first / second:.0f}x the first sync), "
-              f"{again.unchanged} unchanged")
+        ratio = f" ({first / second:.0f}x faster than the first)" if report.chunks else ""
+        print(f"unchanged re-ingest: {second:.2f} s{ratio}, {again.unchanged} unchanged")
         retriever = HybridRetriever(store, embedder)
         started = time.perf_counter()
         retriever.search("warm up", k=5)  # builds the in-memory indexes once

@@ -3,11 +3,13 @@
   python bench/load_api.py offline [--seconds 60] [--concurrency 16]
   python bench/load_api.py slow-model [--inquiries 200] [--latency 2]
 
-`offline` starts uvicorn (one worker) over the demo store with SQLite and sends demo
+`offline` starts uvicorn over the demo store with SQLite and sends demo
 inquiries from an async client for a fixed time; it prints inquiries/s, p50/p99 latency and
 errors, next to the same client hitting /healthz (the HTTP floor measured in the same run).
 `slow-model` points LLM mode at a stub OpenAI server that answers after --latency seconds and
 fires --inquiries concurrent inquiries; every one must complete without an error.
+With --workers N (N > 1) the store's vectors are served by `chroma run` on 127.0.0.1
+(embedded Chroma is not safe to share between processes) and uvicorn runs N processes.
 Targets (issue 5): offline >= 100/s with p99 <= 250 ms for 60 s; 200 concurrent all complete.
 Only loopback addresses are used; every loop is bounded in count and time.
 """
@@ -51,7 +53,25 @@ def texts() -> list[str]:
     return out
 
 
-def start_server(store: Path, db: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Serve a Chroma data folder with `chroma run` on a free loopback port."""
+    port = free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path",
+                             str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, port
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("chroma run did not start in 60 s")
+
+
+def start_server(store: Path, db: Path, env_extra: dict[str, str],
+                 workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     """Start uvicorn on a free loopback port and wait until it is ready."""
     port = free_port()
     env = {**os.environ, "KOTAE_STORE_DIR": str(store), "DATABASE_URL": f"sqlite:///{db}",
@@ -59,7 +79,7 @@ def start_server(store: Path, db: Path, env_extra: dict[str, str]) -> tuple[subp
            "KOTAE_RATE_LIMIT_IP_PER_S": "0", "KOTAE_AGENT_CONCURRENCY": "256", **env_extra}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "api:create_app", "--factory",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level",
-                             "warning"], cwd=ROOT, env=env)
+                             "warning", "--workers", str(workers)], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -124,19 +144,28 @@ def offline(args: argparse.Namespace) -> int:
     """Sustained offline throughput."""
     with tempfile.TemporaryDirectory() as tmp:
         store = build_store(Path(tmp), args.store)
-        proc, base = start_server(store, Path(tmp) / "kotae.sqlite3", {"KOTAE_MODE": "offline"})
+        env = {"KOTAE_MODE": "offline"}
+        chroma: subprocess.Popen[bytes] | None = None
+        if args.workers > 1:
+            chroma, chroma_port = start_chroma(store / "chroma")
+            env.update(KOTAE_CHROMA_HOST="127.0.0.1", KOTAE_CHROMA_PORT=str(chroma_port))
+        proc, base = start_server(store, Path(tmp) / "kotae.sqlite3", env, args.workers)
         try:
+            time.sleep(5 if args.workers > 1 else 0)  # /readyz answers once one worker is up
             floor, _ = asyncio.run(hammer(base, "/healthz", 5, args.concurrency, None))
             lat, errors = asyncio.run(hammer(base, "/v1/inquiries", args.seconds,
                                              args.concurrency, texts()))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+            if chroma is not None:
+                chroma.terminate()
+                chroma.wait(timeout=30)
     rate = len(lat) / args.seconds
     print(f"/healthz floor: {len(floor) / 5:.0f} req/s, p50 {statistics.median(floor):.1f} ms")
     print(f"inquiries: {len(lat)} in {args.seconds:.0f} s = {rate:.1f}/s, p50 "
           f"{statistics.median(lat):.0f} ms, p99 {pct(lat, 99):.0f} ms, errors {errors}; "
-          f"concurrency {args.concurrency}")
+          f"concurrency {args.concurrency}, {args.workers} uvicorn worker(s)")
     print(f"target >= 100/s with p99 <= 250 ms: "
           f"{'met' if rate >= 100 and pct(lat, 99) <= 250 and not errors else 'NOT met'}")
     return 0
@@ -196,6 +225,8 @@ def main() -> int:
     one = sub.add_parser("offline")
     one.add_argument("--seconds", type=float, default=60)
     one.add_argument("--concurrency", type=int, default=16)
+    one.add_argument("--workers", type=int, default=1,
+                     help="uvicorn processes; above 1 the vectors go through a Chroma server")
     two = sub.add_parser("slow-model")
     two.add_argument("--inquiries", type=int, default=200)
     two.add_argument("--latency", type=float, default=2.0)
