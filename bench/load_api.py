@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,15 +33,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.net import chroma_server, free_port  # noqa: E402
+
 KEYS = "widget:pk_bench_widget_0123456789,admin:sk_bench_admin_0123456789"
 WIDGET = "pk_bench_widget_0123456789"
-
-
-def free_port() -> int:
-    """Return a free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def texts() -> list[str]:
@@ -51,23 +46,6 @@ def texts() -> list[str]:
         case = json.loads(line)
         out.append(case.get("inquiry") or case["messages"][-1]["text"])
     return out
-
-
-def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """Serve a Chroma data folder with `chroma run` on a free loopback port."""
-    port = free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path",
-                             str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, port
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("chroma run did not start in 60 s")
 
 
 def start_server(store: Path, db: Path, env_extra: dict[str, str],
@@ -145,9 +123,9 @@ def offline(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store = build_store(Path(tmp), args.store)
         env = {"KOTAE_MODE": "offline"}
-        chroma: subprocess.Popen[bytes] | None = None
+        chroma = contextlib.ExitStack()
         if args.workers > 1:
-            chroma, chroma_port = start_chroma(store / "chroma")
+            chroma_port = chroma.enter_context(chroma_server(store / "chroma"))
             env.update(KOTAE_CHROMA_HOST="127.0.0.1", KOTAE_CHROMA_PORT=str(chroma_port))
         proc, base = start_server(store, Path(tmp) / "kotae.sqlite3", env, args.workers)
         try:
@@ -158,9 +136,7 @@ def offline(args: argparse.Namespace) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-            if chroma is not None:
-                chroma.terminate()
-                chroma.wait(timeout=30)
+            chroma.close()
     rate = len(lat) / args.seconds
     print(f"/healthz floor: {len(floor) / 5:.0f} req/s, p50 {statistics.median(floor):.1f} ms")
     print(f"inquiries: {len(lat)} in {args.seconds:.0f} s = {rate:.1f}/s, p50 "

@@ -108,14 +108,8 @@ def _language(row: InquiryRow) -> Language:
     return detect_language(row.text)
 
 
-def build_inquiry(db: Database, row: InquiryRow, history: list[Message] | None = None) -> Inquiry:
+def build_inquiry(row: InquiryRow, history: list[Message]) -> Inquiry:
     """Return the agent's view of a stored inquiry, with the conversation so far."""
-    if history is None:
-        with db.session() as session:
-            history = [
-                Message(role=m.role, text=m.text)
-                for m in repository.history_before(session, row)
-            ]
     customer = Customer.model_validate(row.customer) if row.customer else None
     language = row.requested_language if row.requested_language in ("en", "ja") else None
     return Inquiry(
@@ -226,7 +220,7 @@ def answer(
         outcome = load_outcome(db, inquiry_id)
         assert outcome is not None  # status says it was decided
         return outcome
-    inquiry = build_inquiry(db, row, history)
+    inquiry = build_inquiry(row, history)
     started = time.perf_counter()
     try:
         decision = _checked(decide(inquiry, on_token=on_token), row)

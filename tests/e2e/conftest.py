@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +18,7 @@ import pytest
 import uvicorn
 
 from tests.support.browser import browser, chromium_path
+from tests.support.net import free_port, wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Page
@@ -41,23 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "e2e: drives the real app in headless Chromium (needs /usr/bin/chromium)")
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for(check: Callable[[], Any], timeout_s: float = 20.0, what: str = "condition") -> Any:
     """Poll check until it returns something truthy; fail after timeout_s."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not met within {timeout_s}s")
-        time.sleep(0.05)
+    return wait_until(check, timeout_s=timeout_s, every_s=0.05, what=what)
 
 
 @dataclass

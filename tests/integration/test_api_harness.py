@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -37,6 +35,8 @@ from agent.types import (
 )
 from api import ApiSettings, create_app
 from retrieval.types import Document, Ticket
+from tests.support.net import free_port as free_port  # re-exported to the API test modules
+from tests.support.net import wait_until as wait_until
 from tests.support.postgres import database_url
 
 KEYS = {
@@ -346,25 +346,6 @@ def ask(client: TestClient, text: str, role: str = "widget", **body: Any) -> dic
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
-
-
-def wait_until(check: Callable[[], Any], timeout_s: float = 10.0, every_s: float = 0.02) -> Any:
-    """Poll until check returns something truthy; return it, or fail after timeout_s."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout_s}s")
-        time.sleep(every_s)
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -1,8 +1,5 @@
 """Hybrid retrieval over the demo data with the real model, a Chroma server, OpenAI embeddings."""
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +11,7 @@ from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore, StoreConfig
 from retrieval.types import Document, Ticket
-from tests.conftest import ROOT
+from tests.support import net
 from tests.support.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.integration
@@ -90,33 +87,10 @@ def test_the_in_memory_vector_copy_ranks_like_chroma(demo_store_dir: Path,
         chroma_store.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
-    chroma = ROOT / ".venv" / "bin" / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path / "chroma-server"),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("chroma run did not start within 60 s")
+    with net.chroma_server(tmp_path / "chroma-server") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_the_store_works_against_a_chroma_server(tmp_path: Path, chroma_server: int,

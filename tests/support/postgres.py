@@ -15,13 +15,14 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.net import free_port
 
 _PREFERRED_BIN_DIRS = ("/usr/local/bin",)
 _server: PostgresServer | None = None
@@ -41,12 +42,6 @@ def find_bin_dir() -> Path | None:
         if all((directory / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
             return directory
     return None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -92,7 +87,7 @@ class PostgresServer:
                 ) from None
             os.chown(root, account.pw_uid, account.pw_gid)
             run_as = "postgres"
-        server = cls(bin_dir, root, _free_port(), run_as)
+        server = cls(bin_dir, root, free_port(), run_as)
         try:
             server._run(
                 "initdb",
