@@ -44,19 +44,27 @@ def _single_threaded_blas() -> Any:
 class FlatVectors:
     """An exact in-memory copy of one collection's vectors, for fast search of small indexes.
 
-    Chroma stays the store of record; this copy answers nearest-neighbour queries by one
-    matrix-vector product, which at knowledge-base sizes (up to some tens of thousands of
-    chunks) is both exact and several times faster than a Chroma query's fixed overhead.
-    Rows are unit vectors, so the dot product is the cosine similarity Chroma reports.
+    Chroma stays the store of record; this copy answers nearest-neighbour queries by
+    matrix-vector products, which at knowledge-base sizes (up to some tens of thousands of
+    chunks) is both exact and faster than a Chroma query's fixed overhead. Rows are unit
+    vectors, so the dot product is the cosine similarity Chroma reports.
+
+    The rows are kept in one matrix per language. A query restricted to one language reads
+    only that language's rows: the scan is bound by memory bandwidth (15 MiB at 10k chunks),
+    so an English query over an 80 % English index costs 80 % of a full scan, a Japanese one 20 %.
     """
 
     def __init__(self, ids: Sequence[str], matrix: np.ndarray, languages: Sequence[str]) -> None:
         if len(ids) != matrix.shape[0] or len(ids) != len(languages):
             raise ValueError("ids, vectors and languages must have the same length")
         self.ids = list(ids)
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        matrix = np.asarray(matrix, dtype=np.float32)
         codes = np.asarray(languages, dtype=object)
-        self._masks = {str(lang): codes == lang for lang in set(languages)}
+        # language -> (global row positions, that language's rows as one contiguous matrix)
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for lang in sorted(set(map(str, languages))):
+            rows = np.flatnonzero(codes == lang)
+            self._groups[lang] = (rows, np.ascontiguousarray(matrix[rows]))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -66,24 +74,30 @@ class FlatVectors:
         """Return the k most similar rows, best first, optionally only in some languages."""
         if not self.ids or k <= 0:
             return []
+        wanted = self._groups if languages is None else dict.fromkeys(languages)
+        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        positions: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
         with _single_threaded_blas():
-            scores = self.matrix @ np.asarray(embedding, dtype=np.float32).reshape(-1)
-        if languages is not None:
-            mask = np.zeros(len(self.ids), dtype=bool)
-            for lang in languages:
-                found = self._masks.get(lang)
-                if found is not None:
-                    mask |= found
-            scores = np.where(mask, scores, -np.inf)
-            k = min(k, int(mask.sum()))
-        k = min(k, len(self.ids))
-        if k <= 0:
+            for lang in wanted:
+                group = self._groups.get(lang)
+                if group is None:
+                    continue
+                rows, matrix = group
+                found = matrix @ vector
+                if len(found) > k:  # the best k of each language hold the best k overall
+                    keep = np.argpartition(-found, k - 1)[:k]
+                    rows, found = rows[keep], found[keep]
+                positions.append(rows)
+                scores.append(found)
+        if not positions:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        order = top[np.lexsort((top, -scores[top]))]  # best first, ties by position
+        rows = np.concatenate(positions) if len(positions) > 1 else positions[0]
+        found = np.concatenate(scores) if len(scores) > 1 else scores[0]
+        order = np.lexsort((rows, -found))[:k]  # best first, ties by position
         ids = self.ids
-        return [VectorHit(ids[i], s) for i, s in zip(order.tolist(), scores[order].tolist(),
-                                                      strict=True)]
+        return [VectorHit(ids[i], s) for i, s in zip(rows[order].tolist(),
+                                                      found[order].tolist(), strict=True)]
 
 
 class VectorIndex:

@@ -54,3 +54,16 @@ def test_ties_break_by_position() -> None:
     matrix = np.tile(l2_normalize(np.ones(4, dtype=np.float32)), (5, 1))
     flat = FlatVectors([f"c{i}" for i in range(5)], matrix, ["en"] * 5)
     assert [h.id for h in flat.query(matrix[0], 3)] == ["c0", "c1", "c2"]
+
+
+@pytest.mark.parametrize("languages", [["en"], ["ja"], ["en", "ja"], ["ja", "en", "ja"], None])
+def test_per_language_scans_rank_like_one_masked_scan(languages: list[str] | None) -> None:
+    flat, matrix, langs = _index(n=300, seed=9)
+    allowed = np.array([languages is None or lang in languages for lang in langs])
+    for seed in range(5):
+        query = l2_normalize(np.random.default_rng(seed).standard_normal(16))[0]
+        scores = np.where(allowed, matrix @ query, -np.inf)
+        expected = np.argsort(-scores, kind="stable")[:25]
+        got = flat.query(query, 25, languages)
+        assert [h.id for h in got] == [f"c{i}" for i in expected]
+        assert [h.similarity for h in got] == pytest.approx(scores[expected].tolist(), abs=1e-6)

@@ -1,3 +1,5 @@
+import pytest
+
 from retrieval.lexical import BM25Index
 
 
@@ -47,3 +49,34 @@ def test_coverage_weights_rare_terms_more() -> None:
     assert 0.0 < partial < 1.0
     assert index.coverage("a", ["never-seen"]) == 0.0
     assert index.coverage("missing", ["saml"]) == 0.0
+
+
+def test_scores_equal_the_bm25_formula_on_a_random_corpus() -> None:
+    import math
+    import random
+
+    rng = random.Random(4)
+    vocab = [f"t{i}" for i in range(40)]
+    docs: list[tuple[str, list[str], dict[str, str]]] = [(f"d{i}", [rng.choice(vocab) for _ in range(rng.randint(1, 30))], {})
+            for i in range(300)]
+    index = BM25Index(k1=1.2, b=0.75)
+    index.build(docs)
+    avg = sum(len(terms) for _, terms, _ in docs) / len(docs)
+    df = {t: sum(t in terms for _, terms, _ in docs) for t in vocab}
+
+    def bm25(terms: list[str], query: set[str]) -> float:
+        score = 0.0
+        for term in query:
+            tf = terms.count(term)
+            if tf:
+                idf = math.log1p((len(docs) - df[term] + 0.5) / (df[term] + 0.5))
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(terms) / avg))
+        return score
+
+    for _ in range(20):
+        query = [*rng.sample(vocab, rng.randint(1, 4)), "unseen"]
+        expected = sorted(((bm25(terms, set(query)), key) for key, terms, _ in docs),
+                          key=lambda pair: -pair[0])
+        hits = index.search(query + query[:1], k=10)  # a repeated term counts once
+        assert [h.score for h in hits] == pytest.approx([s for s, _ in expected[:10]], rel=1e-4)
+        assert len({h.id for h in hits}) == 10
