@@ -3,8 +3,9 @@
   KOTAE_MODEL_DIR=... python bench/run.py [--sizes 1000,10000] [--repeats 3] [--queries 100]
                                           [--llm-cases 40] [--svg docs/latency_vs_size.svg]
 
-Both pipelines use the same MiniLM embedder, the same data and the same process (query latency
-and memory run in one child process per pipeline and size, so max RSS is each one's own).
+Both pipelines use the same MiniLM embedder and the same data in the same run. Query latency
+and memory run in one child process per pipeline and size (so max RSS is each one's own), and
+the two children's query batches alternate, so machine noise falls on both alike.
 Timed figures are medians over --repeats with the spread (min-max); ratios are Kotae/baseline.
 """
 
@@ -142,13 +143,20 @@ def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
 # ----------------------------------------------------------------------- latency/memory
 
 
-def latency_worker(pipeline: str, size: int, queries: int, repeats: int) -> dict[str, Any]:
-    """In a child process: ingest a generated corpus, time queries, report memory."""
+def latency_worker(pipeline: str, size: int, queries: int) -> None:
+    """In a child process: ingest a generated corpus, then time query batches on request.
+
+    Speaks JSON lines: one {"chunks"} line when ready; then for each "run R" line on stdin the
+    p50/p99 of batch R; on "done", the memory figures, and it exits.
+    """
     embedder = make_embedder()
     demo = load_knowledge_base(DEMO / "kb").documents
     corpus = generate(size, demo)
-    rng = random.Random(11)
     before = rss_mib("VmRSS")
+
+    def say(payload: dict[str, Any]) -> None:
+        print(json.dumps(payload), flush=True)
+
     with tempfile.TemporaryDirectory() as tmp:
         search: Callable[[str], object]
         if pipeline == "kotae":
@@ -163,32 +171,78 @@ def latency_worker(pipeline: str, size: int, queries: int, repeats: int) -> dict
             chunks = base.ingest(corpus).chunks
             search = base.retrieve
         search("warm up")  # Kotae builds its BM25 matrix on the first query
-        runs = []
-        for r in range(repeats):
+        say({"chunks": chunks})
+        for line in sys.stdin:
+            command = line.split()
+            if command[:1] != ["run"]:
+                break
+            # The same distinct texts in both pipelines' batch R; distinct, so the
+            # embedder's query cache never answers.
+            rng = random.Random(f"batch-{command[1]}")
             times = []
             for i in range(queries):
-                # distinct texts, so the embedder's query cache never answers
-                q = f"{QUERIES[i % len(QUERIES)]} {r}-{i}-{rng.randint(1, 9999)}"
+                q = f"{QUERIES[i % len(QUERIES)]} {command[1]}-{i}-{rng.randint(1, 9999)}"
                 t0 = time.perf_counter()
                 search(q)
                 times.append((time.perf_counter() - t0) * 1000)
-            runs.append({"p50": statistics.median(times), "p99": percentile(times, 99)})
-    return {"chunks": chunks, "runs": runs, "rss_before": before, "peak_rss": rss_mib()}
+            say({"p50": statistics.median(times), "p99": percentile(times, 99)})
+    say({"rss_before": before, "peak_rss": rss_mib()})
+
+
+class _Worker:
+    """A latency worker child process and its JSON-lines conversation."""
+
+    def __init__(self, pipeline: str, size: int, queries: int) -> None:
+        self.pipeline = pipeline
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by close()
+        cmd = [sys.executable, __file__, "--worker", pipeline, "--size", str(size),
+               "--queries", str(queries)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True)
+
+    def ask(self, command: str | None = None) -> dict[str, Any]:
+        """Send a command (if any) and return the worker's next JSON line."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if command is not None:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            self.log.seek(0)
+            tail = self.log.read()[-3000:]
+            raise SystemExit(f"{self.pipeline} latency worker exited "
+                             f"({self.proc.returncode}):\n{tail}")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def close(self) -> dict[str, Any]:
+        """Ask for the memory figures and wait for the worker to exit."""
+        answer = self.ask("done")
+        self.proc.wait(timeout=120)
+        self.log.close()
+        return answer
 
 
 def bench_latency(sizes: Sequence[int], queries: int, repeats: int) -> tuple[list[Row], dict[
         int, dict[str, Any]]]:
-    """Run the latency worker for each pipeline and size in child processes."""
+    """Time both pipelines per size, their query batches interleaved.
+
+    Each pipeline runs in its own child process (so peak RSS is its own); both ingest first,
+    then batch R of each runs back to back, the order alternating, so that a noisy
+    neighbour on the machine slows both alike rather than whichever happened to run then.
+    """
     rows: list[Row] = []
     raw: dict[int, dict[str, Any]] = {}
     for size in sizes:
-        out: dict[str, Any] = {}
-        for pipeline in ("kotae", "baseline"):
-            cmd = [sys.executable, __file__, "--worker", pipeline, "--size", str(size),
-                   "--queries", str(queries), "--repeats", str(repeats)]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            out[pipeline] = json.loads(proc.stdout.strip().splitlines()[-1])
-            print(f"  {pipeline} @ {size}: {out[pipeline]}", file=sys.stderr)
+        workers = {p: _Worker(p, size, queries) for p in ("kotae", "baseline")}
+        out: dict[str, Any] = {p: {**w.ask(), "runs": []} for p, w in workers.items()}
+        for r in range(repeats):
+            for p in (("kotae", "baseline") if r % 2 == 0 else ("baseline", "kotae")):
+                out[p]["runs"].append(workers[p].ask(f"run {r}"))
+        for p, w in workers.items():
+            out[p].update(w.close())
+            print(f"  {p} @ {size}: {out[p]}", file=sys.stderr)
         raw[size] = out
         k, b = out["kotae"], out["baseline"]
         note = f"{size} generated articles: Kotae {k['chunks']} chunks, baseline {b['chunks']}"
@@ -448,7 +502,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(latency_worker(args.worker, args.size, args.queries, args.repeats)))
+        latency_worker(args.worker, args.size, args.queries)
         return 0
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
