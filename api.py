@@ -1918,6 +1918,7 @@ def create_app(
                 learn=the_agent.learn,
                 on_outcome=metrics_.outcome,
                 on_delivery=metrics_.delivered,
+                refresh=getattr(the_agent, "refresh_tagger", None),
             )
             services = Services(
                 api=api,

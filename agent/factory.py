@@ -19,6 +19,18 @@ from settings import Settings
 log = logging.getLogger("kotae.agent")
 
 
+def labelled_tickets(store: KnowledgeStore) -> frozenset[tuple[str, str, int]]:
+    """Return what the tagger learns from the store: (ticket chunk, tag, text hash) triples.
+
+    Cheap while the catalog is unchanged (the ticket rows are cached), so a worker can ask
+    often whether another process taught the store something its tagger has not seen.
+    """
+    names = set(store.taxonomy().names)
+    _, rows = store.lexical("ticket")
+    return frozenset((r.chunk_id, str(r.metadata.get("tag")), hash(r.text)) for r in rows.values()
+                     if r.metadata.get("tag") in names)
+
+
 def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
     """Learn the tagger from the store's labelled tickets and the taxonomy's examples."""
     taxonomy = store.taxonomy()
@@ -55,6 +67,7 @@ def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
                               base_url=settings.openai_base_url,
                               timeout=settings.openai_timeout_s,
                               max_retries=settings.llm_max_retries)
+    trained_on = labelled_tickets(store)  # read before training: a later change retrains
     deps = AgentDeps(
         retriever=HybridRetriever(store, embedder),
         embedder=embedder,
@@ -65,6 +78,8 @@ def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
         llm=llm,
         signature=settings.signature,
         retrain_tagger=lambda: train_tagger(store, embedder),
+        tagger_basis=lambda: labelled_tickets(store),
+        tagger_trained_on=trained_on,
     )
     deps.extra["context_tokens"] = settings.llm_context_tokens
     return Agent(deps)

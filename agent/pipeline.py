@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -101,6 +102,10 @@ class AgentDeps:
     ticket_k: int = 5
     clock: Callable[[], float] = time.perf_counter
     retrain_tagger: Callable[[], Tagger] | None = None
+    # What the tagger's training data is now, and what it was when the tagger was trained:
+    # when they differ (another worker learned a resolution), refresh_tagger retrains.
+    tagger_basis: Callable[[], object] | None = None
+    tagger_trained_on: object = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -111,6 +116,7 @@ class Agent:
         self.deps = deps
         self.policy = deps.policy
         self.prompts = deps.prompts
+        self._retraining = threading.Lock()
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -153,8 +159,28 @@ class Agent:
         if self.deps.indexer is None:
             raise RuntimeError("this agent was built without an indexer")
         self.deps.indexer.upsert("ticket", ticket)
-        if self.deps.retrain_tagger is not None and ticket.tag:
+        if ticket.tag:
+            self._retrain_tagger()
+
+    def refresh_tagger(self) -> bool:
+        """Retrain the tagger if its training data changed since; return whether it did.
+
+        A resolution teaches the tagger of the process that learned it. Other processes
+        sharing the store (several API workers) call this now and then to catch up.
+        """
+        basis = self.deps.tagger_basis
+        if basis is None or basis() == self.deps.tagger_trained_on:
+            return False
+        return self._retrain_tagger()
+
+    def _retrain_tagger(self) -> bool:
+        if self.deps.retrain_tagger is None:
+            return False
+        with self._retraining:
+            basis = self.deps.tagger_basis() if self.deps.tagger_basis is not None else None
             self.deps.tagger = self.deps.retrain_tagger()
+            self.deps.tagger_trained_on = basis
+        return True
 
     def upsert_document(self, doc: Document) -> str:
         """Add or replace a knowledge-base document; return added, updated or unchanged."""

@@ -1,8 +1,9 @@
 """Background work that keeps promises made in requests: recovery, learning, webhooks.
 
 Two loops run beside the API, each doing its blocking work in a thread:
-- maintenance: finish inquiries interrupted by a crash, and teach the agent resolutions
-  whose learning failed when they were resolved;
+- maintenance: finish inquiries interrupted by a crash, teach the agent resolutions
+  whose learning failed when they were resolved, and let it catch up with resolutions
+  another process taught the shared store (its tagger retrains);
 - delivery: post due webhook events from the outbox, with retries and backoff.
 Everything they act on lives in the database, so a restart loses nothing.
 """
@@ -53,8 +54,10 @@ class BackgroundWorker:
         in_flight: Collection[str] = (),
         on_outcome: Callable[[processing.Outcome], None] | None = None,
         on_delivery: Callable[[dict[str, int]], None] | None = None,
+        refresh: Callable[[], object] | None = None,
     ) -> None:
         self.db = db
+        self.refresh = refresh
         self.config = config
         self.decide = decide
         self.learn = learn
@@ -167,6 +170,9 @@ class BackgroundWorker:
         self.recover_once()
         if not self._stopping:
             self.learn_once()
+        if not self._stopping and self.refresh is not None:
+            # Catch up with what other processes taught the shared store (their resolutions).
+            self.refresh()
 
     def wake_delivery(self) -> None:
         """Ask the delivery loop to run now (safe to call from any thread)."""

@@ -130,3 +130,34 @@ def test_a_resolved_escalation_teaches_the_next_inquiry(demo_store_dir: Path, lo
     assert second.action == "answer"
     assert second.citations[0].id == "ESC-1" and second.citations[0].source == "ticket"
     assert "A0 as page size" in (second.answer or "")
+
+
+def test_a_second_process_catches_up_with_a_resolution_it_did_not_learn(
+        demo_store_dir: Path, local_embedder: Any, tmp_path: Path) -> None:
+    """Two API workers share one store: the one that did not learn retrains its tagger."""
+    import shutil
+    import time
+
+    from retrieval.types import Ticket
+
+    store_dir = tmp_path / "store"
+    shutil.copytree(demo_store_dir, store_dir)
+    settings = load_settings(store_dir=store_dir, mode="offline")
+    learner = build_agent(settings, embedder=local_embedder)
+    other = build_agent(settings, embedder=local_embedder)  # its own store handle
+    assert not other.refresh_tagger()  # nothing changed yet
+    before = other.deps.tagger
+    for i, (text, tag) in enumerate([
+        ("Our whole region of 40 teams wants Tsunagu: can we get an enterprise quote?",
+         "success_opportunity"),
+        ("地域の40チームすべてで使いたいので、エンタープライズの見積もりをください。",
+         "success_opportunity"),
+    ]):
+        learner.learn(Ticket(id=f"ESC-CATCH-{i}", subject=None, body=text, tag=tag,
+                             resolution="Our sales team will contact you.",
+                             language="ja" if i else "en"))
+    time.sleep(0.3)  # the catalog's generation is re-read at most every 0.25 s
+    assert other.refresh_tagger()
+    assert other.deps.tagger is not before
+    assert not other.refresh_tagger()  # caught up: no second retraining
+    assert not learner.refresh_tagger()  # the learner retrained when it learned

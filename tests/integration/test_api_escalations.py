@@ -204,3 +204,9 @@ def test_a_resolution_the_agent_could_not_learn_is_learned_later(db_url: str) ->
         # The background pass retries after the resolve request settles.
         wait_until(lambda: worker.learn_once(settle_s=0.0) or esc in agent.learned)
         assert queue(client, status="resolved")["items"][0]["learned"] is True
+
+
+def test_the_maintenance_loop_lets_the_agent_catch_up_with_other_workers(db_url: str) -> None:
+    agent = FakeAgent()
+    with client_for(db_url, agent=agent, maintenance_s=0.05):
+        wait_until(lambda: agent.refreshes >= 3, what="three maintenance passes")

@@ -141,6 +141,7 @@ class FakeAgent:
         self.finished = 0  # calls to handle that returned or raised
         self.learned: dict[str, Ticket] = {}
         self.documents: dict[str, Document] = {}
+        self.refreshes = 0  # calls to refresh_tagger (the maintenance loop's catch-up)
         self.retriever = FakeRetriever(self)
         self._lock = threading.Lock()
 
@@ -163,6 +164,12 @@ class FakeAgent:
             for word in decision.answer.split(" "):
                 on_token(word + " ")
         return decision
+
+    def refresh_tagger(self) -> bool:
+        """Count the maintenance loop's catch-up calls."""
+        with self._lock:
+            self.refreshes += 1
+        return False
 
     def _decide(self, inquiry: Inquiry) -> Decision:
         text = inquiry.text.lower()
