@@ -56,14 +56,15 @@ def sentences(docs: list[Document]) -> tuple[list[str], list[str]]:
     return en, ja
 
 
-def generate(n: int, docs: list[Document], seed: int = 7) -> list[Document]:
-    """Make n synthetic one-chunk articles from demo sentences."""
+def generate(n: int, docs: list[Document], seed: int = 7,
+             length: tuple[int, int] = (3, 6)) -> list[Document]:
+    """Make n synthetic one-chunk articles of `length` (min, max) demo sentences each."""
     rng = random.Random(seed)
     en, ja = sentences(docs)
     out = []
     for i in range(n):
         pool, lang = (ja, "ja") if i % 5 == 4 else (en, "en")
-        body = " ".join(rng.choice(pool) for _ in range(rng.randint(3, 6)))
+        body = " ".join(rng.choice(pool) for _ in range(rng.randint(*length)))
         out.append(Document(id=f"gen-{i:06d}", title=f"Generated article {i}", text=body,
                             language=lang, url=f"https://help.example/gen/{i}"))
     return out

@@ -5,7 +5,7 @@
 
 Both pipelines use the same MiniLM embedder and the same data in the same run. Query latency
 and memory run in one child process per pipeline and size (so max RSS is each one's own), and
-the two children's query batches alternate, so machine noise falls on both alike.
+the two children take turns, ten queries at a time, so machine noise falls on both alike.
 Timed figures are medians over --repeats with the spread (min-max); ratios are Kotae/baseline.
 """
 
@@ -143,15 +143,16 @@ def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
 # ----------------------------------------------------------------------- latency/memory
 
 
-def latency_worker(pipeline: str, size: int, queries: int) -> None:
+def latency_worker(pipeline: str, size: int, queries: int, length: tuple[int, int]) -> None:
     """In a child process: ingest a generated corpus, then time query batches on request.
 
-    Speaks JSON lines: one {"chunks"} line when ready; then for each "run R" line on stdin the
-    p50/p99 of batch R; on "done", the memory figures, and it exits.
+    Speaks JSON lines: one {"chunks"} line when ready; then for each "run R FIRST COUNT" line
+    on stdin the times of queries FIRST.. of repeat R; on "done", the memory figures, and it
+    exits.
     """
     embedder = make_embedder()
     demo = load_knowledge_base(DEMO / "kb").documents
-    corpus = generate(size, demo)
+    corpus = generate(size, demo, length=length)
     before = rss_mib("VmRSS")
 
     def say(payload: dict[str, Any]) -> None:
@@ -176,27 +177,31 @@ def latency_worker(pipeline: str, size: int, queries: int) -> None:
             command = line.split()
             if command[:1] != ["run"]:
                 break
-            # The same distinct texts in both pipelines' batch R; distinct, so the
-            # embedder's query cache never answers.
-            rng = random.Random(f"batch-{command[1]}")
+            batch, first, count = (int(x) for x in command[1:4])
             times = []
-            for i in range(queries):
-                q = f"{QUERIES[i % len(QUERIES)]} {command[1]}-{i}-{rng.randint(1, 9999)}"
+            for i in range(first, first + count):
+                # The same texts in both pipelines; distinct, so the embedder's query cache
+                # never answers.
+                suffix = random.Random(f"{batch}-{i}").randint(1, 9999)
+                q = f"{QUERIES[i % len(QUERIES)]} {batch}-{i}-{suffix}"
                 t0 = time.perf_counter()
                 search(q)
                 times.append((time.perf_counter() - t0) * 1000)
-            say({"p50": statistics.median(times), "p99": percentile(times, 99)})
+            say({"times": times})
     say({"rss_before": before, "peak_rss": rss_mib()})
+
+
+SLICE = 10  # queries per pipeline turn when the two alternate
 
 
 class _Worker:
     """A latency worker child process and its JSON-lines conversation."""
 
-    def __init__(self, pipeline: str, size: int, queries: int) -> None:
+    def __init__(self, pipeline: str, size: int, queries: int, length: tuple[int, int]) -> None:
         self.pipeline = pipeline
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by close()
         cmd = [sys.executable, __file__, "--worker", pipeline, "--size", str(size),
-               "--queries", str(queries)]
+               "--queries", str(queries), "--sentences", f"{length[0]}-{length[1]}"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
 
@@ -224,28 +229,36 @@ class _Worker:
         return answer
 
 
-def bench_latency(sizes: Sequence[int], queries: int, repeats: int) -> tuple[list[Row], dict[
-        int, dict[str, Any]]]:
+def bench_latency(sizes: Sequence[int], queries: int, repeats: int,
+                  length: tuple[int, int]) -> tuple[list[Row], dict[int, dict[str, Any]]]:
     """Time both pipelines per size, their query batches interleaved.
 
     Each pipeline runs in its own child process (so peak RSS is its own); both ingest first,
-    then batch R of each runs back to back, the order alternating, so that a noisy
-    neighbour on the machine slows both alike rather than whichever happened to run then.
+    then the same queries run in slices of SLICE, each slice on one pipeline and then at once
+    on the other (the order alternating), so that a noisy neighbour on the machine slows both
+    alike rather than whichever happened to run then. p50/p99 are per repeat of `queries`.
     """
     rows: list[Row] = []
     raw: dict[int, dict[str, Any]] = {}
     for size in sizes:
-        workers = {p: _Worker(p, size, queries) for p in ("kotae", "baseline")}
+        workers = {p: _Worker(p, size, queries, length) for p in ("kotae", "baseline")}
         out: dict[str, Any] = {p: {**w.ask(), "runs": []} for p, w in workers.items()}
         for r in range(repeats):
-            for p in (("kotae", "baseline") if r % 2 == 0 else ("baseline", "kotae")):
-                out[p]["runs"].append(workers[p].ask(f"run {r}"))
+            times: dict[str, list[float]] = {p: [] for p in workers}
+            for n, first in enumerate(range(0, queries, SLICE)):
+                count = min(SLICE, queries - first)
+                for p in (("kotae", "baseline") if (r + n) % 2 == 0 else ("baseline", "kotae")):
+                    times[p] += workers[p].ask(f"run {r} {first} {count}")["times"]
+            for p, values in times.items():
+                out[p]["runs"].append({"p50": statistics.median(values),
+                                       "p99": percentile(values, 99)})
         for p, w in workers.items():
             out[p].update(w.close())
             print(f"  {p} @ {size}: {out[p]}", file=sys.stderr)
         raw[size] = out
         k, b = out["kotae"], out["baseline"]
-        note = f"{size} generated articles: Kotae {k['chunks']} chunks, baseline {b['chunks']}"
+        note = (f"{size} generated articles of {length[0]}-{length[1]} sentences: "
+                f"Kotae {k['chunks']} chunks, baseline {b['chunks']}")
         rows += [
             Row(f"query p50 @ {size:,}", "ms", [r["p50"] for r in k["runs"]],
                 [r["p50"] for r in b["runs"]], "lower", "≤ 1×", [note]),
@@ -498,11 +511,17 @@ def main() -> int:
     parser.add_argument("--llm-cases", type=int, default=40)
     parser.add_argument("--svg", type=Path, default=ROOT / "docs" / "latency_vs_size.svg")
     parser.add_argument("--skip", default="", help="comma list: ingest,latency,stackfaq,demo")
+    parser.add_argument("--sentences", default="3-6",
+                        help="sentences per generated article, MIN-MAX (latency corpora)")
     parser.add_argument("--worker", choices=("kotae", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    low, _, high = args.sentences.partition("-")
+    if not (low.isdigit() and high.isdigit() and 1 <= int(low) <= int(high)):
+        parser.error(f"--sentences takes MIN-MAX, e.g. 3-6 (got {args.sentences!r})")
+    length = (int(low), int(high))
     if args.worker:
-        latency_worker(args.worker, args.size, args.queries)
+        latency_worker(args.worker, args.size, args.queries, length)
         return 0
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()
@@ -513,7 +532,7 @@ def main() -> int:
         print(table(rows), file=sys.stderr)
     if "latency" not in skip:
         sizes = [int(s) for s in args.sizes.split(",")]
-        latency_rows, raw = bench_latency(sizes, args.queries, args.repeats)
+        latency_rows, raw = bench_latency(sizes, args.queries, args.repeats, length)
         rows += latency_rows
         write_svg(raw, args.svg)
     if "stackfaq" not in skip:

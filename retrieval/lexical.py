@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from retrieval.ranking import top_k
+
 
 @dataclass(frozen=True)
 class LexicalHit:
@@ -125,9 +127,7 @@ class BM25Index:
                 mask &= np.isin(values, allowed)
             scores = np.where(mask, scores, 0.0)
         candidates = np.flatnonzero(scores > 0)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        order = candidates[np.argsort(-scores[candidates], kind="stable")]
+        order = candidates[top_k(scores[candidates], k)]  # best first, ties by position
         ids = self._ids
         return [LexicalHit(ids[i], s) for i, s in zip(order.tolist(),
                                                       scores[order].tolist(), strict=True)]

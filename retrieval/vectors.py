@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from errors import StoreError
+from retrieval.ranking import top_k
 
 COLLECTIONS = {"kb": "kotae_kb_chunks", "ticket": "kotae_tickets"}
 _BATCH = 2000  # stays under Chroma's max batch size on every backend
@@ -23,22 +25,28 @@ class VectorHit:
     similarity: float
 
 
-_BLAS: Any = None
+_BLAS_LIMITED = False
+_BLAS_LOCK = threading.Lock()
 
 
-def _single_threaded_blas() -> Any:
-    """Return a context in which BLAS runs on the calling thread only.
+def _single_threaded_blas() -> None:
+    """Keep BLAS on the calling thread, process-wide, from the first exact search on.
 
     A matrix-vector product this size gains nothing from BLAS threads, and on a small
     machine they fight onnxruntime's threads and the server's other requests: on 2 busy
     cores a 1,289 x 384 product took 7.4 ms with OpenBLAS's threads and 0.2 ms without.
+    The limit is set once and left in place: threadpoolctl changes a process-wide setting,
+    so setting and restoring it around each query would race between concurrent searches.
     """
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
+    global _BLAS_LIMITED
+    if _BLAS_LIMITED:
+        return
+    with _BLAS_LOCK:
+        if not _BLAS_LIMITED:
+            from threadpoolctl import threadpool_limits
 
-        _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+            threadpool_limits(limits=1, user_api="blas")
+            _BLAS_LIMITED = True
 
 
 class FlatVectors:
@@ -78,18 +86,16 @@ class FlatVectors:
         vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
         positions: list[np.ndarray] = []
         scores: list[np.ndarray] = []
-        with _single_threaded_blas():
-            for lang in wanted:
-                group = self._groups.get(lang)
-                if group is None:
-                    continue
-                rows, matrix = group
-                found = matrix @ vector
-                if len(found) > k:  # the best k of each language hold the best k overall
-                    keep = np.argpartition(-found, k - 1)[:k]
-                    rows, found = rows[keep], found[keep]
-                positions.append(rows)
-                scores.append(found)
+        _single_threaded_blas()
+        for lang in wanted:
+            group = self._groups.get(lang)
+            if group is None:
+                continue
+            rows, matrix = group
+            found = matrix @ vector
+            keep = top_k(found, k)  # the best k of each language hold the best k overall
+            positions.append(rows[keep])
+            scores.append(found[keep])
         if not positions:
             return []
         rows = np.concatenate(positions) if len(positions) > 1 else positions[0]

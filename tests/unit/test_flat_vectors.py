@@ -67,3 +67,19 @@ def test_per_language_scans_rank_like_one_masked_scan(languages: list[str] | Non
         got = flat.query(query, 25, languages)
         assert [h.id for h in got] == [f"c{i}" for i in expected]
         assert [h.similarity for h in got] == pytest.approx(scores[expected].tolist(), abs=1e-6)
+
+
+def test_ties_at_the_cut_keep_the_lowest_positions() -> None:
+    """argpartition may keep any of the rows tied at the k-th score; the lowest must win."""
+    from retrieval.ranking import top_k
+
+    rng = np.random.default_rng(2)
+    for _ in range(50):
+        scores = rng.integers(0, 4, size=200).astype(np.float32)  # many ties
+        k = int(rng.integers(1, 60))
+        expected = sorted(range(200), key=lambda i: (-scores[i], i))[:k]
+        assert top_k(scores, k).tolist() == expected
+    matrix = np.tile(l2_normalize(np.ones(4, dtype=np.float32)), (300, 1))
+    flat = FlatVectors([f"c{i}" for i in range(300)], matrix, ["en", "ja"] * 150)
+    assert [h.id for h in flat.query(matrix[0], 7)] == [f"c{i}" for i in range(7)]
+    assert [h.id for h in flat.query(matrix[0], 4, ["ja"])] == ["c1", "c3", "c5", "c7"]
