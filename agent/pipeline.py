@@ -162,6 +162,10 @@ class Agent:
         if ticket.tag:
             self._retrain_tagger()
 
+    def close(self) -> None:
+        """Release the store the agent searches (the API calls this at shutdown)."""
+        self.deps.retriever.store.close()
+
     def refresh_tagger(self) -> bool:
         """Retrain the tagger if its training data changed since; return whether it did.
 

@@ -89,43 +89,54 @@ class Catalog:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')")
-        self._generation: tuple[int, float] | None = None  # (value, when read)
+        # source -> (its generation, when read); see generation()
+        self._generations: dict[str, tuple[int, float]] = {}
 
     def close(self) -> None:
         """Close the database."""
         self._db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run statements in one transaction."""
+    def transaction(self, source: str | None = None) -> Iterator[sqlite3.Connection]:
+        """Run statements in one transaction (one that changes `source`'s documents, if given)."""
+        # A committed change to a source's documents bumps that source's generation, so a
+        # searcher in any process (the API while ingest_kb.py runs, say) knows to reload.
+        key = f"generation:{source}"
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
-                # Every committed change bumps the generation, so a searcher in any process
-                # (the API while ingest_kb.py runs, say) knows to reload.
-                self._db.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+                if source is not None:
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES (?, '0')", (key,))
+                    self._db.execute(
+                        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?",
+                        (key,))
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-            self._generation = None  # our own change is visible at once
+            self._generations.clear()  # our own change is visible at once
 
-    def generation(self) -> int:
-        """Return a number that changes whenever the catalog does.
+    def generation(self, source: str) -> int:
+        """Return a number that changes whenever a source's documents change.
 
+        Learning a ticket therefore leaves the knowledge base's in-memory indexes alone.
         Every search asks, so the value is re-read at most every GENERATION_TTL_S: a change
         made through this object is seen at once, one made by another process (ingest_kb.py
         while the API runs) within that interval.
         """
-        cached = self._generation
+        cached = self._generations.get(source)
         now = time.monotonic()
         if cached is not None and now - cached[1] < GENERATION_TTL_S:
             return cached[0]
-        value = int(self.get_meta("generation") or 0)
-        self._generation = (value, now)
+        # Read and remember under the lock that transaction() holds while it commits and
+        # clears: a value read before a commit can then not be cached after it.
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?",
+                                   (f"generation:{source}",)).fetchone()
+            value = int(row[0]) if row is not None else 0
+            self._generations[source] = (value, now)
         return value
 
     def get_meta(self, key: str) -> str | None:
@@ -167,7 +178,7 @@ class Catalog:
         entries: Sequence[tuple[str, str, dict[str, Any], list[Chunk], list[list[str]]]],
     ) -> None:
         """Replace documents and their chunks: (doc_id, hash, record, chunks, terms) each."""
-        with self.transaction() as db:
+        with self.transaction(source) as db:
             for doc_id, content_hash, record, chunks, terms in entries:
                 db.execute("DELETE FROM chunks WHERE source = ? AND doc_id = ?", (source, doc_id))
                 db.executemany(
@@ -189,7 +200,7 @@ class Catalog:
 
     def delete_documents(self, source: str, doc_ids: Iterable[str]) -> None:
         """Forget documents and their chunks."""
-        with self.transaction() as db:
+        with self.transaction(source) as db:
             for doc_id in doc_ids:
                 db.execute("DELETE FROM chunks WHERE source = ? AND doc_id = ?", (source, doc_id))
                 db.execute("DELETE FROM documents WHERE source = ? AND doc_id = ?",
@@ -197,7 +208,7 @@ class Catalog:
 
     def invalidate(self, source: str, doc_ids: Iterable[str]) -> None:
         """Clear content hashes so the next sync rewrites these documents."""
-        with self.transaction() as db:
+        with self.transaction(source) as db:
             db.executemany("UPDATE documents SET content_hash = '' WHERE source = ? AND doc_id = ?",
                            [(source, d) for d in doc_ids])
 

@@ -45,8 +45,14 @@ class KnowledgeStore:
         self.analyzer = Analyzer()
         self._lexical: dict[str, tuple[int, BM25Index, dict[str, ChunkRow]]] = {}
         self._flat: dict[str, tuple[int, FlatVectors | None]] = {}
-        self._lock = threading.Lock()
-        self._flat_lock = threading.Lock()
+        # One lock per source and index: rebuilding the knowledge base's index does not hold
+        # up searches of the tickets, nor the reverse.
+        self._locks_guard = threading.Lock()
+        self._lock_table: dict[tuple[str, str], threading.Lock] = {}
+
+    def _lock(self, source: str, kind: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._lock_table.setdefault((source, kind), threading.Lock())
 
     @classmethod
     def open(cls, config: StoreConfig) -> KnowledgeStore:
@@ -81,8 +87,8 @@ class KnowledgeStore:
 
     def lexical(self, source: str) -> tuple[BM25Index, dict[str, ChunkRow]]:
         """Return the BM25 index and chunk rows of a source, rebuilt when the catalog changed."""
-        generation = self.catalog.generation()
-        with self._lock:
+        generation = self.catalog.generation(source)
+        with self._lock(source, "lexical"):
             cached = self._lexical.get(source)
             if cached is not None and cached[0] == generation:
                 return cached[1], cached[2]
@@ -106,8 +112,8 @@ class KnowledgeStore:
         """
         if self.config.flat_max_chunks <= 0:
             return None
-        generation = self.catalog.generation()
-        with self._flat_lock:
+        generation = self.catalog.generation(source)
+        with self._lock(source, "flat"):
             cached = self._flat.get(source)
             if cached is not None and cached[0] == generation:
                 return cached[1]

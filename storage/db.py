@@ -60,8 +60,9 @@ class _SqliteWriterLock:
     SQLite admits one writer; a second connection that wants to write waits in the busy
     handler, which sleeps in growing steps (up to 100 ms) between retries. Under many
     concurrent inquiries those sleeps, not the work, made the tail latency. Taking a
-    process-wide lock before a connection's first write (and releasing it at commit or
-    rollback) hands the write lock over as soon as it is free. Other processes still meet
+    process-wide lock before a connection's first write (and releasing it when the connection
+    returns to the pool, just after its commit or rollback) hands the write lock over as soon
+    as it is free. Other processes still meet
     SQLite's own locking, as before.
     """
 
@@ -78,15 +79,11 @@ class _SqliteWriterLock:
         # On timeout, go ahead: SQLite's own locking then decides, as it would without us.
         conn.info["kotae_writer"] = self._lock.acquire(timeout=self._timeout_s)
 
-    def release(self, conn: Any, *_args: Any) -> None:
-        # Called as a transaction ends (commit, rollback) and, as a safety net, when the
-        # connection goes back to the pool; `conn` is a Connection or a pool record, whose
-        # `info` is the same dictionary.
-        if conn.info.pop("kotae_writer", False):
-            self._lock.release()
-
     def release_record(self, _dbapi_connection: Any, record: Any) -> None:
-        self.release(record)
+        # `record` is the pool's record of the connection; its `info` is the same dictionary
+        # as the Connection's that took the lock.
+        if record.info.pop("kotae_writer", False):
+            self._lock.release()
 
 
 def make_engine(url: str) -> Engine:
@@ -110,8 +107,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         writers = _SqliteWriterLock()
         event.listen(engine, "before_cursor_execute", writers.before_execute)
-        event.listen(engine, "commit", writers.release)
-        event.listen(engine, "rollback", writers.release)
+        # Released when the connection goes back to the pool, which a Session does right
+        # after the real commit or rollback. (The engine's "commit" event fires before the
+        # commit reaches SQLite: releasing there let the next writer run into SQLite's lock.)
         event.listen(engine.pool, "checkin", writers.release_record)
         return engine
     return create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60, pool_pre_ping=True)

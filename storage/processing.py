@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from agent.types import Customer, Decision, Escalation, Inquiry, Message, ReasonCode
 from errors import StoreError
@@ -186,6 +186,14 @@ def record(
                 session, row.id, decision, status=status, notice=notice, error=error
             )
     except (DataError, IntegrityError, StatementError) as exc:
+        if isinstance(exc, DBAPIError) and not isinstance(exc, DataError | IntegrityError):
+            # The database is down or busy (OperationalError and kin), not refusing this
+            # decision: keep the inquiry as received, under its lease, for the recovery pass
+            # to answer again, rather than replace a good answer with an escalation.
+            raise StoreError(
+                f"could not record the decision on {row.id}: the database did not answer",
+                hint="the inquiry is kept and will be answered; read the conversation shortly",
+            ) from exc
         if status == "failed":
             raise StoreError(f"could not record the decision on {row.id}: {exc}") from exc
         # The agent's decision holds something the database refuses (a NUL character, an
@@ -248,23 +256,31 @@ def give_up(db: Database, inquiry_id: str, reason: ReasonCode, detail: str) -> O
 
 
 def recover(
-    db: Database, decide: Decide, *, lease_s: float, max_attempts: int, skip: Collection[str] = ()
+    db: Database,
+    decide: Decide,
+    *,
+    lease_s: float,
+    max_attempts: int,
+    skip: Collection[str] = (),
+    answering: set[str] | None = None,
 ) -> list[Outcome]:
     """Finish inquiries whose answering was interrupted (a crash, a lost worker).
 
     An inquiry whose lease ran out is answered again; after `max_attempts` tries it is
     escalated without calling the agent, so an inquiry that crashes the process cannot
-    crash it forever.
+    crash it forever. While one is being answered its id is in `answering`, so that the
+    caller can keep renewing its lease (else a slow answer would be claimed again).
     """
     outcomes: list[Outcome] = []
-    now = utcnow()
     with db.session() as session:
-        ids = repository.expired_inquiries(session, now)
+        ids = repository.expired_inquiries(session, utcnow())
     for inquiry_id in ids:
         if inquiry_id in skip:
             continue
         with db.session() as session:
-            attempt = repository.claim_for_retry(session, inquiry_id, now, lease_s)
+            # The clock is read per claim: the pass may run for minutes, and a lease counted
+            # from its start could already have run out when it is granted.
+            attempt = repository.claim_for_retry(session, inquiry_id, utcnow(), lease_s)
         if attempt is None:
             continue  # decided meanwhile, or another worker took it
         if attempt > max_attempts:
@@ -286,5 +302,11 @@ def recover(
             log.warning(
                 "answering inquiry %s again (attempt %d) after an interruption", inquiry_id, attempt
             )
-            outcomes.append(answer(db, inquiry_id, decide))
+            if answering is not None:
+                answering.add(inquiry_id)
+            try:
+                outcomes.append(answer(db, inquiry_id, decide))
+            finally:
+                if answering is not None:
+                    answering.discard(inquiry_id)
     return outcomes

@@ -65,6 +65,7 @@ class BackgroundWorker:
         self.on_outcome = on_outcome
         self.on_delivery = on_delivery
         self._learn_attempted: dict[str, float] = {}
+        self._recovering: set[str] = set()  # inquiries the maintenance pass is answering
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -83,6 +84,7 @@ class BackgroundWorker:
             lease_s=self.config.lease_s,
             max_attempts=self.config.max_attempts,
             skip=self.in_flight,
+            answering=self._recovering,
         )
         if self.on_outcome is not None:
             for outcome in outcomes:
@@ -91,7 +93,7 @@ class BackgroundWorker:
 
     def renew_once(self) -> int:
         """Extend the leases of the inquiries being answered here; return how many."""
-        ids = list(self.in_flight)
+        ids = [*self.in_flight, *self._recovering]
         if not ids:
             return 0
         with self.db.session() as session:

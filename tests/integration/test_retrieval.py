@@ -123,3 +123,25 @@ def test_openai_embeddings_are_selectable(tmp_path: Path) -> None:
         vectors = store.vectors.embeddings("kb", ["a#0"])
         assert vectors.shape == (1, embedder.dim)
         store.close()
+
+
+def test_learning_a_ticket_leaves_the_knowledge_base_indexes_alone(
+        tmp_path: Path, hashing_embedder: Any) -> None:
+    """Each source has its own generation: a resolution must not rebuild the KB's indexes."""
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    indexer = Indexer(store, hashing_embedder)
+    indexer.sync("kb", [Document(id=f"kb-{i}", title=f"Article {i}", text=f"How to export {i}.",
+                                 language="en") for i in range(3)])
+    indexer.upsert("ticket", Ticket(id="T-1", subject=None, body="Export fails",
+                                    resolution="Retry.", tag="bug", language="en"))
+    kb_lexical, kb_flat = store.lexical("kb")[0], store.flat_vectors("kb")
+    tickets_before = store.lexical("ticket")[0]
+    indexer.upsert("ticket", Ticket(id="T-2", subject=None, body="エクスポートできない",
+                                    resolution="再試行してください。", tag="bug", language="ja"))
+    assert store.lexical("kb")[0] is kb_lexical and store.flat_vectors("kb") is kb_flat
+    tickets_after, rows = store.lexical("ticket")
+    assert tickets_after is not tickets_before and len(rows) == 2
+    indexer.upsert("kb", Document(id="kb-9", title="New", text="Invite members.", language="en"))
+    assert store.lexical("kb")[0] is not kb_lexical and store.flat_vectors("kb") is not kb_flat
+    assert len(store.lexical("kb")[1]) == 4
+    store.close()

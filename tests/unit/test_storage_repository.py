@@ -211,6 +211,27 @@ def test_a_decision_the_database_refuses_is_replaced_by_an_escalation(db: Databa
         assert outcome.decision.answer == "a\x00b"
 
 
+def test_a_database_outage_keeps_the_inquiry_for_recovery(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OperationalError is not the decision's fault: no escalation replaces the answer."""
+    from sqlalchemy.exc import OperationalError
+
+    from errors import StoreError
+
+    row = receive(db)
+
+    def locked(*_: Any, **__: Any) -> Any:
+        raise OperationalError("UPDATE inquiries", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(repository, "record_decision", locked)
+    with pytest.raises(StoreError, match="did not answer"):
+        processing.answer(db, row.id, lambda inquiry, **_: answer())
+    monkeypatch.undo()
+    with db.session() as session:
+        assert repository.get_inquiry(session, row.id).status == "received"
+        assert count(session, EscalationRow) == 0
+
+
 def expire_lease(db: Database, inquiry_id: str) -> None:
     with db.session() as session:
         session.execute(
@@ -229,6 +250,23 @@ def test_recovery_answers_inquiries_whose_lease_ran_out(db: Database) -> None:
     with db.session() as session:
         assert repository.get_inquiry(session, stale.id).attempts == 2
         assert repository.get_inquiry(session, fresh.id).status == "received"
+
+
+def test_an_inquiry_being_recovered_is_listed_for_lease_renewal(db: Database) -> None:
+    row = receive(db)
+    expire_lease(db, row.id)
+    answering: set[str] = set()
+    seen: list[bool] = []
+
+    def decide(inquiry: Inquiry, **_: Any) -> Decision:
+        seen.append(row.id in answering)
+        with db.session() as session:  # the lease was granted from the claim's own clock
+            lease = repository.get_inquiry(session, row.id).lease_expires_at
+            assert lease is not None and lease > utcnow() + timedelta(seconds=50)
+        return answer()
+
+    processing.recover(db, decide, lease_s=60, max_attempts=2, answering=answering)
+    assert seen == [True] and answering == set()
 
 
 def test_renewing_a_lease_keeps_recovery_away(db: Database) -> None:
