@@ -19,6 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ingest_and_query import percentile as pct  # noqa: E402
 
 from agent.factory import build_agent  # noqa: E402
 from agent.types import Inquiry  # noqa: E402
@@ -28,12 +31,6 @@ from retrieval.store import KnowledgeStore  # noqa: E402
 from settings import load_settings  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
-
-
-def pct(values: list[float], q: float) -> float:
-    """Return the q-th percentile (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def main() -> int:
