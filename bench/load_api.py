@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest_and_query import percentile as pct  # noqa: E402
 
+from eval.cases import load_cases  # noqa: E402
 from tests.support.net import chroma_server, free_port  # noqa: E402
 
 KEYS = "widget:pk_bench_widget_0123456789,admin:sk_bench_admin_0123456789"
@@ -43,12 +44,8 @@ WIDGET = "pk_bench_widget_0123456789"
 
 
 def texts() -> list[str]:
-    """Return the demo eval inquiries."""
-    out = []
-    for line in (ROOT / "data/demo/eval/cases.jsonl").read_text(encoding="utf-8").splitlines():
-        case = json.loads(line)
-        out.append(case.get("inquiry") or case["messages"][-1]["text"])
-    return out
+    """Return the demo eval inquiries (a conversation's last customer turn)."""
+    return [case.text for case in load_cases(ROOT / "data/demo/eval/cases.jsonl").cases]
 
 
 def start_server(store: Path, db: Path, env_extra: dict[str, str],
