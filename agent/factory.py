@@ -12,6 +12,7 @@ from agent.tagger import Tagger
 from prompts import PromptLibrary
 from retrieval.embeddings import Embedder
 from retrieval.indexer import Indexer
+from retrieval.loaders import Taxonomy
 from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore
 from settings import Settings
@@ -19,25 +20,29 @@ from settings import Settings
 log = logging.getLogger("kotae.agent")
 
 
-def labelled_tickets(store: KnowledgeStore) -> frozenset[tuple[str, str, int]]:
-    """Return what the tagger learns from the store: (ticket chunk, tag, text hash) triples.
+def _labelled(store: KnowledgeStore, taxonomy: Taxonomy) -> list[tuple[str, str, str]]:
+    """Return the store's tickets labelled with a tag of the taxonomy: (chunk, text, tag)."""
+    names = set(taxonomy.names)
+    _, rows = store.lexical("ticket")
+    return [(r.chunk_id, r.text, str(r.metadata.get("tag"))) for r in rows.values()
+            if r.metadata.get("tag") in names]
+
+
+def labelled_tickets(store: KnowledgeStore) -> tuple[Taxonomy, frozenset[tuple[str, str, int]]]:
+    """Return what the tagger learns from: the taxonomy and the labelled tickets.
 
     Cheap while the catalog is unchanged (the ticket rows are cached), so a worker can ask
     often whether another process taught the store something its tagger has not seen.
     """
-    names = set(store.taxonomy().names)
-    _, rows = store.lexical("ticket")
-    return frozenset((r.chunk_id, str(r.metadata.get("tag")), hash(r.text)) for r in rows.values()
-                     if r.metadata.get("tag") in names)
+    taxonomy = store.taxonomy()
+    return taxonomy, frozenset((chunk, tag, hash(text))
+                               for chunk, text, tag in _labelled(store, taxonomy))
 
 
 def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
     """Learn the tagger from the store's labelled tickets and the taxonomy's examples."""
     taxonomy = store.taxonomy()
-    names = set(taxonomy.names)
-    _, rows = store.lexical("ticket")
-    labelled = [(r.chunk_id, r.text, str(r.metadata.get("tag"))) for r in rows.values()
-                if r.metadata.get("tag") in names]
+    labelled = _labelled(store, taxonomy)
     texts = [t for _, t, _ in labelled]
     labels = [tag for _, _, tag in labelled]
     vectors = [store.vectors.embeddings("ticket", [i for i, _, _ in labelled])] if labelled else []
