@@ -159,8 +159,7 @@ class Agent:
         if self.deps.indexer is None:
             raise RuntimeError("this agent was built without an indexer")
         self.deps.indexer.upsert("ticket", ticket)
-        if ticket.tag:
-            self._retrain_tagger()
+        self.refresh_tagger()
 
     def close(self) -> None:
         """Release the store the agent searches (the API calls this at shutdown)."""
@@ -169,21 +168,18 @@ class Agent:
     def refresh_tagger(self) -> bool:
         """Retrain the tagger if its training data changed since; return whether it did.
 
-        A resolution teaches the tagger of the process that learned it. Other processes
-        sharing the store (several API workers) call this now and then to catch up.
+        `learn` calls this after indexing a resolution; other processes sharing the store
+        (several API workers) call it now and then to catch up with theirs.
         """
-        basis = self.deps.tagger_basis
-        if basis is None or basis() == self.deps.tagger_trained_on:
-            return False
-        return self._retrain_tagger()
-
-    def _retrain_tagger(self) -> bool:
-        if self.deps.retrain_tagger is None:
+        basis, retrain = self.deps.tagger_basis, self.deps.retrain_tagger
+        if basis is None or retrain is None:
             return False
         with self._retraining:
-            basis = self.deps.tagger_basis() if self.deps.tagger_basis is not None else None
-            self.deps.tagger = self.deps.retrain_tagger()
-            self.deps.tagger_trained_on = basis
+            current = basis()  # read before training: a change during it retrains next time
+            if current == self.deps.tagger_trained_on:
+                return False
+            self.deps.tagger = retrain()
+            self.deps.tagger_trained_on = current
         return True
 
     def upsert_document(self, doc: Document) -> str:

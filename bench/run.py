@@ -143,7 +143,7 @@ def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
 # ----------------------------------------------------------------------- latency/memory
 
 
-def latency_worker(pipeline: str, size: int, queries: int, length: tuple[int, int]) -> None:
+def latency_worker(pipeline: str, size: int, length: tuple[int, int]) -> None:
     """In a child process: ingest a generated corpus, then time query batches on request.
 
     Speaks JSON lines: one {"chunks"} line when ready; then for each "run R FIRST COUNT" line
@@ -197,11 +197,11 @@ SLICE = 10  # queries per pipeline turn when the two alternate
 class _Worker:
     """A latency worker child process and its JSON-lines conversation."""
 
-    def __init__(self, pipeline: str, size: int, queries: int, length: tuple[int, int]) -> None:
+    def __init__(self, pipeline: str, size: int, length: tuple[int, int]) -> None:
         self.pipeline = pipeline
         self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by close()
         cmd = [sys.executable, __file__, "--worker", pipeline, "--size", str(size),
-               "--queries", str(queries), "--sentences", f"{length[0]}-{length[1]}"]
+               "--sentences", f"{length[0]}-{length[1]}"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log, text=True)
 
@@ -241,7 +241,7 @@ def bench_latency(sizes: Sequence[int], queries: int, repeats: int,
     rows: list[Row] = []
     raw: dict[int, dict[str, Any]] = {}
     for size in sizes:
-        workers = {p: _Worker(p, size, queries, length) for p in ("kotae", "baseline")}
+        workers = {p: _Worker(p, size, length) for p in ("kotae", "baseline")}
         out: dict[str, Any] = {p: {**w.ask(), "runs": []} for p, w in workers.items()}
         for r in range(repeats):
             times: dict[str, list[float]] = {p: [] for p in workers}
@@ -524,7 +524,7 @@ def main() -> int:
         parser.error(f"--sentences takes MIN-MAX, e.g. 3-6 (got {args.sentences!r})")
     length = (int(low), int(high))
     if args.worker:
-        latency_worker(args.worker, args.size, args.queries, length)
+        latency_worker(args.worker, args.size, length)
         return 0
     skip = set(filter(None, args.skip.split(",")))
     started = time.perf_counter()

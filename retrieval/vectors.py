@@ -30,7 +30,7 @@ _BLAS_LOCK = threading.Lock()
 
 
 def _single_threaded_blas() -> None:
-    """Keep BLAS on the calling thread, process-wide, from the first exact search on.
+    """Keep BLAS on the calling thread, process-wide, from the first exact copy on.
 
     A matrix-vector product this size gains nothing from BLAS threads, and on a small
     machine they fight onnxruntime's threads and the server's other requests: on 2 busy
@@ -65,6 +65,7 @@ class FlatVectors:
     def __init__(self, ids: Sequence[str], matrix: np.ndarray, languages: Sequence[str]) -> None:
         if len(ids) != matrix.shape[0] or len(ids) != len(languages):
             raise ValueError("ids, vectors and languages must have the same length")
+        _single_threaded_blas()
         self.ids = list(ids)
         matrix = np.asarray(matrix, dtype=np.float32)
         codes = np.asarray(languages, dtype=object)
@@ -86,7 +87,6 @@ class FlatVectors:
         vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
         positions: list[np.ndarray] = []
         scores: list[np.ndarray] = []
-        _single_threaded_blas()
         for lang in wanted:
             group = self._groups.get(lang)
             if group is None:
@@ -98,8 +98,7 @@ class FlatVectors:
             scores.append(found[keep])
         if not positions:
             return []
-        rows = np.concatenate(positions) if len(positions) > 1 else positions[0]
-        found = np.concatenate(scores) if len(scores) > 1 else scores[0]
+        rows, found = np.concatenate(positions), np.concatenate(scores)
         order = np.lexsort((rows, -found))[:k]  # best first, ties by position
         ids = self.ids
         return [VectorHit(ids[i], s) for i, s in zip(rows[order].tolist(),

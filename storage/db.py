@@ -62,8 +62,7 @@ class _SqliteWriterLock:
     concurrent inquiries those sleeps, not the work, made the tail latency. Taking a
     process-wide lock before a connection's first write (and releasing it when the connection
     returns to the pool, just after its commit or rollback) hands the write lock over as soon
-    as it is free. Other processes still meet
-    SQLite's own locking, as before.
+    as it is free. Other processes still meet SQLite's own locking, as before.
     """
 
     _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
