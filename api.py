@@ -1130,12 +1130,18 @@ def _request_hash(body: InquiryIn) -> str:
 
 
 async def _answer(
-    services: Services, inquiry_id: str, on_token: Callable[[str], None] | None
+    services: Services, received: repository.Received, on_token: Callable[[str], None] | None
 ) -> processing.Outcome:
     """Answer a stored inquiry within the time limit; the work survives the caller leaving."""
     timeout = services.api.agent_timeout_s
+    inquiry_id = received.inquiry.id
     work = partial(
-        processing.answer, services.db, inquiry_id, services.agent.handle, on_token=on_token
+        processing.answer,
+        services.db,
+        inquiry_id,
+        services.agent.handle,
+        on_token=on_token,
+        received=received,
     )
     running: asyncio.Task[processing.Outcome] = asyncio.ensure_future(
         anyio.to_thread.run_sync(work, limiter=services.agent_limiter)
@@ -1160,9 +1166,10 @@ async def _answer(
 
 
 def _start_answering(
-    services: Services, inquiry_id: str, on_token: Callable[[str], None] | None
+    services: Services, received: repository.Received, on_token: Callable[[str], None] | None
 ) -> asyncio.Task[processing.Outcome]:
-    task = asyncio.ensure_future(_answer(services, inquiry_id, on_token))
+    inquiry_id = received.inquiry.id
+    task = asyncio.ensure_future(_answer(services, received, on_token))
     services.in_flight[inquiry_id] = task
     services.metrics.in_flight.inc()
 
@@ -1238,7 +1245,7 @@ async def create_inquiry(
         if received.replay:
             outcome = await _earlier_outcome(services, received.inquiry.id)
         else:
-            outcome = await _start_answering(services, received.inquiry.id, None)
+            outcome = await _start_answering(services, received, None)
         result = _inquiry_out(outcome, token, principal)
         if not streaming:
             return JSONResponse(result.model_dump(mode="json"), status_code=201, headers=headers)
@@ -1258,7 +1265,7 @@ async def create_inquiry(
     def on_token(delta: str) -> None:  # called from the agent's thread
         loop.call_soon_threadsafe(queue.put_nowait, delta)
 
-    task = _start_answering(services, received.inquiry.id, on_token)
+    task = _start_answering(services, received, on_token)
     task.add_done_callback(lambda _task: queue.put_nowait(None))
 
     async def events() -> AsyncIterator[bytes]:

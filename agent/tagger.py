@@ -126,21 +126,28 @@ class TermVectorizer:
         self.idf = np.array([np.log((1 + n) / (1 + df[g])) + 1.0 for g in kept])
         return self
 
+    def row(self, text: str) -> tuple[list[int], np.ndarray]:
+        """Return one text's TF-IDF row as its columns and their values."""
+        counts: dict[int, int] = {}
+        for gram in self._grams(text):
+            col = self.vocab.get(gram)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return [], np.zeros(0)
+        values = np.array([(1 + np.log(c)) * self.idf[k] for k, c in counts.items()])
+        values /= np.linalg.norm(values) or 1.0
+        return list(counts), values
+
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Turn texts into TF-IDF rows."""
-        rows, cols, vals = [], [], []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
         for r, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for gram in self._grams(text):
-                col = self.vocab.get(gram)
-                if col is not None:
-                    counts[col] = counts.get(col, 0) + 1
-            if not counts:
-                continue
-            values = np.array([(1 + np.log(c)) * self.idf[k] for k, c in counts.items()])
-            values /= np.linalg.norm(values) or 1.0
-            rows += [r] * len(counts)
-            cols += list(counts)
+            keys, values = self.row(text)
+            rows += [r] * len(keys)
+            cols += keys
             vals += values.tolist()
         return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self.vocab)))
 
@@ -220,13 +227,29 @@ class Tagger:
         return sparse.hstack([dense, self.vectorizer.transform(texts) * self.term_weight],
                              format="csr")
 
+    def _logits(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        # The model's logits over `_features`, computed without building the sparse matrix
+        # (its construction cost more than the arithmetic when tagging one inquiry).
+        assert self.model is not None
+        if self.model.weights is None or self.model.bias is None:
+            raise RuntimeError("the model is not fitted")
+        weights = self.model.weights
+        dim = embeddings.shape[1]
+        dense = np.asarray(embeddings, dtype=np.float64) * self.embedding_weight
+        logits: np.ndarray = dense @ weights[:dim] + self.model.bias
+        for r, text in enumerate(texts):
+            cols, values = self.vectorizer.row(text)
+            if cols:
+                logits[r] += (values * self.term_weight) @ weights[dim:][cols]
+        return logits
+
     def predict_many(self, texts: Sequence[str], embeddings: np.ndarray) -> list[TagPrediction]:
         """Tag several messages at once."""
         if self.model is None:
             only = self.classes[0]
             return [TagPrediction(only, 1.0 / max(1, len(self.taxonomy.names)), {only: 1.0})
                     for _ in texts]
-        probs = self.model.predict_proba(self._features(texts, embeddings))
+        probs = _softmax(self._logits(texts, embeddings) / self.model.temperature)
         out = []
         for row in probs:
             best = int(row.argmax())

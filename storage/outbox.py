@@ -33,19 +33,24 @@ SIGNATURE_HEADER = "X-Kotae-Signature"
 TIMESTAMP_HEADER = "X-Kotae-Timestamp"
 
 
+def event_values(event: Event, data: dict[str, Any]) -> dict[str, Any]:
+    """Return the column values of a new pending event (for a bulk insert)."""
+    now = utcnow()
+    event_id = new_id("evt")
+    return {
+        "id": event_id,
+        "event": event,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "payload": {"type": event, "created_at": now.isoformat(), "data": data, "id": event_id},
+    }
+
+
 def emit(session: Session, event: Event, data: dict[str, Any]) -> OutboxRow:
     """Add an event to the outbox inside the caller's transaction (it commits)."""
-    now = utcnow()
-    row = OutboxRow(
-        id=new_id("evt"),
-        event=event,
-        status="pending",
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-        payload={"type": event, "created_at": now.isoformat(), "data": data},
-    )
-    row.payload["id"] = row.id
+    row = OutboxRow(**event_values(event, data))
     session.add(row)
     return row
 

@@ -21,7 +21,7 @@ from errors import StoreError
 from retrieval.textproc import detect_language
 from storage import repository
 from storage.db import Database
-from storage.models import InquiryRow, utcnow
+from storage.models import InquiryRow, MessageRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -216,18 +216,32 @@ def record(
 
 
 def answer(
-    db: Database, inquiry_id: str, decide: Decide, *, on_token: Callable[[str], None] | None = None
+    db: Database,
+    inquiry_id: str,
+    decide: Decide,
+    *,
+    on_token: Callable[[str], None] | None = None,
+    received: repository.Received | None = None,
 ) -> Outcome:
-    """Run the agent on a stored inquiry and record what it decided (or the fallback)."""
-    with db.session() as session:
-        row = repository.get_inquiry(session, inquiry_id)
-        history = (None if row.status != "received" else
-                   [Message(role=m.role, text=m.text)
-                    for m in repository.history_before(session, row)])
-    if history is None:
+    """Run the agent on a stored inquiry and record what it decided (or the fallback).
+
+    `received` is what `repository.receive_inquiry` returned for this inquiry, when the
+    caller has it: the row and history it carries need not be read back.
+    """
+    loaded: list[MessageRow] | None
+    if received is not None and received.history is not None and not received.replay:
+        assert received.inquiry.id == inquiry_id
+        row, loaded = received.inquiry, received.history
+    else:
+        with db.session() as session:
+            row = repository.get_inquiry(session, inquiry_id)
+            loaded = (repository.history_before(session, row)
+                      if row.status == "received" else None)
+    if loaded is None:
         outcome = load_outcome(db, inquiry_id)
         assert outcome is not None  # status says it was decided
         return outcome
+    history = [Message(role=m.role, text=m.text) for m in loaded]
     inquiry = build_inquiry(row, history)
     started = time.perf_counter()
     try:

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import Select, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,19 +25,32 @@ from errors import ConflictError, NotFoundError
 from retrieval.types import Ticket
 from storage.models import (
     ApiKeyRow,
+    Base,
     ConversationRow,
     EscalationRow,
     FeedbackRow,
     InquiryRow,
     MessageRow,
+    OutboxRow,
     SignalRow,
     new_id,
     utcnow,
 )
-from storage.outbox import emit
+from storage.outbox import emit, event_values
 
 HISTORY_TURNS = 20  # earlier turns given to the agent with each follow-up
 TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
+
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+_INQUIRIES = _table(InquiryRow)
+_INSERT_CONVERSATION = insert(_table(ConversationRow))
+_INSERT_INQUIRY = insert(_INQUIRIES)
+_INSERT_MESSAGE = insert(_table(MessageRow))
 
 
 def sha256_hex(value: str) -> str:
@@ -192,6 +205,8 @@ class Received:
     conversation: ConversationRow
     token: str | None  # the conversation token, when this request may be told it
     replay: bool
+    # The conversation's messages before this inquiry, oldest first (not read for a replay).
+    history: list[MessageRow] | None = None
 
 
 def _replay(
@@ -240,6 +255,8 @@ def receive_inquiry(
             return _replay(session, earlier, idempotency_key, request_hash)
     now = utcnow()
     token: str | None = None
+    connection = session.connection()
+    new_conversation: dict[str, Any] | None = None
     if conversation_id is None:
         conversation_id = new_id("conv")
         token = (
@@ -247,48 +264,58 @@ def receive_inquiry(
             if idempotency_key
             else new_conversation_token()
         )
-        conversation = ConversationRow(
-            id=conversation_id,
-            token_hash=sha256_hex(token),
-            api_key_id=api_key_id,
-            account_id=(customer or {}).get("account_id"),
-            customer=customer,
-            language=language,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(conversation)
+        new_conversation = {
+            "id": conversation_id,
+            "token_hash": sha256_hex(token),
+            "api_key_id": api_key_id,
+            "account_id": (customer or {}).get("account_id"),
+            "customer": customer,
+            "language": language,
+            "created_at": now,
+            "updated_at": now,
+        }
+        conversation = ConversationRow(**new_conversation)
     else:
         conversation = get_conversation(session, conversation_id)
         conversation.updated_at = now
         if customer:
             conversation.customer = customer
             conversation.account_id = customer.get("account_id") or conversation.account_id
-    inquiry = InquiryRow(
-        id=new_id("inq"),
-        conversation_id=conversation_id,
-        api_key_id=api_key_id,
-        idempotency_key_hash=sha256_hex(idempotency_key) if idempotency_key else None,
-        request_hash=request_hash,
-        text=text,
-        customer=customer or conversation.customer,
-        requested_language=language,
-        status="received",
-        attempts=1,
-        lease_expires_at=now + timedelta(seconds=lease_s),
-        created_at=now,
-    )
-    session.add(inquiry)
+    values = {
+        "id": new_id("inq"),
+        "conversation_id": conversation_id,
+        "api_key_id": api_key_id,
+        "idempotency_key_hash": sha256_hex(idempotency_key) if idempotency_key else None,
+        "request_hash": request_hash,
+        "text": text,
+        "customer": customer or conversation.customer,
+        "requested_language": language,
+        "status": "received",
+        "attempts": 1,
+        "lease_expires_at": now + timedelta(seconds=lease_s),
+        "created_at": now,
+    }
     try:
-        session.flush()  # the inquiry row must exist before the message refers to it
-        session.add(
-            MessageRow(
-                conversation_id=conversation_id,
-                role="customer",
-                text=text,
-                inquiry_id=inquiry.id,
-                created_at=now,
-            )
+        # Plain Core inserts: this runs once per inquiry, and the ORM's flush cost more than
+        # the writes themselves.
+        if new_conversation is not None:
+            connection.execute(_INSERT_CONVERSATION, new_conversation)
+        connection.execute(_INSERT_INQUIRY, values)
+        own = connection.execute(
+            _INSERT_MESSAGE,
+            {
+                "conversation_id": conversation_id,
+                "role": "customer",
+                "text": text,
+                "inquiry_id": values["id"],
+                "created_at": now,
+            },
+        ).inserted_primary_key
+        assert own is not None  # an INSERT of one row always reports its key
+        history = (
+            []
+            if new_conversation is not None
+            else _messages_before(session, conversation_id, int(own[0]), HISTORY_TURNS)
         )
         session.commit()
     except IntegrityError:
@@ -300,7 +327,7 @@ def receive_inquiry(
         if earlier is None:
             raise
         return _replay(session, earlier, idempotency_key, request_hash)
-    return Received(inquiry, conversation, token, replay=False)
+    return Received(InquiryRow(**values), conversation, token, replay=False, history=history)
 
 
 def get_inquiry(session: Session, inquiry_id: str) -> InquiryRow:
@@ -320,7 +347,13 @@ def history_before(
             MessageRow.inquiry_id == inquiry.id, MessageRow.role == "customer"
         )
     )
-    query = select(MessageRow).where(MessageRow.conversation_id == inquiry.conversation_id)
+    return _messages_before(session, inquiry.conversation_id, own, turns)
+
+
+def _messages_before(
+    session: Session, conversation_id: str, own: int | None, turns: int
+) -> list[MessageRow]:
+    query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
     if own is not None:
         query = query.where(MessageRow.id < own)
     rows = session.scalars(query.order_by(MessageRow.id.desc()).limit(turns)).all()
@@ -372,23 +405,23 @@ def expired_inquiries(session: Session, now: datetime, limit: int = 100) -> list
     )
 
 
+def _escalation_event(row: EscalationRow, question: str) -> dict[str, Any]:
+    return {
+        "escalation_id": row.id,
+        "conversation_id": row.conversation_id,
+        "inquiry_id": row.inquiry_id,
+        "reason": row.reason,
+        "detail": row.detail,
+        "tag": row.tag,
+        "language": row.language,
+        "account_id": row.account_id,
+        "question": question[:2000],
+        "created_at": row.created_at.isoformat(),
+    }
+
+
 def _escalation_created(session: Session, row: EscalationRow, question: str) -> None:
-    emit(
-        session,
-        "escalation.created",
-        {
-            "escalation_id": row.id,
-            "conversation_id": row.conversation_id,
-            "inquiry_id": row.inquiry_id,
-            "reason": row.reason,
-            "detail": row.detail,
-            "tag": row.tag,
-            "language": row.language,
-            "account_id": row.account_id,
-            "question": question[:2000],
-            "created_at": row.created_at.isoformat(),
-        },
-    )
+    emit(session, "escalation.created", _escalation_event(row, question))
 
 
 @dataclass(frozen=True)
@@ -400,6 +433,22 @@ class Recorded:
 
     def __bool__(self) -> bool:
         return self.recorded
+
+
+# record_decision runs once per inquiry: its statements are built once, as plain Core on the
+# tables (the ORM's unit of work cost about three times as much per decision), and take
+# their values as parameters, so each execution is a compiled-cache hit.
+_DECIDE = update(_INQUIRIES).where(
+    _INQUIRIES.c.id == bindparam("inquiry_id_"), _INQUIRIES.c.status == "received"
+)
+_DECIDED_CONTEXT = (
+    select(InquiryRow.conversation_id, InquiryRow.text, ConversationRow.account_id)
+    .outerjoin(ConversationRow, ConversationRow.id == InquiryRow.conversation_id)
+    .where(InquiryRow.id == bindparam("inquiry_id_"))
+)
+_INSERT_ESCALATION = insert(_table(EscalationRow))
+_INSERT_SIGNAL = insert(_table(SignalRow))
+_INSERT_EVENT = insert(_table(OutboxRow))
 
 
 def record_decision(
@@ -419,85 +468,90 @@ def record_decision(
     """
     now = utcnow()
     reason = decision.escalation.reason.value if decision.escalation else None
-    result = session.execute(
-        update(InquiryRow)
-        .where(InquiryRow.id == inquiry_id, InquiryRow.status == "received")
-        .values(
-            status=status,
-            decided_at=now,
-            action=decision.action,
-            reason=reason,
-            tag=decision.tag,
-            language=decision.language,
-            confidence=decision.confidence,
-            latency_ms=decision.latency_ms,
-            prompt_tokens=decision.usage.prompt_tokens,
-            completion_tokens=decision.usage.completion_tokens,
-            cost_usd=decision.usage.cost_usd,
-            mode=decision.mode,
-            decision=decision.model_dump(mode="json"),
-            error=error,
-        )
-        .execution_options(synchronize_session=False)
+    connection = session.connection()
+    result = connection.execute(
+        _DECIDE,
+        {
+            "inquiry_id_": inquiry_id,
+            "status": status,
+            "decided_at": now,
+            "action": decision.action,
+            "reason": reason,
+            "tag": decision.tag,
+            "language": decision.language,
+            "confidence": decision.confidence,
+            "latency_ms": decision.latency_ms,
+            "prompt_tokens": decision.usage.prompt_tokens,
+            "completion_tokens": decision.usage.completion_tokens,
+            "cost_usd": decision.usage.cost_usd,
+            "mode": decision.mode,
+            "decision": decision.model_dump(mode="json"),
+            "error": error,
+        },
     )
     if _updated(result) != 1:
         session.rollback()
         return Recorded(False)
-    # One plain SELECT for what the rows below need (two ORM loads cost twice as much).
-    inquiry = session.execute(
-        select(InquiryRow.conversation_id, InquiryRow.text, ConversationRow.account_id)
-        .outerjoin(ConversationRow, ConversationRow.id == InquiryRow.conversation_id)
-        .where(InquiryRow.id == inquiry_id)
-    ).one()  # the update above just matched it
+    inquiry = connection.execute(_DECIDED_CONTEXT, {"inquiry_id_": inquiry_id}).one()
     account_id = inquiry.account_id
+    events: list[dict[str, Any]] = []
     escalation_id: str | None = None
     if decision.action == "escalate":
         escalation = decision.escalation
         escalation_id = new_id("esc")
-        row = EscalationRow(
-            id=escalation_id,
-            conversation_id=inquiry.conversation_id,
-            inquiry_id=inquiry_id,
-            status="open",
-            reason=reason or "low_confidence",
-            detail=escalation.detail if escalation else "",
-            tag=decision.tag,
-            language=decision.language,
-            account_id=account_id,
-            draft=escalation.draft if escalation else None,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(row)
-        session.flush()
-        _escalation_created(session, row, inquiry.text)
+        values = {
+            "id": escalation_id,
+            "conversation_id": inquiry.conversation_id,
+            "inquiry_id": inquiry_id,
+            "status": "open",
+            "reason": reason or "low_confidence",
+            "detail": escalation.detail if escalation else "",
+            "tag": decision.tag,
+            "language": decision.language,
+            "account_id": account_id,
+            "draft": escalation.draft if escalation else None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        connection.execute(_INSERT_ESCALATION, values)
+        payload = _escalation_event(EscalationRow(**values), inquiry.text)
+        events.append(event_values("escalation.created", payload))
     text = decision.answer if decision.action == "answer" else notice
     if text:
-        session.add(
-            MessageRow(
-                conversation_id=inquiry.conversation_id,
-                role="assistant",
-                text=text,
-                inquiry_id=inquiry_id,
-                escalation_id=escalation_id,
-                created_at=now,
-            )
+        connection.execute(
+            _INSERT_MESSAGE,
+            {
+                "conversation_id": inquiry.conversation_id,
+                "role": "assistant",
+                "text": text,
+                "inquiry_id": inquiry_id,
+                "escalation_id": escalation_id,
+                "created_at": now,
+            },
         )
-    for signal in decision.signals:
-        signal_row = SignalRow(
-            id=new_id("sig"),
-            inquiry_id=inquiry_id,
-            conversation_id=inquiry.conversation_id,
-            kind=signal.kind.value,
-            account_id=signal.account_id or account_id,
-            evidence=signal.evidence,
-            why=signal.why,
-            next_step=signal.next_step,
-            confidence=signal.confidence,
-            created_at=now,
+    signals = [
+        {
+            "id": new_id("sig"),
+            "inquiry_id": inquiry_id,
+            "conversation_id": inquiry.conversation_id,
+            "kind": signal.kind.value,
+            "account_id": signal.account_id or account_id,
+            "evidence": signal.evidence,
+            "why": signal.why,
+            "next_step": signal.next_step,
+            "confidence": signal.confidence,
+            "created_at": now,
+        }
+        for signal in decision.signals
+    ]
+    if signals:
+        connection.execute(_INSERT_SIGNAL, signals)
+        events.extend(
+            event_values("signal.created", signal_payload(SignalRow(**values)))
+            for values in signals
         )
-        session.add(signal_row)
-        emit(session, "signal.created", signal_payload(signal_row))
+    if events:
+        connection.execute(_INSERT_EVENT, events)
     session.commit()
     return Recorded(True, escalation_id)
 
