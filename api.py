@@ -298,7 +298,11 @@ def load_agent(api: ApiSettings, settings: Settings | None) -> TriageAgent:
     from agent.factory import build_agent  # imported late: it loads models and the index
     from settings import load_settings
 
-    return cast(TriageAgent, build_agent(settings or load_settings()))
+    settings = settings or load_settings()
+    if settings.embed_threads is None:
+        # Requests embed in parallel threads: one core each beats every core each.
+        settings = settings.model_copy(update={"embed_threads": 1})
+    return cast(TriageAgent, build_agent(settings))
 
 
 # ====================================================================== errors

@@ -28,13 +28,15 @@ _POSITIVE = {
     "便利": 0.15,
 }
 _WORDS = re.compile(r"[A-Za-z]+")
+_NEGATIVE_EN_PATTERNS = [
+    (re.compile(rf"\b{re.escape(k)}\b"), w) for k, w in _NEGATIVE_EN.items()
+]
 
 
 def sentiment_score(text: str) -> float:
     """Score a message from -1 (very negative) to 1 (very positive)."""
     lowered = text.lower()
-    negative = sum(w for k, w in _NEGATIVE_EN.items() if re.search(rf"\b{re.escape(k)}\b",
-                                                                   lowered))
+    negative = sum(w for pattern, w in _NEGATIVE_EN_PATTERNS if pattern.search(lowered))
     negative += sum(w for k, w in _NEGATIVE_JA.items() if k in text)
     positive = sum(w for k, w in _POSITIVE.items() if k in lowered)
     words = _WORDS.findall(text)

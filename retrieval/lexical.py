@@ -31,6 +31,7 @@ class BM25Index:
         self._rows: sparse.csr_matrix | None = None
         self._row_of: dict[str, int] = {}
         self._idf = np.zeros(0, dtype=np.float32)
+        self._idf_max = 1.0
         self._attr_arrays: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -81,19 +82,20 @@ class BM25Index:
                                          dtype=np.float32)
         self._rows = self._matrix.tocsr()
         self._idf = idf
+        self._idf_max = float(idf.max(initial=1.0))
 
     def coverage(self, key: str, terms: Sequence[str]) -> float:
         """Return the IDF-weighted share of query terms that occur in one row (0..1)."""
         row = self._row_of.get(key)
         if row is None or self._rows is None or not terms:
             return 0.0
-        present = set(self._rows.indices[self._rows.indptr[row]:self._rows.indptr[row + 1]])
+        present = set(
+            self._rows.indices[self._rows.indptr[row]:self._rows.indptr[row + 1]].tolist())
         total = found = 0.0
         for term in set(terms):
             col = self._vocab.get(term)
             # A term the index has never seen is as rare as it gets: weight it like the rarest.
-            weight = float(self._idf[col]) if col is not None else float(self._idf.max(
-                initial=1.0))
+            weight = float(self._idf[col]) if col is not None else self._idf_max
             total += weight
             if col is not None and col in present:
                 found += weight

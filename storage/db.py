@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,33 +56,59 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class _SqliteWriterLock:
-    """Queue this process's SQLite writers on a lock instead of SQLite's busy handler.
+    """Queue SQLite writers on locks instead of SQLite's busy handler.
 
     SQLite admits one writer; a second connection that wants to write waits in the busy
     handler, which sleeps in growing steps (up to 100 ms) between retries. Under many
-    concurrent inquiries those sleeps, not the work, made the tail latency. Taking a
-    process-wide lock before a connection's first write (and releasing it when the connection
-    returns to the pool, just after its commit or rollback) hands the write lock over as soon
-    as it is free. Other processes still meet SQLite's own locking, as before.
+    concurrent inquiries those sleeps, not the work, made the tail latency. Before a
+    connection's first write this takes a process-wide lock and then an exclusive `flock` on
+    a file beside the database (so the uvicorn workers of one host queue too), and releases
+    both when the connection returns to the pool, just after its commit or rollback: the
+    write lock is handed over as soon as it is free. A process that dies drops its `flock`.
     """
 
     _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-    def __init__(self, timeout_s: float = 30.0) -> None:
+    def __init__(self, lock_path: Path, timeout_s: float = 30.0) -> None:
         self._lock = threading.Lock()
         self._timeout_s = timeout_s
+        self._lock_path = lock_path
+        self._fd: int | None = None  # opened on first use, in the process that writes
+        self._pid = 0
+
+    def _file(self) -> int | None:
+        if self._fd is None or self._pid != os.getpid():
+            # A forked child must not share its parent's open file: flock would see one owner.
+            self._pid = os.getpid()
+            try:
+                self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:  # a read-only folder: SQLite's own locking still holds
+                log.warning("no writer lock file %s (%s); using SQLite's locking", self._lock_path,
+                            exc)
+                self._fd = -1
+        return None if self._fd < 0 else self._fd
 
     def before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if conn.info.get("kotae_writer") or not statement.lstrip().upper().startswith(
                 self._WRITES):
             return
         # On timeout, go ahead: SQLite's own locking then decides, as it would without us.
-        conn.info["kotae_writer"] = self._lock.acquire(timeout=self._timeout_s)
+        if not self._lock.acquire(timeout=self._timeout_s):
+            return
+        fd = self._file()
+        if fd is not None:
+            # Blocks (without the GIL) while another process writes; that process holds
+            # SQLite's write lock meanwhile, so this waits no longer than SQLite would.
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        conn.info["kotae_writer"] = True
 
     def release_record(self, _dbapi_connection: Any, record: Any) -> None:
         # `record` is the pool's record of the connection; its `info` is the same dictionary
         # as the Connection's that took the lock.
         if record.info.pop("kotae_writer", False):
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
             self._lock.release()
 
 
@@ -104,7 +131,7 @@ def make_engine(url: str) -> Engine:
             pool_timeout=60,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        writers = _SqliteWriterLock()
+        writers = _SqliteWriterLock(Path(f"{database}.writer.lock"))
         event.listen(engine, "before_cursor_execute", writers.before_execute)
         # Released when the connection goes back to the pool, which a Session does right
         # after the real commit or rollback. (The engine's "commit" event fires before the

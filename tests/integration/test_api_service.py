@@ -247,6 +247,21 @@ def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     assert settings.rate_limit_ip_per_s == 3
 
 
+@pytest.mark.parametrize(("configured", "used"), [(None, 1), (2, 2)])
+def test_the_api_embeds_on_one_thread_per_request_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, configured: int | None, used: int
+) -> None:
+    import agent.factory
+    from api import load_agent
+    from settings import load_settings
+
+    built: list[Any] = []
+    monkeypatch.setattr(agent.factory, "build_agent", lambda settings: built.append(settings))
+    load_agent(api_settings("sqlite:///unused.sqlite3"),
+               load_settings(_env_file=None, embed_threads=configured))
+    assert built[0].embed_threads == used
+
+
 def test_an_in_memory_database_is_refused(tmp_path: Path) -> None:
     app = create_app(api_settings=api_settings("sqlite://"), agent=FakeAgent())
     with pytest.raises(ConfigError, match="in-memory"), TestClient(app):

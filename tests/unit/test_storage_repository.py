@@ -131,6 +131,60 @@ def test_a_new_inquiry_is_received_with_its_message(db: Database) -> None:
     assert conversation.account_id == "acme"
 
 
+def test_a_follow_up_arrives_with_the_history_the_agent_reads(db: Database) -> None:
+    first = receive(db, "How do I invite people? / メンバーの招待方法は？")
+    processing.answer(db, first.id, lambda inquiry, **_: answer("Open Settings > Members."))
+    with db.session() as session:
+        received = repository.receive_inquiry(
+            session, text="And remove them?", conversation_id=first.conversation_id,
+            customer=None, language=None, api_key_id="key_test", idempotency_key=None,
+            request_hash=None, lease_s=60.0)
+    with db.session() as session:
+        stored = repository.get_inquiry(session, received.inquiry.id)
+        expected = repository.history_before(session, stored)
+    assert received.history is not None
+    assert [(m.role, m.text) for m in received.history] == [(m.role, m.text) for m in expected]
+    assert [m.role for m in expected] == ["customer", "assistant"]
+    seen: list[Inquiry] = []
+
+    def decide(inquiry: Inquiry, **_: Any) -> Decision:
+        seen.append(inquiry)
+        return answer("Members > Remove.")
+
+    processing.answer(db, received.inquiry.id, decide, received=received)
+    assert [m.text for m in seen[0].history] == [
+        "How do I invite people? / メンバーの招待方法は？", "Open Settings > Members."]
+
+
+def test_sqlite_writers_in_every_process_queue_on_one_lock_file(tmp_path: Path) -> None:
+    import fcntl
+    import os
+
+    database = Database.open(f"sqlite:///{tmp_path / 'kotae.sqlite3'}")
+    database.migrate()
+    # Another process's writer, as the kernel sees it: a second open file holding the flock.
+    other = os.open(tmp_path / "kotae.sqlite3.writer.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done = threading.Event()
+
+    def write() -> None:
+        receive(database)
+        done.set()
+
+    worker = threading.Thread(target=write)
+    worker.start()
+    try:
+        assert not done.wait(0.5), "a write went ahead while another process held the lock"
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    assert done.wait(10)
+    worker.join()
+    with database.session() as session:
+        assert count(session, InquiryRow) == 1
+    database.close()
+
+
 def test_the_first_recorded_decision_wins(db: Database) -> None:
     row = receive(db)
     with db.session() as session:
