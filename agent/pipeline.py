@@ -161,6 +161,18 @@ class Agent:
         self.deps.indexer.upsert("ticket", ticket)
         self.refresh_tagger()
 
+    def warm_up(self) -> None:
+        """Load what the first inquiry would otherwise wait for: indexes, analysers, models.
+
+        The BM25 matrices and exact vector copies are built on first use (seconds on a
+        large store); the API calls this before it reports ready. No model is called.
+        """
+        for text in ("How do I invite people?", "メンバーを招待する方法は？"):
+            embedding = self.deps.embedder.embed_query(text)
+            self.deps.tagger.predict(text, np.asarray(embedding))
+            for source in ("kb", "ticket"):
+                self.deps.retriever.search(text, source=source, k=1)
+
     def close(self) -> None:
         """Release the store the agent searches (the API calls this at shutdown)."""
         self.deps.retriever.store.close()

@@ -126,8 +126,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             parsed,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=10,
-            max_overflow=40,
+            # As many kept connections as request threads (anyio's 40): an overflow connection
+            # is closed at check-in and reopened (with its pragmas) by the next request.
+            pool_size=40,
+            max_overflow=10,
             pool_timeout=60,
         )
         event.listen(engine, "connect", _sqlite_pragmas)

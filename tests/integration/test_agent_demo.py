@@ -161,3 +161,17 @@ def test_a_second_process_catches_up_with_a_resolution_it_did_not_learn(
     assert other.deps.tagger is not before
     assert not other.refresh_tagger()  # caught up: no second retraining
     assert not learner.refresh_tagger()  # the learner retrained when it learned
+
+
+def test_warming_up_builds_every_index_the_first_inquiry_needs(
+    demo_store_dir: Path, local_embedder: Any
+) -> None:
+    fresh = build_agent(load_settings(store_dir=demo_store_dir, mode="offline"),
+                        embedder=local_embedder)
+    store = fresh.deps.retriever.store
+    # Training the tagger read the tickets; the rest is built on first use, which is later.
+    assert "kb" not in store._lexical and not store._flat
+    fresh.warm_up()
+    assert set(store._lexical) == {"kb", "ticket"}
+    assert set(store._flat) == {"kb", "ticket"}
+    fresh.close()
