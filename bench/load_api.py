@@ -284,6 +284,12 @@ def offline(args: argparse.Namespace) -> int:
         try:
             time.sleep(5 if args.workers > 1 else 0)  # /readyz answers once one worker is up
             floor, _ = asyncio.run(hammer(base, "/healthz", 5, args.concurrency, None))
+            if args.warmup:
+                # A worker's first inquiry costs ~200 ms (statement compilation, first
+                # validations, pools filling); at 100/s that backlog alone would be the p99.
+                asyncio.run(hammer(base, "/v1/inquiries", args.warmup, 4,
+                                   [f"warm-up {text}" for text in texts()]))
+                FAILURES.clear()
             server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
             if args.rate:
                 lat, errors, wall = asyncio.run(paced(base, "/v1/inquiries", args.seconds,
@@ -303,6 +309,7 @@ def offline(args: argparse.Namespace) -> int:
     print(f"/healthz floor: {len(floor) / 5:.0f} req/s, p50 {statistics.median(floor):.1f} ms")
     how = (f"offered {args.rate:g}/s for {args.seconds:.0f} s (open loop), last answer after "
            f"{wall:.1f} s" if args.rate else f"concurrency {args.concurrency} (closed loop)")
+    how += f", after a {args.warmup:g} s warm-up (not counted)" if args.warmup else ""
     print(f"inquiries: {done} completed = {rate:.1f}/s, p50 {statistics.median(lat):.0f} ms, "
           f"p99 {pct(lat, 99):.0f} ms, errors {errors}; {how}, {args.workers} uvicorn "
           f"worker(s)")
@@ -372,6 +379,8 @@ def main() -> int:
     one.add_argument("--rate", type=float, default=None,
                      help="offer this many inquiries per second whatever the server does "
                           "(open loop) instead of --concurrency clients in a closed loop")
+    one.add_argument("--warmup", type=float, default=5,
+                     help="seconds of inquiries from 4 clients before measuring (not counted)")
     one.add_argument("--agent-concurrency", type=int, default=None,
                      help="KOTAE_AGENT_CONCURRENCY for the server (default: its own default)")
     one.add_argument("--workers", type=int, default=1,

@@ -65,7 +65,9 @@ def _updated(result: Any) -> int:
 # ---------------------------------------------------------------- API keys
 
 
-def sync_env_keys(session: Session, keys: Sequence[tuple[str, str]]) -> None:
+def sync_env_keys(
+    session: Session, keys: Sequence[tuple[str, str]], *, _retry: bool = False
+) -> None:
     """Make the env-sourced keys equal to keys, given as (role, sha256); revoke the rest."""
     now = utcnow()
     wanted = {key_hash: role for role, key_hash in keys}
@@ -88,7 +90,15 @@ def sync_env_keys(session: Session, keys: Sequence[tuple[str, str]]) -> None:
     for key_hash, row in rows.items():
         if row.source == "env" and key_hash not in wanted and row.revoked_at is None:
             row.revoked_at = now
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another worker starting at the same moment stored the same keys first: what it
+        # stored is what we wanted, so one more pass finds them and has nothing to add.
+        session.rollback()
+        if _retry:
+            raise
+        sync_env_keys(session, keys, _retry=True)
 
 
 def find_api_key(session: Session, key_hash: str) -> ApiKeyRow | None:

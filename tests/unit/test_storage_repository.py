@@ -516,6 +516,25 @@ def test_env_keys_are_synced_and_removed_ones_revoked(db: Database) -> None:
         assert count(session, ApiKeyRow) == 3
 
 
+def test_two_workers_syncing_the_same_env_keys_at_start_up_both_succeed(db: Database) -> None:
+    keys = [("widget", "w" * 64), ("agent", "a" * 64)]
+    with db.session() as late:
+        read = late.scalars
+
+        def read_then_lose_the_race(*args: Any, **kwargs: Any) -> Any:
+            rows = list(read(*args, **kwargs))
+            if not rows:  # this worker found no keys; the other one stores them first
+                with db.session() as early:
+                    repository.sync_env_keys(early, keys)
+            return rows
+
+        late.scalars = read_then_lose_the_race  # type: ignore[method-assign]
+        repository.sync_env_keys(late, keys)
+    with db.session() as session:
+        assert count(session, ApiKeyRow) == 2
+        assert repository.find_api_key(session, "w" * 64) is not None
+
+
 def test_analytics_count_deflection_latency_and_feedback(db: Database) -> None:
     rows = [receive(db, f"q{i}") for i in range(4)]
     with db.session() as session:
