@@ -204,13 +204,14 @@ async def hammer(base: str, path: str, seconds: float, concurrency: int,
     return latencies, errors
 
 
-async def paced(base: str, path: str, seconds: float, rate: float,
-                bodies: list[str] | None, max_open: int = 512) -> tuple[list[float], int, float]:
+async def paced(base: str, path: str, seconds: float, rate: float, bodies: list[str] | None,
+                max_open: int = 512) -> tuple[list[float], int, float]:
     """Open loop: start a request every 1/`rate` s for `seconds`, whatever the server does.
 
     Each latency counts from the moment the request was due, so a server that falls
-    behind is charged for the queue it builds (no coordinated omission). Returns the
-    latencies, the error count, and the seconds until the last response.
+    behind is charged for the queue it builds (no coordinated omission). Idle connections
+    are reused; a new one is opened when none is free. Returns the latencies, the error
+    count, and the seconds until the last response.
     """
     host, port = _target(base)
     idle: list[Connection] = []
@@ -247,17 +248,17 @@ async def paced(base: str, path: str, seconds: float, rate: float,
     return latencies, errors, wall
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return the CPU time (user + system) of a process and its children so far."""
-    total = 0.0
+def cpu_seconds(pid: int) -> dict[int, float]:
+    """Return the CPU time (user + system) so far of a process and of each of its children."""
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    times: dict[int, float] = {}
     for one in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            times[one] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return times
 
 
 def build_store(tmp: Path, reuse: Path | None = None) -> Path:
@@ -290,7 +291,7 @@ def offline(args: argparse.Namespace) -> int:
                 asyncio.run(hammer(base, "/v1/inquiries", args.warmup, 4,
                                    [f"warm-up {text}" for text in texts()]))
                 FAILURES.clear()
-            server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
+            before, client_cpu = cpu_seconds(proc.pid), time.process_time()
             if args.rate:
                 lat, errors, wall = asyncio.run(paced(base, "/v1/inquiries", args.seconds,
                                                       args.rate, texts()))
@@ -298,7 +299,9 @@ def offline(args: argparse.Namespace) -> int:
                 lat, errors = asyncio.run(hammer(base, "/v1/inquiries", args.seconds,
                                                  args.concurrency, texts()))
                 wall = args.seconds
-            server_cpu = cpu_seconds(proc.pid) - server_cpu
+            after = cpu_seconds(proc.pid)
+            spent = {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
+            server_cpu = sum(spent.values())
             client_cpu = time.process_time() - client_cpu
         finally:
             proc.terminate()
@@ -315,6 +318,9 @@ def offline(args: argparse.Namespace) -> int:
           f"worker(s)")
     for failure, times in FAILURES.most_common(5):
         print(f"  failed {times}x: {failure}")
+    if args.workers > 1:  # keep-alive connections stay with the worker that accepted them
+        print("CPU seconds by process (uvicorn's supervisor first): "
+              + ", ".join(f"{cpu:.1f}" for cpu in spent.values()))
     print(f"CPU per completed inquiry: server {server_cpu / max(done, 1) * 1000:.1f} ms, "
           f"load generator {client_cpu / max(done, 1) * 1000:.1f} ms")
     met = rate >= 100 and pct(lat, 99) <= 250 and not errors
