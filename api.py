@@ -125,6 +125,8 @@ class ApiSettings(BaseSettings):
     webhook_poll_s: float = 1.0
     agent_timeout_s: float = 60.0
     agent_concurrency: int = 32
+    # After start-up, take what was built out of the cyclic garbage collector (gc.freeze).
+    gc_freeze: bool = True
     # A live process renews its inquiries' leases every third of this; after a crash,
     # unfinished inquiries are answered again once their lease has run out.
     inquiry_lease_s: float = 15.0
@@ -1920,13 +1922,20 @@ def create_app(
             if agent is None:
                 warm_up = getattr(the_agent, "warm_up", None)
                 if callable(warm_up):
-                    await _in_thread(warm_up)
-                # What start-up built (the index, the models, the app) lives as long as the
-                # process: keep the cyclic garbage collector from walking it. A full
-                # collection over the demo agent's 186k objects took ~110 ms (quiet machine),
-                # found nothing to free, and held every request of the worker meanwhile.
-                gc.collect()
-                gc.freeze()
+                    try:
+                        await _in_thread(warm_up)
+                    except Exception:  # broad on purpose: a cold index is no reason not to start
+                        log.warning("warming the agent up failed; the first inquiries will "
+                                    "build its indexes", exc_info=True)
+                if api.gc_freeze:
+                    # What start-up built (the index, the models, the app) lives as long as
+                    # the process: keep the cyclic garbage collector from walking it. A full
+                    # collection over the demo agent's 186k objects took ~110 ms (quiet
+                    # machine), found nothing to free, and held the worker's requests
+                    # meanwhile. (Objects replaced later, such as a retrained tagger, are
+                    # still freed by reference counting.)
+                    gc.collect()
+                    gc.freeze()
             worker = BackgroundWorker(
                 db,
                 WorkerConfig(

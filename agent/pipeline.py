@@ -165,7 +165,8 @@ class Agent:
         """Load what the first inquiry would otherwise wait for: indexes, analysers, models.
 
         The BM25 matrices and exact vector copies are built on first use (seconds on a
-        large store); the API calls this before it reports ready. No model is called.
+        large store); the API calls this before it reports ready. No chat model is called;
+        two short texts are embedded (remotely, with a remote embedder).
         """
         for text in ("How do I invite people?", "メンバーを招待する方法は？"):
             embedding = self.deps.embedder.embed_query(text)

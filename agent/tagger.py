@@ -235,6 +235,9 @@ class Tagger:
             raise RuntimeError("the model is not fitted")
         weights = self.model.weights
         dim = embeddings.shape[1]
+        if weights.shape[0] != dim + len(self.vectorizer.vocab):
+            raise ValueError(f"the tagger was trained on {weights.shape[0] - len(self.vectorizer.vocab)}"
+                             f"-d embeddings, not {dim}-d")
         dense = np.asarray(embeddings, dtype=np.float64) * self.embedding_weight
         logits: np.ndarray = dense @ weights[:dim] + self.model.bias
         for r, text in enumerate(texts):

@@ -150,18 +150,19 @@ def _target(base: str) -> tuple[str, int]:
 
 
 FAILURES: Counter[str] = Counter()  # what went wrong, by status code or exception
+TIMEOUT_S = 30.0  # a request unanswered for this long counts as failed
 
 
 async def _send(connection: Connection, path: str, text: str | None) -> bool:
     """Send one request; return whether it succeeded (2xx), noting why when it did not."""
     try:
         if text is None:
-            status, payload = await connection.request("GET", path)
+            request = connection.request("GET", path)
         else:
             body = json.dumps({"text": text}).encode()
-            status, payload = await connection.request(
-                "POST", path, body, {"Authorization": f"Bearer {WIDGET}"})
-    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+            request = connection.request("POST", path, body, {"Authorization": f"Bearer {WIDGET}"})
+        status, payload = await asyncio.wait_for(request, TIMEOUT_S)
+    except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, TimeoutError) as exc:
         connection.close()
         FAILURES[exc.__class__.__name__] += 1
         return False
@@ -177,15 +178,17 @@ def _text(bodies: list[str] | None, i: int) -> str | None:
 
 
 async def hammer(base: str, path: str, seconds: float, concurrency: int,
-                 bodies: list[str] | None) -> tuple[list[float], int]:
+                 bodies: list[str] | None) -> tuple[list[float], int, float]:
     """Closed loop: `concurrency` clients each send, wait, send again, for `seconds`.
 
-    Returns the latencies and the error count. This finds the most the server can take;
-    its latencies are `concurrency` / throughput by construction (Little's law).
+    Returns the latencies of the requests that succeeded, the failures, and the seconds
+    until the last answer. This finds the most the server can take; its latencies are
+    `concurrency` / throughput by construction (Little's law).
     """
     latencies: list[float] = []
     errors = 0
-    stop = time.perf_counter() + seconds
+    started = time.perf_counter()
+    stop = started + seconds
     host, port = _target(base)
 
     async def worker(n: int) -> None:
@@ -193,15 +196,16 @@ async def hammer(base: str, path: str, seconds: float, concurrency: int,
         connection = Connection(host, port)
         i = n
         while time.perf_counter() < stop:
-            started = time.perf_counter()
-            if not await _send(connection, path, _text(bodies, i)):
+            sent = time.perf_counter()
+            if await _send(connection, path, _text(bodies, i)):
+                latencies.append((time.perf_counter() - sent) * 1000)
+            else:
                 errors += 1
-            latencies.append((time.perf_counter() - started) * 1000)
             i += concurrency
         connection.close()
 
     await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    return latencies, errors
+    return latencies, errors, time.perf_counter() - started
 
 
 async def paced(base: str, path: str, seconds: float, rate: float, bodies: list[str] | None,
@@ -210,8 +214,9 @@ async def paced(base: str, path: str, seconds: float, rate: float, bodies: list[
 
     Each latency counts from the moment the request was due, so a server that falls
     behind is charged for the queue it builds (no coordinated omission). Idle connections
-    are reused; a new one is opened when none is free. Returns the latencies, the error
-    count, and the seconds until the last response.
+    are reused; a new one is opened when none is free. Returns the latencies of the
+    requests that succeeded, the failures (refused, dropped at `max_open` in flight, or
+    unanswered), and the seconds until the last answer.
     """
     host, port = _target(base)
     idle: list[Connection] = []
@@ -222,26 +227,27 @@ async def paced(base: str, path: str, seconds: float, rate: float, bodies: list[
     async def one(i: int, due: float) -> None:
         nonlocal errors
         connection = idle.pop() if idle else Connection(host, port)
-        ok = await _send(connection, path, _text(bodies, i))
-        latencies.append((time.perf_counter() - due) * 1000)
-        errors += not ok
+        if await _send(connection, path, _text(bodies, i)):
+            latencies.append((time.perf_counter() - due) * 1000)
+        else:
+            errors += 1
         idle.append(connection)
 
     started = time.perf_counter()
-    total = int(seconds * rate)
-    for i in range(total):
+    for i in range(int(seconds * rate)):
         due = started + i / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        if len(in_flight) >= max_open:  # bounded: count it as an error rather than pile on
+        if len(in_flight) >= max_open:  # bounded: count it as a failure rather than pile on
             errors += 1
+            FAILURES[f"not sent: {max_open} already in flight"] += 1
             continue
         task = asyncio.ensure_future(one(i, due))
         in_flight.add(task)
         task.add_done_callback(in_flight.discard)
-    if in_flight:
-        await asyncio.wait(in_flight, timeout=120)
+    if in_flight:  # each request gives up after TIMEOUT_S, so this wait is bounded
+        await asyncio.wait(in_flight)
     wall = time.perf_counter() - started
     for connection in idle:
         connection.close()
@@ -284,21 +290,20 @@ def offline(args: argparse.Namespace) -> int:
         proc, base = start_server(store, Path(tmp) / "kotae.sqlite3", env, args.workers)
         try:
             time.sleep(5 if args.workers > 1 else 0)  # /readyz answers once one worker is up
-            floor, _ = asyncio.run(hammer(base, "/healthz", 5, args.concurrency, None))
+            floor, _, _ = asyncio.run(hammer(base, "/healthz", 5, args.concurrency, None))
             if args.warmup:
                 # A worker's first inquiry costs ~200 ms (statement compilation, first
                 # validations, pools filling); at 100/s that backlog alone would be the p99.
                 asyncio.run(hammer(base, "/v1/inquiries", args.warmup, 4,
                                    [f"warm-up {text}" for text in texts()]))
-                FAILURES.clear()
+            FAILURES.clear()  # only the measured inquiries' failures are reported
             before, client_cpu = cpu_seconds(proc.pid), time.process_time()
             if args.rate:
                 lat, errors, wall = asyncio.run(paced(base, "/v1/inquiries", args.seconds,
                                                       args.rate, texts()))
             else:
-                lat, errors = asyncio.run(hammer(base, "/v1/inquiries", args.seconds,
-                                                 args.concurrency, texts()))
-                wall = args.seconds
+                lat, errors, wall = asyncio.run(hammer(base, "/v1/inquiries", args.seconds,
+                                                       args.concurrency, texts()))
             after = cpu_seconds(proc.pid)
             spent = {pid: cpu - before.get(pid, 0.0) for pid, cpu in after.items()}
             server_cpu = sum(spent.values())
@@ -307,8 +312,11 @@ def offline(args: argparse.Namespace) -> int:
             proc.terminate()
             proc.wait(timeout=30)
             chroma.close()
-    done = len(lat) - errors
-    rate = done / wall  # completed inquiries only
+    done = len(lat)
+    if not lat:
+        print(f"no inquiry was answered; failures: {dict(FAILURES)}")
+        return 1
+    rate = done / wall  # inquiries answered without an error, over the time to the last answer
     print(f"/healthz floor: {len(floor) / 5:.0f} req/s, p50 {statistics.median(floor):.1f} ms")
     how = (f"offered {args.rate:g}/s for {args.seconds:.0f} s (open loop), last answer after "
            f"{wall:.1f} s" if args.rate else f"concurrency {args.concurrency} (closed loop)")

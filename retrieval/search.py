@@ -60,6 +60,11 @@ class FusionConfig:
     alpha_untrusted: float = 0.2
     rrf_k: float = 60.0
     candidates: int = 50
+    # Where the exact in-memory copy is not used (above its size limit), Chroma is asked for
+    # this many times `candidates`, unfiltered, and the query's language is kept from those
+    # (a filtered query is ~10x slower). Asking for fewer also narrows its HNSW search:
+    # bench/overfetch_agreement.py measures what that costs.
+    vector_over_fetch: float = 3.0
     vector_weight: float = 1.0
     lexical_weight: float = 1.0
     # A match in another language than the query's counts for less: an English question
@@ -118,11 +123,12 @@ class HybridRetriever:
                 # A metadata filter makes Chroma search far slower (about 10x at 10k chunks),
                 # so the language restriction is applied to an over-fetched unfiltered result,
                 # and the filtered query is used only when too few same-language hits remain.
-                over = self.store.vectors.query(source, embedding, depth * 3,
+                fetch = max(depth, round(depth * cfg.vector_over_fetch))
+                over = self.store.vectors.query(source, embedding, fetch,
                                                 vector_filters or None)
                 hits = [h for h in over if h.id in rows
                         and rows[h.id].language == query_language][:depth]
-                if len(hits) < min(depth, k * 2) and len(over) >= depth * 3:
+                if len(hits) < min(depth, k * 2) and len(over) >= fetch:
                     vector_filters["language"] = query_language
                     hits = self.store.vectors.query(source, embedding, depth, vector_filters)
             else:

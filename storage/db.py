@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,8 @@ class _SqliteWriterLock:
     a file beside the database (so the uvicorn workers of one host queue too), and releases
     both when the connection returns to the pool, just after its commit or rollback: the
     write lock is handed over as soon as it is free. A process that dies drops its `flock`.
+    Waiting for another process polls the `flock` in steps of at most 2 ms (one thread per
+    process); after `timeout_s` the write goes ahead under SQLite's own locking.
     """
 
     _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -77,8 +80,12 @@ class _SqliteWriterLock:
         self._pid = 0
 
     def _file(self) -> int | None:
+        # Called with _lock held. A forked child reopens the file: sharing its parent's open
+        # file would make the two one owner to flock. (A forked process should open its own
+        # Database anyway, as with any SQLAlchemy engine.)
         if self._fd is None or self._pid != os.getpid():
-            # A forked child must not share its parent's open file: flock would see one owner.
+            if self._fd is not None and self._fd >= 0:
+                os.close(self._fd)
             self._pid = os.getpid()
             try:
                 self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -88,23 +95,41 @@ class _SqliteWriterLock:
                 self._fd = -1
         return None if self._fd < 0 else self._fd
 
+    def _acquire(self) -> bool:
+        """Take both locks within the timeout; on timeout hold neither and return False."""
+        deadline = time.monotonic() + self._timeout_s
+        if not self._lock.acquire(timeout=self._timeout_s):
+            return False
+        try:
+            fd = self._file()
+            if fd is None:
+                return True
+            pause = 0.0002
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:  # another process is writing
+                    if time.monotonic() >= deadline:
+                        self._lock.release()
+                        return False
+                    time.sleep(pause)  # one waiter per process polls; the rest queue on _lock
+                    pause = min(pause * 2, 0.002)
+        except BaseException:
+            self._lock.release()
+            raise
+
     def before_execute(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if conn.info.get("kotae_writer") or not statement.lstrip().upper().startswith(
+        if "kotae_writer" in conn.info or not statement.lstrip().upper().startswith(
                 self._WRITES):
             return
-        # On timeout, go ahead: SQLite's own locking then decides, as it would without us.
-        if not self._lock.acquire(timeout=self._timeout_s):
-            return
-        fd = self._file()
-        if fd is not None:
-            # Blocks (without the GIL) while another process writes; that process holds
-            # SQLite's write lock meanwhile, so this waits no longer than SQLite would.
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        conn.info["kotae_writer"] = True
+        # On timeout, go ahead (and do not wait again in this transaction): SQLite's own
+        # locking then decides, as it would without us.
+        conn.info["kotae_writer"] = self._acquire()
 
     def release_record(self, _dbapi_connection: Any, record: Any) -> None:
         # `record` is the pool's record of the connection; its `info` is the same dictionary
-        # as the Connection's that took the lock.
+        # as the Connection's that took the locks.
         if record.info.pop("kotae_writer", False):
             fd = self._file()
             if fd is not None:

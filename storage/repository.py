@@ -42,7 +42,6 @@ HISTORY_TURNS = 20  # earlier turns given to the agent with each follow-up
 TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
 
 
-
 def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
@@ -304,6 +303,10 @@ def receive_inquiry(
         "attempts": 1,
         "lease_expires_at": now + timedelta(seconds=lease_s),
         "created_at": now,
+        # The columns' defaults, spelled out so the row handed back reads as the stored one.
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "cost_usd": 0.0,
     }
     try:
         # Plain Core inserts: this runs once per inquiry, and the ORM's flush cost more than

@@ -314,6 +314,7 @@ def api_settings(database_url: str, **overrides: Any) -> ApiSettings:
         "webhook_backoff_s": 0.05,
         "agent_timeout_s": 10.0,
         "shutdown_grace_s": 2.0,
+        "gc_freeze": False,  # the test process runs many apps; none should freeze its heap
     }
     values.update(overrides)
     return ApiSettings(_env_file=None, **values)

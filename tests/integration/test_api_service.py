@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -276,6 +277,47 @@ def test_the_agent_factory_setting_builds_the_agent(tmp_path: Path) -> None:
     )
     with TestClient(app) as client:
         assert type(services_of(client).agent).__name__ == "FakeAgent"
+
+
+class WarmingAgent(FakeAgent):
+    """A FakeAgent that records warm_up calls, or fails them."""
+
+    warmed: ClassVar[list[str]] = []
+    warm_up_fails: ClassVar[bool] = False
+
+    def warm_up(self) -> None:
+        if self.warm_up_fails:
+            raise RuntimeError("the index is unreadable")
+        self.warmed.append("warm")
+
+
+class ColdAgent(WarmingAgent):
+    warm_up_fails = True
+
+
+def test_start_up_warms_the_agent_and_freezes_what_it_built(tmp_path: Path) -> None:
+    import gc
+
+    WarmingAgent.warmed.clear()
+    app = create_app(api_settings=api_settings(
+        sqlite_url(tmp_path), agent_factory=f"{__name__}:WarmingAgent", gc_freeze=True))
+    try:
+        with TestClient(app) as client:
+            assert WarmingAgent.warmed == ["warm"]
+            assert gc.get_freeze_count() > 0
+            assert client.get("/readyz").status_code == 200
+    finally:
+        gc.unfreeze()
+
+
+def test_a_failing_warm_up_does_not_stop_the_api_from_starting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(api_settings=api_settings(
+        sqlite_url(tmp_path), agent_factory=f"{__name__}:ColdAgent"))
+    with caplog.at_level(logging.WARNING, logger="kotae.api"), TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
+    assert "warming the agent up failed" in caplog.text
 
 
 def test_a_wrong_agent_factory_fails_start_up_clearly(tmp_path: Path) -> None:

@@ -151,9 +151,54 @@ def test_a_follow_up_arrives_with_the_history_the_agent_reads(db: Database) -> N
         seen.append(inquiry)
         return answer("Members > Remove.")
 
-    processing.answer(db, received.inquiry.id, decide, received=received)
+    def unread(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the received inquiry was read back from the database")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(repository, "get_inquiry", unread)
+        patch.setattr(repository, "history_before", unread)
+        processing.answer(db, received.inquiry.id, decide, received=received)
     assert [m.text for m in seen[0].history] == [
         "How do I invite people? / メンバーの招待方法は？", "Open Settings > Members."]
+
+
+def test_a_follow_up_updates_its_conversation(db: Database) -> None:
+    first = receive(db, "メンバーの招待方法は？")
+    with db.session() as session:
+        before = repository.get_conversation(session, first.conversation_id).updated_at
+        repository.receive_inquiry(
+            session, text="Also for the Kyoto office?", conversation_id=first.conversation_id,
+            customer={"account_id": "acme-kyoto", "name": "Aiko"}, language=None,
+            api_key_id="key_test", idempotency_key=None, request_hash=None, lease_s=60.0)
+    with db.session() as session:
+        conversation = repository.get_conversation(session, first.conversation_id)
+    assert conversation.updated_at > before
+    assert conversation.account_id == "acme-kyoto"
+    assert conversation.customer == {"account_id": "acme-kyoto", "name": "Aiko"}
+
+
+def test_an_idempotency_key_that_loses_the_insert_race_replays_the_winner(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    winner = receive(db, idempotency_key="k" * 20, request_hash="h1")
+    lookups: list[str] = []
+    find = repository.find_by_idempotency_key
+
+    def not_yet_there_the_first_time(*args: Any) -> InquiryRow | None:
+        lookups.append("find")
+        return None if len(lookups) == 1 else find(*args)
+
+    monkeypatch.setattr(repository, "find_by_idempotency_key", not_yet_there_the_first_time)
+    with db.session() as session:
+        again = repository.receive_inquiry(
+            session, text="How do I invite people?", conversation_id=None, customer=None,
+            language=None, api_key_id="key_test", idempotency_key="k" * 20,
+            request_hash="h1", lease_s=60.0)
+    assert again.replay and again.inquiry.id == winner.id
+    assert len(lookups) == 2  # the insert hit the unique key, then the winner was found
+    with db.session() as session:
+        assert count(session, InquiryRow) == 1
+        assert count(session, MessageRow) == 1  # the loser's message was rolled back too
 
 
 def test_sqlite_writers_in_every_process_queue_on_one_lock_file(tmp_path: Path) -> None:
@@ -514,6 +559,39 @@ def test_env_keys_are_synced_and_removed_ones_revoked(db: Database) -> None:
         repository.sync_env_keys(session, [])  # keys made in the database are not env keys
         assert repository.find_api_key(session, repository.sha256_hex(key)) is not None
         assert count(session, ApiKeyRow) == 3
+
+
+def test_the_writer_lock_gives_up_after_its_timeout_and_never_stays_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+    import os
+    import time
+
+    from storage.db import _SqliteWriterLock
+
+    path = tmp_path / "kotae.sqlite3.writer.lock"
+    writers = _SqliteWriterLock(path, timeout_s=0.2)
+    other = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)  # another process is writing, for too long
+    connection = type("Connection", (), {"info": {}})()
+    started = time.monotonic()
+    writers.before_execute(connection, None, "INSERT INTO inquiries VALUES (1)")
+    assert time.monotonic() - started >= 0.2
+    assert connection.info["kotae_writer"] is False  # went ahead under SQLite's locking
+    started = time.monotonic()
+    writers.before_execute(connection, None, "UPDATE inquiries SET status = 'decided'")
+    assert time.monotonic() - started < 0.1  # the same transaction does not wait again
+    fcntl.flock(other, fcntl.LOCK_UN)
+    os.close(other)
+
+    def broken(*_args: Any) -> None:
+        raise OSError("no locks on this file system")
+
+    monkeypatch.setattr(fcntl, "flock", broken)
+    with pytest.raises(OSError, match="no locks"):
+        writers.before_execute(type("Connection", (), {"info": {}})(), None, "INSERT 1")
+    assert writers._lock.acquire(blocking=False)  # the thread lock was not left held
 
 
 def test_two_workers_syncing_the_same_env_keys_at_start_up_both_succeed(db: Database) -> None:
