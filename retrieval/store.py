@@ -45,6 +45,7 @@ class KnowledgeStore:
         self.analyzer = Analyzer()
         self._lexical: dict[str, tuple[int, BM25Index, dict[str, ChunkRow]]] = {}
         self._flat: dict[str, tuple[int, FlatVectors | None]] = {}
+        self._taxonomy: tuple[tuple[int, int, int], Taxonomy] | None = None  # (file stat, value)
         # One lock per source and index: rebuilding the knowledge base's index does not hold
         # up searches of the tickets, nor the reverse.
         self._locks_guard = threading.Lock()
@@ -130,9 +131,22 @@ class KnowledgeStore:
             return flat
 
     def taxonomy(self) -> Taxonomy:
-        """Return the taxonomy saved at ingestion, or the default one."""
+        """Return the taxonomy saved at ingestion, or the default one.
+
+        Read again only when the file changed: every API worker asks on each maintenance
+        pass whether its tagger is still current.
+        """
         path = self.config.path / "taxonomy.json"
-        return load_taxonomy(path) if path.exists() else Taxonomy.default()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return Taxonomy.default()
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        cached = self._taxonomy
+        if cached is None or cached[0] != key:
+            cached = (key, load_taxonomy(path))
+            self._taxonomy = cached
+        return cached[1]
 
     def save_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Keep the taxonomy with the store so the agent uses the one the data was labelled with."""

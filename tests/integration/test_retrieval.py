@@ -145,3 +145,29 @@ def test_learning_a_ticket_leaves_the_knowledge_base_indexes_alone(
     assert store.lexical("kb")[0] is not kb_lexical and store.flat_vectors("kb") is not kb_flat
     assert len(store.lexical("kb")[1]) == 4
     store.close()
+
+
+def test_the_taxonomy_is_read_again_only_when_its_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retrieval.store
+    from retrieval.loaders import TagSpec, Taxonomy, load_taxonomy
+
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    assert store.taxonomy() == Taxonomy.default()  # nothing saved yet
+    first = Taxonomy((TagSpec("bug", "broken"), TagSpec("請求", "billing questions / 請求")))
+    store.save_taxonomy(first)
+    reads: list[Path | None] = []
+
+    def counted(path: Path | None) -> Taxonomy:
+        reads.append(path)
+        return load_taxonomy(path)
+
+    monkeypatch.setattr(retrieval.store, "load_taxonomy", counted)
+    assert store.taxonomy() == store.taxonomy() == first
+    assert len(reads) == 1
+    second = Taxonomy((TagSpec("usage_question", "how do I"),))
+    store.save_taxonomy(second)
+    assert store.taxonomy() == second
+    assert len(reads) == 2
+    store.close()
