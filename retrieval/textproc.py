@@ -67,12 +67,17 @@ class Analyzer:
 
     def __init__(self) -> None:
         self._stemmer = snowballstemmer.stemmer("english")
+        self._stem_lock = threading.Lock()
         self._sudachi: Any = None
         self._lock = threading.Lock()
 
     @functools.lru_cache(maxsize=200_000)  # noqa: B019 - one Analyzer lives per process
     def _stem(self, word: str) -> str:
-        return str(self._stemmer.stemWord(word))
+        # Snowball keeps its working state (current word, cursor) on the stemmer, so two
+        # threads stemming at once corrupt each other: IndexError, or a wrong stem that
+        # the cache above would then keep. It is pure Python, so the lock costs no parallelism.
+        with self._stem_lock:
+            return str(self._stemmer.stemWord(word))
 
     def _english_terms(self, text: str) -> Iterator[str]:
         for token in _WORD.findall(text):

@@ -1,3 +1,7 @@
+import random
+import sys
+import threading
+
 from retrieval.textproc import Analyzer, detect_language
 
 
@@ -32,3 +36,39 @@ def test_full_width_latin_matches_ascii() -> None:
 def test_long_japanese_text_is_tokenized_in_pieces() -> None:
     terms = Analyzer().terms("請求書の設定について。\n" * 3000)  # ~36k chars, over Sudachi's cap
     assert terms.count("請求書") == 3000
+
+
+def test_one_analyzer_gives_the_same_terms_from_many_threads() -> None:
+    # The API analyses queries on a thread pool with one Analyzer per store. Snowball's
+    # stemmer keeps its working state on the object, so unguarded concurrent calls raised
+    # IndexError or returned (and cached) wrong stems.
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(rng.choice(letters) for _ in range(rng.randint(4, 12))) + suffix
+             for suffix in ("ing", "ations", "ness", "fully") for _ in range(600)]
+    texts = [" ".join(words[i:i + 6]) for i in range(0, len(words), 6)]
+    texts += [f"{a}の設定を{b}で変更したい" for a, b in zip(words[::7], words[3::7], strict=False)]
+    serial = Analyzer()
+    expected = {text: serial.terms(text) for text in texts}
+    shared = Analyzer()
+    failures: list[str] = []
+
+    def work(part: list[str]) -> None:
+        for text in part:
+            try:
+                if shared.terms(text) != expected[text]:
+                    failures.append(f"wrong terms for {text!r}")
+            except Exception as exc:  # every failure is the finding
+                failures.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(texts[i::4],)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures, failures[:5]
