@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -160,7 +161,10 @@ async def _send(connection: Connection, path: str, text: str | None) -> bool:
             request = connection.request("GET", path)
         else:
             body = json.dumps({"text": text}).encode()
-            request = connection.request("POST", path, body, {"Authorization": f"Bearer {WIDGET}"})
+            # As the widget does: the one resend on a stale kept-alive connection (above)
+            # then returns the first inquiry instead of creating a second.
+            request = connection.request("POST", path, body, {
+                "Authorization": f"Bearer {WIDGET}", "Idempotency-Key": uuid.uuid4().hex})
         status, payload = await asyncio.wait_for(request, TIMEOUT_S)
     except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, TimeoutError) as exc:
         connection.close()
