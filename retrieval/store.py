@@ -12,7 +12,7 @@ from retrieval.catalog import Catalog, ChunkRow
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
 from retrieval.textproc import Analyzer
-from retrieval.vectors import FlatVectors, VectorIndex
+from retrieval.vectors import DEFAULT_EF_SEARCH, FlatVectors, VectorIndex
 
 SOURCES = ("kb", "ticket")
 
@@ -33,6 +33,8 @@ class StoreConfig:
     # Chroma query costs ~2.6 ms and the copy ~0.1 ms; at 64,779 chunks the copy's scan
     # (31 ms p50 hybrid) loses to HNSW (12 ms), so the copy stops well below that.
     flat_max_chunks: int = 20_000
+    # How wide Chroma's HNSW search is in this store's collections (vectors.DEFAULT_EF_SEARCH).
+    hnsw_ef_search: int = DEFAULT_EF_SEARCH
 
 
 class KnowledgeStore:
@@ -62,6 +64,7 @@ class KnowledgeStore:
         vectors = VectorIndex.open(
             None if config.chroma_host else config.path / "chroma",
             host=config.chroma_host, port=config.chroma_port, prefix=config.collection_prefix,
+            ef_search=config.hnsw_ef_search,
         )
         return cls(config, catalog, vectors)
 

@@ -11,6 +11,7 @@ from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore, StoreConfig
 from retrieval.types import Document, Ticket
+from retrieval.vectors import COLLECTIONS, DEFAULT_EF_SEARCH, VectorIndex
 from tests.support import net
 from tests.support.openai_stub import OpenAIStub
 
@@ -111,6 +112,37 @@ def test_the_store_works_against_a_chroma_server(tmp_path: Path, chroma_server: 
     indexer.sync("kb", docs[:1])
     assert store.vectors.count("kb") == 1
     store.close()
+    # A collection made with Chroma's default search breadth is widened by the next store
+    # that opens it, over HTTP as in the embedded store.
+    client = store.vectors.client
+    assert _ef_search(client, COLLECTIONS["kb"]) == DEFAULT_EF_SEARCH == 150
+    client.create_collection("old_" + COLLECTIONS["kb"], embedding_function=None,
+                             configuration={"hnsw": {"space": "cosine"}})
+    assert _ef_search(client, "old_" + COLLECTIONS["kb"]) == 100
+    assert VectorIndex(client, prefix="old_").count("kb") == 0
+    assert _ef_search(client, "old_" + COLLECTIONS["kb"]) == 150
+
+
+def test_the_hnsw_search_breadth_is_the_stores_setting(tmp_path: Path,
+                                                       hashing_embedder: Any) -> None:
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    Indexer(store, hashing_embedder).sync("kb", [Document(id="kb-1", title="Export",
+                                                           text="Export projects as CSV.")])
+    client = store.vectors.client
+    assert _ef_search(client, COLLECTIONS["kb"]) == 150
+    store.close()
+    wider = KnowledgeStore.open(StoreConfig(tmp_path / "store", hnsw_ef_search=220))
+    assert wider.vectors.count("kb") == 1  # the data stays; only the search breadth changes
+    assert _ef_search(wider.vectors.client, COLLECTIONS["kb"]) == 220
+    hits = HybridRetriever(wider, hashing_embedder).search("export csv", k=1)
+    assert [h.doc_id for h in hits] == ["kb-1"]
+    wider.close()
+    with pytest.raises(ValueError, match="ef_search must be at least 1"):
+        VectorIndex(client, ef_search=0)
+
+
+def _ef_search(client: Any, name: str) -> int:
+    return int(client.get_collection(name).configuration["hnsw"]["ef_search"])
 
 
 def test_openai_embeddings_are_selectable(tmp_path: Path) -> None:
