@@ -6,6 +6,7 @@ import functools
 import gzip
 import hashlib
 import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -47,9 +48,16 @@ def install_offline_encodings(cache_dir: Path | None = None) -> Path:
         data = gzip.decompress(packed.read_bytes())
         if hashlib.sha256(data).hexdigest() != sha256:
             raise RuntimeError(f"bundled {name} BPE file does not match tiktoken's published hash")
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        # A name of its own: threads (and worker processes) installing at once each write
+        # their own file, and the last rename wins with identical bytes.
+        fd, tmp_name = tempfile.mkstemp(dir=target, prefix=f"{path.name}.", suffix=".tmp")
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(target)
     return target
 
