@@ -110,6 +110,12 @@ class Indexer:
         """Remove vectors the catalog does not know and redo documents that lost theirs."""
         if self.store.catalog.get_meta("pending") != "1":
             return
+        with self.store.writing():
+            # A writer in another process sets the flag too; under the lock it is settled.
+            if self.store.catalog.get_meta("pending") == "1":
+                self._repair()
+
+    def _repair(self) -> None:
         for source in ("kb", "ticket"):
             in_vectors = self.store.vectors.ids(source)
             in_catalog = self.store.catalog.chunk_ids(source)
@@ -163,21 +169,30 @@ class Indexer:
         """Add or replace one document or ticket."""
         digest = content_hash(_record(item), max_tokens=self.max_tokens,
                               embedder=str(self._embedder_name))
-        previous = self.store.catalog.hashes(source).get(item.id)
-        if previous == digest:
-            return "unchanged"
-        self._write(source, [(item, digest, previous is not None)], SourceReport())
+        with self.store.writing():
+            previous = self.store.catalog.hashes(source).get(item.id)
+            if previous == digest:
+                return "unchanged"
+            self._write(source, [(item, digest, previous is not None)], SourceReport())
         return "updated" if previous is not None else "added"
 
     def delete(self, source: str, doc_ids: Sequence[str]) -> int:
         """Delete documents or tickets by id; return how many existed."""
-        known = self.store.catalog.hashes(source)
-        existing = [d for d in doc_ids if d in known]
-        if existing:
-            self._delete(source, existing)
+        with self.store.writing():
+            known = self.store.catalog.hashes(source)
+            existing = [d for d in doc_ids if d in known]
+            if existing:
+                self._delete(source, existing)
         return len(existing)
 
     def _write(
+        self, source: str, batch: Sequence[tuple[Document | Ticket, str, bool]],
+        report: SourceReport,
+    ) -> None:
+        with self.store.writing():  # a sync takes the lock batch by batch
+            self._write_locked(source, batch, report)
+
+    def _write_locked(
         self, source: str, batch: Sequence[tuple[Document | Ticket, str, bool]],
         report: SourceReport,
     ) -> None:
@@ -216,6 +231,10 @@ class Indexer:
             report.tokens += sum(c.tokens for c in item_chunks)
 
     def _delete(self, source: str, doc_ids: Sequence[str]) -> None:
+        with self.store.writing():
+            self._delete_locked(source, doc_ids)
+
+    def _delete_locked(self, source: str, doc_ids: Sequence[str]) -> None:
         chunk_ids = sorted(self.store.catalog.chunk_ids(source, doc_ids))
         self.store.catalog.set_meta("pending", "1")
         if chunk_ids:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 from errors import ConfigError, StoreError
 from retrieval.catalog import Catalog, ChunkRow
@@ -52,6 +56,39 @@ class KnowledgeStore:
         # up searches of the tickets, nor the reverse.
         self._locks_guard = threading.Lock()
         self._lock_table: dict[tuple[str, str], threading.Lock] = {}
+        self._writer = threading.RLock()
+        self._writer_file: IO[bytes] | None = None
+        self._writer_depth = 0
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the store's writer lock: one writer at a time, across threads and processes.
+
+        A document's vectors go to Chroma and its text and hash to the catalog in two steps;
+        two writers of one document interleaving those steps left the catalog holding one
+        version and Chroma the other. API workers, their learning loop and ingest_kb.py all
+        write through this lock (an flock on writer.lock in the store folder); searches do
+        not take it. Re-entrant within a thread.
+        """
+        with self._writer:
+            if self._writer_depth == 0:
+                self.config.path.mkdir(parents=True, exist_ok=True)
+                handle = (self.config.path / "writer.lock").open("ab")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+                except BaseException:
+                    handle.close()
+                    raise
+                self._writer_file = handle
+            self._writer_depth += 1
+            try:
+                yield
+            finally:
+                self._writer_depth -= 1
+                if self._writer_depth == 0 and self._writer_file is not None:
+                    fcntl.flock(self._writer_file, fcntl.LOCK_UN)
+                    self._writer_file.close()
+                    self._writer_file = None
 
     def _lock(self, source: str, kind: str) -> threading.Lock:
         with self._locks_guard:

@@ -1,6 +1,8 @@
 """Hybrid retrieval over the demo data with the real model, a Chroma server, OpenAI embeddings."""
 
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +141,30 @@ def test_the_hnsw_search_breadth_is_the_stores_setting(tmp_path: Path,
     wider.close()
     with pytest.raises(ValueError, match="ef_search must be at least 1"):
         VectorIndex(client, ef_search=0)
+
+
+def test_writers_of_one_store_take_turns(tmp_path: Path, hashing_embedder: Any) -> None:
+    # Two writers of one document used to interleave their Chroma and catalog steps, leaving
+    # the catalog with one version and Chroma with the other (and a re-PUT "unchanged").
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    indexer = Indexer(store, hashing_embedder)
+    other_process = KnowledgeStore.open(StoreConfig(tmp_path / "store"))  # its own lock file
+    outcome: list[str] = []
+    doc = Document(id="kb-1", title="請求書", text="請求書払いの申し込み方法。Invoices monthly.",
+                   language="ja")
+    writer = threading.Thread(target=lambda: outcome.append(indexer.upsert("kb", doc)))
+    with other_process.writing(), other_process.writing():  # re-entrant in one thread
+        writer.start()
+        writer.join(0.5)
+        assert writer.is_alive() and not outcome  # waiting for the other writer
+    writer.join(30)
+    assert outcome == ["added"]
+    with store.writing():  # the lock is free again, and a writer may call in while holding it
+        assert indexer.upsert("kb", replace(doc, text="Invoices are sent monthly.")) == "updated"
+        assert indexer.delete("kb", ["kb-1"]) == 1
+    assert store.vectors.count("kb") == 0 and store.catalog.chunk_ids("kb") == set()
+    store.close()
+    other_process.close()
 
 
 def _ef_search(client: Any, name: str) -> int:
