@@ -123,6 +123,9 @@ class ApiSettings(BaseSettings):
     webhook_backoff_s: float = 2.0
     webhook_max_backoff_s: float = 3600.0
     webhook_poll_s: float = 1.0
+    # A delivery being attempted is claimed for this long; after a crash, the event is sent
+    # again once its claim has run out.
+    webhook_claim_s: float = 60.0
     agent_timeout_s: float = 60.0
     agent_concurrency: int = 32
     # After start-up, take what was built out of the cyclic garbage collector (gc.freeze).
@@ -222,6 +225,7 @@ class ApiSettings(BaseSettings):
             max_attempts=self.webhook_max_attempts,
             backoff_s=self.webhook_backoff_s,
             max_backoff_s=self.webhook_max_backoff_s,
+            claim_s=self.webhook_claim_s,
         )
 
 

@@ -52,6 +52,9 @@ def uvicorn_server(
         "KOTAE_WEBHOOK_MAX_BACKOFF_S": "0.5",
         "KOTAE_WEBHOOK_MAX_ATTEMPTS": "100000",
         "KOTAE_WEBHOOK_POLL_S": "0.05",
+        # The kill may land while a delivery is claimed; the restarted server sends it
+        # again when the claim runs out (60 s by default, longer than the test waits).
+        "KOTAE_WEBHOOK_CLAIM_S": "1",
         "KOTAE_RATE_LIMIT_IP_PER_S": "0",
         **env,
     }
