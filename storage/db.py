@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import ConfigError, StoreError
+from retrieval.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -219,12 +220,8 @@ class Database:
                     lock.commit()
             return
         database = self.engine.url.database or "kotae"
-        with Path(f"{database}.migrate.lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with file_lock(Path(f"{database}.migrate.lock")):
+            yield
 
     def ping(self) -> None:
         """Raise StoreError unless the database answers a trivial query."""

@@ -1,8 +1,8 @@
 import random
-import sys
-import threading
+from functools import partial
 
 from retrieval.textproc import Analyzer, detect_language
+from tests.support.threads import run_interleaved
 
 
 def test_english_is_detected_even_with_a_japanese_signature() -> None:
@@ -51,24 +51,11 @@ def test_one_analyzer_gives_the_same_terms_from_many_threads() -> None:
     serial = Analyzer()
     expected = {text: serial.terms(text) for text in texts}
     shared = Analyzer()
-    failures: list[str] = []
+    wrong: list[str] = []
 
     def work(part: list[str]) -> None:
-        for text in part:
-            try:
-                if shared.terms(text) != expected[text]:
-                    failures.append(f"wrong terms for {text!r}")
-            except Exception as exc:  # every failure is the finding
-                failures.append(repr(exc))
+        wrong.extend(f"wrong terms for {text!r}" for text in part
+                     if shared.terms(text) != expected[text])
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible
-    try:
-        threads = [threading.Thread(target=work, args=(texts[i::4],)) for i in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    failures = run_interleaved([partial(work, texts[i::4]) for i in range(4)]) + wrong
     assert not failures, failures[:5]

@@ -1,10 +1,10 @@
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from retrieval.tokens import install_offline_encodings
+from tests.support.threads import run_interleaved
 
 
 def test_many_threads_install_the_offline_encodings_at_once(
@@ -15,25 +15,12 @@ def test_many_threads_install_the_offline_encodings_at_once(
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "unused"))  # restored afterwards
     target = tmp_path / "tiktoken"
     start = threading.Barrier(16)
-    failures: list[str] = []
 
     def install() -> None:
         start.wait()
-        try:
-            install_offline_encodings(target)
-        except Exception as exc:  # every failure is the finding
-            failures.append(repr(exc))
+        install_offline_encodings(target)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        threads = [threading.Thread(target=install) for _ in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    failures = run_interleaved([install] * 16)
     assert not failures, failures[:3]
     names = sorted(p.name for p in target.iterdir())
     assert len(names) == 2 and not any(n.endswith(".tmp") for n in names), names
