@@ -150,12 +150,19 @@ class Catalog:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    def hashes(self, source: str) -> dict[str, str]:
-        """Return {doc_id: content_hash} for one source."""
+    def hashes(self, source: str, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
+        """Return {doc_id: content_hash} for one source, or for those of doc_ids it holds."""
         with self._lock:
-            rows = self._db.execute(
-                "SELECT doc_id, content_hash FROM documents WHERE source = ?", (source,)
-            ).fetchall()
+            if doc_ids is None:
+                rows = self._db.execute(
+                    "SELECT doc_id, content_hash FROM documents WHERE source = ?", (source,)
+                ).fetchall()
+            else:
+                rows = []
+                for doc_id in doc_ids:
+                    rows += self._db.execute(
+                        "SELECT doc_id, content_hash FROM documents WHERE source = ? "
+                        "AND doc_id = ?", (source, doc_id)).fetchall()
         return {str(d): str(h) for d, h in rows}
 
     def chunk_ids(self, source: str, doc_ids: Iterable[str] | None = None) -> set[str]:

@@ -78,6 +78,17 @@ def _record(item: Document | Ticket) -> dict[str, Any]:
     return record
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A batch ready to store: its documents with their hashes and chunks, and what the
+    chunks need in the index (BM25 terms and vectors)."""
+
+    items: list[tuple[Document | Ticket, str, list[Chunk]]]
+    chunks: list[Chunk]
+    terms: list[list[str]]
+    vectors: Any
+
+
 class Indexer:
     """Write documents and tickets into a KnowledgeStore."""
 
@@ -140,7 +151,7 @@ class Indexer:
         """Make the store's documents of one source equal to items."""
         report = SourceReport()
         known = self.store.catalog.hashes(source)
-        todo: list[tuple[Document | Ticket, str, bool]] = []
+        todo: list[tuple[Document | Ticket, str]] = []
         for item in items:
             digest = content_hash(_record(item), max_tokens=self.max_tokens,
                                   embedder=str(self._embedder_name))
@@ -148,7 +159,7 @@ class Indexer:
             if previous == digest:
                 report.unchanged += 1
             else:
-                todo.append((item, digest, previous is not None))
+                todo.append((item, digest))
         bar = tqdm(total=len(todo), desc=f"indexing {source}", unit="doc",
                    disable=self.progress is False or (self.progress is None and len(todo) < 200))
         try:
@@ -169,61 +180,77 @@ class Indexer:
         """Add or replace one document or ticket."""
         digest = content_hash(_record(item), max_tokens=self.max_tokens,
                               embedder=str(self._embedder_name))
+        if self.store.catalog.hashes(source, [item.id]).get(item.id) == digest:
+            return "unchanged"
+        prepared = self._prepare(source, [(item, digest)])  # the slow part, outside the lock
         with self.store.writing():
-            previous = self.store.catalog.hashes(source).get(item.id)
-            if previous == digest:
+            previous = self.store.catalog.hashes(source, [item.id]).get(item.id)
+            if previous == digest:  # another writer stored this very version meanwhile
                 return "unchanged"
-            self._write(source, [(item, digest, previous is not None)], SourceReport())
+            self._store(source, prepared, SourceReport())
         return "updated" if previous is not None else "added"
 
     def delete(self, source: str, doc_ids: Sequence[str]) -> int:
         """Delete documents or tickets by id; return how many existed."""
         with self.store.writing():
-            known = self.store.catalog.hashes(source)
+            known = self.store.catalog.hashes(source, doc_ids)
             existing = [d for d in doc_ids if d in known]
             if existing:
                 self._delete(source, existing)
         return len(existing)
 
     def _write(
-        self, source: str, batch: Sequence[tuple[Document | Ticket, str, bool]],
-        report: SourceReport,
+        self, source: str, batch: Sequence[tuple[Document | Ticket, str]], report: SourceReport,
     ) -> None:
-        with self.store.writing():  # a sync takes the lock batch by batch
-            self._write_locked(source, batch, report)
+        prepared = self._prepare(source, batch)
+        with self.store.writing():  # a sync takes the lock batch by batch, only to store
+            self._store(source, prepared, report)
 
-    def _write_locked(
-        self, source: str, batch: Sequence[tuple[Document | Ticket, str, bool]],
-        report: SourceReport,
-    ) -> None:
-        chunked = [(item, digest, existed, self._chunks(source, item))
-                   for item, digest, existed in batch]
-        chunks = [c for *_, cs in chunked for c in cs]
+    def _prepare(
+        self, source: str, batch: Sequence[tuple[Document | Ticket, str]],
+    ) -> _Prepared:
+        """Chunk, analyse and embed a batch: nothing here reads or writes the store.
+
+        This is most of a write's time (the embedding model), so it runs before the writer
+        lock is taken: an API upsert waits for one batch to be stored, not embedded.
+        """
+        items = [(item, digest, self._chunks(source, item)) for item, digest in batch]
+        chunks = [c for *_, cs in items for c in cs]
         analyzer = self.store.analyzer
         terms = [analyzer.terms(c.index_text) for c in chunks]
+        vectors = (self._get_embedder().embed_documents([c.index_text for c in chunks])
+                   if chunks else None)
+        return _Prepared(items, chunks, terms, vectors)
+
+    def _store(self, source: str, prepared: _Prepared, report: SourceReport) -> None:
+        """Write a prepared batch to Chroma and the catalog; the caller holds the lock."""
+        items, chunks = prepared.items, prepared.chunks
+        # Whether each document exists is read here, under the lock: another writer may
+        # have added one since the batch was planned, and its extra chunks must go.
+        ids = [item.id for item, _, _ in items]
+        existing = set(self.store.catalog.hashes(source, ids))
         stale: list[str] = []
-        if any(existed for _, _, existed, _ in chunked):
-            old = self.store.catalog.chunk_ids(source, [i.id for i, _, e, _ in chunked if e])
+        if existing:
+            old = self.store.catalog.chunk_ids(source, sorted(existing))
             stale = sorted(old - {c.id for c in chunks})
         self.store.catalog.set_meta("pending", "1")
-        if chunks:
-            vectors = self._get_embedder().embed_documents([c.index_text for c in chunks])
+        if chunks and prepared.vectors is not None:
             self.store.vectors.upsert(
-                source, [c.id for c in chunks], vectors,
+                source, [c.id for c in chunks], prepared.vectors,
                 [_vector_metadata(c) for c in chunks], [c.text for c in chunks])
         if stale:
             self.store.vectors.delete(source, stale)
         entries = []
         offset = 0
-        for item, digest, _existed, item_chunks in chunked:
+        for item, digest, item_chunks in items:
             n = len(item_chunks)
             entries.append((item.id, digest, {**_record(item), "origin": item.origin},
-                            item_chunks, terms[offset:offset + n]))
+                            item_chunks, prepared.terms[offset:offset + n]))
             offset += n
         self.store.catalog.write_documents(source, entries)
         self.store.catalog.set_meta("pending", "0")
-        for _item, _digest, existed, item_chunks in chunked:
-            if existed:
+        for item, _digest, item_chunks in items:
+            if item.id in existing:
                 report.updated += 1
             else:
                 report.added += 1

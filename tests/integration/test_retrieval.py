@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from retrieval.embeddings import OpenAIEmbedder
+from retrieval.embeddings import HashingEmbedder, OpenAIEmbedder
 from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore, StoreConfig
@@ -165,6 +165,56 @@ def test_writers_of_one_store_take_turns(tmp_path: Path, hashing_embedder: Any) 
     assert store.vectors.count("kb") == 0 and store.catalog.chunk_ids("kb") == set()
     store.close()
     other_process.close()
+
+
+class _GatedEmbedder(HashingEmbedder):
+    """Holds its second embed_documents call until released, as a slow batch would."""
+
+    def __init__(self) -> None:
+        super().__init__(dim=64)
+        self.calls = 0
+        self.in_second_batch = threading.Event()
+        self.release = threading.Event()
+
+    def embed_documents(self, texts: Any) -> Any:
+        self.calls += 1
+        if self.calls == 2:
+            self.in_second_batch.set()
+            self.release.wait(30)
+        return super().embed_documents(texts)
+
+
+def test_an_upsert_during_a_long_sync_is_stored_between_its_batches(tmp_path: Path) -> None:
+    # A re-ingest (ingest_kb.py) used to hold the writer lock while it embedded each batch
+    # and took it again at once for the next, so an API upsert from another process waited
+    # behind the whole re-ingest. Batches are now embedded before the lock is taken.
+    gated = _GatedEmbedder()
+    ingest = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    api_side = KnowledgeStore.open(StoreConfig(tmp_path / "store"))  # its own lock file
+    articles = [Document(id=f"kb-{i:03d}", title=f"Article {i}", text=f"How to export {i}.",
+                         language="en") for i in range(100)]  # two batches
+    syncing = threading.Thread(target=lambda: Indexer(ingest, gated).sync("kb", articles))
+    syncing.start()
+    outcome: list[str] = []
+    try:
+        assert gated.in_second_batch.wait(30)
+        new = Document(id="kb-ja", title="請求書", text="請求書払いの申し込み方法。",
+                       language="ja")
+        writer = threading.Thread(
+            target=lambda: outcome.append(Indexer(api_side, HashingEmbedder(dim=64)).upsert(
+                "kb", new)))
+        writer.start()
+        writer.join(10)
+        assert outcome == ["added"], "the upsert waited for the re-ingest's batch to embed"
+        assert syncing.is_alive()
+    finally:
+        gated.release.set()
+        syncing.join(30)
+    assert not syncing.is_alive()
+    assert set(api_side.catalog.hashes("kb")) == {a.id for a in articles} | {"kb-ja"}
+    assert api_side.vectors.ids("kb") == api_side.catalog.chunk_ids("kb")
+    ingest.close()
+    api_side.close()
 
 
 def _ef_search(client: Any, name: str) -> int:
