@@ -152,32 +152,25 @@ class Catalog:
 
     def hashes(self, source: str, doc_ids: Iterable[str] | None = None) -> dict[str, str]:
         """Return {doc_id: content_hash} for one source, or for those of doc_ids it holds."""
-        with self._lock:
-            if doc_ids is None:
-                rows = self._db.execute(
-                    "SELECT doc_id, content_hash FROM documents WHERE source = ?", (source,)
-                ).fetchall()
-            else:
-                rows = []
-                for doc_id in doc_ids:
-                    rows += self._db.execute(
-                        "SELECT doc_id, content_hash FROM documents WHERE source = ? "
-                        "AND doc_id = ?", (source, doc_id)).fetchall()
+        rows = self._select("SELECT doc_id, content_hash FROM documents WHERE source = ?",
+                            source, doc_ids)
         return {str(d): str(h) for d, h in rows}
 
     def chunk_ids(self, source: str, doc_ids: Iterable[str] | None = None) -> set[str]:
         """Return the chunk ids of a source, or of some of its documents."""
+        rows = self._select("SELECT chunk_id FROM chunks WHERE source = ?", source, doc_ids)
+        return {str(r[0]) for r in rows}
+
+    def _select(self, query: str, source: str,
+                doc_ids: Iterable[str] | None) -> list[tuple[Any, ...]]:
+        """Run a query of one source, for all its documents or for each of doc_ids."""
         with self._lock:
             if doc_ids is None:
-                rows = self._db.execute("SELECT chunk_id FROM chunks WHERE source = ?",
-                                        (source,)).fetchall()
-            else:
-                rows = []
-                for doc_id in doc_ids:
-                    rows += self._db.execute(
-                        "SELECT chunk_id FROM chunks WHERE source = ? AND doc_id = ?",
-                        (source, doc_id)).fetchall()
-        return {str(r[0]) for r in rows}
+                return list(self._db.execute(query, (source,)).fetchall())
+            rows: list[tuple[Any, ...]] = []
+            for doc_id in doc_ids:  # one indexed lookup each: batches are small
+                rows += self._db.execute(query + " AND doc_id = ?", (source, doc_id)).fetchall()
+            return rows
 
     def write_documents(
         self,

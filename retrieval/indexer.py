@@ -15,7 +15,7 @@ from typing import Any, Literal
 from tqdm import tqdm
 
 from retrieval.chunking import CHUNKER_VERSION, DEFAULT_MAX_TOKENS, chunk_document, ticket_chunk
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, FloatArray
 from retrieval.store import KnowledgeStore
 from retrieval.types import Chunk, Document, Problem, Ticket
 
@@ -86,7 +86,7 @@ class _Prepared:
     items: list[tuple[Document | Ticket, str, list[Chunk]]]
     chunks: list[Chunk]
     terms: list[list[str]]
-    vectors: Any
+    vectors: FloatArray | None  # None when the batch has no chunks
 
 
 class Indexer:

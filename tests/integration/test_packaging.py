@@ -72,7 +72,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.fail("this test lists the tracked files with git: run it from a git checkout")
     source = tmp_path_factory.mktemp("source")
-    for name in [*_tracked("."), "README.md"]:
+    for name in _tracked("."):
         if name.startswith(("tests/", "data/", "docs/", ".ci/")):
             continue
         target = source / name
