@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -103,6 +104,7 @@ class Indexer:
     ) -> None:
         # The embedder may be a factory: an unchanged knowledge base never loads the model.
         self._embedder = embedder
+        self._embedder_lock = threading.Lock()
         self._embedder_name = embedder_name or getattr(embedder, "name", None)
         if self._embedder_name is None:
             raise ValueError("pass embedder_name when giving an embedder factory")
@@ -113,8 +115,10 @@ class Indexer:
         self._repair_if_interrupted()
 
     def _get_embedder(self) -> Embedder:
-        if callable(self._embedder) and not hasattr(self._embedder, "embed_documents"):
-            self._embedder = self._embedder()
+        # Batches are embedded outside the writer lock, so two threads may get here at once.
+        with self._embedder_lock:
+            if callable(self._embedder) and not hasattr(self._embedder, "embed_documents"):
+                self._embedder = self._embedder()
         return self._embedder  # type: ignore[return-value]  # a factory was replaced above
 
     def _repair_if_interrupted(self) -> None:
@@ -233,7 +237,7 @@ class Indexer:
         if existing:
             old = self.store.catalog.chunk_ids(source, sorted(existing))
             stale = sorted(old - {c.id for c in chunks})
-        self.store.catalog.set_meta("pending", "1")
+        self._begin_store_step()
         if chunks and prepared.vectors is not None:
             self.store.vectors.upsert(
                 source, [c.id for c in chunks], prepared.vectors,
@@ -257,13 +261,23 @@ class Indexer:
             report.chunks += len(item_chunks)
             report.tokens += sum(c.tokens for c in item_chunks)
 
+    def _begin_store_step(self) -> None:
+        """Flag a Chroma-and-catalog step as under way (the caller holds the writer lock).
+
+        If the flag is already up, a writer stopped mid-step since this Indexer checked at
+        start (a crash in another process): settle what it left before the flag is reused.
+        """
+        if self.store.catalog.get_meta("pending") == "1":
+            self._repair()
+        self.store.catalog.set_meta("pending", "1")
+
     def _delete(self, source: str, doc_ids: Sequence[str]) -> None:
         with self.store.writing():
             self._delete_locked(source, doc_ids)
 
     def _delete_locked(self, source: str, doc_ids: Sequence[str]) -> None:
         chunk_ids = sorted(self.store.catalog.chunk_ids(source, doc_ids))
-        self.store.catalog.set_meta("pending", "1")
+        self._begin_store_step()
         if chunk_ids:
             self.store.vectors.delete(source, chunk_ids)
         self.store.catalog.delete_documents(source, doc_ids)

@@ -217,6 +217,54 @@ def test_an_upsert_during_a_long_sync_is_stored_between_its_batches(tmp_path: Pa
     api_side.close()
 
 
+def test_a_writer_that_embedded_an_older_view_still_removes_the_stale_chunks(
+        tmp_path: Path) -> None:
+    # A writer embeds before it takes the lock, so another writer may store the same
+    # document in between. Whether the document exists, and which chunks it had, must be
+    # read under the lock, or the other writer's extra chunks stay in Chroma for good.
+    gated = _GatedEmbedder()
+    gated.calls = 1  # its first call is the one held
+    first = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    second = KnowledgeStore.open(StoreConfig(tmp_path / "store"))  # its own lock file
+    short = Document(id="X", title="X", text="Short answer.", language="en")
+    long = Document(id="X", title="X", text=" ".join(f"word{i}" for i in range(3000)),
+                    language="en")
+    outcome: list[str] = []
+    writer = threading.Thread(target=lambda: outcome.append(Indexer(first, gated).upsert(
+        "kb", short)))
+    writer.start()
+    try:
+        assert gated.in_second_batch.wait(30)
+        assert Indexer(second, HashingEmbedder(dim=64)).upsert("kb", long) == "added"
+        assert len(second.catalog.chunk_ids("kb")) > 5
+    finally:
+        gated.release.set()
+        writer.join(30)
+    assert outcome == ["updated"]  # it found the other writer's version under the lock
+    assert first.vectors.ids("kb") == first.catalog.chunk_ids("kb") == {"X#0"}
+    first.close()
+    second.close()
+
+
+def test_a_long_lived_writer_repairs_what_a_crashed_one_left(
+        tmp_path: Path, hashing_embedder: Any) -> None:
+    # The API's Indexer checks the crash flag when it starts; a writer in another process
+    # that dies mid-store later leaves the flag up, and the next store must settle it
+    # rather than reuse the flag and leave the orphan vectors forever.
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    live = Indexer(store, hashing_embedder)
+    live.upsert("kb", Document(id="A", title="A", text="Alpha.", language="en"))
+    crashed = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    crashed.catalog.set_meta("pending", "1")  # vectors written, catalog not: then SIGKILL
+    crashed.vectors.upsert("kb", ["B#0"], hashing_embedder.embed_documents(["Beta."]),
+                           [{"doc_id": "B", "language": "en"}], ["Beta."])
+    crashed.close()
+    assert live.upsert("kb", Document(id="C", title="C", text="Gamma.", language="en")) == "added"
+    assert store.vectors.ids("kb") == store.catalog.chunk_ids("kb") == {"A#0", "C#0"}
+    assert store.catalog.get_meta("pending") == "0"
+    store.close()
+
+
 def _ef_search(client: Any, name: str) -> int:
     return int(client.get_collection(name).configuration["hnsw"]["ef_search"])
 
