@@ -165,3 +165,43 @@ def test_an_unknown_key_is_refused_at_sign_in(kotae: Kotae, pages: Pages) -> Non
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("not a Support agent key")
     assert wait_for(lambda: page.evaluate("sessionStorage.length") == 0, what="no session")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_an_automatic_refresh_leaves_the_row_a_keyboard_user_is_on(
+        kotae: Kotae, pages: Pages, locale: str) -> None:
+    # The queue refreshes itself every 10 s. A refresh that was already on its way when the
+    # user moved onto a row used to replace the table on arrival and drop their focus.
+    from playwright.sync_api import Route, expect
+
+    kotae.api("POST", "/v1/inquiries", "widget", json={"text": "Can I talk to a person?"})
+    page = pages.open(kotae.url + "/console/", locale=locale)
+    page.clock.install()  # the queue's refresh timer runs on the page's clock from here
+    page.reload()
+    ja = locale == "ja-JP"
+    page.get_by_label("ロール" if ja else "I am").select_option("agent")
+    page.get_by_label("APIキー" if ja else "API key").fill(kotae.keys["agent"])
+    page.get_by_role("button", name="サインイン" if ja else "Sign in").click()
+    rows = page.locator("table.queue a")
+    expect(rows.first).to_be_visible()
+
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # keep the next list request waiting
+        held.append(route)
+
+    page.route("**/v1/escalations?*", hold)
+    page.clock.fast_forward(11_000)  # the automatic refresh starts, nothing focused yet
+    for _ in range(200):  # Playwright hands the route over while it is being called
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the automatic refresh sent no request"
+    rows.first.focus()
+    with page.expect_response("**/v1/escalations?*"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # let the page handle the answer
+    assert page.evaluate("document.activeElement.closest('table.queue') !== null"), \
+        "the refresh took the focused row away"
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("お客様への返信" if ja else "Reply to the customer")).to_be_visible()

@@ -333,6 +333,12 @@
     }, Promise.resolve());
   }
 
+  // An automatic refresh must not pull the row a keyboard user is on from under them. Asked
+  // when a refresh starts and again when its answer arrives: they may have moved in between.
+  function holdStill(body, auto) {
+    return auto === true && body.contains(document.activeElement);
+  }
+
   // ------------------------------------------------------------------ escalations
 
   function queueFilters() {
@@ -368,13 +374,13 @@
     v.main.appendChild(body);
 
     function load(auto) {
-      // An automatic refresh must not pull the row a keyboard user is on from under them.
-      if (auto === true && body.contains(document.activeElement)) return;
+      if (holdStill(body, auto)) return;
       var q = ["limit=200"];
       ["status", "reason", "tag", "language"].forEach(function (k) {
         if (f[k]) q.push(k + "=" + encodeURIComponent(f[k]));
       });
       return json("GET", "/v1/escalations?" + q.join("&")).then(function (page) {
+        if (holdStill(body, auto)) return;
         body.textContent = "";
         body.appendChild(h("p", { class: "count", text: t("count", { n: page.total }) }));
         if (!page.items.length) { body.appendChild(h("p", { text: t("none") })); return; }
@@ -545,8 +551,9 @@
     }
 
     function load(auto) {
-      if (auto === true && body.contains(document.activeElement)) return;
+      if (holdStill(body, auto)) return;
       return json("GET", "/v1/signals?limit=200&" + query()).then(function (page) {
+        if (holdStill(body, auto)) return;
         body.textContent = "";
         body.appendChild(h("p", { class: "count", text: t("signalCount", { n: page.total }) }));
         if (!page.items.length) { body.appendChild(h("p", { text: t("none") })); return; }
