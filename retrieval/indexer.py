@@ -127,8 +127,12 @@ class Indexer:
             return
         with self.store.writing():
             # A writer in another process sets the flag too; under the lock it is settled.
-            if self.store.catalog.get_meta("pending") == "1":
-                self._repair()
+            self._settle_interrupted()
+
+    def _settle_interrupted(self) -> None:
+        """Repair if a writer stopped mid-step; the caller holds the writer lock."""
+        if self.store.catalog.get_meta("pending") == "1":
+            self._repair()
 
     def _repair(self) -> None:
         for source in ("kb", "ticket"):
@@ -267,8 +271,7 @@ class Indexer:
         If the flag is already up, a writer stopped mid-step since this Indexer checked at
         start (a crash in another process): settle what it left before the flag is reused.
         """
-        if self.store.catalog.get_meta("pending") == "1":
-            self._repair()
+        self._settle_interrupted()
         self.store.catalog.set_meta("pending", "1")
 
     def _delete(self, source: str, doc_ids: Sequence[str]) -> None:
