@@ -46,8 +46,9 @@ from retrieval.tokens import count_tokens  # noqa: E402
 from settings import load_settings  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
-PRICE_IN = 0.15  # USD per 1M input tokens (gpt-4o-mini)
-PRICE_OUT = 0.60  # USD per 1M output tokens
+PRICE_IN = 0.15  # USD per 1M input tokens (gpt-4o-mini), unless --price-in says otherwise
+PRICE_OUT = 0.60  # USD per 1M output tokens, unless --price-out says otherwise
+SECTIONS = ("ingest", "latency", "stackfaq", "demo")
 
 
 @dataclass
@@ -73,7 +74,8 @@ class Row:
     def cells(self) -> list[str]:
         """Return name, Kotae, baseline, ratio, target."""
         k, b = statistics.median(self.kotae), statistics.median(self.baseline)
-        ratio = f"{k / b:.2f}×" if b else "—"
+        ratio = "—" if not b else f"{k / b:.2f}×" if k / b >= 0.05 or not k else \
+            f"{k / b:.2g}× (1/{b / k:,.0f})"  # a re-ingest's 0.0009x would print as 0.00x
         return [f"{self.name} [{self.unit}]", self._fmt(self.kotae), self._fmt(self.baseline),
                 ratio, self.target]
 
@@ -398,8 +400,12 @@ def bench_actions(world: DemoWorld) -> list[Row]:
     ]
 
 
-def bench_tokens(world: DemoWorld, n_cases: int) -> list[Row]:
-    """Prompt tokens per answered inquiry and cost per 1,000 inquiries against the stub."""
+def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
+                 price_out: float = PRICE_OUT) -> list[Row]:
+    """Prompt tokens per answered inquiry and cost per 1,000 inquiries against the stub.
+
+    Prices are USD per million input and output tokens.
+    """
     from agent.factory import build_agent
     from agent.llm import OpenAIChatModel
     from tests.support.openai_stub import OpenAIStub, Reply, ReplyJSON
@@ -458,7 +464,7 @@ def bench_tokens(world: DemoWorld, n_cases: int) -> list[Row]:
     b_per_answer = sum(b_prompt) / n  # it answers every inquiry
 
     def cost(prompt: list[int], out: list[int]) -> float:
-        return 1000.0 * (sum(prompt) * PRICE_IN + sum(out) * PRICE_OUT) / 1e6 / n
+        return 1000.0 * (sum(prompt) * price_in + sum(out) * price_out) / 1e6 / n
 
     calls = sum(p > 0 for p in k_prompt)
     notes = [f"LLM mode, {n} demo cases: Kotae sent {k_calls} requests for {calls} inquiries "
@@ -472,7 +478,7 @@ def bench_tokens(world: DemoWorld, n_cases: int) -> list[Row]:
             "then escalated", [sum(k_prompt) / max(1, answered)], [sum(b_prompt) / n], "lower"),
         Row("prompt tokens per inquiry (all)", f"{n} cases", [sum(k_prompt) / n],
             [sum(b_prompt) / n], "lower"),
-        Row("cost per 1,000 inquiries", "USD, $0.15/1M in + $0.60/1M out",
+        Row("cost per 1,000 inquiries", f"USD, ${price_in:g}/1M in + ${price_out:g}/1M out",
             [cost(k_prompt, k_out)], [cost(b_prompt, b_out)], "lower"),
     ]
 
@@ -513,9 +519,15 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=100, help="queries per repeat")
     parser.add_argument("--llm-cases", type=int, default=40)
     parser.add_argument("--svg", type=Path, default=ROOT / "docs" / "latency_vs_size.svg")
-    parser.add_argument("--skip", default="", help="comma list: ingest,latency,stackfaq,demo")
+    parser.add_argument("--skip", default="", help="comma list of sections not to run: "
+                        + ",".join(SECTIONS))
     parser.add_argument("--sentences", default="3-6",
                         help="sentences per generated article, MIN-MAX (latency corpora)")
+    parser.add_argument("--price-in", type=float, default=PRICE_IN,
+                        help="USD per 1M prompt tokens for the cost row (default: gpt-4o-mini's "
+                             "%(default)s)")
+    parser.add_argument("--price-out", type=float, default=PRICE_OUT,
+                        help="USD per 1M output tokens (default %(default)s)")
     parser.add_argument("--worker", choices=("kotae", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -527,6 +539,21 @@ def main() -> int:
         latency_worker(args.worker, args.size, length)
         return 0
     skip = set(filter(None, args.skip.split(",")))
+    if skip - set(SECTIONS):
+        parser.error(f"--skip: unknown section(s) {', '.join(sorted(skip - set(SECTIONS)))}; "
+                     f"the sections are {', '.join(SECTIONS)}")
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        parser.error(f"--sizes takes positive whole numbers of articles, e.g. 1000,10000 "
+                     f"(got {args.sizes!r})")
+    for name in ("repeats", "queries", "llm_cases"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.price_in < 0 or args.price_out < 0:
+        parser.error("--price-in and --price-out are USD per 1M tokens and cannot be negative")
     started = time.perf_counter()
     embedder = make_embedder()
     rows: list[Row] = []
@@ -534,7 +561,6 @@ def main() -> int:
         rows += bench_ingest(embedder, args.repeats)
         print(table(rows), file=sys.stderr)
     if "latency" not in skip:
-        sizes = [int(s) for s in args.sizes.split(",")]
         latency_rows, raw = bench_latency(sizes, args.queries, args.repeats, length)
         rows += latency_rows
         write_svg(raw, args.svg)
@@ -545,7 +571,7 @@ def main() -> int:
             world = demo_world(embedder, Path(tmp))
             rows += bench_recall(world)
             rows += bench_actions(world)
-            rows += bench_tokens(world, args.llm_cases)
+            rows += bench_tokens(world, args.llm_cases, args.price_in, args.price_out)
             close_store(world.store)
     print(table(rows))
     print(f"\n{time.perf_counter() - started:.0f} s; repeats={args.repeats}, "

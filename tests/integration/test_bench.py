@@ -1,0 +1,127 @@
+"""bench/run.py, the LangChain comparison, on small inputs: it runs, and refuses bad options.
+
+CI never runs the full benchmark (tens of minutes), so these keep the script from rotting:
+each section runs end to end on tiny inputs, both languages' corpora included (the demo data
+and the generated latency corpora hold English and Japanese), and bad options are refused
+with a message before the model loads.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "bench" / "run.py"
+
+
+def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the script as a user would; the model_files fixture has prepared its model."""
+    return subprocess.run([sys.executable, str(SCRIPT), *args], cwd=ROOT, env=dict(os.environ),
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def row(output: str, figure: str) -> list[str]:
+    """Return the cells of the table row whose first cell starts with `figure`."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0].startswith(figure):
+            return cells
+    raise AssertionError(f"no row {figure!r} in:\n{output}")
+
+
+def number(cell: str) -> float:
+    """Return a cell's median (the figure before any spread in brackets)."""
+    match = re.match(r"[\d.]+", cell)
+    assert match, cell
+    return float(match.group())
+
+
+@pytest.fixture(scope="module")
+def script() -> ModuleType:
+    """bench/run.py imported once (its options are checked in this process)."""
+    spec = importlib.util.spec_from_file_location("bench_run", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--skip", "stackfac"], "unknown section(s) stackfac; the sections are ingest, latency"),
+    (["--sizes", "1k"], "--sizes takes positive whole numbers"),
+    (["--sizes", "0"], "--sizes takes positive whole numbers"),
+    (["--repeats", "0"], "--repeats must be at least 1"),
+    (["--price-out", "-0.6"], "cannot be negative"),
+    (["--sentences", "6-3"], "--sentences takes MIN-MAX"),
+])
+def test_bad_options_are_refused_with_what_to_pass(
+        script: ModuleType, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
+    monkeypatch.setattr(script, "make_embedder", lambda: pytest.fail("the model was loaded"))
+    with pytest.raises(SystemExit) as exited:
+        script.main()
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_ingest_and_demo_sections_with_a_configured_price(model_files: Any) -> None:
+    """Ingest and re-ingest; recall, answer/escalate and the LLM-mode rows at a given price."""
+    result = bench("--skip", "latency,stackfaq", "--repeats", "1", "--llm-cases", "6",
+                   "--price-in", "3", "--price-out", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+
+    assert number(row(out, "first ingest, demo KB [chunks/s]")[1]) > 0
+    # An unchanged re-ingest skips every document: far under the 1/20 of the target, and the
+    # ratio is printed so that it can be read (not as 0.00x).
+    again = row(out, "re-ingest unchanged KB [ms]")
+    times_faster = re.search(r"\(1/([\d,]+)\)", again[3])
+    assert times_faster and int(times_faster.group(1).replace(",", "")) > 20, again
+
+    recall = row(out, "demo-eval recall@5 [199 cases; baseline k=4")
+    assert 0 < number(recall[1]) <= 1 and 0 < number(recall[2]) <= 1
+    assert 0 < number(row(out, "answer/escalate accuracy")[1]) <= 1
+    # The baseline always answers, so every case that should escalate is a wrong answer.
+    assert number(row(out, "answered but should escalate")[2]) == 83
+    tokens = row(out, "prompt tokens per answered inquiry")
+    assert "[6 cases;" in tokens[0] and tokens[4] == "≤ 0.6×"
+    assert number(tokens[3]) == pytest.approx(number(tokens[1]) / number(tokens[2]), abs=0.006)
+
+    # With output free, the cost of 1,000 inquiries is 1,000 x the prompt tokens per inquiry
+    # at $3 per million.
+    cost = row(out, "cost per 1,000 inquiries")
+    assert cost[0].endswith("[USD, $3/1M in + $0/1M out]")
+    per_inquiry = row(out, "prompt tokens per inquiry (all)")
+    for column in (1, 2):
+        assert number(cost[column]) == pytest.approx(
+            1000 * number(per_inquiry[column]) * 3 / 1e6, rel=0.01)
+
+
+def test_the_latency_section_times_both_pipelines_and_plots_them(
+        model_files: Any, tmp_path: Path) -> None:
+    svg = tmp_path / "latency.svg"
+    result = bench("--skip", "ingest,stackfaq,demo", "--sizes", "30,60", "--repeats", "2",
+                   "--queries", "12", "--sentences", "1-2", "--svg", str(svg))
+    assert result.returncode == 0, result.stderr[-3000:]
+    for size in ("30", "60"):
+        p50 = row(result.stdout, f"query p50 @ {size} [ms]")
+        assert number(p50[1]) > 0 and number(p50[2]) > 0
+        # Two repeats: the median is shown with its spread (min-max).
+        assert re.search(r"\([\d.]+–[\d.]+\)", p50[1]), p50
+        assert number(row(result.stdout, f"peak RSS @ {size} [MiB]")[1]) > 100
+    # The generated corpora are 80 % English, 20 % Japanese one-chunk articles.
+    assert re.search(r"30 generated articles of 1-2 sentences: Kotae \d+ chunks, baseline \d+",
+                     result.stdout)
+    drawing = svg.read_text()
+    assert drawing.startswith("<svg") and drawing.count("<circle") >= 4
