@@ -108,10 +108,10 @@ def test_the_ingest_and_demo_sections_with_a_configured_price(model_files: Any) 
             1000 * number(per_inquiry[column]) * 3 / 1e6, rel=0.01)
 
 
-def test_the_latency_section_times_both_pipelines_and_plots_them(
-        model_files: Any, tmp_path: Path) -> None:
+def test_the_latency_and_stackfaq_sections(model_files: Any, tmp_path: Path) -> None:
+    """Latency and memory per size with the plot; StackFAQ MAP for both pipelines."""
     svg = tmp_path / "latency.svg"
-    result = bench("--skip", "ingest,stackfaq,demo", "--sizes", "30,60", "--repeats", "2",
+    result = bench("--skip", "ingest,demo", "--sizes", "30,60", "--repeats", "2",
                    "--queries", "12", "--sentences", "1-2", "--svg", str(svg))
     assert result.returncode == 0, result.stderr[-3000:]
     for size in ("30", "60"):
@@ -123,5 +123,9 @@ def test_the_latency_section_times_both_pipelines_and_plots_them(
     # The generated corpora are 80 % English, 20 % Japanese one-chunk articles.
     assert re.search(r"30 generated articles of 1-2 sentences: Kotae \d+ chunks, baseline \d+",
                      result.stdout)
+    # StackFAQ is the public set with published results: Kotae's MAP is above the baseline's
+    # (issue 7's target; 0.971 against 0.947 in every run so far).
+    stackfaq = row(result.stdout, "StackFAQ MAP [1249 queries, depth 20]")
+    assert 0.9 < number(stackfaq[2]) < number(stackfaq[1]) <= 1, stackfaq
     drawing = svg.read_text()
     assert drawing.startswith("<svg") and drawing.count("<circle") >= 4
