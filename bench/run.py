@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import resource
 import statistics
@@ -552,8 +553,8 @@ def main() -> int:
     for name in ("repeats", "queries", "llm_cases"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.price_in < 0 or args.price_out < 0:
-        parser.error("--price-in and --price-out are USD per 1M tokens and cannot be negative")
+    if not all(math.isfinite(p) and p >= 0 for p in (args.price_in, args.price_out)):
+        parser.error("--price-in and --price-out are USD per 1M tokens: numbers, not negative")
     started = time.perf_counter()
     embedder = make_embedder()
     rows: list[Row] = []

@@ -61,7 +61,8 @@ def script() -> ModuleType:
     (["--sizes", "1k"], "--sizes takes positive whole numbers"),
     (["--sizes", "0"], "--sizes takes positive whole numbers"),
     (["--repeats", "0"], "--repeats must be at least 1"),
-    (["--price-out", "-0.6"], "cannot be negative"),
+    (["--price-out", "-0.6"], "USD per 1M tokens: numbers, not negative"),
+    (["--price-in", "nan"], "USD per 1M tokens: numbers, not negative"),
     (["--sentences", "6-3"], "--sentences takes MIN-MAX"),
 ])
 def test_bad_options_are_refused_with_what_to_pass(
