@@ -75,10 +75,18 @@ class Row:
     def cells(self) -> list[str]:
         """Return name, Kotae, baseline, ratio, target."""
         k, b = statistics.median(self.kotae), statistics.median(self.baseline)
-        ratio = "—" if not b else f"{k / b:.2f}×" if k / b >= 0.05 or not k else \
-            f"{k / b:.2g}× (1/{b / k:,.0f})"  # a re-ingest's 0.0009x would print as 0.00x
         return [f"{self.name} [{self.unit}]", self._fmt(self.kotae), self._fmt(self.baseline),
-                ratio, self.target]
+                _ratio(k, b), self.target]
+
+
+def _ratio(kotae: float, baseline: float) -> str:
+    """Kotae / baseline; a small one also as 1/N (a re-ingest's 0.0009x would print 0.00x)."""
+    if not baseline:
+        return "—"
+    ratio = kotae / baseline
+    if ratio >= 0.05 or not kotae:
+        return f"{ratio:.2f}×"
+    return f"{ratio:.2g}× (1/{baseline / kotae:,.0f})"
 
 
 def rss_mib(field_name: str = "VmHWM") -> float:
