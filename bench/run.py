@@ -487,7 +487,7 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
             "then escalated", [sum(k_prompt) / max(1, answered)], [sum(b_prompt) / n], "lower"),
         Row("prompt tokens per inquiry (all)", f"{n} cases", [sum(k_prompt) / n],
             [sum(b_prompt) / n], "lower"),
-        Row("cost per 1,000 inquiries", f"USD, ${price_in:g}/1M in + ${price_out:g}/1M out",
+        Row("cost per 1,000 inquiries", f"USD, ${price_in:.2f}/1M in + ${price_out:.2f}/1M out",
             [cost(k_prompt, k_out)], [cost(b_prompt, b_out)], "lower"),
     ]
 
@@ -558,6 +558,10 @@ def main() -> int:
     if not sizes or min(sizes) < 1:
         parser.error(f"--sizes takes positive whole numbers of articles, e.g. 1000,10000 "
                      f"(got {args.sizes!r})")
+    twice = sorted({s for s in sizes if sizes.count(s) > 1})
+    if twice:
+        parser.error(f"--sizes lists {', '.join(map(str, twice))} twice: each size is one row "
+                     "and one point of the plot")
     for name in ("repeats", "queries", "llm_cases"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
