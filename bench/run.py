@@ -337,9 +337,9 @@ def write_svg(raw: dict[int, dict[str, Any]], path: Path) -> None:
 # ---------------------------------------------------------------------------- quality
 
 
-def bench_stackfaq(embedder: Embedder, depth: int = 20) -> Row:
+def bench_stackfaq(embedder: Embedder, data: Path = STACKFAQ, depth: int = 20) -> Row:
     """StackFAQ MAP: each thread a document, each paraphrase a query, ranked to `depth` docs."""
-    documents, queries = load_stackfaq(STACKFAQ)
+    documents, queries = load_stackfaq(data)
     with tempfile.TemporaryDirectory() as tmp:
         store = KnowledgeStore.open(StoreConfig(Path(tmp) / "kotae"))
         Indexer(store, embedder).sync("kb", documents)
@@ -532,6 +532,8 @@ def main() -> int:
                         + ",".join(SECTIONS))
     parser.add_argument("--sentences", default="3-6",
                         help="sentences per generated article, MIN-MAX (latency corpora)")
+    parser.add_argument("--stackfaq-data", type=Path, default=STACKFAQ,
+                        help="StackFAQ's stackExchange-FAQ.json (default: %(default)s)")
     parser.add_argument("--price-in", type=float, default=PRICE_IN,
                         help="USD per 1M prompt tokens for the cost row (default: gpt-4o-mini's "
                              "%(default)s)")
@@ -567,6 +569,10 @@ def main() -> int:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not all(math.isfinite(p) and p >= 0 for p in (args.price_in, args.price_out)):
         parser.error("--price-in and --price-out are USD per 1M tokens: numbers, not negative")
+    # Last: the data lives beside the checkout, so a clone may lack it.
+    if "stackfaq" not in skip and not args.stackfaq_data.is_file():
+        parser.error(f"no StackFAQ data at {args.stackfaq_data}: pass --stackfaq-data with the "
+                     "path of stackExchange-FAQ.json, or --skip stackfaq")
     started = time.perf_counter()
     embedder = make_embedder()
     rows: list[Row] = []
@@ -578,7 +584,7 @@ def main() -> int:
         rows += latency_rows
         write_svg(raw, args.svg)
     if "stackfaq" not in skip:
-        rows.append(bench_stackfaq(embedder))
+        rows.append(bench_stackfaq(embedder, args.stackfaq_data))
     if "demo" not in skip:
         with tempfile.TemporaryDirectory() as tmp:
             world = demo_world(embedder, Path(tmp))

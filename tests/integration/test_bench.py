@@ -9,6 +9,7 @@ with a message before the model loads.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "run.py"
+STACKFAQ = ROOT.parent / "shared" / "datasets" / "stackfaq" / "stackExchange-FAQ.json"
 
 
 def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -73,6 +75,8 @@ def script() -> Iterator[ModuleType]:
     (["--price-in", "nan"], "USD per 1M tokens: numbers, not negative"),
     (["--sentences", "6-3"], "--sentences takes MIN-MAX"),
     (["--sizes", "1000,1000"], "--sizes lists 1000 twice"),
+    (["--stackfaq-data", "/nonexistent/faq.json"],
+     "no StackFAQ data at /nonexistent/faq.json: pass --stackfaq-data"),
 ])
 def test_bad_options_are_refused_with_what_to_pass(
         script: ModuleType, args: list[str], message: str, monkeypatch: pytest.MonkeyPatch,
@@ -120,9 +124,20 @@ def test_the_ingest_and_demo_sections_with_a_configured_price(model_files: Any) 
 
 
 def test_the_latency_and_stackfaq_sections(model_files: Any, tmp_path: Path) -> None:
-    """Latency and memory per size with the plot; StackFAQ MAP for both pipelines."""
+    """Latency and memory per size with the plot; MAP on a small file in StackFAQ's format."""
     svg = tmp_path / "latency.svg"
-    result = bench("--skip", "ingest,demo", "--sizes", "30,60", "--repeats", "2",
+    faq = tmp_path / "faq.json"
+    faq.write_text(json.dumps({"root": {"qapair": [
+        {"question": "Strikethrough text on GitHub?", "answer": ["Wrap it in ~~two tildes~~."],
+         "rephr": ["crossed out text github", "how to strike through words", "*"]},
+        {"question": "Undo the last git commit?", "answer": ["git reset --soft HEAD~1 keeps "
+                                                               "the changes staged."],
+         "rephr": ["revert my latest commit but keep changes"]},
+        {"question": "Rename a local branch?", "answer": ["git branch -m old-name new-name"],
+         "rephr": ["change the name of a branch"]},
+    ]}}), encoding="utf-8")
+    result = bench("--skip", "ingest,demo", "--stackfaq-data", str(faq),
+                   "--sizes", "30,60", "--repeats", "2",
                    "--queries", "12", "--sentences", "1-2", "--svg", str(svg))
     assert result.returncode == 0, result.stderr[-3000:]
     for size in ("30", "60"):
@@ -134,10 +149,21 @@ def test_the_latency_and_stackfaq_sections(model_files: Any, tmp_path: Path) -> 
     # The generated corpora are 80 % English, 20 % Japanese one-chunk articles.
     assert re.search(r"30 generated articles of 1-2 sentences: Kotae \d+ chunks, baseline \d+",
                      result.stdout)
-    # StackFAQ is the public set with published results: Kotae's MAP is above the baseline's
-    # (issue 7's target; 0.971 against 0.947 in every run so far).
-    stackfaq = row(result.stdout, "StackFAQ MAP [1249 queries, depth 20]")
-    assert 0.9 < number(stackfaq[2]) < number(stackfaq[1]) <= 1, stackfaq
+    stackfaq = row(result.stdout, "StackFAQ MAP [4 queries, depth 20]")
+    assert 0 < number(stackfaq[1]) <= 1 and 0 < number(stackfaq[2]) <= 1, stackfaq
     drawing = svg.read_text()
     # A point per size for each pipeline's p50 and p99: 2 x 2 x 2.
     assert drawing.startswith("<svg") and drawing.count("<circle") == 8
+
+
+@pytest.mark.skipif(not STACKFAQ.is_file(), reason=f"StackFAQ is not at {STACKFAQ}")
+def test_kotae_ranks_stackfaq_above_the_baseline(model_files: Any) -> None:
+    """The public set with published results: Kotae's MAP is above the baseline's (issue 7).
+
+    0.971 against 0.947 in every run so far. The data lives beside the checkout
+    (../shared/datasets), not in it, so a clone without it skips this test.
+    """
+    result = bench("--skip", "ingest,latency,demo")
+    assert result.returncode == 0, result.stderr[-3000:]
+    stackfaq = row(result.stdout, "StackFAQ MAP [1249 queries, depth 20]")
+    assert 0.9 < number(stackfaq[2]) < number(stackfaq[1]) <= 1, stackfaq
