@@ -519,6 +519,36 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
 
+def _checked(parser: argparse.ArgumentParser,
+             args: argparse.Namespace) -> tuple[set[str], list[int]]:
+    """Refuse bad options before the model loads; return the sections to skip and the sizes."""
+    skip = set(filter(None, args.skip.split(",")))
+    if skip - set(SECTIONS):
+        parser.error(f"--skip: unknown section(s) {', '.join(sorted(skip - set(SECTIONS)))}; "
+                     f"the sections are {', '.join(SECTIONS)}")
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        parser.error(f"--sizes takes positive whole numbers of articles, e.g. 1000,10000 "
+                     f"(got {args.sizes!r})")
+    twice = sorted({s for s in sizes if sizes.count(s) > 1})
+    if twice:
+        parser.error(f"--sizes lists {', '.join(map(str, twice))} twice: each size is one row "
+                     "and one point of the plot")
+    for name in ("repeats", "queries", "llm_cases"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if not all(math.isfinite(p) and p >= 0 for p in (args.price_in, args.price_out)):
+        parser.error("--price-in and --price-out are USD per 1M tokens: numbers, not negative")
+    # Last: the data lives beside the checkout, so a clone may lack it.
+    if "stackfaq" not in skip and not args.stackfaq_data.is_file():
+        parser.error(f"no StackFAQ data at {args.stackfaq_data}: pass --stackfaq-data with the "
+                     "path of stackExchange-FAQ.json, or --skip stackfaq")
+    return skip, sizes
+
+
 def main() -> int:
     """Run every section and print the table."""
     parser = argparse.ArgumentParser(description=__doc__,
@@ -549,30 +579,7 @@ def main() -> int:
     if args.worker:
         latency_worker(args.worker, args.size, length)
         return 0
-    skip = set(filter(None, args.skip.split(",")))
-    if skip - set(SECTIONS):
-        parser.error(f"--skip: unknown section(s) {', '.join(sorted(skip - set(SECTIONS)))}; "
-                     f"the sections are {', '.join(SECTIONS)}")
-    try:
-        sizes = [int(s) for s in args.sizes.split(",")]
-    except ValueError:
-        sizes = []
-    if not sizes or min(sizes) < 1:
-        parser.error(f"--sizes takes positive whole numbers of articles, e.g. 1000,10000 "
-                     f"(got {args.sizes!r})")
-    twice = sorted({s for s in sizes if sizes.count(s) > 1})
-    if twice:
-        parser.error(f"--sizes lists {', '.join(map(str, twice))} twice: each size is one row "
-                     "and one point of the plot")
-    for name in ("repeats", "queries", "llm_cases"):
-        if getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not all(math.isfinite(p) and p >= 0 for p in (args.price_in, args.price_out)):
-        parser.error("--price-in and --price-out are USD per 1M tokens: numbers, not negative")
-    # Last: the data lives beside the checkout, so a clone may lack it.
-    if "stackfaq" not in skip and not args.stackfaq_data.is_file():
-        parser.error(f"no StackFAQ data at {args.stackfaq_data}: pass --stackfaq-data with the "
-                     "path of stackExchange-FAQ.json, or --skip stackfaq")
+    skip, sizes = _checked(parser, args)
     started = time.perf_counter()
     embedder = make_embedder()
     rows: list[Row] = []

@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT, SHARED
+
 SCRIPT = ROOT / "bench" / "run.py"
-STACKFAQ = ROOT.parent / "shared" / "datasets" / "stackfaq" / "stackExchange-FAQ.json"
+STACKFAQ = SHARED / "datasets" / "stackfaq" / "stackExchange-FAQ.json"
 
 
 def bench(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -61,9 +62,8 @@ def script() -> Iterator[ModuleType]:
         yield module
     finally:
         sys.path[:] = path
-        for name in set(sys.modules) - modules:  # bench_run, and bench/'s baseline etc.
-            if name in ("bench_run", "baseline", "ingest_and_query", "stackfaq_retrieval"):
-                del sys.modules[name]
+        for name in {"bench_run", "baseline", "ingest_and_query", "stackfaq_retrieval"} - modules:
+            sys.modules.pop(name, None)  # the script and the bench/ modules it imported
 
 
 @pytest.mark.parametrize(("args", "message"), [
