@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from agent.llm import ChatMessage, ChatModel, LLMError, add_usage
 from agent.pipeline import citation_of
@@ -45,6 +45,15 @@ class TriageVerdict(BaseModel):
     answer: str = Field(default="", description="the reply to the customer, empty if escalating")
     cited_ids: list[str] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
+
+    @field_validator("cited_ids", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, value: object) -> object:
+        # Sources are numbered, so a model may well cite [1] rather than ["1"].
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                    for v in value]
+        return value
 
 
 def decide_with_llm(
@@ -114,7 +123,7 @@ def decide_with_llm(
     if verdict.action == "answer" and verdict.confidence >= agent.policy.thresholds.answer_min_confidence:
         decision.action = "answer"
         decision.answer = verdict.answer.strip()
-        decision.citations = [by_id[i] for i in dict.fromkeys(verdict.cited_ids)]
+        decision.citations = [by_id[ids[i]] for i in dict.fromkeys(verdict.cited_ids)]
         decision.escalation = None
         decision.confidence = round(verdict.confidence, 4)
         if decision.tag == "bug":
@@ -175,20 +184,23 @@ def _ground(agent: Agent, query: str, language: str) -> list[Grounding]:
     return agent.groundings(query, language, kb, tickets)
 
 
-def _context(agent: Agent, groundings: Sequence[Grounding], budget: int) -> tuple[str, set[str]]:
-    """Render the best passages as id-tagged blocks, best first, within a token budget.
+def _context(agent: Agent, groundings: Sequence[Grounding],
+             budget: int) -> tuple[str, dict[str, str]]:
+    """Render the best passages as numbered blocks, best first, within a token budget.
 
     A block is the matched section when it is short, else the matched chunk; a past ticket
     is its question and resolution. Whole articles would mostly be text the question does not
-    need, and every token is paid for.
+    need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
+    document ids, which cost up to six tokens more a block and mean nothing to the model;
+    the returned map takes a number the model cites back to its document id.
     """
     retriever = agent.deps.retriever
     blocks: list[str] = []
-    ids: set[str] = set()
+    ids: dict[str, str] = {}
     used = 0
     for grounding in groundings[:MAX_CONTEXT_BLOCKS]:
         hit = grounding.hit
-        if hit.doc_id in ids:
+        if hit.doc_id in ids.values():
             continue
         remaining = budget - used
         if remaining < 60:
@@ -196,14 +208,30 @@ def _context(agent: Agent, groundings: Sequence[Grounding], budget: int) -> tupl
         if grounding.kind == "precedent":
             body = f"Q: {hit.text}\nA: {hit.resolution or ''}"
         else:
-            section = retriever.section_text(hit)
-            body = section if count_tokens(section) <= BLOCK_TOKENS else hit.text
+            section = compact_markdown(retriever.section_text(hit))
+            body = section if count_tokens(section) <= BLOCK_TOKENS else compact_markdown(hit.text)
         body = truncate_tokens(_redacted(agent, body), min(remaining - 20, BLOCK_TOKENS))
-        block = f'<source id="{hit.doc_id}">\n{body}\n</source>'
+        label = str(len(blocks) + 1)
+        block = f'<source id="{label}">\n{body}\n</source>'
         used += count_tokens(block)
         blocks.append(block)
-        ids.add(hit.doc_id)
+        ids[label] = hit.doc_id
     return "\n".join(blocks), ids
+
+
+_TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?)?[ \t]*$\n?",
+                         re.MULTILINE)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+
+
+def compact_markdown(text: str) -> str:
+    """Drop Markdown that costs tokens and tells a model nothing: table rules and bold marks.
+
+    A table without its `|---|---|` rule still reads as rows of cells, and `**7 days**` says
+    no more than `7 days`. Headings, lists and links are kept: they carry structure and URLs
+    a reply may give.
+    """
+    return _BOLD.sub(r"\1", _TABLE_RULE.sub("", text))
 
 
 def _conversation(inquiry: Inquiry) -> str:

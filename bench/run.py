@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import random
+import re
 import resource
 import statistics
 import subprocess
@@ -43,6 +44,7 @@ from retrieval.indexer import Indexer  # noqa: E402
 from retrieval.loaders import load_knowledge_base  # noqa: E402
 from retrieval.search import HybridRetriever  # noqa: E402
 from retrieval.store import KnowledgeStore, StoreConfig  # noqa: E402
+from retrieval.textproc import Analyzer  # noqa: E402
 from retrieval.tokens import count_tokens  # noqa: E402
 from settings import load_settings  # noqa: E402
 
@@ -409,6 +411,24 @@ def bench_actions(world: DemoWorld) -> list[Row]:
     ]
 
 
+#: A source block of Kotae's LLM-mode prompt (agent/llm_mode.py renders them).
+_SOURCE_BLOCK = re.compile(r'<source id="[^"]*">\n(.*?)\n</source>', re.DOTALL)
+
+
+def reference_coverage(analyzer: Analyzer) -> Callable[[str, str], float]:
+    """Return coverage(context, reference): the share of the reference answer's distinct search
+    terms (stemmed English, Sudachi-normalised Japanese) that the context contains.
+
+    No model is reachable here to show that a shorter prompt answers as well; this shows
+    whether the facts the reference answer gives were in what the model was sent.
+    """
+    def coverage(context: str, reference: str) -> float:
+        wanted = set(analyzer.terms(reference))
+        return len(wanted & set(analyzer.terms(context))) / len(wanted) if wanted else 1.0
+
+    return coverage
+
+
 def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
                  price_out: float = PRICE_OUT) -> list[Row]:
     """Prompt tokens per answered inquiry and cost per 1,000 inquiries against the stub.
@@ -420,6 +440,7 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
     from tests.support.openai_stub import OpenAIStub, Reply, ReplyJSON
 
     cases = spread(world.cases, n_cases)
+    coverage = reference_coverage(Analyzer())
     with OpenAIStub() as stub:
         settings = load_settings(store_dir=world.store.config.path, mode="llm",
                                  OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=stub.base_url)
@@ -430,12 +451,14 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
         k_out: list[int] = []
         k_answered: list[int] = []
         k_calls = 0
+        k_cover: dict[str, float] = {}
+        b_cover: dict[str, float] = {}
         for case in cases:
             inquiry = case.to_inquiry()
             offline = world.offline.handle(inquiry)
             # The stub plays a model that agrees with the offline decision and writes the
-            # reference answer: a valid verdict citing the best retrieved source.
-            cites = [c.id for c in offline.retrieved[:1]]
+            # reference answer: a valid verdict citing the best source, block 1 of the prompt.
+            cites = ["1"] if offline.retrieved else []
             answer = offline.action == "answer" and bool(cites)
             if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
                 # A follow-up is first rewritten into a standalone question (one more call);
@@ -457,6 +480,10 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
                 stub.chat.clear()
             k_out.append(decision.usage.completion_tokens if decision.usage else 0)
             k_answered.append(decision.action == "answer")
+            if decision.action == "answer" and case.reference_answer:
+                sent = stub.chat.requests[-1].messages[-1]["content"]
+                k_cover[case.id] = coverage("\n".join(_SOURCE_BLOCK.findall(sent)),
+                                            case.reference_answer)
         chain = world.base.chain(chat_model(stub.base_url))
         b_prompt: list[int] = []
         b_out: list[int] = []
@@ -467,6 +494,10 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
             chain.invoke(case.text)
             b_prompt.append(sum(r.prompt_tokens for r in stub.chat.requests[seen:]))
             b_out.append(count_tokens(text))
+            if case.id in k_cover:  # so it has a reference answer
+                sent = stub.chat.requests[-1].messages[-1]["content"]
+                b_cover[case.id] = coverage(sent.split("\nContext: ", 1)[-1]
+                                            .rsplit(" \nAnswer:", 1)[0], text)
     n = len(cases)
     answered = sum(k_answered)
     k_per_answer = sum(p for p, a in zip(k_prompt, k_answered, strict=True) if a) / max(1, answered)
@@ -476,6 +507,7 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
         return 1000.0 * (sum(prompt) * price_in + sum(out) * price_out) / 1e6 / n
 
     calls = sum(p > 0 for p in k_prompt)
+    covered = list(k_cover)
     notes = [f"LLM mode, {n} demo cases: Kotae sent {k_calls} requests for {calls} inquiries "
              f"(the other {n - calls} were decided by guards), answered {answered}; the baseline "
              f"sent {n} and answered all"]
@@ -483,6 +515,10 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
         Row("prompt tokens per answered inquiry (sent for it)", f"{n} cases; Kotae answered "
             f"{answered}, called the model on {calls}", [k_per_answer], [b_per_answer], "lower",
             "≤ 0.6×", notes),
+        Row("reference-answer terms in the sources sent", f"{len(covered)} answered cases with a "
+            "reference; lexical proxy for an answerable prompt",
+            [statistics.mean(k_cover[i] for i in covered) if covered else 0.0],
+            [statistics.mean(b_cover[i] for i in covered) if covered else 0.0]),
         Row("all prompt tokens per answer given", "including Kotae's calls for inquiries it "
             "then escalated", [sum(k_prompt) / max(1, answered)], [sum(b_prompt) / n], "lower"),
         Row("prompt tokens per inquiry (all)", f"{n} cases", [sum(k_prompt) / n],

@@ -66,6 +66,19 @@ def script() -> Iterator[ModuleType]:
             sys.modules.pop(name, None)  # the script and the bench/ modules it imported
 
 
+def test_reference_coverage_counts_search_terms_in_both_languages(script: ModuleType) -> None:
+    from retrieval.textproc import Analyzer
+
+    coverage = script.reference_coverage(Analyzer())
+    # stemmed: "exports"/"exported" and "invoices"/"invoice" match; "monthly" is missing
+    assert coverage("Exported invoices are emailed.", "Invoices export monthly by email") == \
+        pytest.approx(3 / 4)
+    # Sudachi-normalised Japanese: 請求書 and ダウンロード are there, 毎月 is not
+    assert coverage("請求書は管理画面からダウンロードできます。",
+                    "毎月の請求書をダウンロードしてください") == pytest.approx(2 / 3)
+    assert coverage("", "") == 1.0  # nothing to find counts as found
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--skip", "stackfac"], "unknown section(s) stackfac; the sections are ingest, latency"),
     (["--sizes", "1k"], "--sizes takes positive whole numbers"),
@@ -112,6 +125,11 @@ def test_the_ingest_and_demo_sections_with_a_configured_price(model_files: Any) 
     assert "[6 cases;" in tokens[0] and tokens[4] == "≤ 0.6×"
     # The ratio is of the unrounded medians, printed to two decimals.
     assert number(tokens[3]) == pytest.approx(number(tokens[1]) / number(tokens[2]), abs=0.01)
+
+    # What share of the reference answers' terms each pipeline's prompt carried
+    cover = row(out, "reference-answer terms in the sources sent")
+    assert re.match(r"[1-9]\d* answered cases with a reference", cover[0].split("[", 1)[1])
+    assert 0 < number(cover[1]) <= 1 and 0 < number(cover[2]) <= 1
 
     # With output free, the cost of 1,000 inquiries is 1,000 x the prompt tokens per inquiry
     # at $3 per million.
