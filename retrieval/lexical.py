@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -40,14 +41,18 @@ class BM25Index:
     def build(
         self, rows: Iterable[tuple[str, Sequence[str], dict[str, str]]],
     ) -> None:
-        """Index (id, terms, filterable attributes) rows, replacing what was there."""
+        """Index (id, terms, filterable attributes) rows, replacing what was there.
+
+        `rows` is read once, so it may be a generator: each row's terms become integer ids in
+        one flat array as they arrive and can be freed at once. At 26k chunks, holding every
+        row's term list plus three small arrays per row until the end added ~135 MiB to the
+        process (freed afterwards, but not given back to the system).
+        """
         vocab: dict[str, int] = {}
         ids: list[str] = []
         attrs: dict[str, list[str]] = {}
-        doc_index: list[np.ndarray] = []
-        term_index: list[np.ndarray] = []
-        counts: list[np.ndarray] = []
-        lengths: list[int] = []
+        term_ids = array("q")  # every row's term ids, row after row
+        lengths = array("q")
         for row, (key, terms, row_attrs) in enumerate(rows):
             ids.append(key)
             for name, value in row_attrs.items():
@@ -55,12 +60,7 @@ class BM25Index:
             for values in attrs.values():
                 if len(values) < row + 1:
                     values.append("")
-            term_ids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms),
-                                   dtype=np.int64, count=len(terms))
-            unique, tf = np.unique(term_ids, return_counts=True)
-            doc_index.append(np.full(len(unique), row, dtype=np.int64))
-            term_index.append(unique)
-            counts.append(tf.astype(np.float32))
+            term_ids.extend([vocab.setdefault(t, len(vocab)) for t in terms])
             lengths.append(len(terms))
         self._vocab, self._ids, self._attrs = vocab, ids, attrs
         self._row_of = {key: i for i, key in enumerate(ids)}
@@ -68,15 +68,21 @@ class BM25Index:
         if not ids:
             self._matrix = None
             return
-        rows_ = np.concatenate(doc_index)
-        cols = np.concatenate(term_index)
-        tf_all = np.concatenate(counts)
-        n_docs = len(ids)
+        n_docs, n_terms = len(ids), max(1, len(vocab))
+        doc_len = np.frombuffer(lengths, dtype=np.int64)
+        # One (row, term) key per occurrence; unique keys come out sorted by row, then term,
+        # with their counts: the term frequencies of each row.
+        keys = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len) * n_terms
+        keys += np.frombuffer(term_ids, dtype=np.int64)
+        pairs, tf = np.unique(keys, return_counts=True)
+        del keys
+        rows_, cols = np.divmod(pairs, n_terms)
+        tf_all = tf.astype(np.float32)
         df = np.bincount(cols, minlength=len(vocab)).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        doc_len = np.asarray(lengths, dtype=np.float32)
-        avg = float(doc_len.mean()) or 1.0
-        norm = self.k1 * (1.0 - self.b + self.b * doc_len[rows_] / avg)
+        lengths_f = doc_len.astype(np.float32)
+        avg = float(lengths_f.mean()) or 1.0
+        norm = self.k1 * (1.0 - self.b + self.b * lengths_f[rows_] / avg)
         weights = idf[cols] * tf_all * (self.k1 + 1.0) / (tf_all + norm)
         self._matrix = sparse.csc_matrix((weights, (rows_, cols)), shape=(n_docs, len(vocab)),
                                          dtype=np.float32)

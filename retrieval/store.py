@@ -121,14 +121,17 @@ class KnowledgeStore:
             if cached is not None and cached[0] == generation:
                 return cached[1], cached[2]
             rows: dict[str, ChunkRow] = {}
-            entries = []
-            for row in self.catalog.iter_chunks(source):
-                entries.append((row.chunk_id, row.terms,
-                                {"language": row.language, "doc_id": row.doc_id,
-                                 **_filterable(row.metadata)}))
-                rows[row.chunk_id] = replace(row, terms=[])  # terms live in the matrix now
+
+            def entries() -> Iterator[tuple[str, list[str], dict[str, str]]]:
+                # One row at a time: its terms go into the matrix and are not kept.
+                for row in self.catalog.iter_chunks(source):
+                    rows[row.chunk_id] = replace(row, terms=[])
+                    yield row.chunk_id, row.terms, {"language": row.language,
+                                                    "doc_id": row.doc_id,
+                                                    **_filterable(row.metadata)}
+
             index = BM25Index()
-            index.build(entries)
+            index.build(entries())
             self._lexical[source] = (generation, index, rows)
             return index, rows
 

@@ -80,3 +80,22 @@ def test_scores_equal_the_bm25_formula_on_a_random_corpus() -> None:
         hits = index.search(query + query[:1], k=10)  # a repeated term counts once
         assert [h.score for h in hits] == pytest.approx([s for s, _ in expected[:10]], rel=1e-4)
         assert len({h.id for h in hits}) == 10
+
+
+def test_a_generator_of_rows_builds_the_same_index_as_a_list() -> None:
+    # The store streams its chunks into the index; rows without terms and attributes that
+    # first appear part-way must come out as they do from a list.
+    rows = [("a", ["saml", "sso", "saml"], {"language": "en"}),
+            ("empty", [], {}),
+            ("c", ["saml", "設定", "okta"], {"language": "ja", "plan": "pro"}),
+            ("d", ["設定", "設定", "エクスポート"], {"language": "ja"})]
+    listed, streamed = BM25Index(), BM25Index()
+    listed.build(rows)
+    streamed.build(row for row in rows)
+    assert len(streamed) == 4
+    for query in (["saml"], ["設定"], ["sso", "saml"], ["エクスポート", "okta"]):
+        assert streamed.search(query, 4) == listed.search(query, 4)
+        assert streamed.search(query, 4)  # every query finds something
+    assert [h.id for h in streamed.search(["saml", "設定"], 4, {"plan": "pro"})] == ["c"]
+    assert [h.id for h in streamed.search(["設定"], 4, {"language": "ja"})] == ["d", "c"]
+    assert streamed.coverage("empty", ["saml"]) == 0.0
