@@ -90,7 +90,7 @@ def decide_with_llm(
                 problems.append(f"tag {verdict.tag!r} is not one of {sorted(names)}")
             unknown = [i for i in verdict.cited_ids if i not in ids]
             if unknown:
-                problems.append(f"cited_ids {unknown} are not ids of the context blocks "
+                problems.append(f"cited_ids {unknown} are not numbers of the sources sent "
                                 f"({sorted(ids)})")
             if verdict.action == "answer" and (not verdict.answer.strip() or not verdict.cited_ids):
                 problems.append("an answer needs text and at least one cited id")
@@ -219,9 +219,11 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
     return "\n".join(blocks), ids
 
 
-_TABLE_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?)?[ \t]*$\n?",
-                         re.MULTILINE)
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_TABLE_RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?)?[ \t]*\r?")
+_FENCE = re.compile(r"[ \t]*(```|~~~)")
+#: `**bold**`, not `x**2` or `f(**kwargs)`: the marks may not touch a Latin letter or digit
+#: on their outer side (Japanese puts no space around bold: `**太字**です`).
+_BOLD = re.compile(r"(?<![A-Za-z0-9_*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![A-Za-z0-9_*])")
 
 
 def compact_markdown(text: str) -> str:
@@ -229,9 +231,20 @@ def compact_markdown(text: str) -> str:
 
     A table without its `|---|---|` rule still reads as rows of cells, and `**7 days**` says
     no more than `7 days`. Headings, lists and links are kept: they carry structure and URLs
-    a reply may give.
+    a reply may give. A rule is dropped only under a table row, and code blocks are left
+    exactly as they are.
     """
-    return _BOLD.sub(r"\1", _TABLE_RULE.sub("", text))
+    out: list[str] = []
+    in_code = False
+    for line in text.splitlines(keepends=True):
+        if _FENCE.match(line):
+            in_code = not in_code
+        elif not in_code:
+            if out and "|" in out[-1] and _TABLE_RULE.fullmatch(line.rstrip("\n")):
+                continue
+            line = _BOLD.sub(r"\1", line)
+        out.append(line)
+    return "".join(out)
 
 
 def _conversation(inquiry: Inquiry) -> str:

@@ -480,8 +480,12 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
                 stub.chat.clear()
             k_out.append(decision.usage.completion_tokens if decision.usage else 0)
             k_answered.append(decision.action == "answer")
-            if decision.action == "answer" and case.reference_answer:
-                sent = stub.chat.requests[-1].messages[-1]["content"]
+            triage = [r.messages for r in stub.chat.requests[seen:]
+                      if r.messages and r.messages[0].get("role") == "system"]
+            if decision.mode == "llm" and decision.action == "answer" and triage and (
+                    case.reference_answer):
+                # the triage call's user turn (a retry appends the error after it)
+                sent = str(triage[0][1]["content"])
                 k_cover[case.id] = coverage("\n".join(_SOURCE_BLOCK.findall(sent)),
                                             case.reference_answer)
         chain = world.base.chain(chat_model(stub.base_url))
@@ -494,10 +498,11 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
             chain.invoke(case.text)
             b_prompt.append(sum(r.prompt_tokens for r in stub.chat.requests[seen:]))
             b_out.append(count_tokens(text))
-            if case.id in k_cover:  # so it has a reference answer
-                sent = stub.chat.requests[-1].messages[-1]["content"]
-                b_cover[case.id] = coverage(sent.split("\nContext: ", 1)[-1]
-                                            .rsplit(" \nAnswer:", 1)[0], text)
+            if case.id in k_cover and case.reference_answer:
+                sent = str(stub.chat.requests[-1].messages[-1]["content"])
+                context = re.search(r"\nContext: (.*) \nAnswer:$", sent, re.DOTALL)
+                assert context, f"the baseline's prompt no longer has its context markers:\n{sent}"
+                b_cover[case.id] = coverage(context.group(1), case.reference_answer)
     n = len(cases)
     answered = sum(k_answered)
     k_per_answer = sum(p for p, a in zip(k_prompt, k_answered, strict=True) if a) / max(1, answered)

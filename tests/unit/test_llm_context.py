@@ -47,10 +47,23 @@ def test_table_rules_and_bold_marks_go_and_everything_else_stays_in_japanese() -
     assert count_tokens(out) < count_tokens(TABLE_JA)
 
 
-def test_text_without_markdown_is_unchanged() -> None:
+def test_japanese_bold_marks_go_though_no_space_surrounds_them() -> None:
+    assert compact_markdown("**日本語**の**太字**です。") == "日本語の太字です。"
+
+
+def test_a_crlf_table_loses_its_rule_too() -> None:
+    assert compact_markdown("| a |\r\n| --- |\r\n| b |\r\n") == "| a |\r\n| b |\r\n"
+
+
+def test_text_that_only_looks_like_markdown_is_unchanged() -> None:
     for text in ("Go to Settings > Billing - then click Download.",
                  "設定 > 請求 から領収書をダウンロードできます。2 ** 3 = 8",
-                 "a - b | c"):
+                 "a - b | c",
+                 "x**2 + y**2 and 2**3**4 and f(**a, **b)",  # powers and keyword unpacking
+                 "---|---\nno table above this rule",
+                 "---\ntitle: front matter\n---\n",
+                 "**bold across\ntwo lines**",
+                 "```\n| a |\n|---|\n**kwargs**\n```\n"):  # code is left as written
         assert compact_markdown(text) == text
 
 
