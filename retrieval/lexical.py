@@ -66,27 +66,34 @@ class BM25Index:
         self._row_of = {key: i for i, key in enumerate(ids)}
         self._attr_arrays = {k: np.asarray(v, dtype=object) for k, v in attrs.items()}
         if not ids:
-            self._matrix = None
+            self._matrix = self._rows = None
             return
         n_docs, n_terms = len(ids), max(1, len(vocab))
         doc_len = np.frombuffer(lengths, dtype=np.int64)
         # One (row, term) key per occurrence; unique keys come out sorted by row, then term,
-        # with their counts: the term frequencies of each row.
+        # with their counts: each row's term frequencies, already in CSR order.
         keys = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len) * n_terms
         keys += np.frombuffer(term_ids, dtype=np.int64)
-        pairs, tf = np.unique(keys, return_counts=True)
+        pairs, counts = np.unique(keys, return_counts=True)
         del keys
-        rows_, cols = np.divmod(pairs, n_terms)
-        tf_all = tf.astype(np.float32)
+        rows_ = (pairs // n_terms).astype(np.int32)
+        cols = (pairs % n_terms).astype(np.int32)
+        del pairs
+        tf = counts.astype(np.float32)
+        del counts
         df = np.bincount(cols, minlength=len(vocab)).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
         lengths_f = doc_len.astype(np.float32)
         avg = float(lengths_f.mean()) or 1.0
         norm = self.k1 * (1.0 - self.b + self.b * lengths_f[rows_] / avg)
-        weights = idf[cols] * tf_all * (self.k1 + 1.0) / (tf_all + norm)
-        self._matrix = sparse.csc_matrix((weights, (rows_, cols)), shape=(n_docs, len(vocab)),
-                                         dtype=np.float32)
-        self._rows = self._matrix.tocsr()
+        weights = idf[cols] * tf * (self.k1 + 1.0) / (tf + norm)
+        del norm, tf
+        indptr = np.zeros(n_docs + 1, dtype=np.int32)
+        np.cumsum(np.bincount(rows_, minlength=n_docs), out=indptr[1:])
+        del rows_
+        self._rows = sparse.csr_matrix((weights, cols, indptr), shape=(n_docs, len(vocab)),
+                                       dtype=np.float32)
+        self._matrix = self._rows.tocsc()
         self._idf = idf
         self._idf_max = float(idf.max(initial=1.0))
 
