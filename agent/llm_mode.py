@@ -220,10 +220,12 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
 
 
 _TABLE_RULE = re.compile(r"[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?)?[ \t]*\r?")
-_FENCE = re.compile(r"[ \t]*(```|~~~)")
-#: `**bold**`, not `x**2` or `f(**kwargs)`: the marks may not touch a Latin letter or digit
-#: on their outer side (Japanese puts no space around bold: `**太字**です`).
-_BOLD = re.compile(r"(?<![A-Za-z0-9_*])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![A-Za-z0-9_*])")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+_CODE_SPAN = re.compile(r"(`+).+?\1")
+#: `**bold**`, not `x**2`, `f(**kwargs)` or `src/**/*.py`: the marks may not touch a Latin
+#: letter, a digit or a path on their outer side (Japanese puts no space around bold:
+#: `**太字**です`).
+_BOLD = re.compile(r"(?<![A-Za-z0-9_*/\\])\*\*(?=\S)([^*\n]+?)(?<=\S)\*\*(?![A-Za-z0-9_*/\\])")
 
 
 def compact_markdown(text: str) -> str:
@@ -231,20 +233,34 @@ def compact_markdown(text: str) -> str:
 
     A table without its `|---|---|` rule still reads as rows of cells, and `**7 days**` says
     no more than `7 days`. Headings, lists and links are kept: they carry structure and URLs
-    a reply may give. A rule is dropped only under a table row, and code blocks are left
-    exactly as they are.
+    a reply may give. A rule is dropped only under a table row, and code (fenced blocks and
+    `inline spans`) is left exactly as it is.
     """
     out: list[str] = []
-    in_code = False
+    fence = ""  # the open code fence (its character, at least as many times), if any
     for line in text.splitlines(keepends=True):
-        if _FENCE.match(line):
-            in_code = not in_code
-        elif not in_code:
-            if out and "|" in out[-1] and _TABLE_RULE.fullmatch(line.rstrip("\n")):
-                continue
-            line = _BOLD.sub(r"\1", line)
+        opening = _FENCE.match(line)
+        if fence:
+            closing = opening and opening.group(1).startswith(fence) and not opening.group(2).strip()
+            if closing:
+                fence = ""
+        elif opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence = opening.group(1)
+        elif out and "|" in out[-1] and _TABLE_RULE.fullmatch(line.rstrip("\n")):
+            continue
+        else:
+            line = _outside_code(line, lambda part: _BOLD.sub(r"\1", part))
         out.append(line)
     return "".join(out)
+
+
+def _outside_code(line: str, change: Callable[[str], str]) -> str:
+    """Apply `change` to the parts of a line that are not inline code spans."""
+    parts, start = [], 0
+    for span in _CODE_SPAN.finditer(line):
+        parts += [change(line[start:span.start()]), span.group()]
+        start = span.end()
+    return "".join([*parts, change(line[start:])])
 
 
 def _conversation(inquiry: Inquiry) -> str:

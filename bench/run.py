@@ -486,8 +486,9 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
                     case.reference_answer):
                 # the triage call's user turn (a retry appends the error after it)
                 sent = str(triage[0][1]["content"])
-                k_cover[case.id] = coverage("\n".join(_SOURCE_BLOCK.findall(sent)),
-                                            case.reference_answer)
+                blocks = _SOURCE_BLOCK.findall(sent)
+                assert blocks, f"an answer was sent no <source> blocks (format changed?):\n{sent}"
+                k_cover[case.id] = coverage("\n".join(blocks), case.reference_answer)
         chain = world.base.chain(chat_model(stub.base_url))
         b_prompt: list[int] = []
         b_out: list[int] = []

@@ -67,6 +67,7 @@ class BM25Index:
         self._attr_arrays = {k: np.asarray(v, dtype=object) for k, v in attrs.items()}
         if not ids:
             self._matrix = self._rows = None
+            self._idf, self._idf_max = np.zeros(0, dtype=np.float32), 1.0
             return
         n_docs, n_terms = len(ids), max(1, len(vocab))
         doc_len = np.frombuffer(lengths, dtype=np.int64)
@@ -76,8 +77,10 @@ class BM25Index:
         keys += np.frombuffer(term_ids, dtype=np.int64)
         pairs, counts = np.unique(keys, return_counts=True)
         del keys
-        rows_ = (pairs // n_terms).astype(np.int32)
-        cols = (pairs % n_terms).astype(np.int32)
+        # scipy's index type: int32 unless there are too many pairs for it
+        index = np.int32 if len(pairs) <= np.iinfo(np.int32).max else np.int64
+        rows_ = (pairs // n_terms).astype(index)
+        cols = (pairs % n_terms).astype(index)
         del pairs
         tf = counts.astype(np.float32)
         del counts
@@ -88,7 +91,7 @@ class BM25Index:
         norm = self.k1 * (1.0 - self.b + self.b * lengths_f[rows_] / avg)
         weights = idf[cols] * tf * (self.k1 + 1.0) / (tf + norm)
         del norm, tf
-        indptr = np.zeros(n_docs + 1, dtype=np.int32)
+        indptr = np.zeros(n_docs + 1, dtype=index)
         np.cumsum(np.bincount(rows_, minlength=n_docs), out=indptr[1:])
         del rows_
         self._rows = sparse.csr_matrix((weights, cols, indptr), shape=(n_docs, len(vocab)),

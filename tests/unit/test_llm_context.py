@@ -63,8 +63,18 @@ def test_text_that_only_looks_like_markdown_is_unchanged() -> None:
                  "---|---\nno table above this rule",
                  "---\ntitle: front matter\n---\n",
                  "**bold across\ntwo lines**",
-                 "```\n| a |\n|---|\n**kwargs**\n```\n"):  # code is left as written
+                 "```\n| a |\n|---|\n**kwargs**\n```\n",  # code is left as written
+                 "use `**kwargs**` here",
+                 "src/**/foo/**/*.py"):
         assert compact_markdown(text) == text
+
+
+def test_a_code_block_ends_only_at_its_own_fence() -> None:
+    # a ``` line inside a ```` block, or a ~~~ line inside a ``` block, is code too
+    assert compact_markdown("````\n```\n**in**\n```\n````\n**out**\n") == (
+        "````\n```\n**in**\n```\n````\nout\n")
+    assert compact_markdown("```\n~~~\n**in**\n```\n**out**\n") == "```\n~~~\n**in**\n```\nout\n"
+    assert compact_markdown("```sh\n**k**\n") == "```sh\n**k**\n"  # unclosed: code to the end
 
 
 def test_a_cited_number_may_come_as_a_json_number() -> None:
