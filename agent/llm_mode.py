@@ -249,18 +249,18 @@ def compact_markdown(text: str) -> str:
         elif out and "|" in out[-1] and _TABLE_RULE.fullmatch(line.rstrip("\n")):
             continue
         else:
-            line = _outside_code(line, lambda part: _BOLD.sub(r"\1", part))
+            line = _unbold(line)
         out.append(line)
     return "".join(out)
 
 
-def _outside_code(line: str, change: Callable[[str], str]) -> str:
-    """Apply `change` to the parts of a line that are not inline code spans."""
+def _unbold(line: str) -> str:
+    """Drop bold marks from a line, except inside inline code spans."""
     parts, start = [], 0
     for span in _CODE_SPAN.finditer(line):
-        parts += [change(line[start:span.start()]), span.group()]
+        parts += [_BOLD.sub(r"\1", line[start:span.start()]), span.group()]
         start = span.end()
-    return "".join([*parts, change(line[start:])])
+    return "".join([*parts, _BOLD.sub(r"\1", line[start:])])
 
 
 def _conversation(inquiry: Inquiry) -> str:

@@ -415,18 +415,15 @@ def bench_actions(world: DemoWorld) -> list[Row]:
 _SOURCE_BLOCK = re.compile(r'<source id="[^"]*">\n(.*?)\n</source>', re.DOTALL)
 
 
-def reference_coverage(analyzer: Analyzer) -> Callable[[str, str], float]:
-    """Return coverage(context, reference): the share of the reference answer's distinct search
-    terms (stemmed English, Sudachi-normalised Japanese) that the context contains.
+def reference_coverage(context: str, reference: str, analyzer: Analyzer) -> float:
+    """Return the share of the reference answer's distinct search terms (stemmed English,
+    Sudachi-normalised Japanese) that the context contains.
 
     No model is reachable here to show that a shorter prompt answers as well; this shows
     whether the facts the reference answer gives were in what the model was sent.
     """
-    def coverage(context: str, reference: str) -> float:
-        wanted = set(analyzer.terms(reference))
-        return len(wanted & set(analyzer.terms(context))) / len(wanted) if wanted else 1.0
-
-    return coverage
+    wanted = set(analyzer.terms(reference))
+    return len(wanted & set(analyzer.terms(context))) / len(wanted) if wanted else 1.0
 
 
 def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
@@ -440,7 +437,7 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
     from tests.support.openai_stub import OpenAIStub, Reply, ReplyJSON
 
     cases = spread(world.cases, n_cases)
-    coverage = reference_coverage(Analyzer())
+    analyzer = Analyzer()
     with OpenAIStub() as stub:
         settings = load_settings(store_dir=world.store.config.path, mode="llm",
                                  OPENAI_API_KEY="sk-bench", OPENAI_BASE_URL=stub.base_url)
@@ -488,7 +485,8 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
                 sent = str(triage[0][1]["content"])
                 blocks = _SOURCE_BLOCK.findall(sent)
                 assert blocks, f"an answer was sent no <source> blocks (format changed?):\n{sent}"
-                k_cover[case.id] = coverage("\n".join(blocks), case.reference_answer)
+                k_cover[case.id] = reference_coverage("\n".join(blocks), case.reference_answer,
+                                                      analyzer)
         chain = world.base.chain(chat_model(stub.base_url))
         b_prompt: list[int] = []
         b_out: list[int] = []
@@ -503,7 +501,8 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
                 sent = str(stub.chat.requests[-1].messages[-1]["content"])
                 context = re.search(r"\nContext: (.*) \nAnswer:$", sent, re.DOTALL)
                 assert context, f"the baseline's prompt no longer has its context markers:\n{sent}"
-                b_cover[case.id] = coverage(context.group(1), case.reference_answer)
+                b_cover[case.id] = reference_coverage(context.group(1), case.reference_answer,
+                                                      analyzer)
     n = len(cases)
     answered = sum(k_answered)
     k_per_answer = sum(p for p, a in zip(k_prompt, k_answered, strict=True) if a) / max(1, answered)
@@ -513,7 +512,6 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
         return 1000.0 * (sum(prompt) * price_in + sum(out) * price_out) / 1e6 / n
 
     calls = sum(p > 0 for p in k_prompt)
-    covered = list(k_cover)
     notes = [f"LLM mode, {n} demo cases: Kotae sent {k_calls} requests for {calls} inquiries "
              f"(the other {n - calls} were decided by guards), answered {answered}; the baseline "
              f"sent {n} and answered all"]
@@ -521,10 +519,10 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
         Row("prompt tokens per answered inquiry (sent for it)", f"{n} cases; Kotae answered "
             f"{answered}, called the model on {calls}", [k_per_answer], [b_per_answer], "lower",
             "≤ 0.6×", notes),
-        Row("reference-answer terms in the sources sent", f"{len(covered)} answered cases with a "
+        Row("reference-answer terms in the sources sent", f"{len(k_cover)} answered cases with a "
             "reference; lexical proxy for an answerable prompt",
-            [statistics.mean(k_cover[i] for i in covered) if covered else 0.0],
-            [statistics.mean(b_cover[i] for i in covered) if covered else 0.0]),
+            [statistics.mean(k_cover.values()) if k_cover else 0.0],
+            [statistics.mean(b_cover.values()) if b_cover else 0.0]),
         Row("all prompt tokens per answer given", "including Kotae's calls for inquiries it "
             "then escalated", [sum(k_prompt) / max(1, answered)], [sum(b_prompt) / n], "lower"),
         Row("prompt tokens per inquiry (all)", f"{n} cases", [sum(k_prompt) / n],
