@@ -173,6 +173,7 @@ def latency_worker(pipeline: str, size: int, length: tuple[int, int]) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         search: Callable[[str], object]
+        started = time.perf_counter()
         if pipeline == "kotae":
             store = KnowledgeStore.open(StoreConfig(Path(tmp)))
             chunks = Indexer(store, embedder).sync("kb", corpus).chunks
@@ -184,8 +185,15 @@ def latency_worker(pipeline: str, size: int, length: tuple[int, int]) -> None:
             base = BaselineRAG(embedder, Path(tmp))
             chunks = base.ingest(corpus).chunks
             search = base.retrieve
+        ingested = time.perf_counter()
         search("warm up")  # Kotae builds its BM25 matrix on the first query
-        say({"chunks": chunks})
+        if pipeline == "kotae":
+            # Above the exact copy's limit, the HNSW copy is built in the background while
+            # Chroma answers; the timed queries start once it is there (its build time is
+            # reported with the ingest's).
+            store.ann_vectors("kb", wait=True)
+        say({"chunks": chunks, "ingest_s": ingested - started,
+             "ready_s": time.perf_counter() - ingested})
         for line in sys.stdin:
             command = line.split()
             if command[:1] != ["run"]:
@@ -277,6 +285,10 @@ def bench_latency(sizes: Sequence[int], queries: int, repeats: int,
                 [r["p50"] for r in b["runs"]], "lower", "≤ 1×", [note]),
             Row(f"query p99 @ {size:,}", "ms", [r["p99"] for r in k["runs"]],
                 [r["p99"] for r in b["runs"]], "lower"),
+            Row(f"ingest @ {size:,}", "s", [k["ingest_s"]], [b["ingest_s"]], "lower"),
+            Row(f"first query after the ingest @ {size:,}",
+                "s; Kotae's includes building its BM25 and vector copies",
+                [k["ready_s"]], [b["ready_s"]], "lower"),
             Row(f"peak RSS @ {size:,}", "MiB", [k["peak_rss"]], [b["peak_rss"]], "lower"),
             Row(f"RSS growth (ingest+queries) @ {size:,}", "MiB",
                 [k["peak_rss"] - k["rss_before"]], [b["peak_rss"] - b["rss_before"]], "lower"),

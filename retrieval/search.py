@@ -112,7 +112,7 @@ class HybridRetriever:
             vector_filters = dict(base_filters)
             embedding = self.embedder.embed_query(query)
             restrict = self._vector_languages is not None and "language" not in vector_filters
-            flat = (self.store.flat_vectors(source)
+            flat = (self.store.vector_copy(source)
                     if set(vector_filters) <= {"language"} else None)
             if flat is not None:
                 wanted = vector_filters.get("language")

@@ -168,6 +168,10 @@ def test_the_latency_and_stackfaq_sections(model_files: Any, tmp_path: Path) -> 
         # Two repeats: the median is shown with its spread (min-max).
         assert re.search(r"\([\d.]+–[\d.]+\)", p50[1]), p50
         assert number(row(result.stdout, f"peak RSS @ {size} [MiB]")[1]) > 100
+        assert number(row(result.stdout, f"ingest @ {size} [s]")[1]) > 0
+        ready = row(result.stdout, f"first query after the ingest @ {size} [s; Kotae's "
+                                   "includes building its BM25 and vector copies]")
+        assert number(ready[1]) > 0 and number(ready[2]) > 0
     # The generated corpora are 80 % English, 20 % Japanese one-chunk articles.
     assert re.search(r"30 generated articles of 1-2 sentences: Kotae \d+ chunks, baseline \d+",
                      result.stdout)

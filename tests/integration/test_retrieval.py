@@ -13,7 +13,7 @@ from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore, StoreConfig
 from retrieval.types import Document, Ticket
-from retrieval.vectors import COLLECTIONS, DEFAULT_EF_SEARCH, VectorIndex
+from retrieval.vectors import COLLECTIONS, DEFAULT_EF_SEARCH, AnnVectors, VectorIndex
 from tests.support import net
 from tests.support.openai_stub import OpenAIStub
 
@@ -67,10 +67,15 @@ def test_the_in_memory_vector_copy_ranks_like_chroma(demo_store_dir: Path,
                                                     local_embedder: Any) -> None:
     """Exact search over the in-memory copy and Chroma's index agree on the demo data."""
     flat_store = KnowledgeStore.open(StoreConfig(demo_store_dir))
-    chroma_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0))
+    chroma_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0,
+                                                   ann_vectors=False))
+    ann_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0))
     try:
         flat = HybridRetriever(flat_store, local_embedder)
         chroma = HybridRetriever(chroma_store, local_embedder)
+        ann = HybridRetriever(ann_store, local_embedder)
+        for source in ("kb", "ticket"):
+            assert ann_store.ann_vectors(source, wait=True) is not None
         queries = ["How do I set up SAML SSO with Okta?", "export a project to CSV times out",
                    "請求書払いの申し込み方法", "2段階認証 機種変更", "add seats to our plan"]
         for query in queries:
@@ -80,14 +85,24 @@ def test_the_in_memory_vector_copy_ranks_like_chroma(demo_store_dir: Path,
                 assert [h.id for h in a] == [h.id for h in b], (query, source)
                 for x, y in zip(a, b, strict=True):
                     assert x.vector_score == pytest.approx(y.vector_score, abs=1e-4)
+                # the HNSW copy keeps float16 vectors: the same hits, scores within 2e-3
+                c = ann.search(query, source=source, k=5, mode="vector")
+                assert [h.id for h in c] == [h.id for h in a], (query, source)
+                for x, z in zip(a, c, strict=True):
+                    assert z.vector_score == pytest.approx(x.vector_score, abs=2e-3)
+                assert [h.id for h in ann.search(query, source=source, k=5)] == \
+                    [h.id for h in flat.search(query, source=source, k=5)], (query, source)
         assert flat_store.flat_vectors("kb") is not None
-        assert chroma_store.flat_vectors("kb") is None
+        assert chroma_store.flat_vectors("kb") is None and chroma_store.vector_copy("kb") is None
+        assert ann_store.flat_vectors("kb") is None
+        assert isinstance(ann_store.vector_copy("kb"), AnnVectors)
         # a filter the copy does not index goes to Chroma and still applies
         bugs = flat.search("export times out", source="ticket", k=5, filters={"tag": "bug"})
         assert bugs and all(h.tag == "bug" for h in bugs)
     finally:
         flat_store.close()
         chroma_store.close()
+        ann_store.close()
 
 
 @pytest.fixture
@@ -326,4 +341,66 @@ def test_the_taxonomy_is_read_again_only_when_its_file_changes(
     store.save_taxonomy(second)
     assert store.taxonomy() == second
     assert len(reads) == 2
+    store.close()
+
+
+def test_the_hnsw_copy_follows_document_changes_in_both_languages(
+        tmp_path: Path, hashing_embedder: Any) -> None:
+    """Above the exact copy's limit: built in the background, then kept up to date in place."""
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store", flat_max_chunks=2))
+    indexer = Indexer(store, hashing_embedder)
+    indexer.sync("kb", [Document(id=f"kb-en-{i}", title=f"Report {i}",
+                                 text=f"How to export report {i} as a CSV file.", language="en")
+                        for i in range(8)]
+                 + [Document(id=f"kb-ja-{i}", title=f"レポート{i}",
+                             text=f"レポート{i}をCSVファイルで書き出す方法。", language="ja")
+                    for i in range(4)])
+    assert store.ann_vectors("kb") is None  # the first call starts the build; Chroma answers
+    ann = store.ann_vectors("kb", wait=True)
+    assert isinstance(ann, AnnVectors) and len(ann) == len(store.lexical("kb")[1]) == 12
+    retriever = HybridRetriever(store, hashing_embedder)
+
+    def top(query: str) -> str:
+        return retriever.search(query, k=1, mode="vector")[0].doc_id
+
+    indexer.upsert("kb", Document(id="kb-en-1", title="SAML single sign-on",
+                                  text="Configure SAML single sign-on with Okta.", language="en"))
+    assert store.ann_vectors("kb") is ann  # updated in place, not rebuilt
+    assert top("SAML single sign-on with Okta") == "kb-en-1"
+    indexer.upsert("kb", Document(id="kb-ja-2", title="二段階認証",
+                                  text="機種変更のときは二段階認証を設定し直してください。",
+                                  language="ja"))
+    assert store.ann_vectors("kb") is ann and top("機種変更 二段階認証") == "kb-ja-2"
+    indexer.delete("kb", ["kb-en-3"])
+    assert store.ann_vectors("kb") is ann and len(ann) == 11 and ann.removed == 3
+    assert "kb-en-3" not in {h.doc_id for h in retriever.search("export report 3", k=12)}
+    # A copy that has lost a quarter of its keys is rebuilt (in the background) instead.
+    indexer.upsert("kb", Document(id="kb-en-4", title="Seats", text="Add seats to the plan.",
+                                  language="en"))
+    assert store.ann_vectors("kb") is None
+    rebuilt = store.ann_vectors("kb", wait=True)
+    assert rebuilt is not None and rebuilt is not ann and rebuilt.removed == 0
+    assert len(rebuilt) == 11 and top("add seats to the plan") == "kb-en-4"
+    store.close()
+
+
+def test_a_hnsw_copy_that_cannot_be_built_leaves_chroma_answering(
+        tmp_path: Path, hashing_embedder: Any) -> None:
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store", flat_max_chunks=1))
+    indexer = Indexer(store, hashing_embedder)
+    indexer.sync("kb", [Document(id="kb-1", title="Export", text="Export to CSV.", language="en"),
+                        Document(id="kb-2", title="書き出し", text="CSVで書き出す。", language="ja")])
+    store.vectors.delete("kb", ["kb-2#0"])  # vectors lost behind the catalog's back
+    assert store.ann_vectors("kb", wait=True) is None
+    assert store.ann_vectors("kb") is None  # not retried until the catalog changes
+    assert not [t for t in threading.enumerate() if t.name.startswith("kotae-ann")]
+    hits = HybridRetriever(store, hashing_embedder).search("Export to CSV", k=2)
+    assert hits[0].doc_id == "kb-1"  # through Chroma (and BM25)
+    # Once the document is written again, the next build succeeds.
+    indexer.upsert("kb", Document(id="kb-2", title="書き出し", text="CSVファイルで書き出す。",
+                                  language="ja"))
+    ann = store.ann_vectors("kb", wait=True)
+    assert ann is not None and len(ann) == 2
+    assert HybridRetriever(store, hashing_embedder).search(
+        "CSVファイルで書き出す", k=1, mode="vector")[0].doc_id == "kb-2"
     store.close()

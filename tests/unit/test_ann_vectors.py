@@ -1,0 +1,87 @@
+"""The in-process HNSW copy finds what an exact scan finds, per language, as chunks change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.embeddings import l2_normalize
+from retrieval.vectors import AnnVectors, FlatVectors
+
+
+def _data(n: int = 3_000, dim: int = 32, seed: int = 5) -> tuple[list[str], np.ndarray, list[str]]:
+    rng = np.random.default_rng(seed)
+    # Clustered like real embeddings (topics), so that neighbours are not all ties.
+    centres = l2_normalize(rng.standard_normal((40, dim)))
+    matrix = l2_normalize(centres[rng.integers(0, 40, n)] + 0.35 * rng.standard_normal((n, dim)))
+    languages = ["ja" if i % 5 == 0 else "en" for i in range(n)]
+    return [f"c{i}" for i in range(n)], matrix, languages
+
+
+def _ann(ids: list[str], matrix: np.ndarray, languages: list[str]) -> AnnVectors:
+    ann = AnnVectors(matrix.shape[1])
+    ann.add(ids, matrix, languages)
+    return ann
+
+
+@pytest.mark.parametrize("languages", [["en"], ["ja"], None])
+def test_it_finds_what_the_exact_scan_finds(languages: list[str] | None) -> None:
+    ids, matrix, langs = _data()
+    ann, flat = _ann(ids, matrix, langs), FlatVectors(ids, matrix, langs)
+    recalls = []
+    for seed in range(30):
+        query = l2_normalize(matrix[seed * 7] + 0.2 * np.random.default_rng(seed).standard_normal(32))[0]
+        got, want = ann.query(query, 50, languages), flat.query(query, 50, languages)
+        assert len(got) == 50
+        assert [h.similarity for h in got] == sorted((h.similarity for h in got), reverse=True)
+        if languages is not None:
+            assert {langs[int(h.id[1:])] for h in got} <= set(languages)
+        recalls.append(len({h.id for h in got} & {h.id for h in want}) / 50)
+        # float16 storage: similarities within a few thousandths of the exact ones
+        exact = {h.id: h.similarity for h in want}
+        assert all(abs(h.similarity - exact[h.id]) < 5e-3 for h in got if h.id in exact)
+    assert np.mean(recalls) >= 0.97, np.mean(recalls)
+
+
+def test_removed_and_replaced_chunks() -> None:
+    ids, matrix, langs = _data(n=500)
+    ann = _ann(ids, matrix, langs)
+    assert len(ann) == 500 and "c7" in ann
+    assert ann.query(matrix[7], 1, ["en"])[0].id == "c7"
+    ann.remove(["c7", "c8", "not-there"])
+    assert len(ann) == 498 and "c7" not in ann and ann.removed == 2
+    assert "c7" not in {h.id for h in ann.query(matrix[7], 20, ["en"])}
+    # c9 now points where c7 was, and moves from English to Japanese
+    ann.add(["c9"], matrix[7:8], ["ja"])
+    assert len(ann) == 498 and ann.removed == 3
+    assert ann.query(matrix[7], 1, ["ja"])[0].id == "c9"
+    assert "c9" not in {h.id for h in ann.query(matrix[9], 20, ["en"])}
+    # a chunk added back under a removed id is found again
+    ann.add(["c7"], matrix[7:8], ["en"])
+    assert ann.query(matrix[7], 1, ["en"])[0].id == "c7"
+
+
+def test_unknown_language_empty_index_and_bad_input() -> None:
+    ids, matrix, langs = _data(n=100)
+    ann = _ann(ids, matrix, langs)
+    assert ann.query(matrix[0], 5, ["fr"]) == []
+    assert ann.query(matrix[0], 0) == []
+    assert AnnVectors(32).query(matrix[0], 5) == []
+    with pytest.raises(ValueError, match="same length"):
+        ann.add(["a", "b"], matrix[:3], ["en", "en"])
+    with pytest.raises(ValueError, match="dimensions"):
+        ann.add(["a"], np.ones((1, 8), dtype=np.float32), ["en"])
+    with pytest.raises(ValueError, match="ndim"):
+        AnnVectors(0)
+
+
+def test_japanese_and_english_graphs_are_apart() -> None:
+    """A query in one language never pays for, nor returns, the other language's rows."""
+    ids, matrix, langs = _data(n=1_000)
+    ann = _ann(ids, matrix, langs)
+    english = ann.query(matrix[1], 1_000, ["en"])
+    japanese = ann.query(matrix[0], 1_000, ["ja"])
+    assert len(english) == 800 and len(japanese) == 200
+    assert {h.id for h in english}.isdisjoint({h.id for h in japanese})
+    both = ann.query(matrix[0], 10)
+    assert both[0].id == "c0"  # a vector is its own nearest neighbour, in any language
