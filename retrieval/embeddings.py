@@ -103,7 +103,7 @@ class _LRU:
 _DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
 
 
-def _available_cpus() -> int:
+def available_cpus() -> int:
     """Return the CPUs this process may run on (os.cpu_count() where unknown)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -156,7 +156,7 @@ class LocalMiniLMEmbedder:
         self.tokenizer_path = tokenizer_path
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = intra_op_threads or _available_cpus()
+        options.intra_op_num_threads = intra_op_threads or available_cpus()
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from errors import ConfigError, StoreError
 from retrieval.catalog import Catalog, ChunkRow
+from retrieval.embeddings import available_cpus
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
 from retrieval.locks import file_lock
 from retrieval.textproc import Analyzer
-from retrieval.vectors import DEFAULT_EF_SEARCH, AnnVectors, FlatVectors, VectorIndex
+from retrieval.vectors import CHROMA_BATCH, DEFAULT_EF_SEARCH, AnnVectors, FlatVectors, VectorIndex
 
 SOURCES = ("kb", "ticket")
 
@@ -31,31 +33,45 @@ class StoreConfig:
     chroma_port: int = 8000
     collection_prefix: str = ""
     # Up to this many chunks per source, vector queries run on an exact in-memory copy of
-    # the vectors (FlatVectors) instead of a Chroma query; above it, Chroma's HNSW index.
-    # 0 turns the copy off. Measured (bench/ingest_and_query.py): on the 545-chunk demo a
-    # Chroma query costs ~2.6 ms and the copy ~0.1 ms; at 64,779 chunks the copy's scan
-    # (31 ms p50 hybrid) loses to HNSW (12 ms), so the copy stops well below that.
+    # the vectors (FlatVectors) instead of a Chroma query; above it, on the HNSW copy
+    # (ann_vectors below), or Chroma's HNSW index. 0 turns the exact copy off (every size
+    # then goes to the HNSW copy; with ann_vectors=False as well, to Chroma). Measured
+    # (bench/ingest_and_query.py): on the 545-chunk demo a Chroma query costs ~2.6 ms and the
+    # copy ~0.1 ms; at 64,779 chunks the copy's scan (31 ms p50 hybrid) loses to HNSW (12 ms),
+    # so the copy stops well below that.
     flat_max_chunks: int = 20_000
     # How wide Chroma's HNSW search is in this store's collections (vectors.DEFAULT_EF_SEARCH),
     # and the in-process HNSW copy's (AnnVectors).
     hnsw_ef_search: int = DEFAULT_EF_SEARCH
     # Above flat_max_chunks, vector queries run on an in-process HNSW copy of the vectors
     # (AnnVectors) once it is built; it is built in the background the first time a source
-    # is searched, and Chroma answers until then. At 103,512 chunks a search of the copy
-    # takes ~0.5 ms against Chroma's 1.6 ms (bench/ann_agreement.py). False: always Chroma.
+    # is searched, and Chroma answers until then. At 103,512 chunks its vector leg took 0.59 ms
+    # against Chroma's 1.83 (bench/ann_agreement.py). False: always Chroma.
     ann_vectors: bool = True
+
+
+#: Up to this many changed chunks are applied to the HNSW copy inside a search; a bigger
+#: change is applied in the background while Chroma answers.
+ANN_INLINE_CHANGES = 256
+#: A failed build of the HNSW copy is tried again after this long, or when the catalog changes.
+ANN_RETRY_S = 60.0
 
 
 @dataclass
 class _AnnState:
-    """The in-process HNSW copy of one source, and what it was built from."""
+    """The in-process HNSW copy of one source, and what it holds."""
 
-    generation: int
-    index: AnnVectors | None  # None while the first build runs
-    hashes: dict[str, str]  # document hashes the copy holds the vectors of
-    doc_chunks: dict[str, list[str]]  # document -> its chunk ids in the copy
-    builder: threading.Thread | None = None
-    seconds: float = 0.0  # how long the last full build took
+    generation: int  # the catalog generation the copy is current for
+    # None while a build or a large update runs (Chroma answers), or after a failed build.
+    index: AnnVectors | None
+    signatures: dict[str, int]  # chunk id -> _signature() of the row its vector was made from
+    worker: threading.Thread | None = None  # the build or update under way
+    failed_at: float | None = None  # time.monotonic() of a failed build
+
+
+def _signature(row: ChunkRow) -> int:
+    """What a chunk's vector is made from (the embedded text is its title, heading and text)."""
+    return hash((row.title, row.heading, row.text, row.language))
 
 
 class KnowledgeStore:
@@ -114,10 +130,15 @@ class KnowledgeStore:
 
     def close(self) -> None:
         """Stop any index build and release the catalog."""
+        with self._locks_guard:
+            locks = [lock for (_, kind), lock in self._lock_table.items() if kind == "ann"]
+        for lock in locks:  # no new worker starts once this is set under the lock
+            with lock:
+                self._closing.set()
         self._closing.set()
         for state in list(self._ann.values()):
-            if state.builder is not None:
-                state.builder.join()
+            if state.worker is not None:
+                state.worker.join()
         self.catalog.close()
 
     def check_embedder(self, name: str) -> None:
@@ -194,100 +215,118 @@ class KnowledgeStore:
 
         Only above `flat_max_chunks` (below it the exact copy is both exact and faster). The
         first call starts building the copy in a background thread and returns None, so the
-        caller queries Chroma meanwhile; `wait=True` builds it (or waits for the build) first.
-        When the catalog changes, the documents whose hash changed have their chunks removed
-        and their new vectors added; a change of more than a tenth of the chunks (or a copy
-        that has had a quarter of its keys removed) is rebuilt in the background instead.
+        caller queries Chroma meanwhile; `wait=True` waits for the copy instead (it still
+        returns None for a small source, or when the build fails). When the catalog changes,
+        the chunks whose title, heading, text or language changed get their new vectors: up
+        to ANN_INLINE_CHANGES of them in the calling search, more in the background. A
+        change of more than a tenth of the chunks (or a copy that has had a quarter of its
+        keys removed) is rebuilt in the background instead.
         """
-        if not self.config.ann_vectors or self._closing.is_set():
-            return None
+        while True:
+            index, worker = self._ann_step(source)
+            if worker is None or not wait:
+                return index
+            worker.join()
+            state = self._ann.get(source)
+            if state is not None and state.failed_at is not None:
+                return None  # the build waited for failed: do not start another at once
+
+    def _ann_step(self, source: str) -> tuple[AnnVectors | None, threading.Thread | None]:
+        """Return the current copy, or the worker to wait for before there is one."""
+        if not self.config.ann_vectors:
+            return None, None
         generation = self.catalog.generation(source)
         with self._lock(source, "ann"):
+            if self._closing.is_set():
+                return None, None
             state = self._ann.get(source)
-            if state is not None and state.generation == generation and state.builder is None:
-                return state.index  # None when the build failed: Chroma until the next change
-            builder = state.builder if state is not None else None
-            if builder is None:
-                _, rows = self.lexical(source)
-                if len(rows) <= max(0, self.config.flat_max_chunks) or not rows:
-                    self._ann.pop(source, None)
-                    return None
-                if state is not None and state.index is not None and self._ann_update(
-                        source, state, generation):
-                    return state.index
-                builder = threading.Thread(target=self._ann_build, args=(source,),
-                                           name=f"kotae-ann-{source}", daemon=True)
-                self._ann[source] = _AnnState(generation, None, {}, {}, builder)
-                builder.start()
-        if wait:
-            builder.join()
-            return self.ann_vectors(source)
-        return None
-
-    def _ann_update(self, source: str, state: _AnnState, generation: int) -> bool:
-        """Bring a built copy up to date in place; False when a rebuild would be better."""
-        index = state.index
-        assert index is not None
-        hashes = self.catalog.hashes(source)  # read before the rows: see _ann_build
-        _, rows = self.lexical(source)
-        changed = {d for d in hashes.keys() | state.hashes.keys()
-                   if hashes.get(d) != state.hashes.get(d)}
-        removed = [c for d in changed for c in state.doc_chunks.get(d, ())]
-        added = [c for c, row in rows.items() if row.doc_id in changed]
-        if (len(removed) + len(added) > max(1_000, len(rows) // 10)
-                or index.removed + len(removed) > len(index) // 4):
-            return False
-        try:
-            vectors = self.vectors.embeddings(source, added) if added else None
-        except StoreError as exc:  # the vectors are not all there (yet): rebuild
-            log.warning("rebuilding the HNSW copy of %s: %s", source, exc)
-            return False
-        index.remove(removed)
-        if vectors is not None:
-            index.add(added, vectors, [rows[c].language for c in added])
-        for doc_id in changed:
-            state.doc_chunks.pop(doc_id, None)
-        for chunk_id in added:
-            state.doc_chunks.setdefault(rows[chunk_id].doc_id, []).append(chunk_id)
-        state.hashes = hashes
-        state.generation = generation
-        return True
-
-    def _ann_build(self, source: str) -> None:
-        """Build a source's HNSW copy from Chroma's vectors, a batch at a time."""
-        import time
-
-        started = time.perf_counter()
-        generation = -1
-        try:
-            generation = self.catalog.generation(source)
-            # The hashes are read before the rows and the vectors: a document that changes
-            # meanwhile then has a newer hash than the one recorded, and is fetched again.
-            hashes = self.catalog.hashes(source)
+            if state is not None and state.worker is not None:
+                return None, state.worker
+            if state is not None and state.generation == generation:
+                if state.index is not None:
+                    return state.index, None
+                if state.failed_at is not None and \
+                        time.monotonic() - state.failed_at < ANN_RETRY_S:
+                    return None, None  # Chroma answers until the retry is due
             _, rows = self.lexical(source)
-            ids = list(rows)
-            index: AnnVectors | None = None
-            doc_chunks: dict[str, list[str]] = {}
-            for start in range(0, len(ids), 2_000):
-                if self._closing.is_set():
-                    return
-                batch = ids[start:start + 2_000]
-                vectors = self.vectors.embeddings(source, batch)
-                if index is None:
-                    index = AnnVectors(vectors.shape[1], ef_search=self.config.hnsw_ef_search)
-                index.add(batch, vectors, [rows[c].language for c in batch],
-                          threads=_build_threads())
-                for chunk_id in batch:
-                    doc_chunks.setdefault(rows[chunk_id].doc_id, []).append(chunk_id)
-        except Exception as exc:  # Chroma answers instead; the next search tries again
+            if len(rows) <= max(0, self.config.flat_max_chunks):
+                self._ann.pop(source, None)
+                return None, None
+            signatures = {chunk_id: _signature(row) for chunk_id, row in rows.items()}
+            if state is not None and state.index is not None:
+                index = state.index
+                removed = [c for c, sig in state.signatures.items()
+                           if signatures.get(c) != sig]
+                added = [c for c, sig in signatures.items() if state.signatures.get(c) != sig]
+                if not removed and not added:
+                    state.generation = generation
+                    return index, None
+                rebuild = (len(removed) + len(added) > max(1_000, len(rows) // 10)
+                           or index.removed + len(removed) > len(index) // 4)
+                if not rebuild:
+                    languages = [rows[c].language for c in added]
+                    if len(removed) + len(added) <= ANN_INLINE_CHANGES:
+                        try:
+                            self._ann_apply(source, index, removed, added, languages)
+                        except StoreError as exc:  # vectors not all there: rebuild
+                            log.warning("rebuilding the HNSW copy of %s: %s", source, exc)
+                        else:
+                            self._ann[source] = _AnnState(generation, index, signatures)
+                            return index, None
+                    else:
+                        worker = threading.Thread(
+                            target=self._ann_run, name=f"kotae-ann-{source}", daemon=True,
+                            args=(source, generation, signatures, index,
+                                  (removed, added, languages)))
+                        self._ann[source] = _AnnState(generation, None, {}, worker)
+                        worker.start()
+                        return None, worker
+            worker = threading.Thread(
+                target=self._ann_run, name=f"kotae-ann-{source}", daemon=True,
+                args=(source, generation, signatures, None,
+                      ([], list(rows), [row.language for row in rows.values()])))
+            self._ann[source] = _AnnState(generation, None, {}, worker)
+            worker.start()
+            return None, worker
+
+    def _ann_apply(self, source: str, index: AnnVectors, removed: list[str], added: list[str],
+                   languages: list[str], *, threads: int = 1) -> None:
+        """Remove chunks from a copy, then add others with their vectors from Chroma."""
+        index.remove(removed)
+        for start in range(0, len(added), CHROMA_BATCH):
+            if self._closing.is_set():
+                raise StoreError("the store was closed while its HNSW copy was updated")
+            batch = added[start:start + CHROMA_BATCH]
+            index.add(batch, self.vectors.embeddings(source, batch),
+                      languages[start:start + CHROMA_BATCH], threads=threads)
+
+    def _ann_run(self, source: str, generation: int, signatures: dict[str, int],
+                 index: AnnVectors | None, change: tuple[list[str], list[str], list[str]]
+                 ) -> None:
+        """In a background thread: build a copy (index None) or apply a large change to one.
+
+        Vectors are fetched from Chroma after the rows were read, and the indexer writes
+        Chroma before the catalog, so a vector is never older than the row it is recorded
+        with; one that is newer belongs to a change the next generation's diff will see.
+        """
+        started = time.perf_counter()
+        try:
+            if index is None:
+                index = AnnVectors(self.vectors.embeddings(source, change[1][:1]).shape[1],
+                                   ef_search=self.config.hnsw_ef_search)
+            # Leaves a core to the searches a server answers meanwhile (Chroma's).
+            self._ann_apply(source, index, *change, threads=max(1, available_cpus() - 1))
+        except Exception as exc:  # Chroma answers instead, and the build is tried again later
+            if self._closing.is_set():
+                return
             log.warning("could not build the HNSW copy of %s: %s", source, exc)
             with self._lock(source, "ann"):
-                self._ann[source] = _AnnState(generation, None, {}, {})
+                self._ann[source] = _AnnState(generation, None, {},
+                                              failed_at=time.monotonic())
             return
         with self._lock(source, "ann"):
-            self._ann[source] = _AnnState(generation, index, hashes, doc_chunks,
-                                          seconds=time.perf_counter() - started)
-        log.info("built the HNSW copy of %s: %d chunks in %.1f s", source, len(ids),
+            self._ann[source] = _AnnState(generation, index, signatures)
+        log.info("HNSW copy of %s: %d chunks added in %.1f s", source, len(change[1]),
                  time.perf_counter() - started)
 
     def taxonomy(self) -> Taxonomy:
@@ -317,14 +356,6 @@ class KnowledgeStore:
         tmp.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=2),
                        encoding="utf-8")
         tmp.replace(self.config.path / "taxonomy.json")
-
-
-def _build_threads() -> int:
-    """Leave a core to the searches a server answers while the copy builds."""
-    import os
-
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cpus or 1) - 1)
 
 
 def _filterable(metadata: dict[str, object]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from errors import StoreError
 from retrieval.ranking import top_k
 
 COLLECTIONS = {"kb": "kotae_kb_chunks", "ticket": "kotae_tickets"}
-_BATCH = 2000  # stays under Chroma's max batch size on every backend
+CHROMA_BATCH = 2000  # stays under Chroma's max batch size on every backend
 #: How wide HNSW searches (Chroma's default is 100). A Chroma query costs more per result
 #: returned than per candidate visited: at 64,779 chunks, k=4 took about the same time at ef
 #: 100 and 150, and k=150 about 1 ms more. With ef 150 a 1.5x over-fetch (75 results) agrees
@@ -52,6 +52,19 @@ def _single_threaded_blas() -> None:
 
             threadpool_limits(limits=1, user_api="blas")
             _BLAS_LIMITED = True
+
+
+def _best(positions: list[np.ndarray], scores: list[np.ndarray], k: int,
+          ids: Sequence[str | None]) -> list[VectorHit]:
+    """Merge per-language results: the k best, ties by position, as hits with their ids."""
+    if not positions:
+        return []
+    rows, found = np.concatenate(positions), np.concatenate(scores)
+    order = np.lexsort((rows, -found))[:k]  # best first, ties by position
+    return [VectorHit(chunk_id, score)
+            for chunk_id, score in zip((ids[i] for i in rows[order].tolist()),
+                                       found[order].tolist(), strict=True)
+            if chunk_id is not None]
 
 
 class FlatVectors:
@@ -101,43 +114,41 @@ class FlatVectors:
             keep = top_k(found, k)  # the best k of each language hold the best k overall
             positions.append(rows[keep])
             scores.append(found[keep])
-        if not positions:
-            return []
-        rows, found = np.concatenate(positions), np.concatenate(scores)
-        order = np.lexsort((rows, -found))[:k]  # best first, ties by position
-        ids = self.ids
-        return [VectorHit(ids[i], s) for i, s in zip(rows[order].tolist(),
-                                                      found[order].tolist(), strict=True)]
+        return _best(positions, scores, k, self.ids)
 
 
 class AnnVectors:
-    """An in-process HNSW index (usearch) over one source's vectors, one graph per language.
+    """An in-process HNSW index (hnswlib) over one source's vectors, one graph per language.
 
     Above the exact copy's size limit a Chroma query is dominated by a fixed cost, not by
-    the search: ~0.7 ms for a 200-vector collection, 1.6 ms for 75 results at 103,512
-    chunks, against ~0.5 ms for the same 75 from this index (bench/ann_agreement.py). Chroma
-    stays the store of record; this is a cache of its vectors, built from them and searched
-    instead of them, like FlatVectors. One graph per language, as in FlatVectors: a query
-    restricted to its own language then neither over-fetches nor searches the other rows.
+    the search: ~0.7 ms on a 200-vector collection (inside Chroma's Rust bindings). This
+    index answers the same search in a fraction of that (bench/ann_agreement.py measures
+    both). Chroma stays the store of record; this is a cache of its vectors, built from them
+    and searched instead of them, like FlatVectors, with one graph per language for the same
+    reason: a query restricted to its language neither over-fetches nor reads other rows.
 
-    Vectors are stored as float16 (`dtype`): half the memory of float32, and the same top
-    results as the float32 graph in all but a few per thousand (the similarities it reports
-    differ from the exact ones by ~1e-3). Keys are positions in an append-only id list, so
-    chunks can be added and removed as documents change without rebuilding the graphs.
+    hnswlib is Chroma's own build of it (chroma-hnswlib, what Chroma used before 1.0).
+    Vectors are float32, unit length, and compared by inner product, so the similarities are
+    the cosines Chroma reports. Keys are positions in an append-only id list; a removed
+    chunk's slot is reused by a later add, so chunks are added and removed as documents
+    change without rebuilding the graphs.
     """
 
-    def __init__(self, ndim: int, *, ef_search: int = DEFAULT_EF_SEARCH, dtype: str = "f16",
+    def __init__(self, ndim: int, *, ef_search: int = DEFAULT_EF_SEARCH,
                  connectivity: int = 16, expansion_add: int = 128) -> None:
         if ndim < 1:
             raise ValueError(f"ndim must be at least 1, got {ndim}")
         self.ndim = ndim
         self.ef_search = ef_search
-        self.dtype, self.connectivity, self.expansion_add = dtype, connectivity, expansion_add
+        self.connectivity, self.expansion_add = connectivity, expansion_add
         self._ids: list[str | None] = []
         self._key_of: dict[str, int] = {}
         self._language_of: list[str] = []
         self._graphs: dict[str, Any] = {}
+        self._live: dict[str, int] = {}  # chunks in each graph, not counting removed ones
         self.removed = 0  # keys removed since the build; the graphs degrade as this grows
+        # One writer or searcher at a time: adds resize the graphs, and the Python id list
+        # and counts must match what a search returns.
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -146,15 +157,21 @@ class AnnVectors:
     def __contains__(self, chunk_id: object) -> bool:
         return chunk_id in self._key_of
 
-    def _graph(self, language: str) -> Any:
+    def _graph(self, language: str, room: int) -> Any:
+        """Return a language's graph, with space for `room` more vectors."""
         graph = self._graphs.get(language)
         if graph is None:
-            from usearch.index import Index
+            import hnswlib
 
-            graph = Index(ndim=self.ndim, metric="ip", dtype=self.dtype,
-                          connectivity=self.connectivity, expansion_add=self.expansion_add,
-                          expansion_search=self.ef_search)
+            graph = hnswlib.Index(space="ip", dim=self.ndim)
+            graph.init_index(max_elements=max(1_024, room), ef_construction=self.expansion_add,
+                             M=self.connectivity, allow_replace_deleted=True)
+            graph.set_ef(self.ef_search)
             self._graphs[language] = graph
+            self._live[language] = 0
+        needed = self._live[language] + room  # removed slots are reused first
+        if needed > graph.get_max_elements():
+            graph.resize_index(max(needed, 2 * graph.get_max_elements()))
         return graph
 
     def add(self, ids: Sequence[str], matrix: np.ndarray, languages: Sequence[str],
@@ -165,17 +182,22 @@ class AnnVectors:
         matrix = np.asarray(matrix, dtype=np.float32).reshape(len(ids), -1)
         if len(ids) and matrix.shape[1] != self.ndim:
             raise ValueError(f"vectors have {matrix.shape[1]} dimensions, the index {self.ndim}")
+        if len(set(ids)) != len(ids):
+            raise ValueError("ids must be distinct")
         with self._lock:
             self._remove([i for i in ids if i in self._key_of])
             start = len(self._ids)
-            keys = np.arange(start, start + len(ids), dtype=np.uint64)
+            keys = np.arange(start, start + len(ids), dtype=np.int64)
             self._ids.extend(ids)
             self._language_of.extend(map(str, languages))
             self._key_of.update(zip(ids, range(start, start + len(ids)), strict=True))
             codes = np.asarray(languages, dtype=object)
             for language in sorted(set(map(str, languages))):
                 rows = np.flatnonzero(codes == language)
-                self._graph(language).add(keys[rows], matrix[rows], threads=threads)
+                graph = self._graph(language, len(rows))
+                graph.add_items(matrix[rows], keys[rows], num_threads=threads,
+                                replace_deleted=True)
+                self._live[language] += len(rows)
 
     def remove(self, ids: Sequence[str]) -> None:
         """Remove chunks (unknown ids are ignored)."""
@@ -187,7 +209,9 @@ class AnnVectors:
             key = self._key_of.pop(chunk_id, None)
             if key is None:
                 continue
-            self._graphs[self._language_of[key]].remove(key)
+            language = self._language_of[key]
+            self._graphs[language].mark_deleted(key)
+            self._live[language] -= 1
             self._ids[key] = None
             self.removed += 1
 
@@ -196,28 +220,20 @@ class AnnVectors:
         """Return (about) the k most similar chunks, best first, optionally only in some languages."""
         if k <= 0 or not self._key_of:
             return []
-        wanted = list(self._graphs) if languages is None else list(dict.fromkeys(languages))
-        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
         keys: list[np.ndarray] = []
         scores: list[np.ndarray] = []
-        for language in wanted:
-            graph = self._graphs.get(language)
-            if graph is None or len(graph) == 0:
-                continue
-            found = graph.search(vector, k, threads=1)
-            keys.append(np.asarray(found.keys, dtype=np.int64))
-            scores.append(1.0 - np.asarray(found.distances, dtype=np.float64))
-        if not keys:
-            return []
-        rows, similarity = np.concatenate(keys), np.concatenate(scores)
-        order = np.lexsort((rows, -similarity))[:k]  # best first, ties by key
-        ids = self._ids
-        hits = []
-        for key, score in zip(rows[order].tolist(), similarity[order].tolist(), strict=True):
-            chunk_id = ids[key]
-            if chunk_id is not None:  # removed while this search ran
-                hits.append(VectorHit(chunk_id, score))
-        return hits
+        with self._lock:
+            wanted = list(self._graphs) if languages is None else dict.fromkeys(languages)
+            for language in wanted:
+                count = min(k, self._live.get(language, 0))
+                if count == 0:
+                    continue
+                found, distances = self._graphs[language].knn_query(vector, k=count,
+                                                                    num_threads=1)
+                keys.append(found[0].astype(np.int64))
+                scores.append(1.0 - distances[0])  # "ip" distance is 1 - inner product
+            return _best(keys, scores, k, self._ids)
 
 
 class VectorIndex:
@@ -294,8 +310,8 @@ class VectorIndex:
     ) -> None:
         """Insert or replace vectors with their metadata and text."""
         collection = self._collection(source)
-        for start in range(0, len(ids), _BATCH):
-            end = start + _BATCH
+        for start in range(0, len(ids), CHROMA_BATCH):
+            end = start + CHROMA_BATCH
             collection.upsert(
                 ids=list(ids[start:end]), embeddings=embeddings[start:end],
                 metadatas=[_clean(m) for m in metadatas[start:end]],
@@ -305,8 +321,8 @@ class VectorIndex:
     def delete(self, source: str, ids: Sequence[str]) -> None:
         """Remove vectors by id (missing ids are ignored)."""
         collection = self._collection(source)
-        for start in range(0, len(ids), _BATCH):
-            collection.delete(ids=list(ids[start:start + _BATCH]))
+        for start in range(0, len(ids), CHROMA_BATCH):
+            collection.delete(ids=list(ids[start:start + CHROMA_BATCH]))
 
     def ids(self, source: str) -> set[str]:
         """Return every id in a collection."""
@@ -318,8 +334,8 @@ class VectorIndex:
             return np.zeros((0, 0), dtype=np.float32)
         found: dict[str, np.ndarray] = {}
         collection = self._collection(source)
-        for start in range(0, len(ids), _BATCH):
-            got = collection.get(ids=list(ids[start:start + _BATCH]), include=["embeddings"])
+        for start in range(0, len(ids), CHROMA_BATCH):
+            got = collection.get(ids=list(ids[start:start + CHROMA_BATCH]), include=["embeddings"])
             for key, vector in zip(got["ids"], got["embeddings"], strict=True):
                 found[str(key)] = np.asarray(vector, dtype=np.float32)
         missing = [i for i in ids if i not in found]
