@@ -119,7 +119,7 @@ def test_searches_while_chunks_are_added_and_removed() -> None:
                 row = int(rng.integers(0, 1_000))
                 hits = ann.query(matrix[row], 10, [langs[row]])
                 assert hits and all(langs[int(h.id[1:])] == langs[row] for h in hits)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=search, args=(seed,)) for seed in range(4)]
