@@ -165,8 +165,10 @@ class Agent:
         """Load what the first inquiry would otherwise wait for: indexes, analysers, models.
 
         The BM25 matrices and exact vector copies are built on first use (seconds on a
-        large store); the API calls this before it reports ready. No chat model is called;
-        two short texts are embedded (remotely, with a remote embedder).
+        large store); the API calls this before it reports ready. Above the exact copy's
+        limit, this starts the HNSW copy's build, which finishes in the background while
+        Chroma answers. No chat model is called; two short texts are embedded (remotely,
+        with a remote embedder).
         """
         for text in ("How do I invite people?", "メンバーを招待する方法は？"):
             embedding = self.deps.embedder.embed_query(text)
