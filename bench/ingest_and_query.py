@@ -114,9 +114,13 @@ def main() -> int:
         retriever = HybridRetriever(store, embedder)
         started = time.perf_counter()
         retriever.search("warm up", k=5)  # builds the in-memory indexes once
-        flat = store.flat_vectors("kb")
+        # Above the exact copy's limit the HNSW copy builds in the background, Chroma
+        # answering meanwhile; the timed queries start once it is there.
+        leg = ("exact in-memory copy" if store.flat_vectors("kb") is not None else
+               "in-process HNSW copy" if store.ann_vectors("kb", wait=True) is not None else
+               "Chroma HNSW")
         print(f"first query (loads the in-memory indexes): {time.perf_counter() - started:.2f} s;"
-              f" vector leg: {'exact in-memory copy' if flat is not None else 'Chroma HNSW'}")
+              f" vector leg: {leg}")
         rng = random.Random(3)
         modes: tuple[Mode, ...] = ("hybrid", "vector", "lexical")
         for mode in modes:

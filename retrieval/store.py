@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from errors import ConfigError, StoreError
 from retrieval.catalog import Catalog, ChunkRow
 from retrieval.embeddings import available_cpus
@@ -45,15 +47,19 @@ class StoreConfig:
     hnsw_ef_search: int = DEFAULT_EF_SEARCH
     # Above flat_max_chunks, vector queries run on an in-process HNSW copy of the vectors
     # (AnnVectors) once it is built; it is built in the background the first time a source
-    # is searched, and Chroma answers until then. At 103,512 chunks its vector leg took 0.59 ms
-    # against Chroma's 1.83 (bench/ann_agreement.py). False: always Chroma.
+    # is searched, and Chroma answers until then. At 103,512 chunks its vector leg took 0.57 ms
+    # against Chroma's 1.91 (bench/ann_agreement.py). False: always Chroma. Each process
+    # (each API worker) holds and builds its own copy.
     ann_vectors: bool = True
+    # Threads that build the HNSW copy; 0: all CPUs but one, which is left to searches.
+    ann_build_threads: int = 0
 
 
-#: Up to this many changed chunks are applied to the HNSW copy inside a search; a bigger
-#: change is applied in the background while Chroma answers.
+#: Up to this many chunk removals and additions (an edited chunk counts as one of each) are
+#: applied to the HNSW copy inside a search; more are applied in the background while
+#: Chroma answers.
 ANN_INLINE_CHANGES = 256
-#: A failed build of the HNSW copy is tried again after this long, or when the catalog changes.
+#: A failed build or update of the HNSW copy is not tried again for this long.
 ANN_RETRY_S = 60.0
 
 
@@ -62,11 +68,11 @@ class _AnnState:
     """The in-process HNSW copy of one source, and what it holds."""
 
     generation: int  # the catalog generation the copy is current for
-    # None while a build or a large update runs (Chroma answers), or after a failed build.
+    # None while a build or a large update runs (Chroma answers), or after one failed.
     index: AnnVectors | None
     signatures: dict[str, int]  # chunk id -> _signature() of the row its vector was made from
     worker: threading.Thread | None = None  # the build or update under way
-    failed_at: float | None = None  # time.monotonic() of a failed build
+    failed_at: float | None = None  # time.monotonic() of a failed build or update
 
 
 def _signature(row: ChunkRow) -> int:
@@ -129,13 +135,13 @@ class KnowledgeStore:
         return cls(config, catalog, vectors)
 
     def close(self) -> None:
-        """Stop any index build and release the catalog."""
+        """Stop the HNSW copies' workers and release the catalog."""
+        self._closing.set()
         with self._locks_guard:
             locks = [lock for (_, kind), lock in self._lock_table.items() if kind == "ann"]
-        for lock in locks:  # no new worker starts once this is set under the lock
+        for lock in locks:  # a search that started a worker before the flag has recorded it
             with lock:
-                self._closing.set()
-        self._closing.set()
+                pass
         for state in list(self._ann.values()):
             if state.worker is not None:
                 state.worker.join()
@@ -217,10 +223,12 @@ class KnowledgeStore:
         first call starts building the copy in a background thread and returns None, so the
         caller queries Chroma meanwhile; `wait=True` waits for the copy instead (it still
         returns None for a small source, or when the build fails). When the catalog changes,
-        the chunks whose title, heading, text or language changed get their new vectors: up
-        to ANN_INLINE_CHANGES of them in the calling search, more in the background. A
-        change of more than a tenth of the chunks (or a copy that has had a quarter of its
-        keys removed) is rebuilt in the background instead.
+        the chunks whose title, heading, text or language changed are removed and added again
+        with their new vectors: up to ANN_INLINE_CHANGES removals and additions in the
+        calling search, more in the background. More than max(1,000, a tenth of the chunks),
+        or a copy that would then have had a quarter of its keys removed, is rebuilt in the
+        background instead. A chunk whose vector Chroma does not have (an interrupted ingest)
+        is left out, and looked for again at the next change.
         """
         while True:
             index, worker = self._ann_step(source)
@@ -229,7 +237,7 @@ class KnowledgeStore:
             worker.join()
             state = self._ann.get(source)
             if state is not None and state.failed_at is not None:
-                return None  # the build waited for failed: do not start another at once
+                return None  # the work waited for failed: do not start more at once
 
     def _ann_step(self, source: str) -> tuple[AnnVectors | None, threading.Thread | None]:
         """Return the current copy, or the worker to wait for before there is one."""
@@ -242,80 +250,88 @@ class KnowledgeStore:
             state = self._ann.get(source)
             if state is not None and state.worker is not None:
                 return None, state.worker
-            if state is not None and state.generation == generation:
-                if state.index is not None:
-                    return state.index, None
-                if state.failed_at is not None and \
-                        time.monotonic() - state.failed_at < ANN_RETRY_S:
-                    return None, None  # Chroma answers until the retry is due
+            if state is not None and state.generation == generation and state.index is not None:
+                return state.index, None
+            if state is not None and state.failed_at is not None and \
+                    time.monotonic() - state.failed_at < ANN_RETRY_S:
+                return None, None  # Chroma answers until the retry is due
             _, rows = self.lexical(source)
             if len(rows) <= max(0, self.config.flat_max_chunks):
                 self._ann.pop(source, None)
                 return None, None
             signatures = {chunk_id: _signature(row) for chunk_id, row in rows.items()}
-            if state is not None and state.index is not None:
-                index = state.index
+            index = state.index if state is not None else None
+            removed: list[str] = []
+            added = list(rows)
+            if index is not None:
+                assert state is not None
                 removed = [c for c, sig in state.signatures.items()
                            if signatures.get(c) != sig]
                 added = [c for c, sig in signatures.items() if state.signatures.get(c) != sig]
-                if not removed and not added:
-                    state.generation = generation
+                if len(removed) + len(added) > max(1_000, len(rows) // 10) \
+                        or index.removed + len(removed) > len(index) // 4:
+                    index, removed, added = None, [], list(rows)  # rebuild
+                elif len(removed) + len(added) <= ANN_INLINE_CHANGES:
+                    try:
+                        missing = self._ann_apply(source, index, removed, added, rows)
+                    except Exception as exc:
+                        log.warning("dropping the HNSW copy of %s: %s", source, exc)
+                        self._ann[source] = _AnnState(generation, None, {},
+                                                      failed_at=time.monotonic())
+                        return None, None
+                    for chunk_id in missing:
+                        signatures.pop(chunk_id)
+                    self._ann[source] = _AnnState(generation, index, signatures)
                     return index, None
-                rebuild = (len(removed) + len(added) > max(1_000, len(rows) // 10)
-                           or index.removed + len(removed) > len(index) // 4)
-                if not rebuild:
-                    languages = [rows[c].language for c in added]
-                    if len(removed) + len(added) <= ANN_INLINE_CHANGES:
-                        try:
-                            self._ann_apply(source, index, removed, added, languages)
-                        except StoreError as exc:  # vectors not all there: rebuild
-                            log.warning("rebuilding the HNSW copy of %s: %s", source, exc)
-                        else:
-                            self._ann[source] = _AnnState(generation, index, signatures)
-                            return index, None
-                    else:
-                        worker = threading.Thread(
-                            target=self._ann_run, name=f"kotae-ann-{source}", daemon=True,
-                            args=(source, generation, signatures, index,
-                                  (removed, added, languages)))
-                        self._ann[source] = _AnnState(generation, None, {}, worker)
-                        worker.start()
-                        return None, worker
-            worker = threading.Thread(
-                target=self._ann_run, name=f"kotae-ann-{source}", daemon=True,
-                args=(source, generation, signatures, None,
-                      ([], list(rows), [row.language for row in rows.values()])))
+            worker = threading.Thread(target=self._ann_run, name=f"kotae-ann-{source}",
+                                      args=(source, generation, signatures, index, removed,
+                                            added, rows), daemon=True)
             self._ann[source] = _AnnState(generation, None, {}, worker)
             worker.start()
             return None, worker
 
     def _ann_apply(self, source: str, index: AnnVectors, removed: list[str], added: list[str],
-                   languages: list[str], *, threads: int = 1) -> None:
-        """Remove chunks from a copy, then add others with their vectors from Chroma."""
+                   rows: dict[str, ChunkRow], *, threads: int = 1) -> list[str]:
+        """Remove chunks from a copy, then add others with their vectors from Chroma.
+
+        Vectors are fetched a batch at a time before the batch changes the copy. Returns the
+        chunks left out because Chroma has no vector for them.
+        """
+        missing: list[str] = []
         index.remove(removed)
         for start in range(0, len(added), CHROMA_BATCH):
             if self._closing.is_set():
                 raise StoreError("the store was closed while its HNSW copy was updated")
             batch = added[start:start + CHROMA_BATCH]
-            index.add(batch, self.vectors.embeddings(source, batch),
-                      languages[start:start + CHROMA_BATCH], threads=threads)
+            found = self.vectors.stored(source, batch)
+            missing += [c for c in batch if c not in found]
+            present = [c for c in batch if c in found]
+            if present:
+                index.add(present, np.vstack([found[c] for c in present]),
+                          [rows[c].language for c in present], threads=threads)
+        if missing:
+            log.warning("%d chunks of %s have no vector in Chroma (e.g. %s); re-run ingest_kb.py "
+                        "to repair the index", len(missing), source, missing[0])
+        return missing
 
     def _ann_run(self, source: str, generation: int, signatures: dict[str, int],
-                 index: AnnVectors | None, change: tuple[list[str], list[str], list[str]]
-                 ) -> None:
+                 index: AnnVectors | None, removed: list[str], added: list[str],
+                 rows: dict[str, ChunkRow]) -> None:
         """In a background thread: build a copy (index None) or apply a large change to one.
 
         Vectors are fetched from Chroma after the rows were read, and the indexer writes
         Chroma before the catalog, so a vector is never older than the row it is recorded
-        with; one that is newer belongs to a change the next generation's diff will see.
+        with; one that is newer, or gone, belongs to a change the next diff will see.
         """
         started = time.perf_counter()
+        threads = self.config.ann_build_threads or max(1, available_cpus() - 1)
         try:
             if index is None:
-                index = AnnVectors(self.vectors.embeddings(source, change[1][:1]).shape[1],
+                index = AnnVectors(self.vectors.dimension(source),
                                    ef_search=self.config.hnsw_ef_search)
-            # Leaves a core to the searches a server answers meanwhile (Chroma's).
-            self._ann_apply(source, index, *change, threads=max(1, available_cpus() - 1))
+            for chunk_id in self._ann_apply(source, index, removed, added, rows,
+                                            threads=threads):
+                signatures.pop(chunk_id)
         except Exception as exc:  # Chroma answers instead, and the build is tried again later
             if self._closing.is_set():
                 return
@@ -326,7 +342,7 @@ class KnowledgeStore:
             return
         with self._lock(source, "ann"):
             self._ann[source] = _AnnState(generation, index, signatures)
-        log.info("HNSW copy of %s: %d chunks added in %.1f s", source, len(change[1]),
+        log.info("HNSW copy of %s: %d chunks added in %.1f s", source, len(added),
                  time.perf_counter() - started)
 
     def taxonomy(self) -> Taxonomy:

@@ -129,9 +129,9 @@ class AnnVectors:
 
     hnswlib is Chroma's own build of it (chroma-hnswlib, what Chroma used before 1.0).
     Vectors are float32, unit length, and compared by inner product, so the similarities are
-    the cosines Chroma reports. Keys are positions in an append-only id list; a removed
-    chunk's slot is reused by a later add, so chunks are added and removed as documents
-    change without rebuilding the graphs.
+    the cosines Chroma reports. Keys are positions in an append-only id list, so chunks are
+    added and removed as documents change without rebuilding the graphs; a removed chunk
+    stays in its graph, marked deleted (the `removed` count tells the owner when to rebuild).
     """
 
     def __init__(self, ndim: int, *, ef_search: int = DEFAULT_EF_SEARCH,
@@ -165,11 +165,11 @@ class AnnVectors:
 
             graph = hnswlib.Index(space="ip", dim=self.ndim)
             graph.init_index(max_elements=max(1_024, room), ef_construction=self.expansion_add,
-                             M=self.connectivity, allow_replace_deleted=True)
+                             M=self.connectivity)
             graph.set_ef(self.ef_search)
             self._graphs[language] = graph
             self._live[language] = 0
-        needed = self._live[language] + room  # removed slots are reused first
+        needed = graph.get_current_count() + room  # removed chunks keep their slots
         if needed > graph.get_max_elements():
             graph.resize_index(max(needed, 2 * graph.get_max_elements()))
         return graph
@@ -186,17 +186,18 @@ class AnnVectors:
             raise ValueError("ids must be distinct")
         with self._lock:
             self._remove([i for i in ids if i in self._key_of])
-            start = len(self._ids)
-            keys = np.arange(start, start + len(ids), dtype=np.int64)
-            self._ids.extend(ids)
-            self._language_of.extend(map(str, languages))
-            self._key_of.update(zip(ids, range(start, start + len(ids)), strict=True))
             codes = np.asarray(languages, dtype=object)
             for language in sorted(set(map(str, languages))):
                 rows = np.flatnonzero(codes == language)
+                start = len(self._ids)
+                keys = np.arange(start, start + len(rows), dtype=np.int64)
                 graph = self._graph(language, len(rows))
-                graph.add_items(matrix[rows], keys[rows], num_threads=threads,
-                                replace_deleted=True)
+                graph.add_items(matrix[rows], keys, num_threads=threads)
+                # Recorded once the graph holds them, so a failed add leaves no ghost keys.
+                added = [ids[i] for i in rows.tolist()]
+                self._ids.extend(added)
+                self._language_of.extend([language] * len(rows))
+                self._key_of.update(zip(added, range(start, start + len(rows)), strict=True))
                 self._live[language] += len(rows)
 
     def remove(self, ids: Sequence[str]) -> None:
@@ -206,11 +207,12 @@ class AnnVectors:
 
     def _remove(self, ids: Sequence[str]) -> None:
         for chunk_id in ids:
-            key = self._key_of.pop(chunk_id, None)
+            key = self._key_of.get(chunk_id)
             if key is None:
                 continue
             language = self._language_of[key]
             self._graphs[language].mark_deleted(key)
+            del self._key_of[chunk_id]
             self._live[language] -= 1
             self._ids[key] = None
             self.removed += 1
@@ -218,19 +220,29 @@ class AnnVectors:
     def query(self, embedding: np.ndarray, k: int,
               languages: Sequence[str] | None = None) -> list[VectorHit]:
         """Return (about) the k most similar chunks, best first, optionally only in some languages."""
+        vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
+        if vector.shape[1] != self.ndim:
+            raise ValueError(f"the query has {vector.shape[1]} dimensions, the index {self.ndim}")
         if k <= 0 or not self._key_of:
             return []
-        vector = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
         keys: list[np.ndarray] = []
         scores: list[np.ndarray] = []
         with self._lock:
             wanted = list(self._graphs) if languages is None else dict.fromkeys(languages)
             for language in wanted:
                 count = min(k, self._live.get(language, 0))
+                while count > 0:
+                    try:
+                        found, distances = self._graphs[language].knn_query(
+                            vector, k=count, num_threads=1)
+                        break
+                    except RuntimeError:
+                        # hnswlib refuses when it reaches fewer than k live chunks (HNSW does
+                        # not promise every node is reachable, least of all after removals):
+                        # ask for fewer rather than fail the search.
+                        count //= 2
                 if count == 0:
                     continue
-                found, distances = self._graphs[language].knn_query(vector, k=count,
-                                                                    num_threads=1)
                 keys.append(found[0].astype(np.int64))
                 scores.append(1.0 - distances[0])  # "ip" distance is 1 - inner product
             return _best(keys, scores, k, self._ids)
@@ -332,17 +344,30 @@ class VectorIndex:
         """Return stored vectors for ids, in the order given."""
         if not ids:
             return np.zeros((0, 0), dtype=np.float32)
+        found = self.stored(source, ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise StoreError(f"{len(missing)} vectors missing from {source} (e.g. {missing[0]})",
+                             hint="re-run ingest_kb.py to repair the index")
+        return np.vstack([found[i] for i in ids])
+
+    def stored(self, source: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Return the stored vectors of those ids that have one."""
         found: dict[str, np.ndarray] = {}
         collection = self._collection(source)
         for start in range(0, len(ids), CHROMA_BATCH):
             got = collection.get(ids=list(ids[start:start + CHROMA_BATCH]), include=["embeddings"])
             for key, vector in zip(got["ids"], got["embeddings"], strict=True):
                 found[str(key)] = np.asarray(vector, dtype=np.float32)
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise StoreError(f"{len(missing)} vectors missing from {source} (e.g. {missing[0]})",
+        return found
+
+    def dimension(self, source: str) -> int:
+        """Return the length of a collection's vectors (from one of them)."""
+        got = self._collection(source).get(limit=1, include=["embeddings"])
+        if not got["ids"]:
+            raise StoreError(f"the {source} collection holds no vectors",
                              hint="re-run ingest_kb.py to repair the index")
-        return np.vstack([found[i] for i in ids])
+        return len(got["embeddings"][0])
 
     def count(self, source: str) -> int:
         """Return how many vectors a collection holds."""

@@ -69,7 +69,8 @@ def test_the_in_memory_vector_copy_ranks_like_chroma(demo_store_dir: Path,
     flat_store = KnowledgeStore.open(StoreConfig(demo_store_dir))
     chroma_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0,
                                                    ann_vectors=False))
-    ann_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0))
+    ann_store = KnowledgeStore.open(StoreConfig(demo_store_dir, flat_max_chunks=0,
+                                                ann_build_threads=1))
     try:
         flat = HybridRetriever(flat_store, local_embedder)
         chroma = HybridRetriever(chroma_store, local_embedder)
@@ -388,7 +389,25 @@ def test_the_hnsw_copy_follows_document_changes_in_both_languages(
     store.close()
 
 
-def test_a_hnsw_copy_that_cannot_be_built_leaves_chroma_answering(
+def test_chunks_without_a_vector_are_left_out_of_the_hnsw_copy_until_written_again(
+        tmp_path: Path, hashing_embedder: Any) -> None:
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store", flat_max_chunks=1))
+    indexer = Indexer(store, hashing_embedder)
+    indexer.sync("kb", [Document(id="kb-1", title="Export", text="Export to CSV.", language="en"),
+                        Document(id="kb-2", title="書き出し", text="CSVで書き出す。", language="ja")])
+    store.vectors.delete("kb", ["kb-2#0"])  # vectors lost behind the catalog's back
+    ann = store.ann_vectors("kb", wait=True)
+    assert ann is not None and len(ann) == 1 and "kb-2#0" not in ann
+    retriever = HybridRetriever(store, hashing_embedder)
+    assert retriever.search("CSVで書き出す", k=2)[0].doc_id == "kb-2"  # BM25 still finds it
+    indexer.upsert("kb", Document(id="kb-2", title="書き出し", text="CSVファイルで書き出す。",
+                                  language="ja"))
+    assert store.ann_vectors("kb") is ann and len(ann) == 2  # added in place
+    assert retriever.search("CSVファイルで書き出す", k=1, mode="vector")[0].doc_id == "kb-2"
+    store.close()
+
+
+def test_a_failed_hnsw_copy_leaves_chroma_answering_and_is_tried_again_later(
         tmp_path: Path, hashing_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     store = KnowledgeStore.open(StoreConfig(tmp_path / "store", flat_max_chunks=1))
     builds: list[str] = []
@@ -400,23 +419,32 @@ def test_a_hnsw_copy_that_cannot_be_built_leaves_chroma_answering(
 
     monkeypatch.setattr(store, "_ann_run", counted)
     indexer = Indexer(store, hashing_embedder)
-    indexer.sync("kb", [Document(id="kb-1", title="Export", text="Export to CSV.", language="en"),
-                        Document(id="kb-2", title="書き出し", text="CSVで書き出す。", language="ja")])
-    store.vectors.delete("kb", ["kb-2#0"])  # vectors lost behind the catalog's back
+    docs = [Document(id="kb-1", title="Export", text="Export to CSV.", language="en"),
+            Document(id="kb-2", title="書き出し", text="CSVで書き出す。", language="ja")]
+    indexer.sync("kb", docs)
+    stored = store.vectors.stored
+
+    def unreachable(source: str, ids: Any) -> Any:
+        raise RuntimeError("Chroma server unreachable")
+
+    monkeypatch.setattr(store.vectors, "stored", unreachable)
+    retriever = HybridRetriever(store, hashing_embedder)
     assert store.ann_vectors("kb", wait=True) is None and builds == ["kb"]
+    assert retriever.search("Export to CSV", k=2)[0].doc_id == "kb-1"  # through Chroma
+    indexer.upsert("kb", Document(id="kb-3", title="Seats", text="Add seats.", language="en"))
     assert store.ann_vectors("kb", wait=True) is None
-    assert builds == ["kb"]  # not tried again at once
-    hits = HybridRetriever(store, hashing_embedder).search("Export to CSV", k=2)
-    assert hits[0].doc_id == "kb-1"  # through Chroma (and BM25)
+    assert builds == ["kb"]  # not tried again at once, even after a change
+    monkeypatch.setattr(store.vectors, "stored", stored)
     monkeypatch.setattr("retrieval.store.ANN_RETRY_S", 0.0)
-    assert store.ann_vectors("kb", wait=True) is None and builds == ["kb", "kb"]  # retried
-    # Once the document is written again, the next build succeeds.
-    indexer.upsert("kb", Document(id="kb-2", title="書き出し", text="CSVファイルで書き出す。",
-                                  language="ja"))
     ann = store.ann_vectors("kb", wait=True)
-    assert ann is not None and len(ann) == 2 and len(builds) == 3
-    assert HybridRetriever(store, hashing_embedder).search(
-        "CSVファイルで書き出す", k=1, mode="vector")[0].doc_id == "kb-2"
+    assert ann is not None and len(ann) == 3 and builds == ["kb", "kb"]
+    # An update that fails inside a search drops the copy; the search itself still answers.
+    monkeypatch.setattr(store.vectors, "stored", unreachable)
+    monkeypatch.setattr("retrieval.store.ANN_RETRY_S", 60.0)
+    indexer.upsert("kb", Document(id="kb-4", title="請求書", text="請求書払いの方法。",
+                                  language="ja"))
+    assert retriever.search("請求書払い", k=1)[0].doc_id == "kb-4"
+    assert store.ann_vectors("kb") is None and len(builds) == 2
     store.close()
 
 
@@ -424,7 +452,8 @@ def test_a_large_change_reaches_the_hnsw_copy_in_the_background(
         tmp_path: Path, hashing_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """More changed chunks than a search should wait for: Chroma answers while they are added."""
     monkeypatch.setattr("retrieval.store.ANN_INLINE_CHANGES", 2)
-    store = KnowledgeStore.open(StoreConfig(tmp_path / "store", flat_max_chunks=1))
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store", flat_max_chunks=1,
+                                            ann_build_threads=1))
     indexer = Indexer(store, hashing_embedder)
     docs = [Document(id=f"kb-{i}", title=f"Guide {i}", text=f"How to use feature {i}.",
                      language="en" if i % 2 else "ja") for i in range(40)]

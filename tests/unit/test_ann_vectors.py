@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -110,17 +112,21 @@ def test_searches_while_chunks_are_added_and_removed() -> None:
     ids, matrix, langs = _data(n=2_000)
     ann = _ann(ids[:1_000], matrix[:1_000], langs[:1_000])
     errors: list[BaseException] = []
+    searches: list[int] = []
     stop = threading.Event()
 
     def search(seed: int) -> None:
         rng = np.random.default_rng(seed)
+        done = 0
         try:
-            while not stop.is_set():
+            while not stop.is_set() or done < 20:
                 row = int(rng.integers(0, 1_000))
                 hits = ann.query(matrix[row], 10, [langs[row]])
                 assert hits and all(langs[int(h.id[1:])] == langs[row] for h in hits)
+                done += 1
         except BaseException as exc:
             errors.append(exc)
+        searches.append(done)
 
     threads = [threading.Thread(target=search, args=(seed,)) for seed in range(4)]
     for thread in threads:
@@ -132,4 +138,33 @@ def test_searches_while_chunks_are_added_and_removed() -> None:
     for thread in threads:
         thread.join()
     assert not errors, errors[0]
+    assert len(searches) == 4 and min(searches) >= 20
     assert len(ann) == 1_500
+
+
+class _Refusing:
+    """A graph that, like hnswlib's, refuses when it cannot reach k live chunks."""
+
+    def __init__(self, graph: Any, reachable: int) -> None:
+        self.graph, self.reachable = graph, reachable
+
+    def knn_query(self, vector: np.ndarray, k: int, num_threads: int) -> Any:
+        if k > self.reachable:
+            raise RuntimeError("Cannot return the results in a contigious 2D array. "
+                               "Probably ef or M is too small")
+        return self.graph.knn_query(vector, k=k, num_threads=num_threads)
+
+
+def test_a_graph_that_cannot_reach_k_chunks_returns_fewer() -> None:
+    ids, matrix, langs = _data(n=400)
+    ann = _ann(ids, matrix, langs)
+    ann._graphs["en"] = _Refusing(ann._graphs["en"], reachable=7)
+    hits = ann.query(matrix[1], 50, ["en"])
+    assert 0 < len(hits) <= 7 and hits[0].id == "c1"
+    assert len(ann.query(matrix[0], 50, ["ja"])) == 50  # the other graph is unaffected
+
+
+def test_a_query_of_the_wrong_length_is_refused() -> None:
+    ids, matrix, langs = _data(n=100)
+    with pytest.raises(ValueError, match="dimensions"):
+        _ann(ids, matrix, langs).query(np.ones(8, dtype=np.float32), 5)
