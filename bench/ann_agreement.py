@@ -26,17 +26,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest_and_query import QUERIES  # noqa: E402
+from overfetch_agreement import top_docs  # noqa: E402
 
 from eval.cases import load_cases  # noqa: E402
 from retrieval.search import HybridRetriever  # noqa: E402
 from retrieval.store import KnowledgeStore, StoreConfig  # noqa: E402
 from retrieval.textproc import detect_language  # noqa: E402
 from settings import load_settings  # noqa: E402
-
-
-def top_docs(retriever: HybridRetriever, query: str) -> list[str]:
-    """Return the knowledge-base documents the agent would see for a query."""
-    return [hit.doc_id for hit in retriever.search(query, k=5, group_by_document=True)]
 
 
 def main() -> int:
@@ -59,6 +55,8 @@ def main() -> int:
               "Chroma": KnowledgeStore.open(StoreConfig(args.store, ann_vectors=False))}
     if stores["HNSW copy"].flat_vectors("kb") is not None:
         print(f"{args.store} is within the exact copy's limit: nothing to compare")
+        for store in stores.values():
+            store.close()
         return 1
     started = time.perf_counter()
     ann = stores["HNSW copy"].ann_vectors("kb", wait=True)
@@ -76,7 +74,7 @@ def main() -> int:
                 got = top_docs(retrievers[name], query)
                 times[name].append((time.perf_counter() - started) * 1000)
                 want = reference[query]
-                overlap[name][detect_language(query)].append(
+                overlap[name].setdefault(detect_language(query), []).append(
                     len(set(got) & set(want)) / max(1, len(want)))
                 same_top[name] += bool(got) and bool(want) and got[0] == want[0]
         for name in retrievers:
