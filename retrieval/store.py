@@ -47,8 +47,8 @@ class StoreConfig:
     hnsw_ef_search: int = DEFAULT_EF_SEARCH
     # Above flat_max_chunks, vector queries run on an in-process HNSW copy of the vectors
     # (AnnVectors) once it is built; it is built in the background the first time a source
-    # is searched, and Chroma answers until then. At 103,512 chunks its vector leg took 0.57 ms
-    # against Chroma's 1.91 (bench/ann_agreement.py). False: always Chroma. Each process
+    # is searched, and Chroma answers until then. At 103,512 chunks its vector leg took 0.48 ms
+    # against Chroma's 1.45 (bench/ann_agreement.py). False: always Chroma. Each process
     # (each API worker) holds and builds its own copy.
     ann_vectors: bool = True
     # Threads that build the HNSW copy; 0: all CPUs but one, which is left to searches.
