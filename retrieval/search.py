@@ -112,14 +112,14 @@ class HybridRetriever:
             vector_filters = dict(base_filters)
             embedding = self.embedder.embed_query(query)
             restrict = self._vector_languages is not None and "language" not in vector_filters
-            flat = (self.store.vector_copy(source)
+            copy = (self.store.vector_copy(source)
                     if set(vector_filters) <= {"language"} else None)
-            if flat is not None:
+            if copy is not None:
                 wanted = vector_filters.get("language")
                 languages = ([query_language] if restrict else
                              None if wanted is None else
                              [wanted] if isinstance(wanted, str) else list(wanted))
-                hits = flat.query(embedding, depth, languages)
+                hits = copy.query(embedding, depth, languages)
             elif restrict:
                 # A metadata filter makes Chroma search far slower (about 10x at 10k chunks),
                 # so the language restriction is applied to an over-fetched unfiltered result,

@@ -273,14 +273,10 @@ class KnowledgeStore:
                     index, removed, added = None, [], list(rows)  # rebuild
                 elif len(removed) + len(added) <= ANN_INLINE_CHANGES:
                     try:
-                        missing = self._ann_apply(source, index, removed, added, rows)
+                        self._ann_apply(source, index, removed, added, rows, signatures)
                     except Exception as exc:
-                        log.warning("dropping the HNSW copy of %s: %s", source, exc)
-                        self._ann[source] = _AnnState(generation, None, {},
-                                                      failed_at=time.monotonic())
+                        self._ann_failed(source, generation, "dropping", exc)
                         return None, None
-                    for chunk_id in missing:
-                        signatures.pop(chunk_id)
                     self._ann[source] = _AnnState(generation, index, signatures)
                     return index, None
             worker = threading.Thread(target=self._ann_run, name=f"kotae-ann-{source}",
@@ -291,11 +287,13 @@ class KnowledgeStore:
             return None, worker
 
     def _ann_apply(self, source: str, index: AnnVectors, removed: list[str], added: list[str],
-                   rows: dict[str, ChunkRow], *, threads: int = 1) -> list[str]:
+                   rows: dict[str, ChunkRow], signatures: dict[str, int], *,
+                   threads: int = 1) -> None:
         """Remove chunks from a copy, then add others with their vectors from Chroma.
 
-        Vectors are fetched a batch at a time before the batch changes the copy. Returns the
-        chunks left out because Chroma has no vector for them.
+        Vectors are fetched a batch at a time before the batch changes the copy. A chunk
+        Chroma has no vector for is left out, and out of `signatures`, so that the next
+        change looks for it again.
         """
         missing: list[str] = []
         index.remove(removed)
@@ -312,7 +310,13 @@ class KnowledgeStore:
         if missing:
             log.warning("%d chunks of %s have no vector in Chroma (e.g. %s); re-run ingest_kb.py "
                         "to repair the index", len(missing), source, missing[0])
-        return missing
+        for chunk_id in missing:
+            del signatures[chunk_id]
+
+    def _ann_failed(self, source: str, generation: int, doing: str, exc: Exception) -> None:
+        """Record a failed build or update (the caller holds the source's "ann" lock)."""
+        log.warning("%s the HNSW copy of %s: %s", doing, source, exc)
+        self._ann[source] = _AnnState(generation, None, {}, failed_at=time.monotonic())
 
     def _ann_run(self, source: str, generation: int, signatures: dict[str, int],
                  index: AnnVectors | None, removed: list[str], added: list[str],
@@ -329,16 +333,11 @@ class KnowledgeStore:
             if index is None:
                 index = AnnVectors(self.vectors.dimension(source),
                                    ef_search=self.config.hnsw_ef_search)
-            for chunk_id in self._ann_apply(source, index, removed, added, rows,
-                                            threads=threads):
-                signatures.pop(chunk_id)
+            self._ann_apply(source, index, removed, added, rows, signatures, threads=threads)
         except Exception as exc:  # Chroma answers instead, and the build is tried again later
-            if self._closing.is_set():
-                return
-            log.warning("could not build the HNSW copy of %s: %s", source, exc)
-            with self._lock(source, "ann"):
-                self._ann[source] = _AnnState(generation, None, {},
-                                              failed_at=time.monotonic())
+            if not self._closing.is_set():
+                with self._lock(source, "ann"):
+                    self._ann_failed(source, generation, "could not build", exc)
             return
         with self._lock(source, "ann"):
             self._ann[source] = _AnnState(generation, index, signatures)

@@ -54,6 +54,12 @@ def _single_threaded_blas() -> None:
             _BLAS_LIMITED = True
 
 
+def _by_language(languages: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+    """Return each language with the positions of its rows, languages in sorted order."""
+    codes = np.asarray(languages, dtype=object)
+    return [(lang, np.flatnonzero(codes == lang)) for lang in sorted(set(map(str, languages)))]
+
+
 def _best(positions: list[np.ndarray], scores: list[np.ndarray], k: int,
           ids: Sequence[str | None]) -> list[VectorHit]:
     """Merge per-language results: the k best, ties by position, as hits with their ids."""
@@ -86,11 +92,9 @@ class FlatVectors:
         _single_threaded_blas()
         self.ids = list(ids)
         matrix = np.asarray(matrix, dtype=np.float32)
-        codes = np.asarray(languages, dtype=object)
         # language -> (global row positions, that language's rows as one contiguous matrix)
         self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for lang in sorted(set(map(str, languages))):
-            rows = np.flatnonzero(codes == lang)
+        for lang, rows in _by_language(languages):
             self._groups[lang] = (rows, np.ascontiguousarray(matrix[rows]))
 
     def __len__(self) -> int:
@@ -186,9 +190,7 @@ class AnnVectors:
             raise ValueError("ids must be distinct")
         with self._lock:
             self._remove([i for i in ids if i in self._key_of])
-            codes = np.asarray(languages, dtype=object)
-            for language in sorted(set(map(str, languages))):
-                rows = np.flatnonzero(codes == language)
+            for language, rows in _by_language(languages):
                 start = len(self._ids)
                 keys = np.arange(start, start + len(rows), dtype=np.int64)
                 graph = self._graph(language, len(rows))
