@@ -89,6 +89,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         store = KnowledgeStore.open(settings.store)
         indexer = Indexer(store, settings.embedder_factory(), embedder_name=settings.embedder_name,
+                          vector_languages=settings.embedder_languages,
                           max_tokens=args.max_tokens, progress=args.progress)
         if taxonomy is not None:
             store.save_taxonomy(taxonomy)

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
 
         return LocalMiniLMEmbedder.name
 
+    @property
+    def embedder_languages(self) -> frozenset[str] | None:
+        """Return the languages the configured embedder reads (None: all)."""
+        if self.embedder == "openai":
+            return None
+        from retrieval.embeddings import LocalMiniLMEmbedder
+
+        return LocalMiniLMEmbedder.languages
+
     def embedder_factory(self) -> Callable[[], Embedder]:
         """Return a function that builds the configured embedder when first needed."""
 

@@ -45,7 +45,11 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
     labelled = _labelled(store, taxonomy)
     texts = [t for _, t, _ in labelled]
     labels = [tag for _, _, tag in labelled]
-    vectors = [store.vectors.embeddings("ticket", [i for i, _, _ in labelled])] if labelled else []
+    # Tickets in a language the model does not read have no vector (retrieval.indexer); they
+    # are learnt from their terms, as inquiries in that language are tagged (agent.pipeline).
+    found = store.vectors.stored("ticket", [i for i, _, _ in labelled]) if labelled else {}
+    zero = np.zeros(embedder.dim, dtype=np.float32)
+    vectors = [np.vstack([found.get(i, zero) for i, _, _ in labelled])] if labelled else []
     examples = [(text, spec.name) for spec in taxonomy.tags
                 for text in [*spec.examples, spec.description] if text.strip()]
     if examples:

@@ -170,11 +170,20 @@ class Agent:
         Chroma answers. No chat model is called; two short texts are embedded (remotely,
         with a remote embedder).
         """
-        for text in ("How do I invite people?", "メンバーを招待する方法は？"):
-            embedding = self.deps.embedder.embed_query(text)
-            self.deps.tagger.predict(text, np.asarray(embedding))
+        for text, language in (("How do I invite people?", "en"), ("メンバーを招待する方法は？", "ja")):
+            self.deps.tagger.predict(text, self.tagging_embedding(text, language))
             for source in ("kb", "ticket"):
                 self.deps.retriever.search(text, source=source, k=1)
+
+    def tagging_embedding(self, text: str, language: str) -> np.ndarray:
+        """Return the embedding the tagger reads: zeros in a language the model cannot read.
+
+        The tagger learns such tickets from their terms alone (agent.factory.train_tagger).
+        """
+        languages = getattr(self.deps.embedder, "languages", None)
+        if languages is not None and language not in languages:
+            return np.zeros(self.deps.embedder.dim, dtype=np.float32)
+        return np.asarray(self.deps.embedder.embed_query(text))
 
     def close(self) -> None:
         """Release the store the agent searches (the API calls this at shutdown)."""
@@ -241,8 +250,7 @@ class Agent:
         thresholds = self.policy.thresholds
 
         injection = detect_injection(text)
-        embedding = self.deps.embedder.embed_query(query)
-        tag = self.deps.tagger.predict(query, np.asarray(embedding))
+        tag = self.deps.tagger.predict(query, self.tagging_embedding(query, language))
         kb_hits: list[SearchHit] = []
         ticket_hits: list[SearchHit] = []
         if injection is None:
@@ -333,11 +341,10 @@ class Agent:
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
                 coverage = lexical.coverage(hit.id, terms)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
-                if vector_trusted:
-                    conf = 0.6 * semantic + 0.4 * coverage
-                else:
-                    conf = 0.25 * semantic + 0.75 * coverage
-                if not both:
+                # In a language the model cannot read there are no vectors (retrieval.search):
+                # the BM25 coverage is all the evidence, discounted as a single leg.
+                conf = 0.6 * semantic + 0.4 * coverage if vector_trusted else 0.9 * coverage
+                if not both and vector_trusted:
                     conf *= 0.85  # one leg alone is weaker evidence
                 # The fused ranking weighs term frequency and both legs together; a source
                 # ranked well below the top one is less likely to be the answer.

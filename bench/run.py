@@ -127,6 +127,7 @@ def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
     """First ingest and unchanged re-ingest of the demo KB, each on a fresh store."""
     docs = load_knowledge_base(DEMO / "kb").documents
     k_cps, k_tps, k_re, b_cps, b_tps, b_re = [], [], [], [], [], []
+    k_s, b_s = [], []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as tmp:
             store = KnowledgeStore.open(StoreConfig(Path(tmp) / "kotae"))
@@ -134,6 +135,7 @@ def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
             first, report = timed(indexer.sync, "kb", docs)
             again, second = timed(indexer.sync, "kb", docs)
             assert second.added == second.updated == 0, second
+            k_s.append(first)
             k_cps.append(report.chunks / first)
             k_tps.append(report.tokens / first)
             k_re.append(again * 1000)
@@ -141,14 +143,18 @@ def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
             base = BaselineRAG(embedder, Path(tmp) / "baseline")
             first, result = timed(base.ingest, docs)
             again, _ = timed(base.ingest, docs)
+            b_s.append(first)
             b_cps.append(result.chunks / first)
             b_tps.append(result.tokens / first)
             b_re.append(again * 1000)
-    note = (f"demo KB: {len(docs)} articles; Kotae {report.chunks} chunks/{report.tokens} tokens, "
+    note = (f"demo KB: {len(docs)} articles; Kotae {report.chunks} chunks/{report.tokens} tokens "
+            f"({report.embedded} chunks embedded: the model's languages), "
             f"baseline {result.chunks} chunks/{result.tokens} tokens")
     return [
         Row("first ingest, demo KB", "chunks/s", k_cps, b_cps, target="≥ 2×", notes=[note]),
         Row("first ingest, demo KB", "tokens/s", k_tps, b_tps, target="≥ 2×"),
+        Row("first ingest, demo KB (the same articles)", "s", k_s, b_s, "lower",
+            target="≤ 0.5×"),
         Row("re-ingest unchanged KB", "ms", k_re, b_re, "lower", target="≤ 0.05× (20× faster)"),
     ]
 

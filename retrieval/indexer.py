@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -34,13 +34,14 @@ class SourceReport:
     deleted: int = 0
     failed: int = 0
     chunks: int = 0  # chunks written this run
-    tokens: int = 0  # tokens embedded this run
+    tokens: int = 0  # tokens in those chunks
+    embedded: int = 0  # those of the chunks that got a vector (in a language the model reads)
 
     def line(self, name: str) -> str:
         """Return the one-line summary of this source."""
         return (f"{name}: added {self.added}, updated {self.updated}, unchanged "
                 f"{self.unchanged}, deleted {self.deleted}, failed {self.failed}; "
-                f"{self.chunks} chunks, {self.tokens} tokens embedded")
+                f"{self.chunks} chunks ({self.embedded} embedded), {self.tokens} tokens")
 
 
 @dataclass
@@ -87,7 +88,8 @@ class _Prepared:
     items: list[tuple[Document | Ticket, str, list[Chunk]]]
     chunks: list[Chunk]
     terms: list[list[str]]
-    vectors: FloatArray | None  # None when the batch has no chunks
+    embedded: list[Chunk]  # the chunks in a language the embedding model reads
+    vectors: FloatArray | None  # theirs, in order; None when there are none
 
 
 class Indexer:
@@ -99,20 +101,42 @@ class Indexer:
         embedder: Embedder | Callable[[], Embedder],
         *,
         embedder_name: str | None = None,
+        vector_languages: Collection[str] | Literal["from embedder"] | None = "from embedder",
         max_tokens: int = DEFAULT_MAX_TOKENS,
         progress: bool | None = None,
     ) -> None:
+        """Write into `store` with `embedder`, or with a factory that makes it when first needed.
+
+        Only chunks in `vector_languages` (the languages the model reads; None: all) are
+        embedded: the local model is English-only, and its vectors of Japanese text, mostly
+        [UNK], ranked Japanese articles worse than BM25 alone. With a factory, give the
+        model's name and languages, which the embedder itself otherwise tells.
+        """
         # The embedder may be a factory: an unchanged knowledge base never loads the model.
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        is_factory = not hasattr(embedder, "embed_documents")
         self._embedder_name = embedder_name or getattr(embedder, "name", None)
         if self._embedder_name is None:
             raise ValueError("pass embedder_name when giving an embedder factory")
+        if vector_languages == "from embedder":
+            if is_factory:
+                raise ValueError("pass vector_languages when giving an embedder factory")
+            vector_languages = getattr(embedder, "languages", None)
+        self.vector_languages = None if vector_languages is None else frozenset(vector_languages)
         self.store = store
         self.max_tokens = max_tokens
         self.progress = progress
         store.check_embedder(self._embedder_name)
         self._repair_if_interrupted()
+        languages = store.encode_languages(self.vector_languages)
+        if store.catalog.get_meta("vector_languages") != languages:
+            # First run, or a store written before vectors were kept to the model's
+            # languages: drop the vectors of the others (or make the missing ones again).
+            with store.writing():
+                if store.catalog.get_meta("vector_languages") != languages:
+                    self._repair()
+                    store.set_vector_languages(self.vector_languages)
 
     def _get_embedder(self) -> Embedder:
         # Batches are embedded outside the writer lock, so two threads may get here at once.
@@ -137,16 +161,19 @@ class Indexer:
     def _repair(self) -> None:
         for source in ("kb", "ticket"):
             in_vectors = self.store.vectors.ids(source)
-            in_catalog = self.store.catalog.chunk_ids(source)
-            orphans = sorted(in_vectors - in_catalog)
+            expected = {row.chunk_id: row.doc_id for row in self.store.catalog.iter_chunks(source)
+                        if self._embeds(row.language)}
+            orphans = sorted(in_vectors - set(expected))
             if orphans:
                 self.store.vectors.delete(source, orphans)
-            missing = in_catalog - in_vectors
+            missing = set(expected) - in_vectors
             if missing:
-                docs = {row.doc_id for row in self.store.catalog.iter_chunks(source)
-                        if row.chunk_id in missing}
-                self.store.catalog.invalidate(source, docs)
+                self.store.catalog.invalidate(source, {expected[c] for c in missing})
         self.store.catalog.set_meta("pending", "0")
+
+    def _embeds(self, language: str) -> bool:
+        """Tell whether chunks in this language get a vector."""
+        return self.vector_languages is None or language in self.vector_languages
 
     def _chunks(self, source: str, item: Document | Ticket) -> list[Chunk]:
         if isinstance(item, Ticket):
@@ -226,26 +253,28 @@ class Indexer:
         chunks = [c for *_, cs in items for c in cs]
         analyzer = self.store.analyzer
         terms = [analyzer.terms(c.index_text) for c in chunks]
-        vectors = (self._get_embedder().embed_documents([c.index_text for c in chunks])
-                   if chunks else None)
-        return _Prepared(items, chunks, terms, vectors)
+        embedded = [c for c in chunks if self._embeds(c.language)]
+        vectors = (self._get_embedder().embed_documents([c.index_text for c in embedded])
+                   if embedded else None)
+        return _Prepared(items, chunks, terms, embedded, vectors)
 
     def _store(self, source: str, prepared: _Prepared, report: SourceReport) -> None:
         """Write a prepared batch to Chroma and the catalog; the caller holds the lock."""
-        items, chunks = prepared.items, prepared.chunks
+        items = prepared.items
         # Whether each document exists is read here, under the lock: another writer may
         # have added one since the batch was planned, and its extra chunks must go.
         ids = [item.id for item, _, _ in items]
         existing = set(self.store.catalog.hashes(source, ids))
         stale: list[str] = []
-        if existing:
+        if existing:  # chunks that are gone, or no longer get a vector, lose theirs
             old = self.store.catalog.chunk_ids(source, sorted(existing))
-            stale = sorted(old - {c.id for c in chunks})
+            stale = sorted(old - {c.id for c in prepared.embedded})
         self._begin_store_step()
-        if chunks and prepared.vectors is not None:
+        if prepared.embedded and prepared.vectors is not None:
+            embedded = prepared.embedded
             self.store.vectors.upsert(
-                source, [c.id for c in chunks], prepared.vectors,
-                [_vector_metadata(c) for c in chunks], [c.text for c in chunks])
+                source, [c.id for c in embedded], prepared.vectors,
+                [_vector_metadata(c) for c in embedded], [c.text for c in embedded])
         if stale:
             self.store.vectors.delete(source, stale)
         entries = []
@@ -264,6 +293,7 @@ class Indexer:
                 report.added += 1
             report.chunks += len(item_chunks)
             report.tokens += sum(c.tokens for c in item_chunks)
+            report.embedded += sum(self._embeds(c.language) for c in item_chunks)
 
     def _begin_store_step(self) -> None:
         """Flag a Chroma-and-catalog step as under way (the caller holds the writer lock).

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -159,6 +160,30 @@ class KnowledgeStore:
                 hint="use the same KOTAE_EMBEDDER, or re-ingest with --rebuild",
             )
 
+    @staticmethod
+    def encode_languages(languages: Collection[str] | None) -> str:
+        """Return how the catalog records a set of vector languages."""
+        return json.dumps(None if languages is None else sorted(languages))
+
+    def set_vector_languages(self, languages: Collection[str] | None) -> None:
+        """Record which languages' chunks have vectors (the indexer's, after it made it so)."""
+        self.catalog.set_meta("vector_languages", self.encode_languages(languages))
+
+    @property
+    def vector_languages(self) -> frozenset[str] | None:
+        """Return the languages whose chunks have vectors (None: all, or not recorded)."""
+        raw = self.catalog.get_meta("vector_languages")
+        value = json.loads(raw) if raw else None
+        return None if value is None else frozenset(value)
+
+    def vector_rows(self, source: str) -> dict[str, ChunkRow]:
+        """Return the chunk rows of a source that have (or should have) a vector."""
+        _, rows = self.lexical(source)
+        languages = self.vector_languages
+        if languages is None:
+            return rows
+        return {c: row for c, row in rows.items() if row.language in languages}
+
     @property
     def embedder_name(self) -> str | None:
         """Return the embedding model the store was built with."""
@@ -190,7 +215,7 @@ class KnowledgeStore:
         """Return an exact in-memory copy of a source's vectors, or None above the size limit.
 
         Rebuilt from Chroma when the catalog changed, in catalog order, so it holds exactly
-        the chunks the lexical side knows.
+        the chunks the lexical side knows, less those in languages without vectors.
         """
         if self.config.flat_max_chunks <= 0:
             return None
@@ -199,7 +224,7 @@ class KnowledgeStore:
             cached = self._flat.get(source)
             if cached is not None and cached[0] == generation:
                 return cached[1]
-            _, rows = self.lexical(source)
+            rows = self.vector_rows(source)
             flat: FlatVectors | None = None
             if 0 < len(rows) <= self.config.flat_max_chunks:
                 ids = list(rows)
@@ -255,7 +280,7 @@ class KnowledgeStore:
             if state is not None and state.failed_at is not None and \
                     time.monotonic() - state.failed_at < ANN_RETRY_S:
                 return None, None  # Chroma answers until the retry is due
-            _, rows = self.lexical(source)
+            rows = self.vector_rows(source)
             if len(rows) <= max(0, self.config.flat_max_chunks):
                 self._ann.pop(source, None)
                 return None, None

@@ -114,6 +114,9 @@ def test_the_ingest_and_demo_sections_with_a_configured_price(model_files: Any) 
     out = result.stdout
 
     assert number(row(out, "first ingest, demo KB [chunks/s]")[1]) > 0
+    same = row(out, "first ingest, demo KB (the same articles) [s]")
+    assert number(same[3]) == pytest.approx(number(same[1]) / number(same[2]), abs=0.01)
+    assert "chunks embedded: the model's languages" in out
     # An unchanged re-ingest skips every document: far under the 1/20 of the target, and the
     # ratio is printed so that it can be read (not as 0.00x).
     again = row(out, "re-ingest unchanged KB [ms]")
