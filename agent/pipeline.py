@@ -167,8 +167,8 @@ class Agent:
         The BM25 matrices and exact vector copies are built on first use (seconds on a
         large store); the API calls this before it reports ready. Above the exact copy's
         limit, this starts the HNSW copy's build, which finishes in the background while
-        Chroma answers. No chat model is called; two short texts are embedded (remotely,
-        with a remote embedder).
+        Chroma answers. No chat model is called; a short English text is embedded (and a
+        Japanese one where the model reads Japanese; remotely, with a remote embedder).
         """
         for text, language in (("How do I invite people?", "en"), ("メンバーを招待する方法は？", "ja")):
             self.deps.tagger.predict(text, self.tagging_embedding(text, language))

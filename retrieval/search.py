@@ -81,8 +81,8 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.fusion = fusion or FusionConfig()
-        # English-only local models map Japanese to [UNK]: their vectors only compare
-        # like with like, so the vector leg searches within the query's language.
+        # The languages the model reads (None: all). The vector leg searches within the
+        # query's language, and only when the model reads it.
         self._vector_languages: frozenset[str] | None = getattr(embedder, "languages", None)
 
     def search(

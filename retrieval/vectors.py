@@ -83,7 +83,8 @@ class FlatVectors:
 
     The rows are kept in one matrix per language. A query restricted to one language reads
     only that language's rows: the scan is bound by memory bandwidth (15 MiB at 10k chunks),
-    so an English query over an 80 % English index costs 80 % of a full scan, a Japanese one 20 %.
+    so an English query over an 80 % English index costs 80 % of a full scan (with a model that
+    reads every language; the local one embeds English only, see retrieval.indexer.Indexer).
     """
 
     def __init__(self, ids: Sequence[str], matrix: np.ndarray, languages: Sequence[str]) -> None:
