@@ -123,8 +123,8 @@ class LocalMiniLMEmbedder:
 
     name: str = "local-minilm-l6-v2-int8"
     dim: int = 384
-    # English-only vocabulary: Japanese is mostly [UNK], so vector search compares like with
-    # like only (retrieval/search.py restricts the vector leg to the query's language).
+    # English-only vocabulary: Japanese is mostly [UNK], so only English chunks are embedded
+    # (retrieval.indexer) and a Japanese search is BM25 alone (retrieval.search).
     languages: frozenset[str] | None = frozenset({"en"})
 
     def __init__(

@@ -119,6 +119,9 @@ class Indexer:
         self._embedder_name = embedder_name or getattr(embedder, "name", None)
         if self._embedder_name is None:
             raise ValueError("pass embedder_name when giving an embedder factory")
+        if isinstance(vector_languages, str) and vector_languages != "from embedder":
+            raise ValueError(f"vector_languages is a collection of language codes, such as "
+                             f"{{{vector_languages!r}}}, not the string {vector_languages!r}")
         if vector_languages == "from embedder":
             if is_factory:
                 raise ValueError("pass vector_languages when giving an embedder factory")
@@ -135,8 +138,15 @@ class Indexer:
             # languages: drop the vectors of the others (or make the missing ones again).
             with store.writing():
                 if store.catalog.get_meta("vector_languages") != languages:
-                    self._repair()
+                    # Recorded first, with the repair flagged, so that a crash part-way is
+                    # finished by the next writer; a new generation then makes every
+                    # process rebuild its vector copies for the new languages.
+                    store.catalog.set_meta("pending", "1")
                     store.set_vector_languages(self.vector_languages)
+                    self._repair()
+                    for source in ("kb", "ticket"):
+                        with store.catalog.transaction(source):
+                            pass
 
     def _get_embedder(self) -> Embedder:
         # Batches are embedded outside the writer lock, so two threads may get here at once.

@@ -122,12 +122,16 @@ def test_a_store_written_before_follows_the_models_languages(tmp_path: Path) -> 
     store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
     Indexer(store, embedder, vector_languages=None).sync("kb", documents())
     assert len(store.vectors.ids("kb")) == 4 and store.vector_languages is None
+    before = store.flat_vectors("kb")
+    assert before is not None and len(before.ids) == 4
     with store.catalog.transaction() as db:  # as a store from before the setting
         db.execute("DELETE FROM meta WHERE key = 'vector_languages'")
 
     indexer = Indexer(store, embedder)
     assert store.vectors.ids("kb") == {"kb-export#0", "kb-sso#0"}
     assert store.vector_languages == frozenset({"en"})
+    after = store.flat_vectors("kb")  # a copy made before the switch is not kept
+    assert after is not None and len(after.ids) == 2
     assert indexer.sync("kb", documents()).unchanged == 4
 
     # A model that reads every language: the Japanese documents are embedded again.
@@ -188,4 +192,21 @@ def test_the_tagger_learns_japanese_tickets_from_their_terms(tmp_path: Path) -> 
     assert tagger.predict("書き出す方法を教えてください", zero).tag == "usage_question"
     assert tagger.predict("The export crashes with an error",
                           embedder.embed_query("The export crashes with an error")).tag == "bug"
+    store.close()
+
+
+def test_a_lost_english_vector_is_reported_and_a_language_string_refused(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    embedder = EnglishOnly()
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    with pytest.raises(ValueError, match="collection of language codes"):
+        Indexer(store, embedder, vector_languages="en")
+    Indexer(store, embedder).sync("ticket", [
+        Ticket(id="T-1", body="The export crashes.", language="en", tag="bug"),
+        Ticket(id="T-2", body="書き出しで落ちます。", language="ja", tag="bug"),
+        Ticket(id="T-3", body="How do I export?", language="en", tag="usage_question")])
+    store.vectors.delete("ticket", ["T-1"])  # lost behind the catalog's back
+    with caplog.at_level(logging.WARNING, logger="kotae.agent"):
+        train_tagger(store, embedder)
+    assert "1 labelled tickets have no vector (e.g. T-1)" in caplog.text
     store.close()
