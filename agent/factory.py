@@ -10,7 +10,7 @@ from agent.pipeline import Agent, AgentDeps
 from agent.policy import Policy
 from agent.tagger import Tagger
 from prompts import PromptLibrary
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, reads
 from retrieval.indexer import Indexer
 from retrieval.loaders import Taxonomy
 from retrieval.search import HybridRetriever
@@ -56,7 +56,7 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
         ids = [i for i, _, _ in labelled]
         found = store.vectors.stored("ticket", ids)
         lost = [i for i in ids if i not in found
-                and (languages is None or rows[i].language in languages)]
+                and reads(languages, rows[i].language)]
         if lost:
             log.warning("%d labelled tickets have no vector (e.g. %s): re-run ingest_kb.py to "
                         "repair the index", len(lost), lost[0])

@@ -34,7 +34,7 @@ from agent.types import (
     SignalKind,
 )
 from prompts import PromptLibrary
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, reads
 from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language
@@ -180,8 +180,7 @@ class Agent:
 
         The tagger learns such tickets from their terms alone (agent.factory.train_tagger).
         """
-        languages = getattr(self.deps.embedder, "languages", None)
-        if languages is not None and language not in languages:
+        if not reads(getattr(self.deps.embedder, "languages", None), language):
             return np.zeros(self.deps.embedder.dim, dtype=np.float32)
         return np.asarray(self.deps.embedder.embed_query(text))
 
@@ -328,8 +327,7 @@ class Agent:
         """Score every retrieved source for how well it answers the query (0..1)."""
         store = self.deps.retriever.store
         terms = store.analyzer.terms(query)
-        vector_languages = getattr(self.deps.embedder, "languages", None)
-        vector_trusted = vector_languages is None or language in vector_languages
+        vector_trusted = reads(getattr(self.deps.embedder, "languages", None), language)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:

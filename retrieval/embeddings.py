@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -101,6 +101,11 @@ class _LRU:
 #: get fused into) measured ~5x slower than the two unfused ops on an AVX2 EPYC;
 #: keeping them unfused makes the whole int8 model ~10-15% faster.
 _DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
+
+
+def reads(languages: Collection[str] | None, language: str) -> bool:
+    """Tell whether a model that declares `languages` (None: every language) reads `language`."""
+    return languages is None or language in languages
 
 
 def available_cpus() -> int:

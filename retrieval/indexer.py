@@ -16,8 +16,8 @@ from typing import Any, Literal
 from tqdm import tqdm
 
 from retrieval.chunking import CHUNKER_VERSION, DEFAULT_MAX_TOKENS, chunk_document, ticket_chunk
-from retrieval.embeddings import Embedder, FloatArray
-from retrieval.store import KnowledgeStore
+from retrieval.embeddings import Embedder, FloatArray, reads
+from retrieval.store import SOURCES, KnowledgeStore
 from retrieval.types import Chunk, Document, Problem, Ticket
 
 Outcome = Literal["added", "updated", "unchanged"]
@@ -139,14 +139,10 @@ class Indexer:
             with store.writing():
                 if store.catalog.get_meta("vector_languages") != languages:
                     # Recorded first, with the repair flagged, so that a crash part-way is
-                    # finished by the next writer; a new generation then makes every
-                    # process rebuild its vector copies for the new languages.
+                    # finished by the next writer.
                     store.catalog.set_meta("pending", "1")
                     store.set_vector_languages(self.vector_languages)
                     self._repair()
-                    for source in ("kb", "ticket"):
-                        with store.catalog.transaction(source):
-                            pass
 
     def _get_embedder(self) -> Embedder:
         # Batches are embedded outside the writer lock, so two threads may get here at once.
@@ -169,7 +165,7 @@ class Indexer:
             self._repair()
 
     def _repair(self) -> None:
-        for source in ("kb", "ticket"):
+        for source in SOURCES:
             in_vectors = self.store.vectors.ids(source)
             expected = {row.chunk_id: row.doc_id for row in self.store.catalog.iter_chunks(source)
                         if self._embeds(row.language)}
@@ -183,7 +179,7 @@ class Indexer:
 
     def _embeds(self, language: str) -> bool:
         """Tell whether chunks in this language get a vector."""
-        return self.vector_languages is None or language in self.vector_languages
+        return reads(self.vector_languages, language)
 
     def _chunks(self, source: str, item: Document | Ticket) -> list[Chunk]:
         if isinstance(item, Ticket):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from retrieval.embeddings import Embedder
+from retrieval.embeddings import Embedder, reads
 from retrieval.store import KnowledgeStore
 from retrieval.textproc import detect_language
 
@@ -111,7 +111,7 @@ class HybridRetriever:
         # vectors of Japanese text, mostly [UNK], ranked worse than BM25 alone (demo eval,
         # Japanese cases: recall@5 0.572 against 0.549, MRR 0.751 against 0.681), and those
         # chunks are not embedded at all (retrieval.indexer.Indexer).
-        trusted = self._vector_languages is None or query_language in self._vector_languages
+        trusted = reads(self._vector_languages, query_language)
         if mode == "vector" or (mode == "hybrid" and trusted):
             vector_filters = dict(base_filters)
             embedding = self.embedder.embed_query(query)

@@ -15,7 +15,7 @@ import numpy as np
 
 from errors import ConfigError, StoreError
 from retrieval.catalog import Catalog, ChunkRow
-from retrieval.embeddings import available_cpus
+from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
 from retrieval.locks import file_lock
@@ -166,8 +166,15 @@ class KnowledgeStore:
         return json.dumps(None if languages is None else sorted(languages))
 
     def set_vector_languages(self, languages: Collection[str] | None) -> None:
-        """Record which languages' chunks have vectors (the indexer's, after it made it so)."""
+        """Record which languages' chunks have vectors (the indexer's, as it makes it so).
+
+        Each source then starts a new generation, so that every process rebuilds its vector
+        copies for the new languages.
+        """
         self.catalog.set_meta("vector_languages", self.encode_languages(languages))
+        for source in SOURCES:
+            with self.catalog.transaction(source):
+                pass  # committing a transaction of the source is what bumps its generation
 
     @property
     def vector_languages(self) -> frozenset[str] | None:
@@ -182,7 +189,7 @@ class KnowledgeStore:
         languages = self.vector_languages
         if languages is None:
             return rows
-        return {c: row for c, row in rows.items() if row.language in languages}
+        return {c: row for c, row in rows.items() if reads(languages, row.language)}
 
     @property
     def embedder_name(self) -> str | None:
