@@ -58,7 +58,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from agent.types import Citation, Decision, Inquiry, ReasonCode, SignalKind
+from agent.types import Citation, Decision, Inquiry, LanguageTag, ReasonCode, SignalKind
 from errors import (
     AuthenticationError,
     ConfigError,
@@ -728,7 +728,7 @@ def _not_blank(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_clean)]
 RequiredText = Annotated[str, AfterValidator(_clean), AfterValidator(_not_blank)]
-Language = Literal["en", "ja"]
+Language = LanguageTag  # "en" or "ja"; "ja-JP", "en-US" and the like are accepted
 
 
 class CustomerIn(BaseModel):

@@ -68,7 +68,7 @@ def decide_with_llm(
         if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
             rewritten, usage = _rewrite(agent, llm, inquiry, usage)
             if rewritten:
-                groundings = _ground(agent, rewritten, offline.language)
+                groundings = agent.ground(rewritten)
         retrieved = [citation_of(g.hit, g.confidence) for g in groundings]
         context, ids = _context(agent, groundings, int(str(agent.deps.extra.get(
             "context_tokens", DEFAULT_CONTEXT_TOKENS))))
@@ -175,13 +175,6 @@ def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tu
         usage, reply.usage)
 
 
-def _ground(agent: Agent, query: str, language: str) -> list[Grounding]:
-    retriever = agent.deps.retriever
-    kb = retriever.search(query, source="kb", k=agent.deps.kb_k, query_language=language,
-                          group_by_document=True)
-    tickets = retriever.search(query, source="ticket", k=agent.deps.ticket_k,
-                               query_language=language)
-    return agent.groundings(query, language, kb, tickets)
 
 
 def _context(agent: Agent, groundings: Sequence[Grounding],

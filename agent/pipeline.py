@@ -249,17 +249,11 @@ class Agent:
         thresholds = self.policy.thresholds
 
         injection = detect_injection(text)
-        tag = self.deps.tagger.predict(query, self.tagging_embedding(query, language))
-        kb_hits: list[SearchHit] = []
-        ticket_hits: list[SearchHit] = []
-        if injection is None:
-            kb_hits = self.deps.retriever.search(query, source="kb", k=self.deps.kb_k,
-                                                 query_language=language,
-                                                 group_by_document=True)
-            ticket_hits = self.deps.retriever.search(query, source="ticket",
-                                                     k=self.deps.ticket_k,
-                                                     query_language=language)
-        groundings = self.groundings(query, language, kb_hits, ticket_hits)
+        # The answer is written in the conversation's language, but what the model can read
+        # is the query's own: an English question in a Japanese widget keeps its vectors.
+        query_language = detect_language(query)
+        tag = self.deps.tagger.predict(query, self.tagging_embedding(query, query_language))
+        groundings = self.ground(query) if injection is None else []
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
         retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
@@ -320,6 +314,20 @@ class Agent:
             prompt_version=prompt_version, retrieved=retrieved,
         ), groundings
 
+    def ground(self, query: str) -> list[Grounding]:
+        """Search the knowledge base and past tickets, and score what comes back.
+
+        Searches run in the query's own language (detected from its text), which decides
+        whether the embedding model can read it.
+        """
+        query_language = detect_language(query)
+        retriever = self.deps.retriever
+        kb_hits = retriever.search(query, source="kb", k=self.deps.kb_k,
+                                   query_language=query_language, group_by_document=True)
+        ticket_hits = retriever.search(query, source="ticket", k=self.deps.ticket_k,
+                                       query_language=query_language)
+        return self.groundings(query, query_language, kb_hits, ticket_hits)
+
     def groundings(
         self, query: str, language: str, kb_hits: Sequence[SearchHit],
         ticket_hits: Sequence[SearchHit],
@@ -337,7 +345,8 @@ class Agent:
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
-                coverage = lexical.coverage(hit.id, terms)
+                # Coverage of the whole section: an answer quotes the section, not the chunk.
+                coverage = lexical.coverage(self.deps.retriever.section_ids(hit), terms)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
                 # the BM25 coverage is all the evidence. 0.9 of 0.85-1.0 kept the demo eval's

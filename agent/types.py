@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from retrieval.textproc import language_code
+
+
+def _language_tag(value: object) -> object:
+    return language_code(value) if isinstance(value, str) else value
+
+
+#: "en" or "ja"; a BCP 47 tag such as "ja-JP" or "en-US" (what browsers send) is accepted and
+#: reduced to its language.
+LanguageTag = Annotated[Literal["en", "ja"], BeforeValidator(_language_tag)]
 Action = Literal["answer", "escalate"]
 Mode = Literal["offline", "llm"]
 Role = Literal["customer", "agent", "assistant"]
@@ -58,7 +68,7 @@ class Inquiry(BaseModel):
     conversation_id: str | None = None
     history: list[Message] = Field(default_factory=list)
     customer: Customer | None = None
-    language: Literal["en", "ja"] | None = None
+    language: LanguageTag | None = None
 
 
 class Citation(BaseModel):

@@ -1,7 +1,7 @@
 """Kotae against the stock LangChain RAG pipeline (bench/baseline.py), side by side, one run.
 
   KOTAE_MODEL_DIR=... python bench/run.py [--sizes 1000,10000] [--repeats 3] [--queries 100]
-                                          [--llm-cases 40] [--svg docs/latency_vs_size.svg]
+                                          [--llm-cases 40] [--svg reports/latency_vs_size.svg]
 
 Both pipelines use the same MiniLM embedder and the same data in the same run. Query latency
 and memory run in one child process per pipeline and size (so max RSS is each one's own), and
@@ -615,7 +615,9 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--queries", type=int, default=100, help="queries per repeat")
     parser.add_argument("--llm-cases", type=int, default=40)
-    parser.add_argument("--svg", type=Path, default=ROOT / "docs" / "latency_vs_size.svg")
+    parser.add_argument("--svg", type=Path, default=ROOT / "reports" / "latency_vs_size.svg",
+                        help="where to draw latency against corpus size (default: %(default)s, "
+                             "not committed; docs/latency_vs_size.svg is the published plot)")
     parser.add_argument("--skip", default="", help="comma list of sections not to run: "
                         + ",".join(SECTIONS))
     parser.add_argument("--sentences", default="3-6",
@@ -647,7 +649,9 @@ def main() -> int:
     if "latency" not in skip:
         latency_rows, raw = bench_latency(sizes, args.queries, args.repeats, length)
         rows += latency_rows
+        args.svg.parent.mkdir(parents=True, exist_ok=True)
         write_svg(raw, args.svg)
+        print(f"latency plot: {args.svg}", file=sys.stderr)
     if "stackfaq" not in skip:
         rows.append(bench_stackfaq(embedder, args.stackfaq_data))
     if "demo" not in skip:

@@ -231,6 +231,14 @@ class Catalog:
                 " ORDER BY position", (source, doc_id, section)).fetchall()
         return "\n\n".join(str(r[0]) for r in rows)
 
+    def section_chunk_ids(self, source: str, doc_id: str, section: int) -> list[str]:
+        """Return the ids of one section's chunks, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT chunk_id FROM chunks WHERE source = ? AND doc_id = ? AND section = ?"
+                " ORDER BY position", (source, doc_id, section)).fetchall()
+        return [str(r[0]) for r in rows]
+
     def document(self, source: str, doc_id: str) -> dict[str, Any] | None:
         """Return the stored record of one document, or None."""
         with self._lock:

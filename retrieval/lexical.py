@@ -100,13 +100,17 @@ class BM25Index:
         self._idf = idf
         self._idf_max = float(idf.max(initial=1.0))
 
-    def coverage(self, key: str, terms: Sequence[str]) -> float:
-        """Return the IDF-weighted share of query terms that occur in one row (0..1)."""
-        row = self._row_of.get(key)
-        if row is None or self._rows is None or not terms:
+    def coverage(self, key: str | Sequence[str], terms: Sequence[str]) -> float:
+        """Return the IDF-weighted share of query terms that occur in a row, or in any of
+        several rows taken together (0..1)."""
+        keys = [key] if isinstance(key, str) else list(key)
+        rows = [r for r in (self._row_of.get(k) for k in keys) if r is not None]
+        if not rows or self._rows is None or not terms:
             return 0.0
-        present = set(
-            self._rows.indices[self._rows.indptr[row]:self._rows.indptr[row + 1]].tolist())
+        present: set[int] = set()
+        for row in rows:
+            present.update(
+                self._rows.indices[self._rows.indptr[row]:self._rows.indptr[row + 1]].tolist())
         total = found = 0.0
         for term in set(terms):
             col = self._vocab.get(term)

@@ -205,6 +205,11 @@ class HybridRetriever:
             return weight
         return weight * self.fusion.cross_language_weight
 
+    def section_ids(self, hit: SearchHit) -> list[str]:
+        """Return the ids of the chunks of the section a hit belongs to (the hit's own at least)."""
+        return self.store.catalog.section_chunk_ids(hit.source, hit.doc_id, hit.section) or [
+            hit.id]
+
     def section_text(self, hit: SearchHit) -> str:
         """Return the whole section a hit belongs to, so steps are quoted intact."""
         return self.store.catalog.section_text(hit.source, hit.doc_id, hit.section) or hit.text

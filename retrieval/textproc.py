@@ -42,6 +42,24 @@ _JA_LIGHT = frozenset(["する", "為る", "いる", "居る", "ある", "有る
                        "教える", "知る", "分かる", "わかる"])
 
 
+# Names people write for the two languages instead of an ISO 639-1 code.
+_LANGUAGE_ALIASES = {"jp": "ja", "jpn": "ja", "japanese": "ja", "日本語": "ja",
+                     "eng": "en", "english": "en", "英語": "en"}
+
+
+def language_code(value: str) -> str:
+    """Reduce a language tag to its lower-case primary subtag: 'en-US', 'EN', 'ja_JP' -> 'en', 'ja'.
+
+    Help-desk exports and browsers write region-qualified BCP 47 tags; everything downstream
+    (the languages a model reads, the same-language preference, language filters) compares
+    bare codes. A few common names ('Japanese', 'jp') are mapped too; anything else keeps its
+    primary subtag. A blank tag stays blank.
+    """
+    tag = unicodedata.normalize("NFKC", value).strip().lower().replace("_", "-")
+    primary = tag.split("-", 1)[0]
+    return _LANGUAGE_ALIASES.get(tag, _LANGUAGE_ALIASES.get(primary, primary))
+
+
 def japanese_char_count(text: str) -> int:
     """Count kana and CJK characters in a text."""
     return len(_JA_CHAR.findall(text))

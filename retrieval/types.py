@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from retrieval.textproc import language_code
+
 Source = Literal["kb", "ticket"]
 
 
@@ -19,6 +21,11 @@ class Document:
     language: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     origin: str = ""  # path (and line) the document came from, for messages
+
+    def __post_init__(self) -> None:
+        # 'en-US' from a help-desk export is English: compare bare codes everywhere.
+        if self.language:
+            object.__setattr__(self, "language", language_code(self.language) or None)
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,10 @@ class Ticket:
     language: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     origin: str = ""
+
+    def __post_init__(self) -> None:
+        if self.language:
+            object.__setattr__(self, "language", language_code(self.language) or None)
 
 
 @dataclass(frozen=True)

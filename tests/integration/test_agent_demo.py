@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from agent.factory import build_agent
@@ -175,3 +176,41 @@ def test_warming_up_builds_every_index_the_first_inquiry_needs(
     assert set(store._lexical) == {"kb", "ticket"}
     assert set(store._flat) == {"kb", "ticket"}
     fresh.close()
+
+
+def test_the_question_not_the_conversation_decides_what_the_model_reads(agent: Agent) -> None:
+    # An English question from a Japanese widget is searched with its vectors, and answered
+    # in Japanese; a Japanese question in an English conversation is BM25 alone, as ever.
+    for question, conversation in (("How do I set up SAML single sign-on with Okta?", "ja"),
+                                   ("請求書払いに切り替えたいのですが、申し込み方法は？", "en")):
+        plain = ask(agent, question)
+        other = ask(agent, question, language=conversation)
+        assert other.language == conversation and other.action == "answer"
+        assert [(r.id, r.score) for r in other.retrieved] == [
+            (r.id, r.score) for r in plain.retrieved]
+    english = agent.ground("How do I set up SAML single sign-on with Okta?")
+    assert english[0].hit.vector_score is not None
+
+
+def test_the_tagger_gets_no_vector_for_a_language_the_model_cannot_read(agent: Agent) -> None:
+    dim = agent.deps.embedder.dim
+    japanese = agent.tagging_embedding("請求書を再発行してほしい", "ja")
+    assert japanese.shape == (dim,) and not japanese.any()
+    english = agent.tagging_embedding("Please send the invoice again", "en")
+    assert english.shape == (dim,) and float(np.linalg.norm(english)) == pytest.approx(1.0)
+
+
+def test_a_japanese_source_is_as_sure_as_its_section_covers_the_question(agent: Agent) -> None:
+    query = "請求書払いの申込フォームでは何を入力する必要がありますか？"
+    retriever = agent.deps.retriever
+    terms = retriever.store.analyzer.terms(query)
+    lexical, _rows = retriever.store.lexical("kb")
+    kb = [g for g in agent.ground(query) if g.kind == "kb"]
+    assert kb and kb[0].hit.doc_id == "kb-ja-invoice-payment-application"
+    top = max(g.hit.score for g in kb)
+    for g in kb:
+        assert g.hit.vector_score is None  # no vectors for Japanese: BM25 is the evidence
+        section = retriever.section_ids(g.hit)
+        coverage = lexical.coverage(section, terms)
+        assert coverage >= lexical.coverage(g.hit.id, terms)
+        assert g.confidence == pytest.approx(0.9 * coverage * (0.7 + 0.3 * g.hit.score / top))

@@ -377,3 +377,36 @@ def test_a_second_server_does_not_take_over_an_inquiry_being_answered(db_url: st
     assert result["status"] == "answered"
     assert idle.calls == []  # the lease was renewed while the slow agent worked
     assert row is not None and row.attempts == 1
+
+
+@pytest.mark.parametrize(("tag", "language"), [("ja-JP", "ja"), ("en-US", "en"), ("JA", "ja"),
+                                               ("en_GB", "en")])
+def test_a_browser_language_tag_is_reduced_to_its_language(
+    client: TestClient, agent: FakeAgent, tag: str, language: str
+) -> None:
+    text = "請求書の宛名を変更したい" if language == "ja" else "How do I change the invoice address?"
+    result = ask(client, text, language=tag)
+    assert agent.calls[-1].language == language
+    assert conversation(client, result)["language"] == language
+
+
+def test_an_unsupported_language_is_refused_and_nothing_is_stored(
+    client: TestClient, agent: FakeAgent
+) -> None:
+    before = len(agent.calls)
+    response = client.post("/v1/inquiries", json={"text": "Bonjour", "language": "fr-FR"},
+                           headers=auth("widget"))
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "body.language"
+    assert "'en' or 'ja'" in error["message"]
+    assert len(agent.calls) == before
+
+
+def test_the_escalation_queue_filters_by_a_language_tag(client: TestClient) -> None:
+    ask(client, "担当者と話したい human", language="ja")
+    ask(client, "I want to talk to a human", language="en")
+    for tag in ("ja", "ja-JP"):
+        items = client.get("/v1/escalations", params={"language": tag},
+                           headers=auth("agent")).json()["items"]
+        assert items and {item["language"] for item in items} == {"ja"}

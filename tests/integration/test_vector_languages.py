@@ -210,3 +210,22 @@ def test_a_lost_english_vector_is_reported_and_a_language_string_refused(
         train_tagger(store, embedder)
     assert "1 labelled tickets have no vector (e.g. T-1)" in caplog.text
     store.close()
+
+
+def test_a_region_qualified_language_is_embedded_as_its_language(tmp_path: Path) -> None:
+    # A help-desk export writes "en-US" and "ja-JP": the model reads "en", so the first is
+    # embedded and the second is not, exactly as with bare codes.
+    embedder = EnglishOnly()
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    docs = [Document(id="kb-us", title="Export", text="Export a project as a CSV file.",
+                     language="en-US"),
+            Document(id="kb-jp", title="書き出し", text="プロジェクトをCSVで書き出す。",
+                     language="ja-JP")]
+    report = Indexer(store, embedder).sync("kb", docs)
+    assert (report.chunks, report.embedded) == (2, 1)
+    assert store.vectors.ids("kb") == {"kb-us#0"}
+    rows = store.lexical("kb")[1]
+    assert {r.doc_id: r.language for r in rows.values()} == {"kb-us": "en", "kb-jp": "ja"}
+    hit = HybridRetriever(store, embedder).search("export a project to CSV", k=1,
+                                                  language="en")[0]
+    assert hit.doc_id == "kb-us" and hit.vector_score is not None

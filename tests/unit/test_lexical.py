@@ -51,6 +51,16 @@ def test_coverage_weights_rare_terms_more() -> None:
     assert index.coverage("missing", ["saml"]) == 0.0
 
 
+def test_coverage_of_several_rows_counts_a_term_found_in_any_of_them() -> None:
+    index = build()
+    split = ["saml", "invit"]  # one term in row a, the other in row b
+    assert index.coverage(["a", "b"], split) == 1.0
+    assert index.coverage(["a", "b"], split) > max(index.coverage("a", split),
+                                                   index.coverage("b", split))
+    assert index.coverage(["a", "missing"], split) == index.coverage("a", split)
+    assert index.coverage(["missing"], split) == 0.0
+
+
 def test_scores_equal_the_bm25_formula_on_a_random_corpus() -> None:
     import math
     import random

@@ -59,3 +59,13 @@ def test_one_analyzer_gives_the_same_terms_from_many_threads() -> None:
 
     failures = run_interleaved([partial(work, texts[i::4]) for i in range(4)]) + wrong
     assert not failures, failures[:5]
+
+
+def test_language_codes_are_reduced_to_the_primary_subtag() -> None:
+    from retrieval.textproc import language_code
+
+    assert [language_code(t) for t in ("en", "EN", "en-US", "en_GB", " ja-JP ", "ＪＡ")] == [
+        "en", "en", "en", "en", "ja", "ja"]
+    assert [language_code(t) for t in ("Japanese", "jp", "日本語", "English", "zh-Hant-TW")] == [
+        "ja", "ja", "ja", "en", "zh"]
+    assert language_code("") == ""
