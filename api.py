@@ -752,7 +752,8 @@ class InquiryIn(BaseModel):
         None, description="continue this conversation (send its X-Conversation-Token)"
     )
     customer: CustomerIn | None = None
-    language: Language | None = Field(None, description="answer in this language")
+    language: Language | None = Field(
+        None, description="answer in this language: en or ja (a tag such as ja-JP is accepted)")
 
 
 class InquiryOut(BaseModel):

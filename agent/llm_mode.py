@@ -175,8 +175,6 @@ def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tu
         usage, reply.usage)
 
 
-
-
 def _context(agent: Agent, groundings: Sequence[Grounding],
              budget: int) -> tuple[str, dict[str, str]]:
     """Render the best passages as numbered blocks, best first, within a token budget.

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.pipeline import history_from_messages
-from agent.types import Customer, Inquiry, Message, ReasonCode
+from agent.types import Customer, Inquiry, LanguageTag, Message, ReasonCode
 from retrieval.textproc import detect_language
 from retrieval.types import Problem
 
@@ -55,7 +55,7 @@ class EvalCase(BaseModel):
     expected_reason: tuple[ReasonCode, ...] = ()
     reference_answer: str | None = None
     relevant_ids: tuple[str, ...] = ()
-    language: Language | None = None
+    language: LanguageTag | None = None  # 'ja-JP' and the like are read as 'ja'
     account_id: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 

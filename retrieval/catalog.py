@@ -223,21 +223,17 @@ class Catalog:
             yield ChunkRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
                            r[10].split(), r[11], json.loads(r[12]))
 
+    def section_chunks(self, source: str, doc_id: str, section: int) -> list[tuple[str, str]]:
+        """Return (chunk id, text) of every chunk of one section of a document, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT chunk_id, text FROM chunks WHERE source = ? AND doc_id = ? AND section = ?"
+                " ORDER BY position", (source, doc_id, section)).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def section_text(self, source: str, doc_id: str, section: int) -> str:
         """Return the whole text of one section of a document (all its chunks, in order)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT text FROM chunks WHERE source = ? AND doc_id = ? AND section = ?"
-                " ORDER BY position", (source, doc_id, section)).fetchall()
-        return "\n\n".join(str(r[0]) for r in rows)
-
-    def section_chunk_ids(self, source: str, doc_id: str, section: int) -> list[str]:
-        """Return the ids of one section's chunks, in order."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT chunk_id FROM chunks WHERE source = ? AND doc_id = ? AND section = ?"
-                " ORDER BY position", (source, doc_id, section)).fetchall()
-        return [str(r[0]) for r in rows]
+        return "\n\n".join(text for _, text in self.section_chunks(source, doc_id, section))
 
     def document(self, source: str, doc_id: str) -> dict[str, Any] | None:
         """Return the stored record of one document, or None."""

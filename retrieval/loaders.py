@@ -270,7 +270,7 @@ def _parse_html(path: Path, default_id: str, text: str) -> Document | Problem:
     title_tag = soup.find("title")
     doc_id = str(meta_id.get("content")) if isinstance(meta_id, Tag) else default_id
     url = str(canonical.get("href")) if isinstance(canonical, Tag) else None
-    lang = str(html_tag.get("lang") or "")[:2] if isinstance(html_tag, Tag) else ""
+    lang = str(html_tag.get("lang") or "") if isinstance(html_tag, Tag) else ""
     for tag in soup.find_all(_BOILERPLATE_TAGS):
         tag.decompose()
     for tag in soup.find_all(True):

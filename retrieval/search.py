@@ -7,9 +7,22 @@ from typing import Any, Literal
 
 from retrieval.embeddings import Embedder, reads
 from retrieval.store import KnowledgeStore
-from retrieval.textproc import detect_language
+from retrieval.textproc import detect_language, language_code
+from retrieval.tokens import count_tokens
 
 Mode = Literal["hybrid", "vector", "lexical"]
+
+
+#: An offline answer quotes a hit's whole section up to this many tokens, else the hit's chunk.
+QUOTE_MAX_TOKENS = 450
+
+
+@dataclass(frozen=True)
+class Passage:
+    """The text an offline answer quotes from a hit, and the ids of the chunks it is made of."""
+
+    chunk_ids: list[str]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -99,10 +112,12 @@ class HybridRetriever:
     ) -> list[SearchHit]:
         """Return the k best chunks for a query, optionally filtered by language or metadata."""
         cfg = self.fusion
-        query_language = query_language or detect_language(query)
+        query_language = (language_code(query_language) if query_language
+                          else detect_language(query))
         base_filters = dict(filters or {})
-        if language:
-            base_filters["language"] = language
+        if language:  # 'en-US' finds what was stored as 'en'
+            base_filters["language"] = (language_code(language) if isinstance(language, str)
+                                        else [language_code(code) for code in language])
         lexical, rows = self.store.lexical(source)
         depth = max(cfg.candidates, k * (4 if group_by_document else 1))
 
@@ -205,10 +220,16 @@ class HybridRetriever:
             return weight
         return weight * self.fusion.cross_language_weight
 
-    def section_ids(self, hit: SearchHit) -> list[str]:
-        """Return the ids of the chunks of the section a hit belongs to (the hit's own at least)."""
-        return self.store.catalog.section_chunk_ids(hit.source, hit.doc_id, hit.section) or [
-            hit.id]
+    def passage(self, hit: SearchHit) -> Passage:
+        """Return what an offline answer quotes from a hit: its whole section, or only the
+        hit's chunk when the section is longer than QUOTE_MAX_TOKENS. A ticket is one chunk."""
+        if hit.source == "ticket":
+            return Passage([hit.id], hit.text)
+        chunks = self.store.catalog.section_chunks(hit.source, hit.doc_id, hit.section)
+        text = "\n\n".join(t for _, t in chunks)
+        if not chunks or count_tokens(text) > QUOTE_MAX_TOKENS:
+            return Passage([hit.id], hit.text)
+        return Passage([c for c, _ in chunks], text)
 
     def section_text(self, hit: SearchHit) -> str:
         """Return the whole section a hit belongs to, so steps are quoted intact."""

@@ -10,6 +10,13 @@ from retrieval.textproc import language_code
 Source = Literal["kb", "ticket"]
 
 
+def _bare_language(record: Document | Ticket) -> None:
+    """Store 'en-US' from a help-desk export as 'en': bare codes are compared everywhere."""
+    if record.language is not None:
+        code = language_code(str(record.language))
+        object.__setattr__(record, "language", code or None)
+
+
 @dataclass(frozen=True)
 class Document:
     """A knowledge-base article as read from a file."""
@@ -23,9 +30,7 @@ class Document:
     origin: str = ""  # path (and line) the document came from, for messages
 
     def __post_init__(self) -> None:
-        # 'en-US' from a help-desk export is English: compare bare codes everywhere.
-        if self.language:
-            object.__setattr__(self, "language", language_code(self.language) or None)
+        _bare_language(self)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,7 @@ class Ticket:
     origin: str = ""
 
     def __post_init__(self) -> None:
-        if self.language:
-            object.__setattr__(self, "language", language_code(self.language) or None)
+        _bare_language(self)
 
 
 @dataclass(frozen=True)

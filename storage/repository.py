@@ -851,7 +851,9 @@ def ticket_for(session: Session, row: EscalationRow) -> Ticket:
         tag=row.resolution_tag or row.tag,
         created_at=row.created_at.isoformat(),
         account_id=row.account_id or (conversation.account_id if conversation else None),
-        language=row.language,
+        # Detected from the customer's words (retrieval.chunking.ticket_chunk), not the
+        # conversation's language: an English question in a Japanese widget is English.
+        language=None,
         metadata={
             "escalation_id": row.id,
             "conversation_id": row.conversation_id,

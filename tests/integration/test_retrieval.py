@@ -467,3 +467,30 @@ def test_a_large_change_reaches_the_hnsw_copy_in_the_background(
     assert store.ann_vectors("kb", wait=True) is ann and len(ann) == 43 and ann.removed == 0
     assert "kb-new-2#0" in ann
     store.close()
+
+
+def test_an_answer_quotes_a_short_section_whole_and_a_long_one_by_its_chunk(
+    tmp_path: Path,
+) -> None:
+    sentence = "Open Settings, choose Export and pick the CSV format for project {n}. "
+    short = "".join(sentence.format(n=i) for i in range(12))  # ~2 chunks, well under 450 tokens
+    long = "".join(sentence.format(n=i) for i in range(60))  # ~900 tokens: several chunks
+    text = f"# Export\n\n## Short steps\n\n{short}\n\n## Long steps\n\n{long}\n"
+    store = KnowledgeStore.open(StoreConfig(tmp_path / "store"))
+    Indexer(store, HashingEmbedder(dim=64), max_tokens=120).sync(
+        "kb", [Document(id="kb-export", title="Export", text=text, language="en")])
+    retriever = HybridRetriever(store, HashingEmbedder(dim=64))
+    rows = store.lexical("kb")[1]
+    by_section: dict[int, list[str]] = {}
+    for chunk_id, row in rows.items():
+        by_section.setdefault(row.section, []).append(chunk_id)
+    short_section, long_section = sorted(s for s, ids in by_section.items() if len(ids) > 1)
+    short_hit = next(h for h in retriever.search("project 3 CSV format", k=20)
+                     if h.section == short_section)
+    passage = retriever.passage(short_hit)
+    assert sorted(passage.chunk_ids) == sorted(by_section[short_section])
+    assert "project 0." in passage.text and "project 11." in passage.text
+    long_hit = next(h for h in retriever.search("project 42 CSV format", k=20)
+                    if h.section == long_section)
+    assert retriever.passage(long_hit).chunk_ids == [long_hit.id]
+    assert retriever.passage(long_hit).text == long_hit.text

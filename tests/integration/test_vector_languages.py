@@ -226,6 +226,9 @@ def test_a_region_qualified_language_is_embedded_as_its_language(tmp_path: Path)
     assert store.vectors.ids("kb") == {"kb-us#0"}
     rows = store.lexical("kb")[1]
     assert {r.doc_id: r.language for r in rows.values()} == {"kb-us": "en", "kb-jp": "ja"}
-    hit = HybridRetriever(store, embedder).search("export a project to CSV", k=1,
-                                                  language="en")[0]
-    assert hit.doc_id == "kb-us" and hit.vector_score is not None
+    retriever = HybridRetriever(store, embedder)
+    for tag in ("en", "en-US"):  # a caller's tag finds what was stored as "en"
+        hit = retriever.search("export a project to CSV", k=1, language=tag,
+                               query_language=tag)[0]
+        assert hit.doc_id == "kb-us" and hit.vector_score is not None
+    assert retriever.search("CSVで書き出す", k=1, language=["ja-JP"])[0].doc_id == "kb-jp"

@@ -87,6 +87,11 @@ def test_language_is_detected_when_not_labelled() -> None:
     assert EvalCase(id="e", inquiry="Can you reissue an invoice?").case_language == "en"
 
 
+def test_a_region_qualified_label_is_read_as_its_language() -> None:
+    assert EvalCase(id="j", inquiry="請求書", language="ja-JP").case_language == "ja"
+    assert EvalCase(id="e", inquiry="Invoice", language="EN-us").case_language == "en"
+
+
 def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
     loaded = load_cases(tmp_path / "missing.jsonl")
     assert loaded.cases == [] and "cannot read cases" in str(loaded.problems[0])

@@ -144,11 +144,12 @@ def test_region_qualified_language_tags_become_bare_codes(tmp_path: Path) -> Non
     write(tmp_path / "kb" / "sso-ja.md",
           "---\nid: kb-ja-sso\nlanguage: ja_JP\n---\n# SSO\n\nシングルサインオンの設定。\n")
     write(tmp_path / "kb" / "faq.jsonl",
-          json.dumps({"id": "kb-faq", "text": "Answers.", "language": "EN"}) + "\n")
+          json.dumps({"id": "kb-faq", "text": "Answers.", "language": "EN"}) + "\n"
+          + json.dumps({"id": "kb-odd", "text": "Odd.", "language": 5}) + "\n")
     write(tmp_path / "kb" / "page.html",
           '<html lang="ja-JP"><body><article><h1>設定</h1><p>設定の方法。</p></article></body></html>')
     docs = {d.id: d.language for d in load_knowledge_base(tmp_path / "kb").documents}
-    assert docs == {"kb-sso": "en", "kb-ja-sso": "ja", "kb-faq": "en", "page": "ja"}
+    assert docs == {"kb-sso": "en", "kb-ja-sso": "ja", "kb-faq": "en", "page": "ja", "kb-odd": "5"}
     tickets = write(tmp_path / "t.csv", "id,body,language\n1,Export is broken,English\n"
                     "2,エクスポートできません,Japanese\n3,Hola,es-MX\n")
     assert [t.language for t in load_tickets(tickets).tickets] == ["en", "ja", "es"]

@@ -547,6 +547,22 @@ def test_a_resolution_becomes_a_labelled_ticket(db: Database) -> None:
     assert (ticket.resolution, ticket.tag, ticket.account_id) == ("Clear the cache.", "bug", "acme")
 
 
+def test_a_learned_ticket_takes_the_language_of_the_customers_words(db: Database) -> None:
+    from retrieval.chunking import ticket_chunk
+
+    for text, language in (("The CSV export times out", "en"), ("CSVの書き出しが終わりません", "ja")):
+        row = receive(db, text, language="ja" if language == "en" else "en")
+        with db.session() as session:
+            decided = escalation().model_copy(update={"language": "ja" if language == "en"
+                                                      else "en"})
+            repository.record_decision(session, row.id, decided, status="decided", notice="n")
+            esc = repository.escalation_of_inquiry(session, row.id)
+            assert esc is not None and esc.language != language  # the conversation's
+            resolved = repository.resolve_escalation(session, esc.id, "Fixed.", None, "aiko")
+            ticket = repository.ticket_for(session, resolved)
+        assert ticket_chunk(ticket).language == language
+
+
 def test_env_keys_are_synced_and_removed_ones_revoked(db: Database) -> None:
     with db.session() as session:
         repository.sync_env_keys(session, [("agent", "a" * 64), ("csm", "c" * 64)])
