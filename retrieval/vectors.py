@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -122,6 +123,10 @@ class FlatVectors:
         return _best(positions, scores, k, self.ids)
 
 
+#: Version of what AnnVectors.save writes; load refuses other versions.
+_ANN_FORMAT = 1
+
+
 class AnnVectors:
     """An in-process HNSW index (hnswlib) over one source's vectors, one graph per language.
 
@@ -219,6 +224,57 @@ class AnnVectors:
             self._live[language] -= 1
             self._ids[key] = None
             self.removed += 1
+
+    def save(self, folder: Path) -> None:
+        """Write the graphs and what their keys stand for into a new folder.
+
+        hnswlib writes each graph with its deleted marks; the id list (None for a removed
+        chunk), the languages and the counts go to ids.json. `load` reads them back.
+        """
+        with self._lock:
+            folder.mkdir(parents=True)
+            graphs = {}
+            for n, (language, graph) in enumerate(self._graphs.items()):
+                name = f"graph-{n}.bin"
+                graph.save_index(str(folder / name))
+                graphs[language] = {"file": name, "live": self._live[language],
+                                    "count": int(graph.get_current_count())}
+            meta = {"format": _ANN_FORMAT, "ndim": self.ndim, "connectivity": self.connectivity,
+                    "expansion_add": self.expansion_add, "removed": self.removed,
+                    "ids": self._ids, "languages": self._language_of, "graphs": graphs}
+            (folder / "ids.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, *, ef_search: int = DEFAULT_EF_SEARCH) -> AnnVectors:
+        """Read a copy `save` wrote; ValueError when the folder does not hold a whole one."""
+        import hnswlib
+
+        meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+        if meta.get("format") != _ANN_FORMAT:
+            raise ValueError(f"{folder} holds an HNSW copy of another format")
+        index = cls(int(meta["ndim"]), ef_search=ef_search,
+                    connectivity=int(meta["connectivity"]),
+                    expansion_add=int(meta["expansion_add"]))
+        ids: list[str | None] = meta["ids"]
+        languages: list[str] = meta["languages"]
+        if len(ids) != len(languages):
+            raise ValueError(f"{folder}: {len(ids)} ids but {len(languages)} languages")
+        for language, entry in meta["graphs"].items():
+            graph = hnswlib.Index(space="ip", dim=index.ndim)
+            graph.load_index(str(folder / entry["file"]))
+            if graph.get_current_count() != entry["count"]:
+                raise ValueError(f"{folder}: the {language} graph holds "
+                                 f"{graph.get_current_count()} vectors, not {entry['count']}")
+            graph.set_ef(ef_search)
+            index._graphs[language] = graph
+            index._live[language] = int(entry["live"])
+        index._ids = ids
+        index._language_of = languages
+        index._key_of = {chunk_id: key for key, chunk_id in enumerate(ids) if chunk_id is not None}
+        index.removed = int(meta["removed"])
+        if sum(index._live.values()) != len(index._key_of):
+            raise ValueError(f"{folder}: the graphs and the id list disagree")
+        return index
 
     def query(self, embedding: np.ndarray, k: int,
               languages: Sequence[str] | None = None) -> list[VectorHit]:

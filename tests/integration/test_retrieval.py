@@ -494,3 +494,71 @@ def test_an_answer_quotes_a_short_section_whole_and_a_long_one_by_its_chunk(
                     if h.section == long_section)
     assert retriever.passage(long_hit).chunk_ids == [long_hit.id]
     assert retriever.passage(long_hit).text == long_hit.text
+
+
+def test_a_new_process_starts_from_the_saved_hnsw_copy(
+        tmp_path: Path, hashing_embedder: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Another API worker, or a restart, loads the copy and fetches only what changed since."""
+    path = tmp_path / "store"
+    docs = ([Document(id=f"kb-en-{i}", title=f"Report {i}",
+                      text=f"How to export report {i} as a CSV file.", language="en")
+             for i in range(10)]
+            + [Document(id=f"kb-ja-{i}", title=f"レポート{i}",
+                        text=f"レポート{i}をCSVファイルで書き出す方法。", language="ja")
+               for i in range(4)])
+    first = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2))
+    indexer = Indexer(first, hashing_embedder)
+    indexer.sync("kb", docs)
+    assert first.ann_vectors("kb", wait=True) is not None
+    assert (path / "ann" / "kb" / "current").is_file()
+    # Changed after the snapshot (applied in place in this process, not saved).
+    indexer.upsert("kb", Document(id="kb-en-1", title="SAML single sign-on",
+                                  text="Configure SAML single sign-on with Okta.", language="en"))
+    first.close()
+
+    def opened(**options: Any) -> tuple[KnowledgeStore, list[str]]:
+        store = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2, **options))
+        fetched: list[str] = []
+        stored = store.vectors.stored
+
+        def counting(source: str, ids: Any) -> Any:
+            fetched.extend(ids)
+            return stored(source, ids)
+
+        monkeypatch.setattr(store.vectors, "stored", counting)
+        return store, fetched
+
+    saved = (path / "ann" / "kb" / "current").read_text()
+    second, fetched = opened()
+    loaded = second.ann_vectors("kb", wait=True)
+    assert loaded is not None and len(loaded) == 14
+    assert fetched == ["kb-en-1#0"]  # one chunk from Chroma, not fourteen
+    fresh, fetched_fresh = opened(ann_snapshots=False)
+    built = fresh.ann_vectors("kb", wait=True)
+    assert built is not None and len(fetched_fresh) == 14
+    for query in ("SAML single sign-on with Okta", "export report 7", "レポート2 書き出す"):
+        ours = HybridRetriever(second, hashing_embedder).search(query, k=5, mode="vector")
+        theirs = HybridRetriever(fresh, hashing_embedder).search(query, k=5, mode="vector")
+        assert [(h.id, round(h.vector_score or 0, 5)) for h in ours] == [
+            (h.id, round(h.vector_score or 0, 5)) for h in theirs]
+    second.close()
+    fresh.close()
+
+    # One chunk to catch up with is not worth a new snapshot: the first one stays current.
+    current = (path / "ann" / "kb" / "current").read_text()
+    assert current == saved
+    # A damaged snapshot: built anew, with a warning, and nothing fails.
+    (path / "ann" / "kb" / current / "ids.json").write_text("{")
+    third, fetched = opened()
+    with caplog.at_level("WARNING", logger="retrieval.store"):
+        rebuilt = third.ann_vectors("kb", wait=True)
+    assert rebuilt is not None and len(rebuilt) == 14 and len(fetched) == 14
+    assert "could not load the HNSW snapshot of kb" in caplog.text
+    third.close()
+    assert (path / "ann" / "kb" / "current").read_text() != current  # the rebuild was saved
+    # A store whose vectors came from another model does not use it.
+    fourth, fetched = opened()
+    fourth.catalog.set_meta("embedder", "another-model")
+    assert fourth.ann_vectors("kb", wait=True) is not None and len(fetched) == 14
+    fourth.close()

@@ -168,3 +168,38 @@ def test_a_query_of_the_wrong_length_is_refused() -> None:
     ids, matrix, langs = _data(n=100)
     with pytest.raises(ValueError, match="dimensions"):
         _ann(ids, matrix, langs).query(np.ones(8, dtype=np.float32), 5)
+
+
+def test_a_saved_copy_loads_with_its_removals_and_both_languages(tmp_path: Any) -> None:
+    ids, matrix, langs = _data(n=600)
+    ann = _ann(ids, matrix, langs)
+    ann.remove(["c7", "c10"])  # c10 is Japanese (every fifth)
+    ann.add(["c9"], matrix[7:8], ["ja"])  # moved language: one more removal
+    ann.save(tmp_path / "copy")
+    loaded = AnnVectors.load(tmp_path / "copy", ef_search=ann.ef_search)
+    assert len(loaded) == len(ann) == 598 and loaded.removed == ann.removed == 3
+    assert "c7" not in loaded and "c10" not in loaded
+    for query, languages in ((matrix[3], ["en"]), (matrix[15], ["ja"]), (matrix[7], None)):
+        assert [h.id for h in loaded.query(query, 10, languages)] == [
+            h.id for h in ann.query(query, 10, languages)]
+    # It goes on changing like the copy it was saved from.
+    loaded.add(["c7"], matrix[7:8], ["en"])
+    assert loaded.query(matrix[7], 1, ["en"])[0].id == "c7"
+    with pytest.raises(FileExistsError):
+        ann.save(tmp_path / "copy")  # a snapshot folder is written once
+
+
+def test_a_damaged_or_foreign_copy_is_refused(tmp_path: Any) -> None:
+    ids, matrix, langs = _data(n=200)
+    _ann(ids, matrix, langs).save(tmp_path / "copy")
+    meta = (tmp_path / "copy" / "ids.json").read_text()
+    (tmp_path / "copy" / "ids.json").write_text(meta.replace('"format": 1', '"format": 99'))
+    with pytest.raises(ValueError, match="another format"):
+        AnnVectors.load(tmp_path / "copy")
+    (tmp_path / "copy" / "ids.json").write_text(meta.replace('"c1"', '"c0"', 1))
+    with pytest.raises(ValueError, match="disagree"):
+        AnnVectors.load(tmp_path / "copy")  # two keys for one id
+    (tmp_path / "copy" / "ids.json").write_text(meta)
+    (tmp_path / "copy" / "graph-0.bin").write_bytes(b"\0" * 64)
+    with pytest.raises((RuntimeError, ValueError)):
+        AnnVectors.load(tmp_path / "copy")
