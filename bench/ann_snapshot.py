@@ -113,8 +113,8 @@ def main() -> int:
         for _ in range(args.repeats):
             built.append(run_child(store_dir, False))
             loaded.append(run_child(store_dir, True))
-            # Each load saves the copy it caught up: rewrite the same documents back and forth
-            # so that every repeat starts from a snapshot `--changed` documents behind.
+            # Rewrite the same documents back and forth, so that every repeat catches up with
+            # `--changed` documents (a load saves its own copy only past 1,000 changes).
             store = KnowledgeStore.open(StoreConfig(store_dir))
             flip = [Document(id=d.id, title=d.title,
                              text=d.text + (" (again)" if len(loaded) % 2 else " (revised)"),

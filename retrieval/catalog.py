@@ -118,17 +118,17 @@ class Catalog:
             self._db.execute("COMMIT")
             self._generations.clear()  # our own change is visible at once
 
-    def generation(self, source: str) -> int:
+    def generation(self, source: str, *, fresh: bool = False) -> int:
         """Return a number that changes whenever a source's documents change.
 
         Learning a ticket therefore leaves the knowledge base's in-memory indexes alone.
         Every search asks, so the value is re-read at most every GENERATION_TTL_S: a change
         made through this object is seen at once, one made by another process (ingest_kb.py
-        while the API runs) within that interval.
+        while the API runs) within that interval; `fresh` reads it now.
         """
         cached = self._generations.get(source)
         now = time.monotonic()
-        if cached is not None and now - cached[1] < GENERATION_TTL_S:
+        if cached is not None and now - cached[1] < GENERATION_TTL_S and not fresh:
             return cached[0]
         # Read and remember under the lock that transaction() holds while it commits and
         # clears: a value read before a commit can then not be cached after it.

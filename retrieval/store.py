@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
 import shutil
+import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +24,7 @@ from retrieval.catalog import Catalog, ChunkRow
 from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
-from retrieval.locks import file_lock
+from retrieval.locks import file_lock, try_file_lock
 from retrieval.textproc import Analyzer
 from retrieval.vectors import CHROMA_BATCH, DEFAULT_EF_SEARCH, AnnVectors, FlatVectors, VectorIndex
 
@@ -53,13 +56,14 @@ class StoreConfig:
     # (AnnVectors) once it is built; it is built in the background the first time a source
     # is searched, and Chroma answers until then. At 103,512 chunks its vector leg took 0.48 ms
     # against Chroma's 1.45 (bench/ann_agreement.py). False: always Chroma. Each process
-    # (each API worker) holds its own copy; with ann_snapshots, one build serves the others.
+    # (each API worker) holds its own copy; with ann_snapshots, a process started after a
+    # build was saved loads it instead of building its own.
     ann_vectors: bool = True
     # Threads that build the HNSW copy; 0: all CPUs but one, which is left to searches.
     ann_build_threads: int = 0
     # Keep the HNSW copy on disk (ann/<source>/ in the store folder) after a build, so that
     # the next process (another API worker, a restart) loads it and adds only what changed
-    # since, instead of building it again from Chroma (~60 s at 100k chunks).
+    # since, instead of building it again from Chroma (~35 s of one core at 100k chunks).
     ann_snapshots: bool = True
 
 
@@ -96,7 +100,8 @@ def _stable_signature(row: ChunkRow) -> str:
 
 #: Version of the snapshot folder KnowledgeStore writes beside AnnVectors' own files.
 _SNAPSHOT_FORMAT = 1
-#: Snapshots other than the current one are deleted once this old (a process may be reading).
+#: A snapshot replaced by a newer one is deleted once it has been retired this long (a
+#: process may still be loading it); the current one never is.
 _SNAPSHOT_KEEP_S = 120.0
 #: A process that loaded a snapshot saves its own once it had to catch up with more chunks
 #: than this; fewer, and the next process catches up as cheaply (saving costs ~2 s at 100k).
@@ -383,19 +388,23 @@ class KnowledgeStore:
         """
         started = time.perf_counter()
         threads = self.config.ann_build_threads or max(1, available_cpus() - 1)
+        fresh = index is None  # this process has no copy yet: load a snapshot, or build
         loaded = False
         try:
             if index is None:
                 index, removed, added, loaded = self._ann_start(source, rows)
             self._ann_apply(source, index, removed, added, rows, signatures, threads=threads)
-            if self.config.ann_snapshots and (
-                    (not loaded and added) or len(removed) + len(added) > _SNAPSHOT_RESAVE):
-                self._save_ann(source, index, rows, signatures)  # before anyone searches it
         except Exception as exc:  # Chroma answers instead, and the build is tried again later
             if not self._closing.is_set():
                 with self._lock(source, "ann"):
                     self._ann_failed(source, generation, "could not build", exc)
             return
+        # Saved before anyone searches (and changes) this copy. Only a new build, or a load
+        # that had a lot to catch up with: a large update of a copy in use is not written
+        # (hnswlib holds the GIL while it writes, ~2 s at 100k chunks).
+        if self.config.ann_snapshots and fresh and (
+                (not loaded and added) or len(removed) + len(added) > _SNAPSHOT_RESAVE):
+            self._save_ann(source, generation, index, rows, signatures)
         with self._lock(source, "ann"):
             self._ann[source] = _AnnState(generation, index, signatures)
         log.info("HNSW copy of %s: %s%d chunks added, %d removed in %.1f s", source,
@@ -415,72 +424,138 @@ class KnowledgeStore:
             if len(removed) + len(added) <= max(1_000, len(rows) // 10) \
                     and index.removed + len(removed) <= len(index) // 4:
                 return index, removed, added, True
+            log.info("HNSW copy of %s: %d chunks changed since its snapshot; building anew",
+                     source, len(removed) + len(added))
         index = AnnVectors(self.vectors.dimension(source), ef_search=self.config.hnsw_ef_search)
         return index, [], list(rows), False
 
-    def _snapshot_key(self) -> dict[str, object]:
-        """What a snapshot must have been made with to be used: the same vectors."""
-        return {"embedder": self.embedder_name, "prefix": self.config.collection_prefix,
+    def _snapshot_key(self, source: str) -> dict[str, object]:
+        """What a snapshot must have been made with to be used: the same vectors and format."""
+        try:
+            hnswlib_version = importlib.metadata.version("chroma-hnswlib")
+        except importlib.metadata.PackageNotFoundError:
+            hnswlib_version = "unknown"
+        return {"embedder": self.embedder_name, "dimension": self.vectors.dimension(source),
+                "prefix": self.config.collection_prefix, "hnswlib": hnswlib_version,
                 "chroma": (f"{self.config.chroma_host}:{self.config.chroma_port}"
                            if self.config.chroma_host else "embedded")}
 
-    def _save_ann(self, source: str, index: AnnVectors, rows: dict[str, ChunkRow],
-                  signatures: dict[str, int]) -> None:
-        """Write a snapshot of a source's copy (it holds the chunks in `signatures`).
+    def _save_ann(self, source: str, generation: int, index: AnnVectors,
+                  rows: dict[str, ChunkRow], signatures: dict[str, int]) -> None:
+        """Write a snapshot of a source's copy (it holds the chunks in `signatures`), made
+        from the catalog at `generation`.
 
         Each snapshot is a new folder; a file naming the current one is replaced atomically,
-        so a process loading one never reads half of another. Failing to write is logged,
-        not raised: the copy in memory is as good.
+        so a process loading one never reads half of another. One process saves at a time
+        (the others skip it), and not when the catalog changed during the build (a chunk
+        edited and put back meanwhile could hold the wrong vector) or the current snapshot
+        is as new. Failing is logged, never raised: the copy in memory is as good.
         """
         root = self.config.path / "ann" / source
-        folder = root / f"{time.time_ns():x}-{os.getpid()}"
         started = time.perf_counter()
+        folder: Path | None = None
+        published = False
         try:
-            index.save(folder)
-            header = {"format": _SNAPSHOT_FORMAT, "key": self._snapshot_key(),
-                      "signatures": {c: _stable_signature(rows[c]) for c in signatures}}
-            (folder / "store.json").write_text(json.dumps(header), encoding="utf-8")
-            pointer = root / f"current.{os.getpid()}.tmp"
-            pointer.write_text(folder.name, encoding="utf-8")
-            pointer.replace(root / "current")
+            with try_file_lock(root / "save.lock") as held:
+                if not held:
+                    log.info("HNSW copy of %s: another process is saving it", source)
+                    return
+                if self.catalog.generation(source, fresh=True) != generation:
+                    log.info("HNSW copy of %s: not saved, the catalog changed meanwhile", source)
+                    return
+                key = self._snapshot_key(source)
+                previous = self._current_snapshot(root)
+                saved_at = previous[1].get("generation") if previous is not None else None
+                if previous is not None and previous[1].get("key") == key and \
+                        isinstance(saved_at, int) and saved_at >= generation:
+                    return  # another process saved a copy as new meanwhile
+                folder = root / f"{time.time_ns():x}-{uuid.uuid4().hex[:8]}"
+                index.save(folder)
+                header = {"format": _SNAPSHOT_FORMAT, "key": key, "generation": generation,
+                          "signatures": {c: _stable_signature(rows[c]) for c in signatures}}
+                (folder / "store.json").write_text(json.dumps(header), encoding="utf-8")
+                handle, pointer = tempfile.mkstemp(dir=root, prefix="current.", suffix=".tmp")
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    out.write(folder.name)
+                Path(pointer).replace(root / "current")
+                published = True
+                if previous is not None:  # retired now: its keep time starts here
+                    with contextlib.suppress(OSError):
+                        os.utime(root / previous[0])
+                self._clean_snapshots(root, keep=folder.name)
         except Exception as exc:
             log.warning("could not save the HNSW copy of %s in %s: %s", source, root, exc)
-            shutil.rmtree(folder, ignore_errors=True)
+            if folder is not None and not published:
+                shutil.rmtree(folder, ignore_errors=True)
             return
-        for old in root.iterdir():
-            with contextlib.suppress(OSError):
-                if old.is_dir() and old.name != folder.name and \
-                        time.time() - old.stat().st_mtime > _SNAPSHOT_KEEP_S:
-                    shutil.rmtree(old)
         log.info("HNSW copy of %s saved (%d chunks) in %.1f s", source, len(signatures),
                  time.perf_counter() - started)
 
-    def _load_ann(self, source: str) -> tuple[AnnVectors, dict[str, str]] | None:
-        """Return the saved copy of a source and its chunks' signatures, or None."""
-        root = self.config.path / "ann" / source
+    @staticmethod
+    def _current_snapshot(root: Path) -> tuple[str, dict[str, object]] | None:
+        """Return the current snapshot's folder name and header, or None."""
         try:
             name = (root / "current").read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("could not read %s: %s", root / "current", exc)
-            return None
-        try:
             header = json.loads((root / name / "store.json").read_text(encoding="utf-8"))
-            if header.get("format") != _SNAPSHOT_FORMAT or \
-                    header.get("key") != self._snapshot_key():
-                log.info("the HNSW snapshot of %s was made with other vectors; building anew",
-                         source)
-                return None
-            index = AnnVectors.load(root / name, ef_search=self.config.hnsw_ef_search)
-            signatures = {str(c): str(sig) for c, sig in header["signatures"].items()}
-            if len(signatures) != len(index) or any(c not in index for c in signatures):
-                raise ValueError("its signatures and its graphs name different chunks")
-        except Exception as exc:  # a damaged or half-deleted snapshot: build from Chroma
-            log.warning("could not load the HNSW snapshot of %s (%s); building it anew",
-                        source, exc)
+        except (OSError, ValueError):
             return None
-        return index, signatures
+        return (name, header) if isinstance(header, dict) else None
+
+    @staticmethod
+    def _clean_snapshots(root: Path, keep: str) -> None:
+        """Delete snapshots retired more than _SNAPSHOT_KEEP_S ago, and stale pointer files."""
+        try:
+            entries = list(root.iterdir())
+        except OSError:
+            return
+        now = time.time()
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime <= _SNAPSHOT_KEEP_S or entry.name == keep:
+                    continue
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                elif entry.name.endswith(".tmp"):
+                    entry.unlink()
+
+    def _load_ann(self, source: str) -> tuple[AnnVectors, dict[str, str]] | None:
+        """Return the saved copy of a source and its chunks' signatures, or None.
+
+        A snapshot replaced (and deleted) while this process was reading it is tried once
+        more under its new name; a damaged one is logged and left to be built anew.
+        """
+        root = self.config.path / "ann" / source
+        for attempt in (1, 2):
+            try:
+                name = (root / "current").read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                return None
+            except OSError as exc:
+                log.warning("could not read %s: %s", root / "current", exc)
+                return None
+            try:
+                if not name or name != Path(name).name or name.startswith("."):
+                    raise ValueError(f"the pointer names {name!r}, not a snapshot folder")
+                header = json.loads((root / name / "store.json").read_text(encoding="utf-8"))
+                if header.get("format") != _SNAPSHOT_FORMAT or \
+                        header.get("key") != self._snapshot_key(source):
+                    log.info("the HNSW snapshot of %s was made with other vectors or another "
+                             "format; building anew", source)
+                    return None
+                index = AnnVectors.load(root / name, ef_search=self.config.hnsw_ef_search)
+                signatures = {str(c): str(sig) for c, sig in header["signatures"].items()}
+                if len(signatures) != len(index) or any(c not in index for c in signatures):
+                    raise ValueError("its signatures and its graphs name different chunks")
+                return index, signatures
+            except Exception as exc:  # a damaged or half-deleted snapshot: build from Chroma
+                with contextlib.suppress(OSError):
+                    if attempt == 1 and \
+                            (root / "current").read_text(encoding="utf-8").strip() != name:
+                        continue  # replaced while it was read: load the new one
+                log.warning("could not load the HNSW snapshot of %s (%s); building it anew",
+                            source, exc)
+                return None
+        return None
 
     def taxonomy(self) -> Taxonomy:
         """Return the taxonomy saved at ingestion, or the default one.

@@ -1,5 +1,6 @@
 """Hybrid retrieval over the demo data with the real model, a Chroma server, OpenAI embeddings."""
 
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -512,7 +513,8 @@ def test_a_new_process_starts_from_the_saved_hnsw_copy(
     indexer.sync("kb", docs)
     assert first.ann_vectors("kb", wait=True) is not None
     assert (path / "ann" / "kb" / "current").is_file()
-    # Changed after the snapshot (applied in place in this process, not saved).
+    # Changed after the snapshot was saved; this process never searches again, so only the
+    # next process sees the change.
     indexer.upsert("kb", Document(id="kb-en-1", title="SAML single sign-on",
                                   text="Configure SAML single sign-on with Okta.", language="en"))
     first.close()
@@ -530,19 +532,23 @@ def test_a_new_process_starts_from_the_saved_hnsw_copy(
         return store, fetched
 
     saved = (path / "ann" / "kb" / "current").read_text()
+    queries = ("SAML single sign-on with Okta", "export report 7", "レポート2 書き出す")
+
+    def results(store: KnowledgeStore) -> list[list[tuple[str, float]]]:
+        retriever = HybridRetriever(store, hashing_embedder)
+        return [[(h.id, round(h.vector_score or 0, 5))
+                 for h in retriever.search(query, k=5, mode="vector")] for query in queries]
+
     second, fetched = opened()
     loaded = second.ann_vectors("kb", wait=True)
     assert loaded is not None and len(loaded) == 14
     assert fetched == ["kb-en-1#0"]  # one chunk from Chroma, not fourteen
+    from_snapshot = results(second)
+    second.close()
     fresh, fetched_fresh = opened(ann_snapshots=False)
     built = fresh.ann_vectors("kb", wait=True)
     assert built is not None and len(fetched_fresh) == 14
-    for query in ("SAML single sign-on with Okta", "export report 7", "レポート2 書き出す"):
-        ours = HybridRetriever(second, hashing_embedder).search(query, k=5, mode="vector")
-        theirs = HybridRetriever(fresh, hashing_embedder).search(query, k=5, mode="vector")
-        assert [(h.id, round(h.vector_score or 0, 5)) for h in ours] == [
-            (h.id, round(h.vector_score or 0, 5)) for h in theirs]
-    second.close()
+    assert results(fresh) == from_snapshot  # the same as a copy built from Chroma
     fresh.close()
 
     # One chunk to catch up with is not worth a new snapshot: the first one stays current.
@@ -561,4 +567,79 @@ def test_a_new_process_starts_from_the_saved_hnsw_copy(
     fourth, fetched = opened()
     fourth.catalog.set_meta("embedder", "another-model")
     assert fourth.ann_vectors("kb", wait=True) is not None and len(fetched) == 14
+    fourth.close()
+
+
+def _generated(n: int, note: str = "") -> list[Document]:
+    return [Document(id=f"kb-{i}", title=f"Report {i}",
+                     text=f"How to export report {i} as a CSV file.{note}", language="en")
+            for i in range(n)]
+
+
+def test_hnsw_snapshots_are_kept_few_and_never_break_a_search(
+        tmp_path: Path, hashing_embedder: Any, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import retrieval.store
+
+    path = tmp_path / "store"
+    root = path / "ann" / "kb"
+
+    def ready(**options: Any) -> tuple[KnowledgeStore, AnnVectors | None]:
+        store = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2, **options))
+        return store, store.ann_vectors("kb", wait=True)
+
+    store = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2))
+    Indexer(store, hashing_embedder).sync("kb", _generated(12))
+    store.close()
+    off, copy = ready(ann_snapshots=False)
+    assert copy is not None and len(copy) == 12 and not (path / "ann").exists()
+    off.close()
+
+    first, _ = ready()
+    first.close()
+    saved = (root / "current").read_text()
+    (root / "current.stale.tmp").write_text("left by a crashed save")
+    # Four of twelve documents edited: more removals than a quarter of the copy, so the
+    # next process builds anew rather than load a copy that would be mostly tombstones.
+    editor = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2))
+    Indexer(editor, hashing_embedder).sync("kb", _generated(4, " Edited."),
+                                           delete_missing=False)
+    editor.close()
+    monkeypatch.setattr(retrieval.store, "_SNAPSHOT_KEEP_S", -1.0)  # nothing is kept long
+    with caplog.at_level("INFO", logger="retrieval.store"):
+        second, copy = ready()
+    assert copy is not None and copy.removed == 0 and len(copy) == 12
+    assert "changed since its snapshot; building anew" in caplog.text
+    second.close()
+    # The rebuild was saved; the one it replaced and the stale pointer file are gone.
+    current = (root / "current").read_text()
+    assert current != saved
+    assert sorted(p.name for p in root.iterdir()) == sorted([current, "current", "save.lock"])
+
+    # A catalog that changed while the copy was built: not saved (a chunk edited and put back
+    # meanwhile could hold the other version's vector), but served.
+    third = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2, ann_snapshots=True))
+    third.catalog.set_meta("embedder", "another-model")  # the snapshot is not usable
+    generation = third.catalog.generation
+
+    def moving(source: str, *, fresh: bool = False) -> int:
+        return generation(source) + (1 if fresh else 0)
+
+    monkeypatch.setattr(third.catalog, "generation", moving)
+    with caplog.at_level("INFO", logger="retrieval.store"):
+        assert third.ann_vectors("kb", wait=True) is not None
+    assert "not saved, the catalog changed meanwhile" in caplog.text
+    assert (root / "current").read_text() == current
+    third.close()
+
+    # A store folder where snapshots cannot be written: logged, and the copy is served.
+    shutil.rmtree(path / "ann")
+    (path / "ann").write_text("not a folder")
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="retrieval.store"):
+        fourth, copy = ready()
+    assert copy is not None and len(copy) == 12
+    assert "could not save the HNSW copy of kb" in caplog.text
+    hits = HybridRetriever(fourth, hashing_embedder).search("export report 3", k=1, mode="vector")
+    assert hits[0].doc_id == "kb-3"
     fourth.close()
