@@ -36,7 +36,7 @@ from agent.types import (
 from prompts import PromptLibrary
 from retrieval.embeddings import Embedder, reads
 from retrieval.indexer import Indexer
-from retrieval.search import HybridRetriever, SearchHit
+from retrieval.search import HybridRetriever, Passage, SearchHit
 from retrieval.textproc import detect_language
 from retrieval.types import Document, Ticket
 
@@ -83,6 +83,7 @@ class Grounding:
     hit: SearchHit
     confidence: float
     kind: Literal["kb", "precedent"]
+    passage: Passage  # what an answer from this source quotes (HybridRetriever.passage)
 
 
 @dataclass
@@ -345,7 +346,8 @@ class Agent:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
                 # Coverage of what an answer would quote (the section, when it is short).
-                coverage = lexical.coverage(self.deps.retriever.passage(hit).chunk_ids, terms)
+                passage = self.deps.retriever.passage(hit)
+                coverage = lexical.coverage(passage.chunk_ids, terms)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
                 # the BM25 coverage is all the evidence. 0.9 of 0.85-1.0 kept the demo eval's
@@ -363,9 +365,9 @@ class Agent:
                     if not hit.resolution or not (similar_enough or (not vector_trusted
                                                                      and coverage >= 0.8)):
                         continue
-                    out.append(Grounding(hit, conf, "precedent"))
+                    out.append(Grounding(hit, conf, "precedent", passage))
                 else:
-                    out.append(Grounding(hit, conf, "kb"))
+                    out.append(Grounding(hit, conf, "kb", passage))
         out.sort(key=lambda g: -g.confidence)
         return out
 
@@ -408,7 +410,7 @@ class Agent:
             passage = _clean_resolution(hit.resolution or hit.text)
             rendered = self.prompts.render(f"answer_precedent_{language}", passage=passage)
         else:
-            passage = self.deps.retriever.passage(hit).text  # a long section: the chunk only
+            passage = grounding.passage.text  # a long section: the chunk only
             if hit.heading:
                 passage = f"{hit.heading}\n{passage}"
             rendered = self.prompts.render(f"answer_kb_{language}", title=hit.title,

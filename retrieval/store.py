@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -90,6 +91,13 @@ class _AnnState:
 def _signature(row: ChunkRow) -> int:
     """What a chunk's vector is made from (the embedded text is its title, heading and text)."""
     return hash((row.title, row.heading, row.text, row.language))
+
+
+def _worth_updating(index: AnnVectors, removed: list[str], added: list[str], rows: int) -> bool:
+    """Tell whether a copy should take these changes rather than be built anew: not more than
+    max(1,000, a tenth of the rows), nor so many removals that a quarter of its keys are gone."""
+    return (len(removed) + len(added) <= max(1_000, rows // 10)
+            and index.removed + len(removed) <= len(index) // 4)
 
 
 def _stable_signature(row: ChunkRow) -> str:
@@ -327,8 +335,7 @@ class KnowledgeStore:
                 removed = [c for c, sig in state.signatures.items()
                            if signatures.get(c) != sig]
                 added = [c for c, sig in signatures.items() if state.signatures.get(c) != sig]
-                if len(removed) + len(added) > max(1_000, len(rows) // 10) \
-                        or index.removed + len(removed) > len(index) // 4:
+                if not _worth_updating(index, removed, added, len(rows)):
                     index, removed, added = None, [], list(rows)  # rebuild
                 elif len(removed) + len(added) <= ANN_INLINE_CHANGES:
                     try:
@@ -421,8 +428,7 @@ class KnowledgeStore:
             current = {chunk_id: _stable_signature(row) for chunk_id, row in rows.items()}
             removed = [c for c, sig in saved.items() if current.get(c) != sig]
             added = [c for c, sig in current.items() if saved.get(c) != sig]
-            if len(removed) + len(added) <= max(1_000, len(rows) // 10) \
-                    and index.removed + len(removed) <= len(index) // 4:
+            if _worth_updating(index, removed, added, len(rows)):
                 return index, removed, added, True
             log.info("HNSW copy of %s: %d chunks changed since its snapshot; building anew",
                      source, len(removed) + len(added))
@@ -492,14 +498,29 @@ class KnowledgeStore:
                  time.perf_counter() - started)
 
     @staticmethod
-    def _current_snapshot(root: Path) -> tuple[str, dict[str, object]] | None:
-        """Return the current snapshot's folder name and header, or None."""
+    def _read_snapshot(root: Path) -> tuple[str, dict[str, Any]] | None:
+        """Return the current snapshot's folder name and header; None when there is none.
+
+        Raises OSError or ValueError when the pointer or the header is unreadable.
+        """
         try:
             name = (root / "current").read_text(encoding="utf-8").strip()
-            header = json.loads((root / name / "store.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        if not name or name != Path(name).name or name.startswith("."):
+            raise ValueError(f"the pointer names {name!r}, not a snapshot folder")
+        header = json.loads((root / name / "store.json").read_text(encoding="utf-8"))
+        if not isinstance(header, dict):
+            raise ValueError(f"{root / name / 'store.json'} is not a snapshot header")
+        return name, header
+
+    @classmethod
+    def _current_snapshot(cls, root: Path) -> tuple[str, dict[str, Any]] | None:
+        """Return the current snapshot's folder name and header, or None (also if damaged)."""
+        try:
+            return cls._read_snapshot(root)
         except (OSError, ValueError):
             return None
-        return (name, header) if isinstance(header, dict) else None
 
     @staticmethod
     def _clean_snapshots(root: Path, keep: str) -> None:
@@ -525,18 +546,13 @@ class KnowledgeStore:
         more under its new name; a damaged one is logged and left to be built anew.
         """
         root = self.config.path / "ann" / source
+        name = ""
         for attempt in (1, 2):
             try:
-                name = (root / "current").read_text(encoding="utf-8").strip()
-            except FileNotFoundError:
-                return None
-            except OSError as exc:
-                log.warning("could not read %s: %s", root / "current", exc)
-                return None
-            try:
-                if not name or name != Path(name).name or name.startswith("."):
-                    raise ValueError(f"the pointer names {name!r}, not a snapshot folder")
-                header = json.loads((root / name / "store.json").read_text(encoding="utf-8"))
+                found = self._read_snapshot(root)
+                if found is None:
+                    return None
+                name, header = found
                 if header.get("format") != _SNAPSHOT_FORMAT or \
                         header.get("key") != self._snapshot_key(source):
                     log.info("the HNSW snapshot of %s was made with other vectors or another "
@@ -548,10 +564,9 @@ class KnowledgeStore:
                     raise ValueError("its signatures and its graphs name different chunks")
                 return index, signatures
             except Exception as exc:  # a damaged or half-deleted snapshot: build from Chroma
-                with contextlib.suppress(OSError):
-                    if attempt == 1 and \
-                            (root / "current").read_text(encoding="utf-8").strip() != name:
-                        continue  # replaced while it was read: load the new one
+                now = self._current_snapshot(root)
+                if attempt == 1 and name and now is not None and now[0] != name:
+                    continue  # replaced while it was read: load the new one
                 log.warning("could not load the HNSW snapshot of %s (%s); building it anew",
                             source, exc)
                 return None
