@@ -25,6 +25,7 @@ lock:  ## re-resolve requirements.lock after changing pyproject.toml
 
 models: install  ## fetch and build the local embedding model (cached, verified by hash)
 	$(PY) -m retrieval.model_prep
+	$(PY) -m retrieval.crosslingual
 
 ingest: models
 	$(PY) ingest_kb.py --kb data/demo/kb --tickets data/demo/tickets.jsonl --taxonomy data/demo/taxonomy.yaml --store $(STORE)

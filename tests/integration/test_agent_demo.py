@@ -228,3 +228,77 @@ def test_a_japanese_source_is_as_sure_as_its_quoted_passage_covers_the_question(
         assert g.confidence == pytest.approx(0.9 * coverage * (0.7 + 0.3 * g.hit.score / top))
         wider += coverage > lexical.coverage(g.hit.id, terms)
     assert wider  # a section of several chunks covers more than its best chunk alone
+
+
+# Questions whose answer only an English article has (the demo eval's E-118 and E-106).
+ENGLISH_ONLY = [("毎週月曜と木曜に繰り返すタスクを作りたいです", "kb-recurring-tasks"),
+                ("Webhookの署名検証が通りません。PythonでX-Tsunagu-Signatureを検証する正しい"
+                 "やり方を教えてください。", "kb-webhooks")]
+
+
+@pytest.mark.parametrize(("text", "article"), ENGLISH_ONLY)
+def test_a_japanese_question_only_an_english_article_answers_is_answered_from_it(
+    agent: Agent, text: str, article: str,
+) -> None:
+    assert agent.deps.translator is not None, "run `make models`: it prepares the glossary"
+    decision = ask(agent, text)
+    assert decision.action == "answer" and decision.language == "ja"
+    assert decision.citations[0].id == article
+    assert decision.prompt_version == "answer_kb_crosslingual_ja@1"
+    assert "英語の記事" in decision.answer and decision.citations[0].title in decision.answer
+
+
+@pytest.mark.parametrize(("text", "article"), ENGLISH_ONLY)
+def test_without_the_glossary_those_questions_are_escalated(
+    demo_store_dir: Path, local_embedder: Any, text: str, article: str,
+) -> None:
+    settings = load_settings(store_dir=demo_store_dir, mode="offline", cross_lingual=False)
+    plain = build_agent(settings, embedder=local_embedder)
+    assert plain.deps.translator is None
+    decision = ask(plain, text)
+    assert decision.action == "escalate"
+    assert decision.escalation.reason == ReasonCode.LOW_CONFIDENCE
+
+
+def test_the_english_articles_are_searched_only_when_nothing_japanese_is_good_enough(
+    agent: Agent, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    floor = agent.policy.thresholds.answer_min_confidence
+    # A question the Japanese articles answer: no English search at all.
+    covered = agent.ground("請求書払いに切り替えたいのですが、申し込み方法を教えてください。")
+    assert covered[0].confidence >= floor and covered[0].hit.language == "ja"
+    assert all(g.hit.language == "ja" for g in covered)
+    # One they do not: English articles join, found by the glosses, with the vector leg, and
+    # discounted for the translation.
+    text, article = ENGLISH_ONLY[0]
+    found = agent.ground(text)
+    english = [g for g in found if g.hit.language == "en"]
+    assert english and english[0].hit.doc_id == article
+    assert english[0].hit.vector_score is not None
+    assert all(g.confidence < floor for g in found if g.hit.language == "ja")
+    # English questions are never translated.
+    assert agent.deps.translator is not None
+    calls: list[str] = []
+    translate = agent.deps.translator.translate
+
+    def spy(text: str) -> Any:
+        calls.append(text)
+        return translate(text)
+
+    monkeypatch.setattr(agent.deps.translator, "translate", spy)
+    ask(agent, "Can a timer run on two tasks at once?")
+    assert calls == []
+    ask(agent, ENGLISH_ONLY[0][0] + "？")  # the spy does see a Japanese one
+    assert len(calls) == 1
+
+
+def test_an_english_question_answered_from_a_japanese_article_says_so(agent: Agent) -> None:
+    from agent.pipeline import Grounding
+
+    hit = agent.deps.retriever.search("請求書払い", k=1, language="ja")[0]
+    grounding = Grounding(hit, 0.9, "kb", agent.deps.retriever.passage(hit))
+    text, version = agent.compose_answer(grounding, "en")
+    assert version == "answer_kb_crosslingual_en@1"
+    assert "written in Japanese" in text and hit.title in text
+    same, version = agent.compose_answer(grounding, "ja")
+    assert version == "answer_kb_ja@1" and "英語" not in same

@@ -1,0 +1,162 @@
+"""The Japanese-English glossary: built from a JMdict database, read by the query translator."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from retrieval.crosslingual import (
+    BUILD_VERSION,
+    GLOSSARY_NAME,
+    GLOSSARY_SUBDIR,
+    MANIFEST_NAME,
+    Glossary,
+    QueryTranslator,
+    _write_glossary,
+    clean_gloss,
+    glossary_file,
+)
+from retrieval.lexical import BM25Index
+from retrieval.model_prep import sha256_file
+from retrieval.textproc import Analyzer
+
+# (idseq, kanji, kana, priority tags, senses: [(part of speech, [glosses])])
+ENTRIES = [
+    (1, ["繰り返す"], ["くりかえす"], ["ichi1"], [("transitive verb", ["to repeat",
+                                                                       "to do over again"])]),
+    (2, [], ["タスク"], ["gai1"], [("noun (common) (futsuumeishi)", ["task"])]),
+    (3, [], ["サブ"], [], [("noun (common) (futsuumeishi)", ["sub-", "substitute"])]),
+    (4, ["毎週"], ["まいしゅう"], ["news1"], [("noun (common) (futsuumeishi)", ["every week"])]),
+    # A rare and a common entry share a spelling: the common one comes first.
+    (5, ["月曜"], ["げつよう"], [], [("noun (common) (futsuumeishi)", ["moon day (archaic)"])]),
+    (6, ["月曜"], ["げつよう"], ["news1", "ichi1"], [("noun (common) (futsuumeishi)",
+                                                     ["Monday"])]),
+    # One spelling, a noun and a verb: the part of speech picks.
+    (7, ["作り"], ["つくり"], ["ichi1", "news1"], [("noun (common) (futsuumeishi)",
+                                                    ["build (of the body)", "physique"])]),
+    (8, ["作る"], ["つくる"], ["ichi1"], [("Godan verb with 'ru' ending", ["to make",
+                                                                         "to produce"]),
+                                         ("transitive verb", ["to brew"])]),
+]
+
+
+def make_jmdict(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE Kanji (ID INTEGER PRIMARY KEY, idseq INTEGER, text TEXT);
+        CREATE TABLE Kana (ID INTEGER PRIMARY KEY, idseq INTEGER, text TEXT, nokanji BOOLEAN);
+        CREATE TABLE KJP (kid INTEGER, text TEXT);
+        CREATE TABLE KNP (kid INTEGER, text TEXT);
+        CREATE TABLE Sense (ID INTEGER PRIMARY KEY, idseq INTEGER);
+        CREATE TABLE pos (sid INTEGER, text TEXT);
+        CREATE TABLE SenseGloss (sid INTEGER, lang TEXT, gend TEXT, text TEXT);
+    """)
+    for idseq, kanji, kana, tags, senses in ENTRIES:
+        for text in kanji:
+            kid = db.execute("INSERT INTO Kanji (idseq, text) VALUES (?, ?)",
+                             (idseq, text)).lastrowid
+            db.executemany("INSERT INTO KJP VALUES (?, ?)", [(kid, t) for t in tags])
+        for text in kana:
+            kid = db.execute("INSERT INTO Kana (idseq, text) VALUES (?, ?)",
+                             (idseq, text)).lastrowid
+            db.executemany("INSERT INTO KNP VALUES (?, ?)", [(kid, t) for t in tags])
+        for pos, glosses in senses:
+            sid = db.execute("INSERT INTO Sense (idseq) VALUES (?)", (idseq,)).lastrowid
+            db.execute("INSERT INTO pos VALUES (?, ?)", (sid, pos))
+            db.executemany("INSERT INTO SenseGloss VALUES (?, 'eng', NULL, ?)",
+                           [(sid, g) for g in glosses])
+    db.commit()
+    return db
+
+
+@pytest.fixture(scope="module")
+def glossary(tmp_path_factory: pytest.TempPathFactory) -> Glossary:
+    root = tmp_path_factory.mktemp("glossary")
+    jmdict = make_jmdict(root / "jmdict.db")
+    assert _write_glossary(jmdict, root / GLOSSARY_NAME) > 0
+    jmdict.close()
+    return Glossary(root / GLOSSARY_NAME)
+
+
+@pytest.fixture(scope="module")
+def translator(glossary: Glossary) -> QueryTranslator:
+    return QueryTranslator(glossary, Analyzer())
+
+
+def test_glosses_lose_their_notes_and_a_verbs_to() -> None:
+    assert clean_gloss("to write out (e.g. on a blackboard)") == "write out"
+    assert clean_gloss("person in charge (of an area of work)") == "person in charge"
+    assert clean_gloss("tomato") == "tomato"
+
+
+def test_the_common_entry_of_a_spelling_comes_first(glossary: Glossary) -> None:
+    assert glossary.lookup("月曜") == ("Monday",)
+    assert glossary.lookup("くりかえす") == ("repeat", "do over again")  # a reading finds it too
+    assert glossary.lookup("存在しない") == ()
+
+
+def test_the_part_of_speech_picks_between_entries(glossary: Glossary) -> None:
+    assert glossary.lookup("作り", "noun") == ("build", "physique")
+    assert glossary.lookup("作る", "verb") == ("make", "produce", "brew")
+    # No entry of that class: the most common one.
+    assert glossary.lookup("月曜", "verb") == ("Monday",)
+
+
+def test_a_japanese_question_becomes_english_search_words(translator: QueryTranslator) -> None:
+    found = translator.translate("毎週月曜に繰り返すタスクを作りたいです")
+    assert found.words == ("毎週", "月曜", "繰り返す", "タスク", "作り")
+    assert found.text.split()[:3] == ["every", "week", "Monday"]
+    assert ("monday",) in found.groups and ("task",) in found.groups
+    assert ("repeat",) in found.groups  # "do over again" is all stop words but 'again'
+
+
+def test_latin_words_pass_through_and_particles_lone_kana_and_adverbs_drop(
+        translator: QueryTranslator) -> None:
+    found = translator.translate("GitHubのタスクはさらに2つ")
+    assert found.words == ("GitHub", "タスク", "2")
+    assert found.groups == (("github",), ("task",), ("2",))
+
+
+def test_a_compound_the_dictionary_lacks_is_read_as_known_pieces(
+        translator: QueryTranslator) -> None:
+    found = translator.translate("サブタスク")
+    assert found.words == ("サブタスク",)
+    assert found.groups == (("sub", "substitut", "task"),)
+    assert not translator.translate("ヌヌヌヌ")  # unknown pieces: nothing to search with
+    assert not translator.translate("")
+
+
+def test_group_coverage_counts_a_word_found_by_any_of_its_terms() -> None:
+    analyzer = Analyzer()
+    rows = ["Create a recurring task every Monday", "Invoices are sent by email",
+            "Recurring invoices repeat monthly", "Tasks and subtasks"]
+    index = BM25Index()
+    index.build((str(i), analyzer.terms(r), {}) for i, r in enumerate(rows))
+    terms = analyzer.terms("recurring monday invoice")
+    # Single-term groups are plain coverage.
+    assert index.group_coverage("0", [(t,) for t in terms]) == pytest.approx(
+        index.coverage("0", terms))
+    # A word is found by any of its glosses, with the weight of the rarest one present, out
+    # of its rarest term's: 'recur' (two rows) counts for less than 'repeat' (one row).
+    word = ("repeat", "recur")
+    assert index.group_coverage("2", [word]) == pytest.approx(1.0)
+    assert 0.0 < index.group_coverage("0", [word]) < 1.0
+    assert index.group_coverage("1", [word]) == 0.0
+    assert index.group_coverage("0", [word, ("monday",)]) > index.group_coverage("0", [word])
+    assert index.group_coverage("1", []) == 0.0
+
+
+def test_the_prepared_glossary_is_found_only_with_a_matching_manifest(tmp_path: Path) -> None:
+    out = tmp_path / GLOSSARY_SUBDIR
+    out.mkdir()
+    assert glossary_file(tmp_path) is None
+    path = out / GLOSSARY_NAME
+    path.write_bytes(b"x" * 10)
+    manifest = {"build_version": BUILD_VERSION, "bytes": 10, "sha256": sha256_file(path)}
+    (out / MANIFEST_NAME).write_text(json.dumps(manifest))
+    assert glossary_file(tmp_path) == path
+    (out / MANIFEST_NAME).write_text(json.dumps({**manifest, "build_version": -1}))
+    assert glossary_file(tmp_path) is None  # an older build is rebuilt, not read
+    with pytest.raises(FileNotFoundError, match="make models"):
+        Glossary(tmp_path / "missing.sqlite3")
