@@ -160,3 +160,60 @@ def test_the_prepared_glossary_is_found_only_with_a_matching_manifest(tmp_path: 
     assert glossary_file(tmp_path) is None  # an older build is rebuilt, not read
     with pytest.raises(FileNotFoundError, match="make models"):
         Glossary(tmp_path / "missing.sqlite3")
+
+
+def test_prepare_builds_from_the_pinned_package_and_reuses_or_repairs_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import lzma
+    import tarfile
+
+    from retrieval import crosslingual
+
+    # A package shaped like jamdict-data's sdist, holding the small JMdict above.
+    jmdict = make_jmdict(tmp_path / "jmdict.db")
+    jmdict.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    jmdict.execute("INSERT INTO meta VALUES ('jmdict.version', 'test')")
+    jmdict.commit()
+    jmdict.close()
+    packed = lzma.compress((tmp_path / "jmdict.db").read_bytes())
+    downloads = tmp_path / "cache" / "downloads"
+    downloads.mkdir(parents=True)
+    sdist = downloads / crosslingual.SDIST_FILENAME
+    with tarfile.open(sdist, "w:gz") as tar:
+        info = tarfile.TarInfo(crosslingual._DB_MEMBER)
+        info.size = len(packed)
+        tar.addfile(info, io.BytesIO(packed))
+    monkeypatch.setattr(crosslingual, "SDIST_SHA256", sha256_file(sdist))
+
+    said: list[str] = []
+    path = crosslingual.prepare_glossary(tmp_path / "cache", log=said.append)
+    assert path == glossary_file(tmp_path / "cache")
+    assert Glossary(path).lookup("タスク") == ("task",)
+    manifest = json.loads((path.parent / MANIFEST_NAME).read_text())
+    assert manifest["jmdict_version"] == "test" and manifest["sha256"] == sha256_file(path)
+    assert any("built the Japanese-English glossary" in line for line in said)
+
+    said.clear()
+    assert crosslingual.prepare_glossary(tmp_path / "cache", log=said.append) == path
+    assert said == [f"cached glossary verified in {path.parent}"]
+
+    # A damaged file (same size, other bytes) is rebuilt from the cached package.
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+    said.clear()
+    crosslingual.prepare_glossary(tmp_path / "cache", log=said.append)
+    assert any("built" in line for line in said)
+    assert Glossary(path).lookup("月曜") == ("Monday",)
+    assert not list(path.parent.glob(".build-*"))
+
+    # A package that is not the pinned one is refused, not read.
+    sdist.write_bytes(b"not the package")
+    def offline(*_args: object) -> None:
+        raise crosslingual.GlossaryError("no network in tests")
+
+    monkeypatch.setattr(crosslingual, "pip_download", offline)
+    with pytest.raises(crosslingual.GlossaryError, match="no network"):
+        crosslingual.prepare_glossary(tmp_path / "cache", force=True, log=said.append)
+    assert any("is invalid, downloading again" in line for line in said)
