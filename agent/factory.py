@@ -10,7 +10,7 @@ from agent.pipeline import Agent, AgentDeps
 from agent.policy import Policy
 from agent.tagger import Tagger
 from prompts import PromptLibrary
-from retrieval.crosslingual import QueryTranslator, load_translator
+from retrieval.crosslingual import GlossaryError, QueryTranslator, load_translator
 from retrieval.embeddings import Embedder, reads
 from retrieval.indexer import Indexer
 from retrieval.loaders import Taxonomy
@@ -76,10 +76,17 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
     return Tagger.train(taxonomy, texts, np.vstack(vectors), labels, store.analyzer.terms)
 
 
-def _translator(settings: Settings, store: KnowledgeStore) -> QueryTranslator | None:
-    if not settings.cross_lingual:
+def _translator(settings: Settings, store: KnowledgeStore,
+                embedder: Embedder) -> QueryTranslator | None:
+    """The Japanese-English glossary, when it is on, needed (the embedding model reads no
+    Japanese) and prepared; a missing or unreadable one leaves it off with a warning."""
+    if not settings.cross_lingual or reads(getattr(embedder, "languages", None), "ja"):
         return None
-    translator = load_translator(settings.model_dir, store.analyzer)
+    try:
+        translator = load_translator(settings.model_dir, store.analyzer)
+    except GlossaryError as exc:
+        log.warning("%s; Japanese questions are searched in Japanese articles only", exc)
+        return None
     if translator is None:
         log.warning("no Japanese-English glossary in %s: Japanese questions are searched in "
                     "Japanese articles only; run `make models` to prepare it",
@@ -114,7 +121,7 @@ def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
         retrain_tagger=lambda: train_tagger(store, embedder),
         tagger_basis=lambda: labelled_tickets(store),
         tagger_trained_on=trained_on,
-        translator=_translator(settings, store),
+        translator=_translator(settings, store, embedder),
     )
     deps.extra["context_tokens"] = settings.llm_context_tokens
     return Agent(deps)

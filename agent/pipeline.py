@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -191,8 +192,11 @@ class Agent:
         return np.asarray(self.deps.embedder.embed_query(text))
 
     def close(self) -> None:
-        """Release the store the agent searches (the API calls this at shutdown)."""
+        """Release the store the agent searches and the glossary (the API calls this at
+        shutdown)."""
         self.deps.retriever.store.close()
+        if self.deps.translator is not None:
+            self.deps.translator.close()
 
     def refresh_tagger(self) -> bool:
         """Retrain the tagger if its training data changed since; return whether it did.
@@ -333,7 +337,16 @@ class Agent:
         ticket_hits = retriever.search(query, source="ticket", k=self.deps.ticket_k,
                                        query_language=query_language)
         found = self.groundings(query, query_language, kb_hits, ticket_hits)
-        return found + self._cross_lingual(query, query_language, found)
+        extra = self._cross_lingual(query, query_language, found)
+        if not extra:
+            return found
+        # One grounding per chunk (an English article may be found both ways), best first:
+        # the LLM's context and the decision's retrieved list read them in this order.
+        best: dict[str, Grounding] = {}
+        for g in [*found, *extra]:
+            if g.hit.id not in best or g.confidence > best[g.hit.id].confidence:
+                best[g.hit.id] = g
+        return sorted(best.values(), key=lambda g: -g.confidence)
 
     def _cross_lingual(self, query: str, query_language: str,
                        found: Sequence[Grounding]) -> list[Grounding]:
@@ -351,7 +364,11 @@ class Agent:
                 or reads(getattr(self.deps.embedder, "languages", None), query_language)
                 or any(g.confidence >= floor for g in found)):
             return []
-        translation = translator.translate(query)
+        try:
+            translation = translator.translate(query)
+        except sqlite3.Error as exc:  # the glossary went bad under us: answer without it
+            log.warning("cross-lingual search skipped: the glossary cannot be read (%s)", exc)
+            return []
         if not translation:
             return []
         hits = self.deps.retriever.search(
@@ -454,8 +471,8 @@ class Agent:
                 passage = f"{hit.heading}\n{passage}"
             # An article in another language (a Japanese question grounded in an English
             # article, retrieval.crosslingual) is quoted as written, and the customer told so.
-            name = ("answer_kb" if not hit.language or hit.language == language
-                    else "answer_kb_crosslingual")
+            other = {hit.language, language} == {"en", "ja"}  # the templates name the two
+            name = "answer_kb_crosslingual" if other else "answer_kb"
             rendered = self.prompts.render(f"{name}_{language}", title=hit.title,
                                            passage=passage.strip(), url=hit.url or hit.doc_id)
         return rendered.text.strip(), rendered.tag

@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from retrieval.locks import file_lock
 from retrieval.model_prep import (
@@ -45,6 +45,7 @@ from retrieval.model_prep import (
     ModelPrepError,
     _atomic_move,
     _fsync_dir,
+    _remove_stale_temporaries,
     check_sha256,
     default_cache_dir,
     pip_download,
@@ -73,9 +74,14 @@ _ENTRIES_PER_HEAD = 3
 _SENSES = 2
 _GLOSSES_PER_SENSE = 2
 
-# Sudachi's part of speech -> the class of JMdict part-of-speech names it matches.
-_SUDACHI_CLASS = {"名詞": "noun", "動詞": "verb", "形容詞": "adj", "形状詞": "adj",
-                  "副詞": "adv"}
+# Sudachi's part of speech -> the class of JMdict part-of-speech names it matches (adverbs
+# are not content words here: Analyzer.japanese_content_morphemes drops them).
+_SUDACHI_CLASS = {"名詞": "noun", "動詞": "verb", "形容詞": "adj", "形状詞": "adj"}
+# A kana word the dictionary lacks is read as known pieces only up to this length, and a
+# piece is at most _PIECE_CHARS long: the lookups grow with the square of the length.
+_SEGMENT_MAX_CHARS = 16
+_PIECE_CHARS = 8
+_CACHE_MAX_CHARS = 2000
 _LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+#-]*")
 _KANA_ONLY = re.compile(r"[\u3040-\u30ff]+")
 _PARENS = re.compile(r"\([^)]*\)")
@@ -95,7 +101,7 @@ def _pos_class(names: Sequence[str]) -> str:
             return "noun"
         if name.startswith("adverb"):
             return "adv"
-        if "adjectiv" in name or "adjective" in name:
+        if "adjectiv" in name:
             return "adj"
         if "verb" in name:
             return "verb"
@@ -207,7 +213,7 @@ def _build(out_dir: Path, download_dir: Path, log: Log) -> None:
                 raise GlossaryError(f"{SDIST_FILENAME} has no {_DB_MEMBER}")
             with lzma.open(member) as packed, db_path.open("wb") as unpacked:
                 shutil.copyfileobj(packed, unpacked, 1 << 20)
-        jmdict = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        jmdict = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)
         try:
             (version,) = jmdict.execute(
                 "SELECT value FROM meta WHERE key = 'jmdict.version'").fetchone()
@@ -240,11 +246,11 @@ def prepare_glossary(cache_dir: Path | None = None, *, force: bool = False,
         return out_dir / GLOSSARY_NAME
     with file_lock(root / ".prep.lock"):
         if force or not _manifest_ok(out_dir, verify_hash=True):
-            for leftover in out_dir.glob(".build-*") if out_dir.is_dir() else []:
-                shutil.rmtree(leftover, ignore_errors=True)
+            _remove_stale_temporaries(out_dir, root / "downloads")
             _build(out_dir, root / "downloads", emit)
-    if not _manifest_ok(out_dir, verify_hash=True):
-        raise GlossaryError(f"the glossary in {out_dir} failed verification right after the build")
+        if not _manifest_ok(out_dir, verify_hash=True):
+            raise GlossaryError(
+                f"the glossary in {out_dir} failed verification right after the build")
     return out_dir / GLOSSARY_NAME
 
 
@@ -259,18 +265,30 @@ class Glossary:
         if not Path(path).is_file():
             raise FileNotFoundError(f"no glossary at {path}: run `make models`")
         self.path = Path(path)
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                   check_same_thread=False)
         self._lock = threading.Lock()
+        # Per instance, so that a closed glossary's cache goes with it.
+        self._remembered = functools.lru_cache(maxsize=50_000)(self._lookup)
+        try:
+            self._db.execute("SELECT head FROM gloss LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise GlossaryError(f"{path} is not a readable glossary ({exc}): run "
+                                "`python -m retrieval.crosslingual --force`") from exc
 
     def close(self) -> None:
         """Close the file."""
         with self._lock:
             self._db.close()
+        self._remembered.cache_clear()
 
-    @functools.lru_cache(maxsize=50_000)  # noqa: B019 - one Glossary lives per process
     def lookup(self, word: str, kind: str | None = None) -> tuple[str, ...]:
         """Return the English glosses of `word`, from the entry of part of speech `kind`
-        (noun, verb, adj, adv) when there is one, else from its most common entry."""
+        (noun, verb, adj) when there is one, else from its most common entry."""
+        return self._remembered(word, kind)
+
+    def _lookup(self, word: str, kind: str | None) -> tuple[str, ...]:
         with self._lock:
             rows = self._db.execute(
                 "SELECT class, glosses FROM gloss WHERE head = ? ORDER BY rank", (word,)
@@ -304,6 +322,12 @@ class QueryTranslator:
         """Translate with `glossary`; `analyzer` splits the Japanese and stems the English."""
         self.glossary = glossary
         self.analyzer = analyzer
+        self._remembered = functools.lru_cache(maxsize=2048)(self._translate)
+
+    def close(self) -> None:
+        """Close the glossary."""
+        self._remembered.cache_clear()
+        self.glossary.close()
 
     def _glosses(self, forms: Sequence[str], kind: str | None) -> tuple[str, ...]:
         for form in forms:
@@ -315,10 +339,12 @@ class QueryTranslator:
     def _segmented(self, word: str) -> tuple[str, ...]:
         """Glosses of a kana word the dictionary lacks, read as the longest known pieces
         from the left (two characters at least); () when some piece is unknown."""
+        if len(word) > _SEGMENT_MAX_CHARS:
+            return ()
         found: list[str] = []
         start = 0
         while start < len(word):
-            for end in range(len(word), start + 1, -1):
+            for end in range(min(len(word), start + _PIECE_CHARS), start + 1, -1):
                 glosses = self.glossary.lookup(word[start:end])
                 if glosses:
                     found.extend(glosses[:2])
@@ -328,11 +354,17 @@ class QueryTranslator:
                 return ()
         return tuple(found)
 
-    @functools.lru_cache(maxsize=2048)  # noqa: B019 - one translator lives per agent
     def translate(self, text: str) -> Translation:
-        """Return the English words for a Japanese text's content words."""
+        """Return the English words for a Japanese text's content words (short texts, such
+        as questions, are remembered)."""
+        if len(text) <= _CACHE_MAX_CHARS:
+            return self._remembered(text)
+        return self._translate(text)
+
+    def _translate(self, text: str) -> Translation:
         words: list[str] = []
         glosses: list[tuple[str, ...]] = []
+        groups: list[tuple[str, ...]] = []
         for surface, forms, pos, parts in self.analyzer.japanese_content_morphemes(text):
             if _LATIN.fullmatch(surface):
                 found: tuple[str, ...] = (surface,)  # product names, codes, numbers
@@ -344,20 +376,18 @@ class QueryTranslator:
                     found = tuple(g for part in parts for g in self._glosses(part, None)[:2])
                 if not found and _KANA_ONLY.fullmatch(surface):  # サブタスク: サブ + タスク
                     found = self._segmented(surface)
-            if found:
+            terms = tuple(dict.fromkeys(t for g in found for t in self.analyzer.terms(g)))
+            if terms:  # glosses of nothing but stop words search for nothing
                 words.append(surface)
                 glosses.append(found)
-        groups = []
-        for found in glosses:
-            terms = tuple(dict.fromkeys(t for g in found for t in self.analyzer.terms(g)))
-            if terms:
                 groups.append(terms)
         return Translation(" ".join(g for found in glosses for g in found), tuple(groups),
                            tuple(words))
 
 
 def load_translator(cache_dir: Path | None, analyzer: Analyzer) -> QueryTranslator | None:
-    """Return a translator over the prepared glossary, or None when it was not prepared."""
+    """Return a translator over the prepared glossary, or None when it was not prepared or
+    cannot be read (GlossaryError says which)."""
     path = glossary_file(cache_dir)
     return QueryTranslator(Glossary(path), analyzer) if path is not None else None
 
@@ -383,5 +413,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__: list[Any] = ["Glossary", "QueryTranslator", "Translation", "glossary_file",
+__all__: list[str] = ["Glossary", "QueryTranslator", "Translation", "glossary_file",
                       "load_translator", "prepare_glossary"]

@@ -107,8 +107,11 @@ class BM25Index:
 
     def group_coverage(self, key: str | Sequence[str], groups: Sequence[Sequence[str]]) -> float:
         """Like coverage, for query words that each stand for several terms (a translated
-        word's glosses): a word counts as found with the IDF of its rarest term present,
-        out of the IDF of its rarest term."""
+        word's glosses): a word counts as found with the IDF of its rarest term present, out
+        of the IDF of its rarest term. A term the index has never seen weighs like the
+        rarest, as in coverage: a word with a gloss outside the knowledge base's vocabulary
+        (a sense it may not cover) can only be partly found, which keeps ambiguous words from
+        deciding much."""
         keys = [key] if isinstance(key, str) else list(key)
         rows = [r for r in (self._row_of.get(k) for k in keys) if r is not None]
         if not rows or self._rows is None or not groups:
@@ -122,8 +125,6 @@ class BM25Index:
             best = best_found = 0.0
             for term in group:
                 col = self._vocab.get(term)
-                # A term the index has never seen is as rare as it gets: weight it like the
-                # rarest.
                 weight = float(self._idf[col]) if col is not None else self._idf_max
                 best = max(best, weight)
                 if col is not None and col in present:

@@ -274,6 +274,9 @@ def test_the_english_articles_are_searched_only_when_nothing_japanese_is_good_en
     found = agent.ground(text)
     english = [g for g in found if g.hit.language == "en"]
     assert english and english[0].hit.doc_id == article
+    # One grounding per chunk, best first (the LLM's context reads the first few).
+    assert len({g.hit.id for g in found}) == len(found)
+    assert [g.confidence for g in found] == sorted((g.confidence for g in found), reverse=True)
     assert english[0].hit.vector_score is not None
     assert all(g.confidence < floor for g in found if g.hit.language == "ja")
     # English questions are never translated.

@@ -217,3 +217,28 @@ def test_prepare_builds_from_the_pinned_package_and_reuses_or_repairs_it(
     with pytest.raises(crosslingual.GlossaryError, match="no network"):
         crosslingual.prepare_glossary(tmp_path / "cache", force=True, log=said.append)
     assert any("is invalid, downloading again" in line for line in said)
+
+
+def test_a_file_that_is_not_a_glossary_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    from retrieval.crosslingual import GlossaryError
+
+    bad = tmp_path / GLOSSARY_NAME
+    bad.write_bytes(b"this is not SQLite" * 100)
+    with pytest.raises(GlossaryError, match="crosslingual --force"):
+        Glossary(bad)
+
+
+def test_no_glossary_for_a_model_that_reads_japanese_or_when_switched_off(
+        tmp_path: Path) -> None:
+    from agent.factory import _translator
+    from retrieval.embeddings import HashingEmbedder
+    from settings import load_settings
+
+    every_language = HashingEmbedder(dim=8)  # languages None: it reads Japanese itself
+    assert getattr(every_language, "languages", "unset") is None
+    settings = load_settings(store_dir=tmp_path, model_dir=tmp_path)
+    assert _translator(settings, None, every_language) is None  # type: ignore[arg-type]
+    off = load_settings(store_dir=tmp_path, model_dir=tmp_path, cross_lingual=False)
+    english_only = HashingEmbedder(dim=8)
+    english_only.languages = frozenset({"en"})
+    assert _translator(off, None, english_only) is None  # type: ignore[arg-type]
