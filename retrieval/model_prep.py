@@ -119,7 +119,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _atomic_move(src: Path, dst: Path) -> None:
@@ -127,10 +127,10 @@ def _atomic_move(src: Path, dst: Path) -> None:
     with src.open("rb") as fh:
         os.fsync(fh.fileno())
     src.replace(dst)
-    _fsync_dir(dst.parent)
+    fsync_dir(dst.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Fsync a directory so that a rename inside it is durable."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)

@@ -26,6 +26,7 @@ from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy
 from retrieval.locks import file_lock, try_file_lock
+from retrieval.model_prep import fsync_dir
 from retrieval.textproc import Analyzer
 from retrieval.vectors import CHROMA_BATCH, DEFAULT_EF_SEARCH, AnnVectors, FlatVectors, VectorIndex
 
@@ -98,6 +99,15 @@ def _worth_updating(index: AnnVectors, removed: list[str], added: list[str], row
     max(1,000, a tenth of the rows), nor so many removals that a quarter of its keys are gone."""
     return (len(removed) + len(added) <= max(1_000, rows // 10)
             and index.removed + len(removed) <= len(index) // 4)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's files and the folder itself to disk."""
+    for item in folder.iterdir():
+        if item.is_file():
+            with item.open("rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(folder)
 
 
 def _stable_signature(row: ChunkRow) -> str:
@@ -480,10 +490,16 @@ class KnowledgeStore:
                 header = {"format": _SNAPSHOT_FORMAT, "key": key, "generation": generation,
                           "signatures": {c: _stable_signature(rows[c]) for c in signatures}}
                 (folder / "store.json").write_text(json.dumps(header), encoding="utf-8")
+                # On disk before it is named current: after a crash or power loss the pointer
+                # never names a snapshot whose files were still in the page cache.
+                _fsync_folder(folder)
                 handle, pointer = tempfile.mkstemp(dir=root, prefix="current.", suffix=".tmp")
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
                     out.write(folder.name)
+                    out.flush()
+                    os.fsync(out.fileno())
                 Path(pointer).replace(root / "current")
+                fsync_dir(root)
                 published = True
                 if previous is not None:  # retired now: its keep time starts here
                     with contextlib.suppress(OSError):

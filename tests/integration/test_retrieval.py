@@ -643,3 +643,39 @@ def test_hnsw_snapshots_are_kept_few_and_never_break_a_search(
     hits = HybridRetriever(fourth, hashing_embedder).search("export report 3", k=1, mode="vector")
     assert hits[0].doc_id == "kb-3"
     fourth.close()
+
+
+def test_a_hnsw_snapshot_is_on_disk_before_it_is_named_current(
+        tmp_path: Path, hashing_embedder: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a crash or power loss the pointer never names files still in the page cache."""
+    import os
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, Path.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync " + os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def replace(self: Path, target: Any) -> Path:
+        events.append(f"replace {self} -> {target}")
+        return real_replace(self, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Path, "replace", replace)
+    path = tmp_path / "store"
+    store = KnowledgeStore.open(StoreConfig(path, flat_max_chunks=2))
+    Indexer(store, hashing_embedder).sync("kb", [
+        Document(id=f"kb-{i}", title=f"Report {i}", text=f"How to export report {i} as CSV.",
+                 language="en") for i in range(6)])
+    assert store.ann_vectors("kb", wait=True) is not None
+    store.close()
+    root = path / "ann" / "kb"
+    folder = root / (root / "current").read_text().strip()
+    published = next(n for n, e in enumerate(events) if e.endswith(f"-> {root / 'current'}"))
+    flushed = {e.removeprefix("fsync ") for e in events[:published] if e.startswith("fsync ")}
+    files = {str(f) for f in folder.iterdir()}
+    assert files and files <= flushed, files - flushed
+    assert str(folder) in flushed  # the folder's entries too
+    assert any(e.startswith(f"fsync {root}/current.") for e in events[:published])  # pointer
+    assert f"fsync {root}" in events[published:]  # and the rename
