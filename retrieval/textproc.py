@@ -7,7 +7,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import snowballstemmer
 
@@ -80,6 +80,15 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+class Morpheme(NamedTuple):
+    """A content word of a Japanese text (Analyzer.japanese_content_morphemes)."""
+
+    surface: str
+    forms: tuple[str, ...]  # dictionary form, normalised form, surface (distinct, in order)
+    pos: str  # Sudachi's part of speech, first level (名詞, 動詞, ...)
+    parts: list[tuple[str, ...]]  # the forms of its pieces in Sudachi's finest split
+
+
 class Analyzer:
     """Turn text into search terms: stemmed English words and Sudachi-normalised Japanese."""
 
@@ -128,16 +137,17 @@ class Analyzer:
             else:
                 yield from self._english_terms(form)
 
-    def japanese_content_morphemes(
-        self, text: str,
-    ) -> list[tuple[str, tuple[str, ...], str, list[tuple[str, ...]]]]:
-        """Return a Japanese text's content words, as the index terms keep them: each with
-        its surface, its forms (dictionary, normalised, surface), its part of speech, and the
-        forms of its shorter parts when Sudachi's finest split divides it. The words are
-        Sudachi's longest units (a compound such as 紐付ける is one dictionary entry)."""
+    def japanese_content_morphemes(self, text: str) -> list[Morpheme]:
+        """Return a Japanese text's content words, to look up in a dictionary.
+
+        The words are Sudachi's longest units (a compound such as 視覚障害 is one entry),
+        not the mid-length ones the index terms use; particles, auxiliaries, light verbs
+        and the other parts of speech the index drops are dropped, and adverbs too (さらに,
+        どう: they say how, not what about).
+        """
         from sudachipy import SplitMode
 
-        out: list[tuple[str, tuple[str, ...], str, list[tuple[str, ...]]]] = []
+        out: list[Morpheme] = []
         with self._lock:  # Sudachi tokenizers are not thread-safe
             tokenizer = self._tokenizer()
             for piece in _pieces(unicodedata.normalize("NFKC", text)):
@@ -151,7 +161,7 @@ class Analyzer:
                         (m.dictionary_form(), m.normalized_form(), m.surface())))
                     parts = [tuple(dict.fromkeys((p.dictionary_form(), p.normalized_form())))
                              for p in m.split(SplitMode.A)]
-                    out.append((m.surface(), forms, pos[0], parts))
+                    out.append(Morpheme(m.surface(), forms, pos[0], parts))
         return out
 
     def terms(self, text: str) -> list[str]:
