@@ -318,6 +318,10 @@ class VectorIndex:
         self._client: Any = None if callable(client) and not hasattr(client, "heartbeat") \
             else client
         self._collections: dict[str, Any] = {}
+        # Opening Chroma is not safe from two threads at once (its shared-system registry
+        # raised KeyError when a worker loading the HNSW snapshot and the first search both
+        # opened it): one opens it, the others wait for that client.
+        self._opening = threading.Lock()
         self._prefix = prefix
         if ef_search < 1:
             raise ValueError(f"ef_search must be at least 1, got {ef_search}")
@@ -325,9 +329,11 @@ class VectorIndex:
 
     @property
     def client(self) -> Any:
-        """Return the Chroma client, connecting on first use."""
+        """Return the Chroma client, connecting on first use (once, whatever the threads)."""
         if self._client is None:
-            self._client = self._client_or_factory()
+            with self._opening:
+                if self._client is None:
+                    self._client = self._client_or_factory()
         return self._client
 
     @classmethod
@@ -361,8 +367,13 @@ class VectorIndex:
         return cls(connect, prefix=prefix, ef_search=ef_search)
 
     def _collection(self, source: str) -> Any:
-        if source not in self._collections:
-            collection = self.client.get_or_create_collection(
+        if source in self._collections:
+            return self._collections[source]
+        client = self.client
+        with self._opening:
+            if source in self._collections:
+                return self._collections[source]
+            collection = client.get_or_create_collection(
                 self._prefix + COLLECTIONS[source], embedding_function=None,
                 configuration={"hnsw": {"space": "cosine", "ef_search": self.ef_search}},
             )

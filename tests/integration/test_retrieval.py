@@ -679,3 +679,39 @@ def test_a_hnsw_snapshot_is_on_disk_before_it_is_named_current(
     assert str(folder) in flushed  # the folder's entries too
     assert any(e.startswith(f"fsync {root}/current.") for e in events[:published])  # pointer
     assert f"fsync {root}" in events[published:]  # and the rename
+
+
+def test_chroma_is_opened_once_when_threads_ask_for_it_together(tmp_path: Path) -> None:
+    """A worker loading the HNSW snapshot and the first search opened Chroma at the same time,
+    and Chroma's shared-system registry raised KeyError for one of them."""
+    import time
+
+    opened: list[int] = []
+
+    def slow_factory() -> Any:
+        opened.append(1)
+        time.sleep(0.05)  # opening Chroma takes a while: the window two threads met in
+        return VectorIndex.open(tmp_path / "fake").client
+
+    for index in (VectorIndex(slow_factory), VectorIndex.open(tmp_path / "real")):
+        start = threading.Barrier(8)
+        errors: list[BaseException] = []
+        seen: list[Any] = []
+
+        def ask(index: VectorIndex = index, start: threading.Barrier = start,
+                errors: list[BaseException] = errors, seen: list[Any] = seen) -> None:
+            start.wait()
+            try:
+                seen.append(index._collection("kb" if len(seen) % 2 else "ticket"))
+                seen.append(index.client)
+            except BaseException as exc:  # the test reports any of them
+                errors.append(exc)
+
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        assert len({id(c) for c in seen if not hasattr(c, "count")}) == 1  # one client
+    assert opened == [1]
