@@ -397,7 +397,9 @@ def bench_recall(world: DemoWorld) -> list[Row]:
         k_r.append(recall_at([h.doc_id for h in hits], case.relevant_ids, 5))
         # What the agent weighs for an inquiry: its own-language search, and for a Japanese
         # question no Japanese article answers, the English articles (retrieval.crosslingual).
-        weighed = dict.fromkeys(g.hit.doc_id for g in world.offline.ground(case.text)
+        # A follow-up is searched as the agent searches it, with the question before it.
+        query = world.offline.retrieval_query(case.to_inquiry())
+        weighed = dict.fromkeys(g.hit.doc_id for g in world.offline.ground(query)
                                 if g.kind == "kb")
         a_r.append(recall_at(list(weighed), case.relevant_ids, 5))
         assert world.base.vectorstore is not None

@@ -142,10 +142,7 @@ def close_store(store: KnowledgeStore) -> None:
     store.close()
     # Chroma keeps one shared client per folder for the whole process; closing ours lets a
     # finished index be copied or deleted safely.
-    client = getattr(store.vectors, "_client", None)
-    close = getattr(client, "close", None)
-    if callable(close):
-        close()
+    store.vectors.close()
 
 
 def build_index(corpus: Corpus, embedder: Embedder, path: Path, *,

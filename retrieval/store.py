@@ -493,6 +493,7 @@ class KnowledgeStore:
                 # On disk before it is named current: after a crash or power loss the pointer
                 # never names a snapshot whose files were still in the page cache.
                 _fsync_folder(folder)
+                fsync_dir(root)  # the snapshot's folder entry, before the name points at it
                 handle, pointer = tempfile.mkstemp(dir=root, prefix="current.", suffix=".tmp")
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
                     out.write(folder.name)

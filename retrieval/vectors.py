@@ -307,6 +307,13 @@ class AnnVectors:
             return _best(keys, scores, k, self._ids)
 
 
+# Opening Chroma is not safe from two threads at once, in one index or in two over the same
+# folder: its shared-system registry (one per process, keyed by folder) raised KeyError and
+# "could not connect to tenant" when a worker loading the HNSW snapshot and the first search
+# both opened it. Clients are opened one at a time in the process.
+_CHROMA_OPENING = threading.Lock()
+
+
 class VectorIndex:
     """Knowledge-base chunks and past tickets in two Chroma collections with cosine distance."""
 
@@ -318,9 +325,7 @@ class VectorIndex:
         self._client: Any = None if callable(client) and not hasattr(client, "heartbeat") \
             else client
         self._collections: dict[str, Any] = {}
-        # Opening Chroma is not safe from two threads at once (its shared-system registry
-        # raised KeyError when a worker loading the HNSW snapshot and the first search both
-        # opened it): one opens it, the others wait for that client.
+        # One client per index, opened once whatever the threads (see _CHROMA_OPENING).
         self._opening = threading.Lock()
         self._prefix = prefix
         if ef_search < 1:
@@ -335,6 +340,18 @@ class VectorIndex:
                 if self._client is None:
                     self._client = self._client_or_factory()
         return self._client
+
+    def close(self) -> None:
+        """Release Chroma's handle (its client is shared per folder in the process), so that
+        the folder may be copied or deleted; the next use opens it again."""
+        with self._opening:
+            client, self._collections = self._client, {}
+            if callable(self._client_or_factory) and not hasattr(self._client_or_factory,
+                                                                 "heartbeat"):
+                self._client = None
+        close = getattr(client, "close", None)
+        if callable(close):
+            close()
 
     @classmethod
     def open(
@@ -357,7 +374,8 @@ class VectorIndex:
                     return client
                 assert path is not None
                 path.mkdir(parents=True, exist_ok=True)
-                return chromadb.PersistentClient(path=str(path), settings=settings)
+                with _CHROMA_OPENING:
+                    return chromadb.PersistentClient(path=str(path), settings=settings)
             except Exception as exc:  # chromadb raises many unrelated types when unreachable
                 where = f"Chroma server at {host}:{port}" if host else f"Chroma store at {path}"
                 raise StoreError(f"cannot open the {where}: {exc}",

@@ -126,6 +126,9 @@ def test_the_ingest_and_demo_sections_with_a_configured_price(model_files: Any) 
     recall = row(out, "demo-eval recall@5 [199 cases; baseline k=4")
     assert 0 < number(recall[1]) <= 1 and 0 < number(recall[2]) <= 1
     # The articles the agent weighs add the English ones for Japanese questions.
+    from retrieval.crosslingual import glossary_file
+
+    assert glossary_file() is not None, "run `make models`: it prepares the glossary"
     weighed = row(out, "demo-eval recall@5, the articles the agent weighs [199 cases;")
     assert number(recall[1]) < number(weighed[1]) <= 1 and weighed[2] == recall[2]
     assert 0 < number(row(out, "answer/escalate accuracy")[1]) <= 1
