@@ -143,6 +143,24 @@ def test_the_japanese_ui_answers_a_japanese_question_in_japanese(
     shot(page, "06-japanese-ui")
 
 
+def test_a_japanese_question_only_an_english_article_answers_says_so_and_links_it(
+        kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import expect
+
+    page = pages.open(kotae.url + "/?lang=ja", locale="ja-JP")
+    open_chat(page, name="サポートチャット")
+    ask(page, "毎週月曜と木曜に繰り返すタスクを作りたいです")
+    log = page.get_by_role("log")
+    answer = log.locator(".m.assistant").last
+    expect(answer).to_contain_text("英語の記事「Recurring tasks」")
+    expect(answer).to_contain_text("原文のまま引用します")
+    source = log.locator('.src a[href="https://help.tsunagu.example/articles/recurring-tasks"]')
+    expect(source).to_be_visible()
+    expect(log.get_by_text("この回答は役に立ちましたか？")).to_be_visible()
+    answer.evaluate("node => node.scrollIntoView({block: 'start'})")  # the notice in view
+    shot(page, "16-japanese-question-english-article")
+
+
 def test_the_widget_is_readable_on_a_phone(kotae: Kotae, pages: Pages) -> None:
     from playwright.sync_api import expect
 
