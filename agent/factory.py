@@ -11,7 +11,7 @@ from agent.policy import Policy
 from agent.tagger import Tagger
 from prompts import PromptLibrary
 from retrieval.crosslingual import GlossaryError, QueryTranslator, load_translator
-from retrieval.embeddings import Embedder, reads
+from retrieval.embeddings import Embedder, embedder_reads
 from retrieval.indexer import Indexer
 from retrieval.loaders import Taxonomy
 from retrieval.search import HybridRetriever
@@ -49,15 +49,14 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
     # Tickets in a language the model does not read have no vector (retrieval.indexer): they
     # are learnt from their terms, as inquiries in that language are tagged
     # (agent.pipeline.Agent.tagging_embedding).
-    languages = getattr(embedder, "languages", None)
     zero = np.zeros(embedder.dim, dtype=np.float32)
     vectors: list[np.ndarray] = []
     if labelled:
-        _, rows = store.lexical("ticket")
+        _, rows = store.lexical("ticket")  # cached: the rows _labelled read
         ids = [i for i, _, _ in labelled]
         found = store.vectors.stored("ticket", ids)
         lost = [i for i in ids if i not in found
-                and reads(languages, rows[i].language)]
+                and embedder_reads(embedder, rows[i].language)]
         if lost:
             log.warning("%d labelled tickets have no vector (e.g. %s): re-run ingest_kb.py to "
                         "repair the index", len(lost), lost[0])
@@ -80,7 +79,7 @@ def _translator(settings: Settings, store: KnowledgeStore,
                 embedder: Embedder) -> QueryTranslator | None:
     """The Japanese-English glossary, when it is on, needed (the embedding model reads no
     Japanese) and prepared; a missing or unreadable one leaves it off with a warning."""
-    if not settings.cross_lingual or reads(getattr(embedder, "languages", None), "ja"):
+    if not settings.cross_lingual or embedder_reads(embedder, "ja"):
         return None
     try:
         translator = load_translator(settings.model_dir, store.analyzer)

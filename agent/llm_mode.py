@@ -185,7 +185,6 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
     document ids, which cost up to six tokens more a block and mean nothing to the model;
     the returned map takes a number the model cites back to its document id.
     """
-    retriever = agent.deps.retriever
     blocks: list[str] = []
     ids: dict[str, str] = {}
     used = 0
@@ -199,7 +198,7 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
         if grounding.kind == "precedent":
             body = f"Q: {hit.text}\nA: {hit.resolution or ''}"
         else:
-            section = compact_markdown(retriever.section_text(hit))
+            section = compact_markdown(grounding.passage.section)
             body = section if count_tokens(section) <= BLOCK_TOKENS else compact_markdown(hit.text)
         body = truncate_tokens(_redacted(agent, body), min(remaining - 20, BLOCK_TOKENS))
         label = str(len(blocks) + 1)

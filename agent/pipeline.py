@@ -36,7 +36,7 @@ from agent.types import (
 )
 from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
-from retrieval.embeddings import Embedder, reads
+from retrieval.embeddings import Embedder, embedder_reads
 from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever, Passage, SearchHit
 from retrieval.textproc import detect_language
@@ -187,7 +187,7 @@ class Agent:
 
         The tagger learns such tickets from their terms alone (agent.factory.train_tagger).
         """
-        if not reads(getattr(self.deps.embedder, "languages", None), language):
+        if not embedder_reads(self.deps.embedder, language):
             return np.zeros(self.deps.embedder.dim, dtype=np.float32)
         return np.asarray(self.deps.embedder.embed_query(text))
 
@@ -361,7 +361,7 @@ class Agent:
         translator = self.deps.translator
         floor = self.policy.thresholds.answer_min_confidence
         if (translator is None or translator.source != query_language
-                or reads(getattr(self.deps.embedder, "languages", None), query_language)
+                or embedder_reads(self.deps.embedder, query_language)
                 or any(g.confidence >= floor for g in found)):
             return []
         try:
@@ -374,10 +374,10 @@ class Agent:
         hits = self.deps.retriever.search(
             translation.text, source="kb", k=self.deps.kb_k, language=translator.target,
             query_language=translator.target, group_by_document=True)
-        out = [replace(g, confidence=g.confidence * CROSS_LINGUAL_DISCOUNT)
-               for g in self.groundings(translation.text, translator.target, hits, [],
-                                        groups=translation.groups)]
-        return sorted(out, key=lambda g: -g.confidence)
+        # groundings() returns them best first, and one discount keeps that order.
+        return [replace(g, confidence=g.confidence * CROSS_LINGUAL_DISCOUNT)
+                for g in self.groundings(translation.text, translator.target, hits, [],
+                                         groups=translation.groups)]
 
     def groundings(
         self, query: str, query_language: str, kb_hits: Sequence[SearchHit],
@@ -391,7 +391,7 @@ class Agent:
         store = self.deps.retriever.store
         if groups is None:
             groups = [(term,) for term in dict.fromkeys(store.analyzer.terms(query))]
-        vector_trusted = reads(getattr(self.deps.embedder, "languages", None), query_language)
+        vector_trusted = embedder_reads(self.deps.embedder, query_language)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -450,8 +450,7 @@ class Agent:
     def _known_workaround(self, groundings: Sequence[Grounding]) -> Grounding | None:
         floor = self.policy.thresholds.answer_min_confidence
         for g in groundings:
-            text = g.hit.resolution if g.kind == "precedent" else self.deps.retriever.section_text(
-                g.hit)
+            text = g.hit.resolution if g.kind == "precedent" else g.passage.section
             haystack = f"{g.hit.title}\n{text or ''}"
             if g.confidence >= floor and _WORKAROUND.search(haystack):
                 return g

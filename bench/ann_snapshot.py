@@ -103,11 +103,16 @@ def main() -> int:
               f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
         first = run_child(store_dir, True)  # builds from Chroma and saves the snapshot
         size = sum(p.stat().st_size for p in (store_dir / "ann").rglob("*") if p.is_file())
-        store = KnowledgeStore.open(StoreConfig(store_dir))
-        changed = [Document(id=d.id, title=d.title, text=d.text + " (revised)",
-                            language=d.language, url=d.url) for d in docs[:args.changed]]
-        Indexer(store, embedder, progress=False).sync("kb", changed, delete_missing=False)
-        store.close()
+
+        def rewrite(suffix: str) -> None:
+            """Write the first `--changed` documents again with `suffix` on their text."""
+            store = KnowledgeStore.open(StoreConfig(store_dir))
+            changed = [Document(id=d.id, title=d.title, text=d.text + suffix,
+                                language=d.language, url=d.url) for d in docs[:args.changed]]
+            Indexer(store, embedder, progress=False).sync("kb", changed, delete_missing=False)
+            store.close()
+
+        rewrite(" (revised)")
         built: list[dict[str, float]] = []
         loaded: list[dict[str, float]] = []
         for _ in range(args.repeats):
@@ -115,12 +120,7 @@ def main() -> int:
             loaded.append(run_child(store_dir, True))
             # Rewrite the same documents back and forth, so that every repeat catches up with
             # `--changed` documents (a load saves its own copy only past 1,000 changes).
-            store = KnowledgeStore.open(StoreConfig(store_dir))
-            flip = [Document(id=d.id, title=d.title,
-                             text=d.text + (" (again)" if len(loaded) % 2 else " (revised)"),
-                             language=d.language, url=d.url) for d in docs[:args.changed]]
-            Indexer(store, embedder, progress=False).sync("kb", flip, delete_missing=False)
-            store.close()
+            rewrite(" (again)" if len(loaded) % 2 else " (revised)")
         print(f"chunks in the copy: {int(loaded[0]['chunks'])}; first build (and save) "
               f"{first['copy_seconds']:.2f} s; snapshot on disk {size / 2**20:.0f} MiB")
         print("| new process | until the copy is ready [s] | of which the copy [s] "

@@ -231,10 +231,6 @@ class Catalog:
                 " ORDER BY position", (source, doc_id, section)).fetchall()
         return [(str(r[0]), str(r[1])) for r in rows]
 
-    def section_text(self, source: str, doc_id: str, section: int) -> str:
-        """Return the whole text of one section of a document (all its chunks, in order)."""
-        return "\n\n".join(text for _, text in self.section_chunks(source, doc_id, section))
-
     def document(self, source: str, doc_id: str) -> dict[str, Any] | None:
         """Return the stored record of one document, or None."""
         with self._lock:

@@ -43,14 +43,14 @@ from retrieval.locks import file_lock
 from retrieval.model_prep import (
     Log,
     ModelPrepError,
-    _atomic_move,
     _remove_stale_temporaries,
-    check_sha256,
+    atomic_move,
+    atomic_write_bytes,
     default_cache_dir,
-    fsync_dir,
-    pip_download,
+    ensure_pinned,
     sha256_file,
 )
+from retrieval.textproc import CACHE_MAX_CHARS
 
 if TYPE_CHECKING:
     from retrieval.textproc import Analyzer
@@ -81,7 +81,6 @@ _SUDACHI_CLASS = {"名詞": "noun", "動詞": "verb", "形容詞": "adj", "形�
 # piece is at most _PIECE_CHARS long: the lookups grow with the square of the length.
 _SEGMENT_MAX_CHARS = 16
 _PIECE_CHARS = 8
-_CACHE_MAX_CHARS = 2000
 _LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+#-]*")
 _KANA_ONLY = re.compile(r"[\u3040-\u30ff]+")
 _PARENS = re.compile(r"\([^)]*\)")
@@ -192,15 +191,8 @@ def glossary_file(cache_dir: Path | None = None) -> Path | None:
 
 
 def _build(out_dir: Path, download_dir: Path, log: Log) -> None:
-    sdist = download_dir / SDIST_FILENAME
-    if sdist.is_file():
-        try:
-            check_sha256(sdist, SDIST_SHA256, what="JMdict package")
-        except ModelPrepError as exc:
-            log(f"cached {SDIST_FILENAME} is invalid, downloading again: {exc}")
-            sdist.unlink()
-    if not sdist.is_file():
-        pip_download(SDIST_PROJECT, SDIST_VERSION, SDIST_FILENAME, SDIST_SHA256, sdist, log)
+    sdist = ensure_pinned(SDIST_PROJECT, SDIST_VERSION, SDIST_FILENAME, SDIST_SHA256,
+                          download_dir, log, what=SDIST_FILENAME)
     out_dir.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         (out_dir / MANIFEST_NAME).unlink()
@@ -221,16 +213,13 @@ def _build(out_dir: Path, download_dir: Path, log: Log) -> None:
             rows = _write_glossary(jmdict, built)
         finally:
             jmdict.close()
-        _atomic_move(built, out_dir / GLOSSARY_NAME)
+        atomic_move(built, out_dir / GLOSSARY_NAME)
     path = out_dir / GLOSSARY_NAME
     manifest = {"build_version": BUILD_VERSION, "source": f"{SDIST_PROJECT}=={SDIST_VERSION}",
                 "source_sha256": SDIST_SHA256, "jmdict_version": version, "rows": rows,
                 "bytes": path.stat().st_size, "sha256": sha256_file(path),
                 "licence": "JMdict, EDRDG, CC BY-SA 4.0"}
-    tmp_manifest = out_dir / f".{MANIFEST_NAME}.tmp"
-    tmp_manifest.write_text(json.dumps(manifest, indent=2))
-    _atomic_move(tmp_manifest, out_dir / MANIFEST_NAME)
-    fsync_dir(out_dir)
+    atomic_write_bytes(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=2).encode())
     log(f"built the Japanese-English glossary ({rows} headwords and readings) in "
         f"{time.perf_counter() - started:.1f}s")
 
@@ -245,9 +234,12 @@ def prepare_glossary(cache_dir: Path | None = None, *, force: bool = False,
         emit(f"cached glossary verified in {out_dir}")
         return out_dir / GLOSSARY_NAME
     with file_lock(root / ".prep.lock"):
-        if force or not _manifest_ok(out_dir, verify_hash=True):
-            _remove_stale_temporaries(out_dir, root / "downloads")
-            _build(out_dir, root / "downloads", emit)
+        # Another process may have finished the build while we waited for the lock.
+        if not force and _manifest_ok(out_dir, verify_hash=True):
+            emit(f"cached glossary verified in {out_dir}")
+            return out_dir / GLOSSARY_NAME
+        _remove_stale_temporaries(out_dir, root / "downloads")
+        _build(out_dir, root / "downloads", emit)
         if not _manifest_ok(out_dir, verify_hash=True):
             raise GlossaryError(
                 f"the glossary in {out_dir} failed verification right after the build")
@@ -357,7 +349,7 @@ class QueryTranslator:
     def translate(self, text: str) -> Translation:
         """Return the English words for a Japanese text's content words (short texts, such
         as questions, are remembered)."""
-        if len(text) <= _CACHE_MAX_CHARS:
+        if len(text) <= CACHE_MAX_CHARS:
             return self._remembered(text)
         return self._translate(text)
 

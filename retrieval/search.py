@@ -23,6 +23,7 @@ class Passage:
 
     chunk_ids: list[str]
     text: str
+    section: str  # the whole section the hit belongs to (the ticket, for a ticket)
 
 
 @dataclass(frozen=True)
@@ -224,13 +225,10 @@ class HybridRetriever:
         """Return what an offline answer quotes from a hit: its whole section, or only the
         hit's chunk when the section is longer than QUOTE_MAX_TOKENS. A ticket is one chunk."""
         if hit.source == "ticket":
-            return Passage([hit.id], hit.text)
+            return Passage([hit.id], hit.text, hit.text)
         chunks = self.store.catalog.section_chunks(hit.source, hit.doc_id, hit.section)
-        text = "\n\n".join(t for _, t in chunks)
-        if not chunks or count_tokens(text) > QUOTE_MAX_TOKENS:
-            return Passage([hit.id], hit.text)
-        return Passage([c for c, _ in chunks], text)
+        section = "\n\n".join(t for _, t in chunks)
+        if not chunks or count_tokens(section) > QUOTE_MAX_TOKENS:
+            return Passage([hit.id], hit.text, section or hit.text)
+        return Passage([c for c, _ in chunks], section, section)
 
-    def section_text(self, hit: SearchHit) -> str:
-        """Return the whole section a hit belongs to, so steps are quoted intact."""
-        return self.store.catalog.section_text(hit.source, hit.doc_id, hit.section) or hit.text

@@ -42,6 +42,12 @@ _JA_LIGHT = frozenset(["する", "為る", "いる", "居る", "ある", "有る
                        "教える", "知る", "分かる", "わかる"])
 
 
+def _no_topic(pos: tuple[str, ...], form: str) -> bool:
+    """Tell whether a Sudachi morpheme carries no topic: its part of speech, a dependent
+    word, or a light verb or adjective."""
+    return pos[0] in _JA_DROP_POS or pos[1] == "非自立可能" or form in _JA_LIGHT
+
+
 # Names people write for the two languages instead of an ISO 639-1 code.
 _LANGUAGE_ALIASES = {"jp": "ja", "jpn": "ja", "japanese": "ja", "日本語": "ja",
                      "eng": "en", "english": "en", "英語": "en"}
@@ -129,7 +135,7 @@ class Analyzer:
                     (m.normalized_form(), m.part_of_speech()) for m in tokenizer.tokenize(piece)
                 )
         for form, pos in morphemes:
-            if pos[0] in _JA_DROP_POS or pos[1] == "非自立可能" or form in _JA_LIGHT:
+            if _no_topic(pos, form):
                 continue
             form = normalize(form)
             if _JA_CHAR.search(form):
@@ -153,8 +159,7 @@ class Analyzer:
             for piece in _pieces(unicodedata.normalize("NFKC", text)):
                 for m in tokenizer.tokenize(piece, SplitMode.C):
                     pos = m.part_of_speech()
-                    if (pos[0] in _JA_DROP_POS or pos[0] == "副詞" or pos[1] == "非自立可能"
-                            or m.normalized_form() in _JA_LIGHT
+                    if (pos[0] == "副詞" or _no_topic(pos, m.normalized_form())
                             or m.dictionary_form() in _JA_LIGHT):
                         continue
                     forms = tuple(dict.fromkeys(
@@ -171,7 +176,7 @@ class Analyzer:
         the tickets, scores groundings and tags with the same query, and Sudachi would
         otherwise analyse it each time.
         """
-        if len(text) <= _CACHE_MAX_CHARS:
+        if len(text) <= CACHE_MAX_CHARS:
             return list(self._cached_terms(text))
         return self._terms(text)
 
@@ -186,7 +191,8 @@ class Analyzer:
         return list(self._english_terms(text))
 
 
-_CACHE_MAX_CHARS = 2000
+#: Texts up to this long (questions) are remembered by the analysers that see them again.
+CACHE_MAX_CHARS = 2000
 
 
 def _pieces(text: str) -> Iterator[str]:

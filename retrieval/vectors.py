@@ -322,8 +322,8 @@ class VectorIndex:
         # The client may be a factory: importing and opening Chroma costs seconds, and an
         # unchanged re-ingest or a catalog-only operation never needs it.
         self._client_or_factory = client
-        self._client: Any = None if callable(client) and not hasattr(client, "heartbeat") \
-            else client
+        self._from_factory = callable(client) and not hasattr(client, "heartbeat")
+        self._client: Any = None if self._from_factory else client
         self._collections: dict[str, Any] = {}
         # One client per index, opened once whatever the threads (see _CHROMA_OPENING).
         self._opening = threading.Lock()
@@ -346,8 +346,7 @@ class VectorIndex:
         the folder may be copied or deleted; the next use opens it again."""
         with self._opening:
             client, self._collections = self._client, {}
-            if callable(self._client_or_factory) and not hasattr(self._client_or_factory,
-                                                                 "heartbeat"):
+            if self._from_factory:
                 self._client = None
         close = getattr(client, "close", None)
         if callable(close):
