@@ -35,8 +35,9 @@ _BLAS_LIMITED = False
 _BLAS_LOCK = threading.Lock()
 
 
-def _single_threaded_blas() -> None:
-    """Keep BLAS on the calling thread, process-wide, from the first exact copy on.
+def single_threaded_blas() -> None:
+    """Keep BLAS on the calling thread, process-wide, from the first exact copy (or the
+    tagger's training) on.
 
     A matrix-vector product this size gains nothing from BLAS threads, and on a small
     machine they fight onnxruntime's threads and the server's other requests: on 2 busy
@@ -91,7 +92,7 @@ class FlatVectors:
     def __init__(self, ids: Sequence[str], matrix: np.ndarray, languages: Sequence[str]) -> None:
         if len(ids) != matrix.shape[0] or len(ids) != len(languages):
             raise ValueError("ids, vectors and languages must have the same length")
-        _single_threaded_blas()
+        single_threaded_blas()
         self.ids = list(ids)
         matrix = np.asarray(matrix, dtype=np.float32)
         # language -> (global row positions, that language's rows as one contiguous matrix)

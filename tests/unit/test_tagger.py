@@ -168,3 +168,19 @@ def test_expected_calibration_error() -> None:
     assert expected_calibration_error([0.55, 0.95], [True, False]) == pytest.approx(
         0.5 * 0.45 + 0.5 * 0.95)
     assert expected_calibration_error([], []) == 0.0
+
+
+def test_small_sets_are_calibrated_on_every_row_large_ones_on_a_slice() -> None:
+    from agent.tagger import FOLDS_BELOW, MIN_CALIBRATION_ROWS, _calibration_parts
+
+    rng = np.random.default_rng(0)
+    small = np.array([0] * 60 + [1] * 40)
+    part = _calibration_parts(small, 2, 0.1, 5, rng)
+    assert set(part) == {0, 1, 2, 3, 4}  # five folds cover every row
+    assert all((small[part == k] == 1).sum() == 8 for k in range(5))  # stratified
+    large = np.array([0, 1] * (FOLDS_BELOW // 2 + 50))
+    part = _calibration_parts(large, 2, 0.1, 5, rng)
+    assert set(part) == {-1, 0} and (part == 0).mean() == pytest.approx(0.1, abs=0.01)
+    tiny = np.array([0, 1] * (MIN_CALIBRATION_ROWS // 2 - 1))
+    assert (_calibration_parts(tiny, 2, 0.1, 5, rng) == -1).all()
+    assert (_calibration_parts(small, 2, 0.0, 5, rng) == -1).all()  # holdout=0: uncalibrated
