@@ -253,7 +253,7 @@ def test_the_api_embeds_on_one_thread_per_request_unless_told_otherwise(
     monkeypatch: pytest.MonkeyPatch, configured: int | None, used: int
 ) -> None:
     import agent.factory
-    from api import load_agent
+    from service.wiring import load_agent
     from settings import load_settings
 
     built: list[Any] = []

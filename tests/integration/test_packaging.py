@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Folders whose every tracked file the product may read (code, templates, migrations, pages).
-PACKAGES = ("agent", "retrieval", "prompts", "eval", "storage", "web")
+PACKAGES = ("agent", "retrieval", "prompts", "eval", "service", "storage", "web")
 MODULES = ("api.py", "ingest_kb.py", "settings.py", "errors.py")
 
 RUN_FROM_WHEEL = r"""

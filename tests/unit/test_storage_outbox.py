@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import select, update
 
 from storage import outbox
 from storage.db import Database
 from storage.models import OutboxRow, utcnow
-from tests.support.postgres import BACKENDS, database_url
 
 SECRET = "whsec_unit_0123456789"
-
-
-@pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    database = Database.open(database_url(request.param, tmp_path))
-    database.migrate()
-    yield database
-    database.close()
 
 
 def add_event(db: Database, event: outbox.Event = "signal.created") -> str:

@@ -1,0 +1,23 @@
+"""One module of routes per resource, each saying whom it serves; ROUTERS lists them in order."""
+
+from service.routes import (
+    analytics,
+    conversations,
+    escalations,
+    health,
+    inquiries,
+    kb,
+    search,
+    signals,
+)
+
+ROUTERS = (
+    inquiries.router,
+    conversations.router,
+    escalations.router,
+    signals.router,
+    kb.router,
+    analytics.router,
+    search.router,
+    health.router,
+)

@@ -1,0 +1,124 @@
+"""Stored rows turned into the response schemas, showing each caller only what it may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from service.access import Principal
+from service.schemas import (
+    ConversationOut,
+    EscalationOut,
+    InquiryOut,
+    MessageOut,
+    SignalOut,
+)
+from storage import processing
+from storage.models import ConversationRow, EscalationRow, MessageRow, SignalRow, utcnow
+from storage.repo import conversations, escalations
+
+
+def message_out(row: MessageRow) -> MessageOut:
+    """Return one stored message."""
+    return MessageOut(
+        id=row.id,
+        role=row.role,
+        text=row.text,
+        created_at=row.created_at,
+        inquiry_id=row.inquiry_id,
+        author=row.author,
+    )
+
+
+def conversation_out(
+    session: Session, row: ConversationRow, principal: Principal | None = None
+) -> ConversationOut:
+    """Return a conversation with every message (a widget caller sees no authors)."""
+    escalation = escalations.open_escalation_of(session, row.id)
+    messages = [message_out(m) for m in conversations.conversation_messages(session, row.id)]
+    if principal is not None and principal.role == "widget":
+        # Customers see that support replied, not which colleague or key did.
+        messages = [m.model_copy(update={"author": None}) for m in messages]
+    return ConversationOut(
+        id=row.id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        account_id=row.account_id,
+        language=row.language,
+        messages=messages,
+        open_escalation_id=escalation.id if escalation else None,
+    )
+
+
+def escalation_fields(row: EscalationRow) -> dict[str, Any]:
+    """Return an escalation's fields as the queue shows them (the tag a person gave wins)."""
+    return {
+        "id": row.id,
+        "status": row.status,
+        "reason": row.reason,
+        "detail": row.detail,
+        "tag": row.resolution_tag or row.tag,
+        "language": row.language,
+        "account_id": row.account_id,
+        "assignee": row.assignee,
+        "conversation_id": row.conversation_id,
+        "inquiry_id": row.inquiry_id,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "claimed_at": row.claimed_at,
+        "resolved_at": row.resolved_at,
+        "age_s": round((utcnow() - row.created_at).total_seconds(), 3),
+        "resolution": row.resolution,
+        "resolution_tag": row.resolution_tag,
+        "learned": row.learned_at is not None,
+    }
+
+
+def escalation_out(row: EscalationRow) -> EscalationOut:
+    """Return an escalation as listed in the queue."""
+    return EscalationOut(**escalation_fields(row))
+
+
+def signal_out(row: SignalRow) -> SignalOut:
+    """Return a stored signal."""
+    return SignalOut(
+        id=row.id,
+        kind=row.kind,
+        account_id=row.account_id,
+        evidence=row.evidence,
+        why=row.why,
+        next_step=row.next_step,
+        confidence=row.confidence,
+        inquiry_id=row.inquiry_id,
+        conversation_id=row.conversation_id,
+        created_at=row.created_at,
+        acked_at=row.acked_at,
+        acked_by=row.acked_by,
+    )
+
+
+def inquiry_out(
+    outcome: processing.Outcome, token: str | None, principal: Principal
+) -> InquiryOut:
+    """Return the decision on an inquiry, without what the public widget may not see."""
+    decision = outcome.decision
+    if principal.role == "widget":
+        # The widget is public: drafts were judged unfit to send, retrieved passages may be
+        # other customers' tickets, and signals are for the CSM.
+        escalation = (
+            decision.escalation.model_copy(update={"draft": None}) if decision.escalation else None
+        )
+        decision = decision.model_copy(
+            update={"escalation": escalation, "retrieved": [], "signals": []}
+        )
+    return InquiryOut(
+        inquiry_id=outcome.inquiry_id,
+        conversation_id=outcome.conversation_id,
+        conversation_token=token,
+        status="answered" if decision.action == "answer" else "escalated",
+        decision=decision,
+        escalation_id=outcome.escalation_id,
+        notice=outcome.notice,
+        degraded=outcome.degraded,
+    )
