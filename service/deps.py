@@ -104,16 +104,18 @@ ConversationToken = Annotated[
 ]
 
 
-def check_conversation_token(
-    principal: Principal, conversation: ConversationRow, token: str | None
-) -> None:
-    """Refuse a widget caller that does not hold the conversation's token."""
+def held_conversation(
+    session: Session, principal: Principal, conversation_id: str, token: str | None
+) -> ConversationRow:
+    """Return a conversation the caller may use; a widget caller must hold its token."""
+    conversation = conversations.get_conversation(session, conversation_id)
     # The widget key is public: only the conversation token proves who holds a conversation.
     if principal.role == "widget" and not conversations.token_matches(conversation, token):
         raise PermissionDeniedError(
             f"conversation {conversation.id} needs its token",
             hint="send the conversation_token you were given as X-Conversation-Token",
         )
+    return conversation
 
 
 AccountQuery = Annotated[str | None, Query(max_length=200)]

@@ -21,14 +21,7 @@ from storage.repo import conversations, escalations
 
 def message_out(row: MessageRow) -> MessageOut:
     """Return one stored message."""
-    return MessageOut(
-        id=row.id,
-        role=row.role,
-        text=row.text,
-        created_at=row.created_at,
-        inquiry_id=row.inquiry_id,
-        author=row.author,
-    )
+    return MessageOut.model_validate(row, from_attributes=True)
 
 
 def conversation_out(
@@ -82,20 +75,7 @@ def escalation_out(row: EscalationRow) -> EscalationOut:
 
 def signal_out(row: SignalRow) -> SignalOut:
     """Return a stored signal."""
-    return SignalOut(
-        id=row.id,
-        kind=row.kind,
-        account_id=row.account_id,
-        evidence=row.evidence,
-        why=row.why,
-        next_step=row.next_step,
-        confidence=row.confidence,
-        inquiry_id=row.inquiry_id,
-        conversation_id=row.conversation_id,
-        created_at=row.created_at,
-        acked_at=row.acked_at,
-        acked_by=row.acked_by,
-    )
+    return SignalOut.model_validate(row, from_attributes=True)
 
 
 def inquiry_out(

@@ -13,13 +13,13 @@ from service.deps import (
     ServicesDep,
     SessionDep,
     WidgetDep,
-    check_conversation_token,
+    held_conversation,
 )
 from service.errors import ERROR_RESPONSES
 from service.schemas import ConversationOut, HumanIn, HumanOut
 from service.views import conversation_out
 from storage import processing
-from storage.repo import conversations, escalations
+from storage.repo import escalations
 
 router = APIRouter()
 
@@ -37,8 +37,7 @@ def read_conversation(
     conversation_token: ConversationToken = None,
 ) -> ConversationOut:
     """Read a conversation, including support agents' replies."""
-    conversation = conversations.get_conversation(session, conversation_id)
-    check_conversation_token(principal, conversation, conversation_token)
+    conversation = held_conversation(session, principal, conversation_id, conversation_token)
     return conversation_out(session, conversation, principal)
 
 
@@ -59,8 +58,7 @@ def ask_for_human(
     body: HumanIn | None = None,
 ) -> HumanOut:
     """Hand the conversation to a person."""
-    conversation = conversations.get_conversation(session, conversation_id)
-    check_conversation_token(principal, conversation, conversation_token)
+    conversation = held_conversation(session, principal, conversation_id, conversation_token)
     notice = processing.notice_for(conversation.language, degraded=False)
     row, created = escalations.request_human(
         session, conversation_id, body.comment if body else None, notice

@@ -21,14 +21,14 @@ from service.deps import (
     ServicesDep,
     SessionDep,
     WidgetDep,
-    check_conversation_token,
+    held_conversation,
 )
 from service.errors import ERROR_RESPONSES, ErrorOut
 from service.schemas import FeedbackIn, FeedbackOut, InquiryIn, InquiryOut
 from service.views import inquiry_out
 from service.wiring import Services, in_thread
 from storage import processing
-from storage.repo import conversations, inquiries
+from storage.repo import inquiries
 
 log = logging.getLogger("kotae.api")
 
@@ -149,8 +149,7 @@ async def create_inquiry(
     def receive() -> inquiries.Received:
         with services.db.session() as session:
             if body.conversation_id is not None:
-                conversation = conversations.get_conversation(session, body.conversation_id)
-                check_conversation_token(principal, conversation, conversation_token)
+                held_conversation(session, principal, body.conversation_id, conversation_token)
             return inquiries.receive_inquiry(
                 session,
                 text=body.text,
@@ -236,8 +235,7 @@ def give_feedback(
 ) -> FeedbackOut:
     """Say whether an answer helped."""
     inquiry = inquiries.get_inquiry(session, inquiry_id)
-    conversation = conversations.get_conversation(session, inquiry.conversation_id)
-    check_conversation_token(principal, conversation, conversation_token)
+    held_conversation(session, principal, inquiry.conversation_id, conversation_token)
     row = inquiries.record_feedback(session, inquiry_id, body.helpful, body.comment)
     return FeedbackOut(
         inquiry_id=row.inquiry_id,

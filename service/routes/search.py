@@ -40,20 +40,5 @@ def search(
     return SearchOut(
         query=q,
         source=source,
-        hits=[
-            SearchHitOut(
-                id=h.id,
-                doc_id=h.doc_id,
-                source=h.source,
-                title=h.title,
-                url=h.url,
-                language=h.language,
-                heading=h.heading,
-                text=h.text,
-                score=h.score,
-                vector_score=h.vector_score,
-                lexical_score=h.lexical_score,
-            )
-            for h in hits
-        ],
+        hits=[SearchHitOut.model_validate(h, from_attributes=True) for h in hits],
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
+from sqlalchemy.orm import Session
 
+from errors import NotFoundError
 from storage.models import Base
+
+RowT = TypeVar("RowT", bound=Base)
 
 
 def table(model: type[Base]) -> Table:
@@ -23,3 +27,13 @@ def sha256_hex(value: str) -> str:
 def updated(result: Any) -> int:
     """Return how many rows an UPDATE changed."""
     return int(result.rowcount)
+
+
+def get_or_raise(
+    session: Session, model: type[RowT], key: str, what: str, *, hint: str | None = None
+) -> RowT:
+    """Return the row with this primary key, or raise NotFoundError naming what is missing."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"no {what} {key!r}", hint=hint)
+    return row

@@ -9,9 +9,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from errors import NotFoundError
 from storage.models import ConversationRow, MessageRow
-from storage.repo.base import sha256_hex
+from storage.repo.base import get_or_raise, sha256_hex
 
 
 def new_conversation_token() -> str:
@@ -41,13 +40,13 @@ def token_matches(conversation: ConversationRow, token: str | None) -> bool:
 
 def get_conversation(session: Session, conversation_id: str) -> ConversationRow:
     """Return a conversation or raise NotFoundError."""
-    row = session.get(ConversationRow, conversation_id)
-    if row is None:
-        raise NotFoundError(
-            f"no conversation {conversation_id!r}",
-            hint="omit conversation_id to start a new conversation",
-        )
-    return row
+    return get_or_raise(
+        session,
+        ConversationRow,
+        conversation_id,
+        "conversation",
+        hint="omit conversation_id to start a new conversation",
+    )
 
 
 def conversation_messages(session: Session, conversation_id: str) -> list[MessageRow]:

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from errors import ConflictError, NotFoundError
+from errors import ConflictError
 from retrieval.types import Ticket
 from storage.models import ConversationRow, EscalationRow, InquiryRow, MessageRow, new_id, utcnow
 from storage.outbox import emit
-from storage.repo.base import updated
+from storage.repo.base import get_or_raise, updated
 from storage.repo.conversations import get_conversation
 
 TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
@@ -71,11 +71,10 @@ def request_human(
     session: Session, conversation_id: str, comment: str | None, notice: str
 ) -> tuple[EscalationRow, bool]:
     """Escalate a conversation at the customer's request; return it and whether it is new."""
-    get_conversation(session, conversation_id)
+    conversation = get_conversation(session, conversation_id)
     existing = open_escalation_of(session, conversation_id)
     if existing is not None:
         return existing, False
-    conversation = get_conversation(session, conversation_id)
     latest = session.scalar(
         select(InquiryRow)
         .where(InquiryRow.conversation_id == conversation_id)
@@ -104,25 +103,17 @@ def request_human(
         updated_at=now,
     )
     session.add(row)
-    if comment:
+    said = [("customer", comment)] if comment else []
+    for role, text in [*said, ("assistant", notice)]:
         session.add(
             MessageRow(
                 conversation_id=conversation_id,
-                role="customer",
-                text=comment,
+                role=role,
+                text=text,
                 escalation_id=row.id,
                 created_at=now,
             )
         )
-    session.add(
-        MessageRow(
-            conversation_id=conversation_id,
-            role="assistant",
-            text=notice,
-            escalation_id=row.id,
-            created_at=now,
-        )
-    )
     session.flush()
     _escalation_created(session, row, latest.text if latest else (comment or ""))
     session.commit()
@@ -170,10 +161,7 @@ def list_escalations(
 
 def get_escalation(session: Session, escalation_id: str) -> EscalationRow:
     """Return an escalation or raise NotFoundError."""
-    row = session.get(EscalationRow, escalation_id)
-    if row is None:
-        raise NotFoundError(f"no escalation {escalation_id!r}")
-    return row
+    return get_or_raise(session, EscalationRow, escalation_id, "escalation")
 
 
 def _transition(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.types import Decision
-from errors import ConflictError, NotFoundError
+from errors import ConflictError
 from storage.models import (
     ConversationRow,
     EscalationRow,
@@ -29,7 +29,7 @@ from storage.models import (
     utcnow,
 )
 from storage.outbox import event_values
-from storage.repo.base import sha256_hex, table, updated
+from storage.repo.base import get_or_raise, sha256_hex, table, updated
 from storage.repo.conversations import (
     derived_conversation_token,
     get_conversation,
@@ -186,10 +186,7 @@ def receive_inquiry(
 
 def get_inquiry(session: Session, inquiry_id: str) -> InquiryRow:
     """Return an inquiry or raise NotFoundError."""
-    row = session.get(InquiryRow, inquiry_id)
-    if row is None:
-        raise NotFoundError(f"no inquiry {inquiry_id!r}")
-    return row
+    return get_or_raise(session, InquiryRow, inquiry_id, "inquiry")
 
 
 def history_before(

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from errors import NotFoundError
 from storage.models import SignalRow, utcnow
+from storage.repo.base import get_or_raise
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,7 @@ def iter_signals(session: Session, where: SignalFilter, batch: int = 500) -> Ite
 
 def ack_signal(session: Session, signal_id: str, actor: str) -> SignalRow:
     """Mark a signal seen (acknowledging twice keeps the first acknowledgement)."""
-    row = session.get(SignalRow, signal_id)
-    if row is None:
-        raise NotFoundError(f"no signal {signal_id!r}")
+    row = get_or_raise(session, SignalRow, signal_id, "signal")
     session.execute(
         update(SignalRow)
         .where(SignalRow.id == signal_id, SignalRow.acked_at.is_(None))
