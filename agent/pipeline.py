@@ -38,7 +38,8 @@ from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
 from retrieval.embeddings import Embedder, embedder_reads
 from retrieval.indexer import Indexer
-from retrieval.search import HybridRetriever, Passage, SearchHit
+from retrieval.passages import Passage, QuestionView
+from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language
 from retrieval.types import Document, Ticket
 
@@ -389,9 +390,17 @@ class Agent:
         by default each of the query's own terms is one word.
         """
         store = self.deps.retriever.store
-        if groups is None:
-            groups = [(term,) for term in dict.fromkeys(store.analyzer.terms(query))]
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
+        # The words that ask for steps ("方法", "how to") are the question's form, not its
+        # topic: neither the passage nor the confidence should look for them.
+        cues = self.policy.procedure_cues(query)
+        form = {t for cue in cues for t in store.analyzer.terms(cue)}
+        question = QuestionView(
+            terms=[t for t in store.analyzer.terms(query) if t not in form],
+            procedural=bool(cues),
+            embedding=self.deps.embedder.embed_query(query) if vector_trusted else None)
+        if groups is None:
+            groups = [(term,) for term in dict.fromkeys(question.terms)]
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -402,7 +411,7 @@ class Agent:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
                 # Coverage of what an answer would quote (the section, when it is short).
-                passage = self.deps.retriever.passage(hit)
+                passage = self.deps.retriever.passage(hit, question)
                 coverage = lexical.group_coverage(passage.chunk_ids, groups)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
@@ -465,15 +474,21 @@ class Agent:
             passage = _clean_resolution(hit.resolution or hit.text)
             rendered = self.prompts.render(f"answer_precedent_{language}", passage=passage)
         else:
-            passage = grounding.passage.text  # a long section: the chunk only
-            if hit.heading:
-                passage = f"{hit.heading}\n{passage}"
+            passage = grounding.passage.text  # each part under its heading
+            more = ""
+            if grounding.passage.omitted:
+                quoted = "、".join if language == "ja" else ", ".join
+                names = quoted(f"「{h}」" if language == "ja" else f"**{h}**"
+                               for h in grounding.passage.omitted)
+                more = "\n\n" + self.prompts.render(f"answer_more_{language}",
+                                                     headings=names).text.strip()
             # An article in another language (a Japanese question grounded in an English
             # article, retrieval.crosslingual) is quoted as written, and the customer told so.
             other = {hit.language, language} == {"en", "ja"}  # the templates name the two
             name = "answer_kb_crosslingual" if other else "answer_kb"
-            rendered = self.prompts.render(f"{name}_{language}", title=hit.title,
-                                           passage=passage.strip(), url=hit.url or hit.doc_id)
+            rendered = self.prompts.render(
+                f"{name}_{language}", title=_link_text(hit.title), passage=passage.strip(),
+                url=_link_target(hit.url or hit.doc_id), more=more)
         return rendered.text.strip(), rendered.tag
 
     def escalation_texts(
@@ -530,6 +545,16 @@ def citation_of(hit: SearchHit, score: float) -> Citation:
     """Return the citation of a retrieved source (its document, not the chunk)."""
     return Citation(id=hit.doc_id, title=hit.title, url=hit.url,
                     source="ticket" if hit.source == "ticket" else "kb", score=round(score, 4))
+
+
+def _link_text(text: str) -> str:
+    """Escape what would end a Markdown link's text early."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _link_target(url: str) -> str:
+    """Escape what would end a Markdown link's target early."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def _clean_resolution(text: str) -> str:

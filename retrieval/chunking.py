@@ -13,7 +13,7 @@ from retrieval.types import Chunk, Document, Ticket
 # The local embedding model reads at most 256 word pieces and was trained on 128; a chunk of
 # 180 tiktoken tokens plus its title stays inside 256 pieces in English and in Japanese.
 DEFAULT_MAX_TOKENS = 180
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 _HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])")

@@ -30,7 +30,7 @@ def test_a_covered_english_question_is_answered_with_a_citation(agent: Agent) ->
     assert decision.citations[0].id == "kb-saml-sso-okta"
     assert decision.citations[0].url and decision.citations[0].url in decision.answer
     assert decision.tag == "usage_question" and decision.language == "en"
-    assert decision.mode == "offline" and decision.prompt_version == "answer_kb_en@1"
+    assert decision.mode == "offline" and decision.prompt_version == "answer_kb_en@2"
 
 
 def test_a_japanese_question_gets_a_japanese_answer_citing_a_japanese_article(agent: Agent) -> None:
@@ -244,7 +244,7 @@ def test_a_japanese_question_only_an_english_article_answers_is_answered_from_it
     decision = ask(agent, text)
     assert decision.action == "answer" and decision.language == "ja"
     assert decision.citations[0].id == article
-    assert decision.prompt_version == "answer_kb_crosslingual_ja@1"
+    assert decision.prompt_version == "answer_kb_crosslingual_ja@2"
     assert "英語の記事" in decision.answer and decision.citations[0].title in decision.answer
 
 
@@ -301,7 +301,7 @@ def test_an_english_question_answered_from_a_japanese_article_says_so(agent: Age
     hit = agent.deps.retriever.search("請求書払い", k=1, language="ja")[0]
     grounding = Grounding(hit, 0.9, "kb", agent.deps.retriever.passage(hit))
     text, version = agent.compose_answer(grounding, "en")
-    assert version == "answer_kb_crosslingual_en@1"
+    assert version == "answer_kb_crosslingual_en@2"
     assert "written in Japanese" in text and hit.title in text
     same, version = agent.compose_answer(grounding, "ja")
-    assert version == "answer_kb_ja@1" and "英語" not in same
+    assert version == "answer_kb_ja@2" and "英語" not in same
