@@ -21,6 +21,7 @@ its step sections in order.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class SectionView:
         """Return the section's size in tokens."""
         return sum(r.tokens for r in self.rows)
 
-    @property
+    @functools.cached_property
     def has_steps(self) -> bool:
         """Tell whether the section holds a numbered list."""
         return any(len(_STEP.findall(r.text)) >= 2 for r in self.rows) or (
@@ -118,6 +119,35 @@ class QuestionView:
     embedding: np.ndarray | None = None  # where the model reads the question's language
 
 
+@dataclass
+class SectionScores:
+    """How well each section of an article matches a question, and what it was measured on."""
+
+    scores: dict[int, float]  # section index -> score
+    found: dict[int, set[str]]  # section index -> the question's terms it holds
+    idf: dict[str, float]
+    specific: list[str]  # the question's terms that are not in the title
+    chunk_weights: dict[str, list[float]]  # chunk id -> BM25 weight of each question term
+    cosines: dict[str, float]  # chunk id -> cosine to the question, where there are vectors
+
+    @property
+    def specific_total(self) -> float:
+        """Return the IDF mass of the question's words that the title does not hold."""
+        return sum(self.idf[t] for t in self.specific)
+
+    @property
+    def title_share(self) -> float:
+        """Return the share of the question's IDF mass that the article's title holds."""
+        return 1.0 - self.specific_total / (sum(self.idf.values()) or 1.0)
+
+    def gain(self, section: int, over: int) -> float:
+        """Return the share of the question's specific words one section adds to another."""
+        if not self.specific_total:
+            return 0.0
+        added = self.found[section] - self.found[over]
+        return sum(self.idf[t] for t in self.specific if t in added) / self.specific_total
+
+
 class PassageSelector:
     """Choose the passage of an article that answers a question."""
 
@@ -126,44 +156,33 @@ class PassageSelector:
         self.weights = weights or SelectionWeights()
         self.max_tokens = max_tokens
 
-    def select(
+    def score(
         self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
         index: BM25Index, analyze: Callable[[str], list[str]],
         similarity: Callable[[Sequence[str]], dict[str, float]] | None = None,
         *, anchor: str | None = None,
-    ) -> Passage:
-        """Return the passage of an article (its sections) that best answers the question.
+    ) -> SectionScores:
+        """Score every section of an article for how well it answers the question.
 
         `similarity` gives the cosine of the question to chunks that have vectors; `anchor`
         is the chunk search found, which wins ties.
         """
-        if not sections:
-            raise ValueError("an article without sections has nothing to quote")
         w = self.weights
         terms = list(dict.fromkeys(question.terms))
         idf = {t: index.idf(t) for t in terms}
         specific = [t for t in terms if t not in title_terms]
-        specific_total = sum(idf[t] for t in specific)
-        title_share = 1.0 - specific_total / (sum(idf.values()) or 1.0)
         chunk_weights = {r.chunk_id: index.row_weights(r.chunk_id, terms)
                          for s in sections for r in s.rows}
+        cosines = similarity([c for s in sections for c in s.chunk_ids]) if similarity else {}
+        result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
+        specific_total = result.specific_total
         bm25 = {c: sum(ws) for c, ws in chunk_weights.items()}
         bm25_top = max(bm25.values(), default=0.0) or 1.0
-        cosines = similarity([c for s in sections for c in s.chunk_ids]) if similarity else {}
         cos_top = max(cosines.values(), default=0.0)
-
-        def found(section: SectionView) -> set[str]:
-            present: set[str] = set()
-            for r in section.rows:
-                present.update(t for t, wt in zip(terms, chunk_weights[r.chunk_id], strict=True)
-                               if wt > 0)
-            return present
-
-        self.last_scores: dict[int, float] = {}
-        scores = self.last_scores
-        founds: dict[int, set[str]] = {}
         for s in sections:
-            present = founds[s.index] = found(s)
+            present = result.found[s.index] = {
+                t for r in s.rows
+                for t, weight in zip(terms, chunk_weights[r.chunk_id], strict=True) if weight > 0}
             score = 0.0
             if specific_total > 0:
                 score += w.specific * sum(idf[t] for t in specific if t in present) / specific_total
@@ -181,31 +200,42 @@ class PassageSelector:
                     score -= w.opening
             if anchor is not None and anchor in s.chunk_ids:
                 score += 1e-6  # ties go to the chunk search found
-            scores[s.index] = score
+            result.scores[s.index] = score
+        return result
 
+    def select(
+        self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
+        index: BM25Index, analyze: Callable[[str], list[str]],
+        similarity: Callable[[Sequence[str]], dict[str, float]] | None = None,
+        *, anchor: str | None = None,
+    ) -> Passage:
+        """Return the passage of an article (one or more of its sections) that best answers
+        the question."""
+        if not sections:
+            raise ValueError("an article without sections has nothing to quote")
+        w = self.weights
+        scored = self.score(question, sections, title_terms, index, analyze, similarity,
+                            anchor=anchor)
+        scores = scored.scores
         ranked = sorted(sections, key=lambda s: -scores[s.index])
         best = ranked[0]
         # A question about the article's task as a whole (its words are mostly the title's):
         # the answer is the procedure, every section of steps in order.
-        if question.procedural and title_share >= w.whole_task and best.has_steps:
+        if question.procedural and scored.title_share >= w.whole_task and best.has_steps:
             with_steps = [n for n, s in enumerate(sections) if s.has_steps]
             # From the first section of steps to the last: a step may be a section of its own
             # without a numbered list (a table of settings under "Step 2").
             procedure = sections[with_steps[0]:with_steps[-1] + 1]
-            return self._quote(procedure, question, chunk_weights, cosines)
+            return self._quote(procedure, scored)
         chosen = [best]
-        if len(ranked) > 1 and specific_total > 0:
+        if len(ranked) > 1:
             second = ranked[1]
-            gain = sum(idf[t] for t in specific
-                       if t in founds[second.index] and t not in founds[best.index])
             if (scores[second.index] >= w.second * scores[best.index]
-                    and gain >= w.second_gain * specific_total):
+                    and scored.gain(second.index, best.index) >= w.second_gain):
                 chosen.append(second)
-        return self._quote(sorted(chosen, key=lambda s: s.index), question, chunk_weights,
-                           cosines)
+        return self._quote(sorted(chosen, key=lambda s: s.index), scored)
 
-    def _quote(self, sections: Sequence[SectionView], question: QuestionView,
-               chunk_weights: dict[str, list[float]], cosines: dict[str, float]) -> Passage:
+    def _quote(self, sections: Sequence[SectionView], scored: SectionScores) -> Passage:
         """Quote sections whole while they fit, the first one trimmed if it alone does not."""
         parts: list[tuple[SectionView, list[ChunkRow]]] = []
         used = 0
@@ -214,7 +244,7 @@ class PassageSelector:
                 parts.append((s, list(s.rows)))
                 used += s.tokens
             elif n == 0:
-                rows = self._trim(s, chunk_weights, cosines)
+                rows = self._trim(s, scored)
                 parts.append((s, rows))
                 used += sum(r.tokens for r in rows)
             else:
@@ -230,15 +260,14 @@ class PassageSelector:
             omitted=omitted,
         )
 
-    def _trim(self, section: SectionView, chunk_weights: dict[str, list[float]],
-              cosines: dict[str, float]) -> list[ChunkRow]:
+    def _trim(self, section: SectionView, scored: SectionScores) -> list[ChunkRow]:
         """Keep the best chunk of a long section and its neighbours while they fit, without
         cutting a numbered list: a chunk continuing the list of a kept one is kept too."""
         rows = list(section.rows)
 
         def value(i: int) -> float:
             c = rows[i].chunk_id
-            return sum(chunk_weights[c]) + 4.0 * cosines.get(c, 0.0)
+            return sum(scored.chunk_weights[c]) + 4.0 * scored.cosines.get(c, 0.0)
 
         best = max(range(len(rows)), key=value)
         lo = hi = best
