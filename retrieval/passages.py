@@ -170,9 +170,16 @@ class PassageSelector:
         w = self.weights
         terms = list(dict.fromkeys(question.terms))
         idf = {t: index.idf(t) for t in terms}
-        specific = [t for t in terms if t not in title_terms]
         chunk_weights = {r.chunk_id: index.row_weights(r.chunk_id, terms)
                          for s in sections for r in s.rows}
+        # Words the article holds nowhere cannot tell its sections apart ("instead" in "pay by
+        # bank transfer instead of card"), nor say what else than the title is asked about.
+        headings = {s.index: set(analyze(s.heading)) if s.heading else set() for s in sections}
+        anywhere = {t for ws in chunk_weights.values()
+                    for t, weight in zip(terms, ws, strict=True) if weight > 0}
+        anywhere |= {t for t in terms for h in headings.values() if _in_heading(t, h)}
+        specific = [t for t in terms if t not in title_terms and t in anywhere]
+        idf = {t: w for t, w in idf.items() if t in anywhere or t in title_terms}
         cosines = similarity([c for s in sections for c in s.chunk_ids]) if similarity else {}
         result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
         specific_total = result.specific_total
@@ -186,9 +193,8 @@ class PassageSelector:
             score = 0.0
             if specific_total > 0:
                 score += w.specific * sum(idf[t] for t in specific if t in present) / specific_total
-                heading_terms = set(analyze(s.heading)) if s.heading else set()
                 score += w.heading * sum(idf[t] for t in specific
-                                         if _in_heading(t, heading_terms)) / specific_total
+                                         if _in_heading(t, headings[s.index])) / specific_total
             score += w.bm25 * max(bm25[c] for c in s.chunk_ids) / bm25_top
             section_cos = [cosines[c] for c in s.chunk_ids if c in cosines]
             if section_cos:
