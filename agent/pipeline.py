@@ -20,7 +20,8 @@ from typing import Literal
 import numpy as np
 
 from agent.guards import detect_injection, redact_pii
-from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
+from agent.markup import to_plain
+from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
 from agent.policy import Policy
 from agent.sentiment import sentiment_score
 from agent.tagger import Tagger, TagPrediction
@@ -314,7 +315,8 @@ class Agent:
                 prompt_version=prompt_version, retrieved=retrieved,
             ), groundings
         assert reason is not None
-        notice, draft, prompt_version = self.escalation_texts(reason, best, language, inquiry)
+        notice, draft, prompt_version = self.escalation_texts(
+            reason, best, language, inquiry, topic=sensitive.name if sensitive else None)
         if self.policy.spec.redact_pii and redact_pii(text).kinds:
             flags.append("pii_present")
         return Decision(
@@ -493,15 +495,31 @@ class Agent:
 
     def escalation_texts(
         self, reason: ReasonCode, best: Grounding | None, language: str, inquiry: Inquiry,
+        *, topic: str | None = None,
     ) -> tuple[str, str, str]:
-        """Return the customer notice, the agent's draft, and the template version."""
+        """Return the customer notice, the agent's draft, and the template version.
+
+        The draft is a reply the agent can check and send: what the reason (or the policy,
+        for a sensitive topic) says, then the passage that may answer the question, as plain
+        text. For a sensitive topic or a rule the passage is added only when it is grounded
+        (a refund question may well have the refund policy to quote).
+        """
         notice = self.prompts.render(f"escalation_notice_{language}",
                                      reason_sentence=REASON_SENTENCE[reason][language])
-        body = DRAFT_BODY.get(reason, DEFAULT_DRAFT)[language]
-        if best is not None and reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
-                                           ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT):
-            answer, _ = self.compose_answer(best, language)
-            body = f"{body}\n\n{answer}"
+        body = (self.policy.draft(topic, language) if topic else None) or DRAFT_BODY.get(
+            reason, DEFAULT_DRAFT)[language]
+        grounded = best is not None and (
+            reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
+                       ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT)
+            or (reason in (ReasonCode.SENSITIVE_TOPIC, ReasonCode.POLICY)
+                and best.confidence >= self.policy.thresholds.answer_min_confidence))
+        if best is not None and grounded:
+            if best.kind == "precedent":
+                quoted = _clean_resolution(best.hit.resolution or best.hit.text)
+            else:
+                quoted = FOUND_IN[language].format(title=best.hit.title) + "\n\n" + \
+                    best.passage.text
+            body = f"{body}\n\n{to_plain(quoted)}"
         draft = self.prompts.render(f"escalation_draft_{language}", customer_name="",
                                     body=body, signature=self.deps.signature)
         return notice.text.strip(), draft.text.strip(), notice.tag

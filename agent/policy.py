@@ -44,6 +44,8 @@ class PolicyFile(BaseModel):
     sensitive_topics: dict[str, list[str]] = Field(default_factory=dict)
     human_request: list[str] = Field(default_factory=list)
     churn: list[str] = Field(default_factory=list)
+    # Drafts for agents per sensitive topic and language: {topic: {en: ..., ja: ...}}.
+    drafts: dict[str, dict[str, str]] = Field(default_factory=dict)
     # A question asking how to do something: its answer is the article's steps.
     procedure_question: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
@@ -127,6 +129,11 @@ class Policy:
     def churn_intent(self, text: str) -> Match | None:
         """Return words that signal the customer may leave, if any."""
         return _first(self._churn, text, "churn")
+
+    def draft(self, topic: str, language: str) -> str | None:
+        """Return the policy's draft reply for a sensitive topic in a language, if it has one."""
+        text = self.spec.drafts.get(topic, {}).get(language, "").strip()
+        return text or None
 
     def procedure_cues(self, text: str) -> list[str]:
         """Return the words with which a question asks how to do something (its answer is

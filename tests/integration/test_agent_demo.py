@@ -305,3 +305,36 @@ def test_an_english_question_answered_from_a_japanese_article_says_so(agent: Age
     assert "written in Japanese" in text and hit.title in text
     same, version = agent.compose_answer(grounding, "ja")
     assert version == "answer_kb_ja@2" and "英語" not in same
+
+
+@pytest.mark.parametrize(("text", "reason", "asks_for"), [
+    ("I want a refund for last month's invoice", ReasonCode.SENSITIVE_TOPIC, "invoice number"),
+    ("先月の請求分を返金してほしいです", ReasonCode.SENSITIVE_TOPIC, "請求書番号"),
+    ("We were charged twice this month", ReasonCode.SENSITIVE_TOPIC, "invoice number"),
+    ("今月、二重に請求されています", ReasonCode.SENSITIVE_TOPIC, "請求書番号"),
+    ("The owner left the company and we're locked out", ReasonCode.SENSITIVE_TOPIC,
+     "e-mail address on the account"),
+    ("オーナーが退職してアカウントがロックされました", ReasonCode.SENSITIVE_TOPIC,
+     "登録されたメールアドレス"),
+    ("Saving a task fails with error 500 every time since this morning",
+     ReasonCode.BUG_REPORT, "steps you took"),
+])
+def test_a_draft_is_a_reply_an_agent_can_send_not_a_greeting(
+        agent: Agent, text: str, reason: ReasonCode, asks_for: str) -> None:
+    decision = ask(agent, text)
+    assert decision.action == "escalate" and decision.escalation is not None
+    assert decision.escalation.reason == reason
+    draft = decision.escalation.draft
+    assert asks_for in draft
+    reply = draft.split("From our help centre article")[0].split("ヘルプセンターの記事")[0]
+    assert "..." not in reply and "…" not in reply  # no gap left for the agent to fill
+    assert "**" not in draft and "|---" not in draft and "](" not in draft
+    assert "reproduced" not in draft  # nothing the agent has not done
+
+
+def test_a_draft_quotes_the_passage_found_as_plain_text(agent: Agent) -> None:
+    decision = ask(agent, "I want a refund for last month's invoice")
+    assert decision.escalation is not None
+    draft = decision.escalation.draft
+    assert 'From our help centre article "Refund policy":' in draft
+    assert "- your workspace name" in draft and "**" not in draft
