@@ -20,7 +20,8 @@ from typing import Literal
 import numpy as np
 
 from agent.guards import detect_injection, redact_pii
-from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
+from agent.markup import to_plain
+from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
 from agent.policy import Policy
 from agent.sentiment import sentiment_score
 from agent.tagger import Tagger, TagPrediction
@@ -38,7 +39,8 @@ from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
 from retrieval.embeddings import Embedder, embedder_reads
 from retrieval.indexer import Indexer
-from retrieval.search import HybridRetriever, Passage, SearchHit
+from retrieval.passages import Passage, QuestionView
+from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language
 from retrieval.types import Document, Ticket
 
@@ -313,7 +315,8 @@ class Agent:
                 prompt_version=prompt_version, retrieved=retrieved,
             ), groundings
         assert reason is not None
-        notice, draft, prompt_version = self.escalation_texts(reason, best, language, inquiry)
+        notice, draft, prompt_version = self.escalation_texts(
+            reason, best, language, inquiry, topic=sensitive.name if sensitive else None)
         if self.policy.spec.redact_pii and redact_pii(text).kinds:
             flags.append("pii_present")
         return Decision(
@@ -389,9 +392,17 @@ class Agent:
         by default each of the query's own terms is one word.
         """
         store = self.deps.retriever.store
-        if groups is None:
-            groups = [(term,) for term in dict.fromkeys(store.analyzer.terms(query))]
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
+        # The words that ask for steps ("方法", "how to") are the question's form, not its
+        # topic: neither the passage nor the confidence should look for them.
+        cues = self.policy.procedure_cues(query)
+        form = {t for cue in cues for t in store.analyzer.terms(cue)}
+        question = QuestionView(
+            terms=[t for t in store.analyzer.terms(query) if t not in form],
+            procedural=bool(cues),
+            embedding=self.deps.embedder.embed_query(query) if vector_trusted else None)
+        if groups is None:
+            groups = [(term,) for term in dict.fromkeys(question.terms)]
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -402,7 +413,7 @@ class Agent:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
                 # Coverage of what an answer would quote (the section, when it is short).
-                passage = self.deps.retriever.passage(hit)
+                passage = self.deps.retriever.passage(hit, question)
                 coverage = lexical.group_coverage(passage.chunk_ids, groups)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
@@ -465,28 +476,50 @@ class Agent:
             passage = _clean_resolution(hit.resolution or hit.text)
             rendered = self.prompts.render(f"answer_precedent_{language}", passage=passage)
         else:
-            passage = grounding.passage.text  # a long section: the chunk only
-            if hit.heading:
-                passage = f"{hit.heading}\n{passage}"
+            passage = grounding.passage.text  # each part under its heading
+            more = ""
+            if grounding.passage.omitted:
+                quoted = "、".join if language == "ja" else ", ".join
+                names = quoted(f"「{h}」" if language == "ja" else f"**{h}**"
+                               for h in grounding.passage.omitted)
+                more = "\n\n" + self.prompts.render(f"answer_more_{language}",
+                                                     headings=names).text.strip()
             # An article in another language (a Japanese question grounded in an English
             # article, retrieval.crosslingual) is quoted as written, and the customer told so.
             other = {hit.language, language} == {"en", "ja"}  # the templates name the two
             name = "answer_kb_crosslingual" if other else "answer_kb"
-            rendered = self.prompts.render(f"{name}_{language}", title=hit.title,
-                                           passage=passage.strip(), url=hit.url or hit.doc_id)
+            rendered = self.prompts.render(
+                f"{name}_{language}", title=_link_text(hit.title), passage=passage.strip(),
+                url=_link_target(hit.url or hit.doc_id), more=more)
         return rendered.text.strip(), rendered.tag
 
     def escalation_texts(
         self, reason: ReasonCode, best: Grounding | None, language: str, inquiry: Inquiry,
+        *, topic: str | None = None,
     ) -> tuple[str, str, str]:
-        """Return the customer notice, the agent's draft, and the template version."""
+        """Return the customer notice, the agent's draft, and the template version.
+
+        The draft is a reply the agent can check and send: what the reason (or the policy,
+        for a sensitive topic) says, then the passage that may answer the question, as plain
+        text. For a sensitive topic or a rule the passage is added only when it is grounded
+        (a refund question may well have the refund policy to quote).
+        """
         notice = self.prompts.render(f"escalation_notice_{language}",
                                      reason_sentence=REASON_SENTENCE[reason][language])
-        body = DRAFT_BODY.get(reason, DEFAULT_DRAFT)[language]
-        if best is not None and reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
-                                           ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT):
-            answer, _ = self.compose_answer(best, language)
-            body = f"{body}\n\n{answer}"
+        body = (self.policy.draft(topic, language) if topic else None) or DRAFT_BODY.get(
+            reason, DEFAULT_DRAFT)[language]
+        grounded = best is not None and (
+            reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
+                       ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT)
+            or (reason in (ReasonCode.SENSITIVE_TOPIC, ReasonCode.POLICY)
+                and best.confidence >= self.policy.thresholds.answer_min_confidence))
+        if best is not None and grounded:
+            if best.kind == "precedent":
+                quoted = _clean_resolution(best.hit.resolution or best.hit.text)
+            else:
+                quoted = FOUND_IN[language].format(title=best.hit.title) + "\n\n" + \
+                    best.passage.text
+            body = f"{body}\n\n{to_plain(quoted)}"
         draft = self.prompts.render(f"escalation_draft_{language}", customer_name="",
                                     body=body, signature=self.deps.signature)
         return notice.text.strip(), draft.text.strip(), notice.tag
@@ -530,6 +563,16 @@ def citation_of(hit: SearchHit, score: float) -> Citation:
     """Return the citation of a retrieved source (its document, not the chunk)."""
     return Citation(id=hit.doc_id, title=hit.title, url=hit.url,
                     source="ticket" if hit.source == "ticket" else "kb", score=round(score, 4))
+
+
+def _link_text(text: str) -> str:
+    """Escape what would end a Markdown link's text early."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _link_target(url: str) -> str:
+    """Escape what would end a Markdown link's target early."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def _clean_resolution(text: str) -> str:

@@ -44,9 +44,13 @@ class PolicyFile(BaseModel):
     sensitive_topics: dict[str, list[str]] = Field(default_factory=dict)
     human_request: list[str] = Field(default_factory=list)
     churn: list[str] = Field(default_factory=list)
+    # Drafts for agents per sensitive topic and language: {topic: {en: ..., ja: ...}}.
+    drafts: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # A question asking how to do something: its answer is the article's steps.
+    procedure_question: list[str] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
 
-    @field_validator("sensitive_topics", "human_request", "churn", "rules")
+    @field_validator("sensitive_topics", "human_request", "churn", "procedure_question", "rules")
     @classmethod
     def _patterns_compile(cls, value: object) -> object:
         patterns: list[str] = []
@@ -84,6 +88,7 @@ class Policy:
         self._sensitive = {name: _compile(ps) for name, ps in spec.sensitive_topics.items()}
         self._human = _compile(spec.human_request)
         self._churn = _compile(spec.churn)
+        self._procedure = _compile(spec.procedure_question)
         self._rules = [(r, re.compile(r.pattern, re.IGNORECASE)) for r in spec.rules]
 
     @property
@@ -124,6 +129,17 @@ class Policy:
     def churn_intent(self, text: str) -> Match | None:
         """Return words that signal the customer may leave, if any."""
         return _first(self._churn, text, "churn")
+
+    def draft(self, topic: str, language: str) -> str | None:
+        """Return the policy's draft reply for a sensitive topic in a language, if it has one."""
+        text = self.spec.drafts.get(topic, {}).get(language, "").strip()
+        return text or None
+
+    def procedure_cues(self, text: str) -> list[str]:
+        """Return the words with which a question asks how to do something (its answer is
+        then steps); empty when it does not."""
+        return [found.group(0) for pattern in self._procedure
+                for found in [pattern.search(text)] if found]
 
     def rule(self, text: str) -> tuple[Rule, Match] | None:
         """Return the first configured rule a text matches."""

@@ -30,7 +30,7 @@ def test_a_covered_english_question_is_answered_with_a_citation(agent: Agent) ->
     assert decision.citations[0].id == "kb-saml-sso-okta"
     assert decision.citations[0].url and decision.citations[0].url in decision.answer
     assert decision.tag == "usage_question" and decision.language == "en"
-    assert decision.mode == "offline" and decision.prompt_version == "answer_kb_en@1"
+    assert decision.mode == "offline" and decision.prompt_version == "answer_kb_en@2"
 
 
 def test_a_japanese_question_gets_a_japanese_answer_citing_a_japanese_article(agent: Agent) -> None:
@@ -244,7 +244,7 @@ def test_a_japanese_question_only_an_english_article_answers_is_answered_from_it
     decision = ask(agent, text)
     assert decision.action == "answer" and decision.language == "ja"
     assert decision.citations[0].id == article
-    assert decision.prompt_version == "answer_kb_crosslingual_ja@1"
+    assert decision.prompt_version == "answer_kb_crosslingual_ja@2"
     assert "英語の記事" in decision.answer and decision.citations[0].title in decision.answer
 
 
@@ -301,7 +301,40 @@ def test_an_english_question_answered_from_a_japanese_article_says_so(agent: Age
     hit = agent.deps.retriever.search("請求書払い", k=1, language="ja")[0]
     grounding = Grounding(hit, 0.9, "kb", agent.deps.retriever.passage(hit))
     text, version = agent.compose_answer(grounding, "en")
-    assert version == "answer_kb_crosslingual_en@1"
+    assert version == "answer_kb_crosslingual_en@2"
     assert "written in Japanese" in text and hit.title in text
     same, version = agent.compose_answer(grounding, "ja")
-    assert version == "answer_kb_ja@1" and "英語" not in same
+    assert version == "answer_kb_ja@2" and "英語" not in same
+
+
+@pytest.mark.parametrize(("text", "reason", "asks_for"), [
+    ("I want a refund for last month's invoice", ReasonCode.SENSITIVE_TOPIC, "invoice number"),
+    ("先月の請求分を返金してほしいです", ReasonCode.SENSITIVE_TOPIC, "請求書番号"),
+    ("We were charged twice this month", ReasonCode.SENSITIVE_TOPIC, "invoice number"),
+    ("今月、二重に請求されています", ReasonCode.SENSITIVE_TOPIC, "請求書番号"),
+    ("The owner left the company and we're locked out", ReasonCode.SENSITIVE_TOPIC,
+     "e-mail address on the account"),
+    ("オーナーが退職してアカウントがロックされました", ReasonCode.SENSITIVE_TOPIC,
+     "登録されたメールアドレス"),
+    ("Saving a task fails with error 500 every time since this morning",
+     ReasonCode.BUG_REPORT, "steps you took"),
+])
+def test_a_draft_is_a_reply_an_agent_can_send_not_a_greeting(
+        agent: Agent, text: str, reason: ReasonCode, asks_for: str) -> None:
+    decision = ask(agent, text)
+    assert decision.action == "escalate" and decision.escalation is not None
+    assert decision.escalation.reason == reason
+    draft = decision.escalation.draft
+    assert asks_for in draft
+    reply = draft.split("From our help centre article")[0].split("ヘルプセンターの記事")[0]
+    assert "..." not in reply and "…" not in reply  # no gap left for the agent to fill
+    assert "**" not in draft and "|---" not in draft and "](" not in draft
+    assert "reproduced" not in draft  # nothing the agent has not done
+
+
+def test_a_draft_quotes_the_passage_found_as_plain_text(agent: Agent) -> None:
+    decision = ask(agent, "I want a refund for last month's invoice")
+    assert decision.escalation is not None
+    draft = decision.escalation.draft
+    assert 'From our help centre article "Refund policy":' in draft
+    assert "- your workspace name" in draft and "**" not in draft
