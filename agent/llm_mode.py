@@ -124,6 +124,7 @@ def decide_with_llm(
         decision.action = "answer"
         decision.answer = verdict.answer.strip()
         decision.citations = [by_id[ids[i]] for i in dict.fromkeys(verdict.cited_ids)]
+        decision.candidate = decision.citations[0]
         decision.escalation = None
         decision.confidence = round(verdict.confidence, 4)
         if decision.tag == "bug":

@@ -312,7 +312,7 @@ class Agent:
                 action="answer", answer=answer, citations=citations, tag=tag.tag,
                 tag_confidence=round(tag.confidence, 4), confidence=round(confidence, 4),
                 language=language, signals=signals, flags=flags, mode="offline",
-                prompt_version=prompt_version, retrieved=retrieved,
+                prompt_version=prompt_version, retrieved=retrieved, candidate=citations[0],
             ), groundings
         assert reason is not None
         notice, draft, prompt_version = self.escalation_texts(
@@ -325,6 +325,7 @@ class Agent:
             escalation=Escalation(reason=reason, detail=detail, draft=draft),
             language=language, signals=signals, flags=flags, mode="offline",
             prompt_version=prompt_version, retrieved=retrieved,
+            candidate=citation_of(best.hit, best.confidence) if best is not None else None,
         ), groundings
 
     def ground(self, query: str, query_language: str | None = None) -> list[Grounding]:

@@ -129,3 +129,7 @@ class Decision(BaseModel):
     mode: Mode = "offline"
     prompt_version: str | None = None
     retrieved: list[Citation] = Field(default_factory=list)  # everything the agent looked at
+    # The source the agent would answer from, with `confidence` as its score: the cited one
+    # for an answer, the best one for an escalation (None when nothing was retrieved or a
+    # guard stopped the search). Moving the answer threshold answers or escalates on it.
+    candidate: Citation | None = None
