@@ -25,11 +25,11 @@ from eval.cases import load_cases
 from eval.compare import RunDirError, compare_runs, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
 from eval.report import HEADLINE, fmt
+from eval.results import RunResult
 from eval.runner import (
     DEFAULT_CACHE,
     ROOT,
     Corpus,
-    RunResult,
     RunSpec,
     evaluate,
     load_corpus,

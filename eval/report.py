@@ -8,12 +8,10 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from eval.results import RunResult
 from eval.scorers import CaseResult, expected_action
-
-if TYPE_CHECKING:
-    from eval.runner import RunResult
 
 HEATMAP_MAX_LABELS = 30
 BARS_MAX_LABELS = 30

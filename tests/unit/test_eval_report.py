@@ -14,7 +14,7 @@ from eval.report import (
     render_html,
     render_markdown,
 )
-from eval.runner import RunResult
+from eval.results import RunResult
 from eval.scorers import CaseResult, aggregate, metrics_by_language, score_case
 from retrieval.textproc import Analyzer
 
