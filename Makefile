@@ -54,8 +54,9 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 unit: models browser
 	$(PY) -m pytest -q tests
 
-eval: models  ## the demo eval, offline, with its gate
+eval: models  ## the demo eval and the help-centre set, offline, each with its gate
 	$(PY) -m eval demo --out reports/demo
+	$(PY) -m eval helpcenter --out reports/helpcenter
 
 bench: models  ## benchmark scripts (minutes; not part of make test)
 	$(PY) bench/stackfaq_retrieval.py
