@@ -48,7 +48,8 @@ class UsageError(Exception):
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", type=Path, help="escalation policy YAML (default: "
-                        "KOTAE_POLICY_PATH or the built-in policy)")
+                        "KOTAE_POLICY_PATH or the built-in policy; for `demo`, "
+                        "data/demo/policy.yaml)")
     parser.add_argument("--mode", choices=("offline", "llm"), default="offline",
                         help="offline (default; deterministic) or llm (needs OPENAI_API_KEY)")
     parser.add_argument("--out", type=Path, help="folder for metrics.json, cases.jsonl, "
@@ -238,6 +239,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.mode != "offline":
         raise UsageError("the demo gate is defined for --mode offline")
     cases = DEMO / "eval" / "cases.jsonl"
+    if args.policy is None:  # the demo product's own policy: the defaults plus its words
+        args.policy = DEMO / "policy.yaml"
     corpus = load_corpus(DEMO / "kb", DEMO / "tickets.jsonl", DEMO / "taxonomy.yaml")
     _report_data_problems(corpus)
     out = args.out or Path("reports/demo")
