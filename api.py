@@ -900,6 +900,8 @@ class SignalOut(BaseModel):
     evidence: str = Field(description="the customer's words, quoted")
     why: str
     next_step: str
+    localized: dict[str, dict[str, str]] | None = Field(
+        None, description="why and next_step in each language (en, ja), for consoles in it")
     confidence: float
     inquiry_id: str | None
     conversation_id: str | None
@@ -1063,6 +1065,7 @@ def _signal_out(row: SignalRow) -> SignalOut:
         evidence=row.evidence,
         why=row.why,
         next_step=row.next_step,
+        localized=row.localized,
         confidence=row.confidence,
         inquiry_id=row.inquiry_id,
         conversation_id=row.conversation_id,

@@ -22,7 +22,6 @@ import numpy as np
 from agent.guards import detect_injection, redact_pii
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
 from agent.policy import LANGUAGES, Policy, SignalTexts
-from agent.sentiment import sentiment_score
 from agent.tagger import Tagger, TagPrediction
 from agent.types import (
     Citation,
@@ -246,7 +245,7 @@ class Agent:
 
         reason: ReasonCode | None = None
         detail = ""
-        sentiment = sentiment_score(text)
+        sentiment = self.policy.sentiment(text)
         human = self.policy.human_requested(text)
         sensitive = self.policy.sensitive_topic(text)
         rule = self.policy.rule(text)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from agent.sentiment import Lexicon
 from agent.tagger import TagPrediction
 from errors import ConfigError
 
@@ -115,9 +116,7 @@ class Expansion(_Strict):
     confidence: float = Field(0.6, ge=0.0, le=1.0)
     unless: Patterns = Field(default_factory=list)
     themes: list[Theme] = Field(default_factory=list)
-    fallback: SignalTexts = SignalTexts(
-        why=Texts(en="shows interest in expanding", ja="利用拡大に関心を示している"),
-        next_step=Texts(en="Reach out to discuss their plans.", ja="今後の利用計画について連絡する。"))
+    fallback: SignalTexts  # when no theme fits
 
 
 class ChurnSignal(_Strict):
@@ -135,6 +134,14 @@ class Cleanup(_Strict):
     signoff: Patterns = Field(default_factory=list)
 
 
+class Sentiment(_Strict):
+    """Weighted words that make a message negative or positive (agent.sentiment)."""
+
+    negative: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+    positive: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
+    not_shouting: list[str] = Field(default_factory=list)
+
+
 class PolicyFile(_Strict):
     """The policy file's schema (after `extends` is resolved)."""
 
@@ -147,18 +154,15 @@ class PolicyFile(_Strict):
     sensitive_topics: dict[str, Patterns] = Field(default_factory=dict)
     human_request: Patterns = Field(default_factory=list)
     churn: Patterns = Field(default_factory=list)
-    churn_signal: ChurnSignal = ChurnSignal(
-        intent=Texts(en="cancellation or switching intent ({words})",
-                     ja="解約・乗り換えの意向（{words}）"),
-        frustration=Texts(en="strong frustration (sentiment {sentiment})",
-                          ja="強い不満（感情スコア {sentiment}）"),
-        next_step=Texts(en="Call the account owner within one business day.",
-                        ja="1営業日以内にアカウントの責任者へ電話する。"))
+    # What a CSM is told is the policy's to say (no texts in code): a file that does not
+    # extend the default gives them itself.
+    churn_signal: ChurnSignal
     bug: Cues = Cues(tag="bug")
-    expansion: Expansion = Expansion()
+    expansion: Expansion
     follow_up: Patterns = Field(default_factory=list)
     known_workaround: Patterns = Field(default_factory=list)
     cleanup: Cleanup = Cleanup()
+    sentiment: Sentiment = Sentiment()
     rules: list[Rule] = Field(default_factory=list)
 
 
@@ -300,6 +304,8 @@ class Policy:
         self._workaround = compile_any(spec.known_workaround)
         self._greeting = compile_any(spec.cleanup.greeting, multiline=True)
         self._signoff = compile_any(spec.cleanup.signoff, multiline=True)
+        self.sentiment_lexicon = Lexicon(spec.sentiment.negative, spec.sentiment.positive,
+                                         spec.sentiment.not_shouting, compile_pattern)
 
     @property
     def version(self) -> str:
@@ -316,7 +322,9 @@ class Policy:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                  for e in exc.errors())
-            raise ConfigError(f"policy file {path} is invalid: {problems}") from exc
+            hint = ("start the file with `extends: default` to take what it does not set from "
+                    "Kotae's default policy" if "extends" not in _read_yaml(path) else None)
+            raise ConfigError(f"policy file {path} is invalid: {problems}", hint=hint) from exc
 
     # ------------------------------------------------------------------ escalation guards
 
@@ -335,6 +343,10 @@ class Policy:
     def churn_intent(self, text: str) -> Match | None:
         """Return words that signal the customer may leave, if any."""
         return _first(self._churn, text, "churn")
+
+    def sentiment(self, text: str) -> float:
+        """Score a message from -1 (furious) to 1 (delighted) with the policy's words."""
+        return self.sentiment_lexicon.score(text)
 
     def rule(self, text: str) -> tuple[Rule, Match] | None:
         """Return the first configured rule a text matches."""

@@ -553,6 +553,8 @@ def record_decision(
             "why": signal.why,
             "next_step": signal.next_step,
             "confidence": signal.confidence,
+            "localized": ({lang: text.model_dump() for lang, text in signal.localized.items()}
+                          if signal.localized else None),
             "created_at": now,
         }
         for signal in decision.signals
@@ -913,6 +915,7 @@ def signal_payload(row: SignalRow) -> dict[str, Any]:
         "evidence": row.evidence,
         "why": row.why,
         "next_step": row.next_step,
+        "localized": row.localized,
         "confidence": row.confidence,
         "inquiry_id": row.inquiry_id,
         "conversation_id": row.conversation_id,
