@@ -51,7 +51,8 @@ class UsageError(Exception):
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", type=Path, help="escalation policy YAML (default: "
-                        "KOTAE_POLICY_PATH or the built-in policy)")
+                        "KOTAE_POLICY_PATH or the built-in policy; for `demo`, "
+                        "data/demo/policy.yaml)")
     parser.add_argument("--mode", choices=("offline", "llm"), default="offline",
                         help="offline (default; deterministic) or llm (needs OPENAI_API_KEY)")
     parser.add_argument("--out", type=Path, help="folder for metrics.json, cases.jsonl, "
@@ -245,6 +246,8 @@ def _gated(args: argparse.Namespace, name: str, folder: Path, cases: Path) -> in
     """Run a data set shipped in data/ offline, write the run and gate it."""
     if args.mode != "offline":
         raise UsageError(f"the {name} gate is defined for --mode offline")
+    if args.policy is None and (folder / "policy.yaml").exists():
+        args.policy = folder / "policy.yaml"  # the product's own policy: the defaults plus its words
     corpus = load_corpus(folder / "kb", folder / "tickets.jsonl", folder / "taxonomy.yaml")
     _report_data_problems(corpus)
     out = args.out or Path("reports") / name

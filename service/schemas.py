@@ -200,6 +200,8 @@ class SignalOut(BaseModel):
     evidence: str = Field(description="the customer's words, quoted")
     why: str
     next_step: str
+    localized: dict[str, dict[str, str]] | None = Field(
+        None, description="why and next_step in each language (en, ja), for consoles in it")
     confidence: float
     inquiry_id: str | None
     conversation_id: str | None

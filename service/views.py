@@ -90,7 +90,9 @@ def inquiry_out(
             decision.escalation.model_copy(update={"draft": None}) if decision.escalation else None
         )
         decision = decision.model_copy(
-            update={"escalation": escalation, "retrieved": [], "signals": []}
+            update={"escalation": escalation, "retrieved": [], "signals": [],
+                    # an escalation's candidate may be another customer's ticket
+                    "candidate": decision.candidate if decision.action == "answer" else None}
         )
     return InquiryOut(
         inquiry_id=outcome.inquiry_id,

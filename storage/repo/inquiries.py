@@ -371,6 +371,8 @@ def record_decision(
             "evidence": signal.evidence,
             "why": signal.why,
             "next_step": signal.next_step,
+            "localized": ({lang: text.model_dump() for lang, text in signal.localized.items()}
+                          if signal.localized else None),
             "confidence": signal.confidence,
             "created_at": now,
         }

@@ -34,6 +34,7 @@ def signal_payload(row: SignalRow) -> dict[str, Any]:
         "evidence": row.evidence,
         "why": row.why,
         "next_step": row.next_step,
+        "localized": row.localized,
         "confidence": row.confidence,
         "inquiry_id": row.inquiry_id,
         "conversation_id": row.conversation_id,

@@ -153,6 +153,27 @@ def test_the_console_speaks_japanese(kotae: Kotae, pages: Pages) -> None:
     shot(page, "12-console-japanese", full_page=True)
 
 
+def test_the_japanese_console_tells_a_csm_about_a_signal_in_japanese(
+        kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import expect
+
+    upsell = "来月から営業部で使うので、20席追加したいです。"
+    kotae.api("POST", "/v1/inquiries", "widget",
+              json={"text": upsell, "customer": {"account_id": "acct_jp_e2e"}})
+    page = pages.open(kotae.url + "/console/", locale="ja-JP")
+    page.get_by_label("ロール").select_option("csm")
+    page.get_by_label("APIキー").fill(kotae.keys["csm"])
+    page.get_by_role("button", name="サインイン").click()
+    card = page.locator(".signal", has_text=upsell).first
+    expect(card).to_be_visible()
+    expect(card.locator("dd").nth(0)).to_have_text("席（ライセンス）の追加について問い合わせた")
+    expect(card.locator("dd").nth(1)).to_contain_text("席追加の見積もり")
+    shot(page, "13-console-japanese-signal", full_page=True)
+    page.get_by_label("表示言語").select_option("en")
+    card = page.locator(".signal", has_text=upsell).first
+    expect(card.locator("dd").nth(0)).to_have_text("asked about adding seats")
+
+
 def test_an_unknown_key_is_refused_at_sign_in(kotae: Kotae, pages: Pages) -> None:
     from playwright.sync_api import expect
 

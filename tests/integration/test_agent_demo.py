@@ -14,9 +14,12 @@ from settings import load_settings
 pytestmark = pytest.mark.integration
 
 
+DEMO_POLICY = Path(__file__).resolve().parents[2] / "data" / "demo" / "policy.yaml"
+
+
 @pytest.fixture(scope="module")
 def agent(demo_store_dir: Path, local_embedder: Any) -> Agent:
-    settings = load_settings(store_dir=demo_store_dir, mode="offline")
+    settings = load_settings(store_dir=demo_store_dir, mode="offline", policy_path=DEMO_POLICY)
     return build_agent(settings, embedder=local_embedder)
 
 
@@ -90,6 +93,83 @@ def test_an_upsell_inquiry_raises_an_expansion_signal(agent: Agent) -> None:
 def test_cancellation_raises_a_churn_risk_signal(agent: Agent) -> None:
     decision = ask(agent, "We're going to cancel our subscription at the end of the month.")
     assert any(s.kind == SignalKind.CHURN_RISK for s in decision.signals)
+
+
+# ---------------------------------------------------------------- phrase families, both languages
+
+
+@pytest.mark.parametrize("text", [
+    "担当者と話したい", "担当の方と話せますか", "担当の方から連絡ください", "オペレーターにつないで",
+    "電話で説明してほしい", "人間と話したい",
+    "担当者と話す",  # the Japanese widget's own button, typed as a message
+    "talk to a human", "can I speak to someone", "get me an agent", "call me",
+])
+def test_a_request_for_a_person_reaches_a_human(agent: Agent, text: str) -> None:
+    decision = ask(agent, text)
+    assert decision.action == "escalate", text
+    assert decision.escalation.reason == ReasonCode.HUMAN_REQUESTED, text
+
+
+def expansion_signals(decision: Any) -> list[Any]:
+    return [s for s in decision.signals if s.kind == SignalKind.EXPANSION]
+
+
+@pytest.mark.parametrize(("text", "why_ja"), [
+    ("20席追加したい", "席（ライセンス）の追加について問い合わせた"),
+    ("ライセンスを30追加したい", "席（ライセンス）の追加について問い合わせた"),
+    ("上位プランに変えたい", "上位プランを検討している"),
+    ("We want to add 20 seats", "席（ライセンス）の追加について問い合わせた"),
+    ("We need 5 more licences", "席（ライセンス）の追加について問い合わせた"),
+    ("We would like to upgrade our plan", "上位プランを検討している"),
+])
+def test_seat_and_plan_expansion_raises_a_signal_in_both_languages(
+        agent: Agent, text: str, why_ja: str) -> None:
+    decision = ask(agent, text)
+    [signal] = expansion_signals(decision)
+    assert decision.tag == "success_opportunity", text
+    assert signal.account_id == "acct_0007" and signal.evidence == text
+    assert signal.localized is not None and signal.localized["ja"].why == why_ja
+    assert signal.why == signal.localized["en"].why and signal.why.isascii()
+
+
+@pytest.mark.parametrize("text", [
+    "How do I remove a seat?", "席を減らしたい", "We want to downgrade to Team",
+    "解約を検討しています", "We are thinking about cancelling, we only need 5 seats now",
+])
+def test_fewer_seats_a_downgrade_or_leaving_is_not_expansion(agent: Agent, text: str) -> None:
+    assert expansion_signals(ask(agent, text)) == [], text
+
+
+@pytest.mark.parametrize("text", [
+    "アプリを開くとすぐに落ちます", "保存しようとするとエラーになります",
+    "プロジェクトを開くとエラーが出ます", "タイマーが動かない", "同期が動きません",
+    "ボードを開くと画面が固まります", "コメントが表示されません", "ドキュメントが保存できません",
+    "The app crashes every time I open a project", "The board view does not load since this morning",
+])
+def test_a_breakage_report_is_tagged_a_bug_in_both_languages(agent: Agent, text: str) -> None:
+    decision = ask(agent, text)
+    assert decision.tag == "bug", text
+    assert decision.action == "escalate" and decision.escalation.reason == ReasonCode.BUG_REPORT
+
+
+def test_a_how_to_question_about_an_error_is_not_a_bug_report(agent: Agent) -> None:
+    decision = ask(agent, "How do I fix the error message about SSO?")
+    assert decision.tag != "bug"
+    assert decision.escalation is None or decision.escalation.reason != ReasonCode.BUG_REPORT
+
+
+@pytest.mark.parametrize("text", [
+    "解約を検討しています", "他のツールに乗り換えようと思っています", "更新しないつもりです",
+    "使うのをやめたい", "We're thinking about cancelling", "We will not renew our contract",
+    "We are going to stop using your product", "We're switching to another tool next quarter",
+])
+def test_churn_intent_raises_a_churn_risk_signal_in_both_languages(agent: Agent,
+                                                                   text: str) -> None:
+    [signal] = [s for s in ask(agent, text).signals if s.kind == SignalKind.CHURN_RISK]
+    assert signal.localized is not None
+    assert signal.localized["ja"].why.startswith("解約・乗り換えの意向")
+    assert signal.localized["ja"].next_step == "1営業日以内にアカウントの責任者へ電話する。"
+    assert signal.why.startswith("cancellation or switching intent")
 
 
 def test_a_follow_up_borrows_the_previous_question(agent: Agent) -> None:

@@ -35,6 +35,7 @@ from agent.types import (
     ReasonCode,
     Signal,
     SignalKind,
+    SignalText,
     Usage,
 )
 from api import ApiSettings, create_app
@@ -252,6 +253,11 @@ class FakeAgent:
                 why="they need more seats",
                 next_step="offer the Business plan",
                 confidence=0.8,
+                localized={
+                    "en": SignalText(why="they need more seats",
+                                     next_step="offer the Business plan"),
+                    "ja": SignalText(why="席を増やしたい", next_step="Businessプランを提案する"),
+                },
             )
             return Decision(
                 action="answer",

@@ -42,6 +42,10 @@ def test_the_feed_quotes_the_customer_and_says_why(client: TestClient) -> None:
         "they need more seats",
         "offer the Business plan",
     )
+    # Every language's texts travel with the signal, for a console in that language.
+    assert signal["localized"]["ja"] == {"why": "席を増やしたい",
+                                         "next_step": "Businessプランを提案する"}
+    assert signal["localized"]["en"]["why"] == "they need more seats"
 
 
 def test_the_feed_filters_by_account_kind_and_date(client: TestClient) -> None:

@@ -558,6 +558,8 @@
         body.appendChild(h("p", { class: "count", text: t("signalCount", { n: page.total }) }));
         if (!page.items.length) { body.appendChild(h("p", { text: t("none") })); return; }
         body.appendChild(h("ul", { class: "signals" }, page.items.map(function (s) {
+          // The policy's texts in the console's language; older signals have English only.
+          var said = (s.localized && s.localized[lang]) || s;
           var ack = s.acked_at
             ? h("p", { class: "muted", text: t("ackedBy", { who: s.acked_by || "—" }) + " · " + when(s.acked_at) })
             : h("button", { type: "button", text: t("ack"),
@@ -572,8 +574,8 @@
               h("span", { class: "muted", text: when(s.created_at) })),
             h("blockquote", { class: "evidence" }, h("p", { text: "“" + s.evidence + "”" })),
             h("dl", { class: "facts small" },
-              h("div", {}, h("dt", { text: t("why") }), h("dd", { text: s.why })),
-              h("div", {}, h("dt", { text: t("next") }), h("dd", { text: s.next_step })),
+              h("div", {}, h("dt", { text: t("why") }), h("dd", { text: said.why })),
+              h("div", {}, h("dt", { text: t("next") }), h("dd", { text: said.next_step })),
               h("div", {}, h("dt", { text: t("confidence") }), h("dd", { text: pct(s.confidence) }))),
             ack);
         })));
