@@ -128,9 +128,10 @@ async def _earlier_outcome(services: Services, inquiry_id: str) -> processing.Ou
     tags=["widget"],
     responses={
         **ERROR_RESPONSES,
-        200: {
-            "description": 'with `Accept: text/event-stream`: `token` events ({"text"}) as the '
-            "answer is written, then one `decision` event (an InquiryOut)",
+        201: {
+            "description": "the inquiry was created: the decision as JSON, or, with "
+            '`Accept: text/event-stream`, `token` events ({"text"}) as the answer is written, '
+            "then one `decision` event (an InquiryOut); 201 either way",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         409: {"model": ErrorOut, "description": "Idempotency-Key reused or still in progress"},
@@ -181,6 +182,7 @@ async def create_inquiry(
 
         return StreamingResponse(
             replay_events(),
+            status_code=201,
             media_type="text/event-stream",
             headers={**headers, "Cache-Control": "no-cache"},
         )
@@ -215,6 +217,7 @@ async def create_inquiry(
 
     return StreamingResponse(
         events(),
+        status_code=201,  # the inquiry is stored before the first byte: created, as without streaming
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
