@@ -173,7 +173,8 @@ async def create_inquiry(
             outcome = await _earlier_outcome(services, received.inquiry.id)
         else:
             outcome = await _start_answering(services, received, None)
-        result = inquiry_out(outcome, token, principal)
+        # Rendering the answer's Markdown is CPU work (ms): off the event loop.
+        result = await in_thread(partial(inquiry_out, outcome, token, principal))
         if not streaming:
             return JSONResponse(result.model_dump(mode="json"), status_code=201, headers=headers)
 
@@ -213,7 +214,8 @@ async def create_inquiry(
                 ),
             )
             return
-        yield _sse("decision", inquiry_out(outcome, token, principal).model_dump_json())
+        result = await in_thread(partial(inquiry_out, outcome, token, principal))
+        yield _sse("decision", result.model_dump_json())
 
     return StreamingResponse(
         events(),
