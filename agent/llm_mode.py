@@ -124,6 +124,7 @@ def decide_with_llm(
         decision.action = "answer"
         decision.answer = verdict.answer.strip()
         decision.citations = [by_id[ids[i]] for i in dict.fromkeys(verdict.cited_ids)]
+        decision.candidate = decision.citations[0]
         decision.escalation = None
         decision.confidence = round(verdict.confidence, 4)
         if decision.tag == "bug":
@@ -179,8 +180,9 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
              budget: int) -> tuple[str, dict[str, str]]:
     """Render the best passages as numbered blocks, best first, within a token budget.
 
-    A block is the matched section when it is short, else the matched chunk; a past ticket
-    is its question and resolution. Whole articles would mostly be text the question does not
+    A block is the passage an offline answer would quote (the section of the article that
+    answers the question, retrieval.passages), cut to BLOCK_TOKENS; a past ticket is its
+    question and resolution. Whole articles would mostly be text the question does not
     need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
     document ids, which cost up to six tokens more a block and mean nothing to the model;
     the returned map takes a number the model cites back to its document id.
@@ -198,8 +200,8 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
         if grounding.kind == "precedent":
             body = f"Q: {hit.text}\nA: {hit.resolution or ''}"
         else:
-            section = compact_markdown(grounding.passage.section)
-            body = section if count_tokens(section) <= BLOCK_TOKENS else compact_markdown(hit.text)
+            # The passage the offline answer would quote (retrieval.passages), under its heading.
+            body = compact_markdown(grounding.passage.text)
         body = truncate_tokens(_redacted(agent, body), min(remaining - 20, BLOCK_TOKENS))
         label = str(len(blocks) + 1)
         block = f'<source id="{label}">\n{body}\n</source>'

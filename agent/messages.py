@@ -42,22 +42,54 @@ REASON_SENTENCE: dict[ReasonCode, dict[str, str]] = {
     },
 }
 
+#: What a draft says for each reason, before the passage that may answer the question. A draft
+#: is a reply an agent can send after checking it: it says nothing the agent has not done
+#: ("I've reproduced the steps") and leaves no gap to fill ("I've looked into ... and ...").
 DRAFT_BODY: dict[ReasonCode, dict[str, str]] = {
+    ReasonCode.LOW_CONFIDENCE: {
+        "en": "Thank you for your question. Here is what I found that may help.",
+        "ja": "お問い合わせいただきありがとうございます。関連する案内をお送りいたします。",
+    },
+    ReasonCode.HUMAN_REQUESTED: {
+        "en": "Thank you for getting in touch; I'm happy to help with this personally.",
+        "ja": "お問い合わせいただきありがとうございます。担当者よりご案内いたします。",
+    },
     ReasonCode.BUG_REPORT: {
-        "en": "I'm sorry you ran into this. I've reproduced the steps you described and passed "
-              "them to our engineers; I'll update you here as soon as I hear back.",
-        "ja": "ご不便をおかけして申し訳ございません。ご報告いただいた手順を確認し、開発チームに共有いたしました。"
-              "進捗がありしだい、こちらでご連絡いたします。",
+        "en": "Thank you for reporting this, and I'm sorry for the trouble. I've passed the "
+              "details to our engineers. To help them reproduce it, could you tell us the steps "
+              "you took, what you expected to happen and what happened instead, any error "
+              "message you saw, and which browser or app version you use? We'll update you "
+              "here as soon as we know more.",
+        "ja": "ご報告いただきありがとうございます。ご不便をおかけして申し訳ございません。"
+              "いただいた内容を開発チームに共有いたしました。再現のため、操作の手順、期待した動作と"
+              "実際の動作、表示されたエラーメッセージ、ご利用のブラウザまたはアプリのバージョンを"
+              "お知らせいただけますでしょうか。進捗がありしだい、こちらでご連絡いたします。",
     },
     ReasonCode.SENSITIVE_TOPIC: {
-        "en": "I've looked into your request and ...",
-        "ja": "ご依頼の件について確認いたしました。",
+        "en": "Thank you for your message. A member of our team will look at your request "
+              "personally. Could you confirm your workspace name so that we can find your "
+              "account?",
+        "ja": "ご連絡いただきありがとうございます。ご依頼の内容は担当者が個別に確認いたします。"
+              "お手数ですが、ワークスペース名をお知らせいただけますでしょうか。",
+    },
+    ReasonCode.NEGATIVE_SENTIMENT: {
+        "en": "I'm sorry for the frustration this has caused, and thank you for telling us.",
+        "ja": "お問い合わせいただきありがとうございます。ご不便とご心配をおかけしており、大変申し訳ございません。",
+    },
+    ReasonCode.POLICY: {
+        "en": "Thank you for your message. This is handled by our account team, who will "
+              "reply to you directly.",
+        "ja": "ご連絡いただきありがとうございます。本件はアカウント担当チームより直接ご連絡いたします。",
     },
 }
 
+#: A draft for a reason without its own text.
 DEFAULT_DRAFT = {
-    "en": "I've looked into your question and ...",
-    "ja": "お問い合わせの件について確認いたしました。",
+    "en": "Thank you for your message. Could you tell me a little more about what you are "
+          "trying to do, so that I can help?",
+    "ja": "ご連絡いただきありがとうございます。状況をもう少し詳しくお知らせいただけますでしょうか。",
 }
 
-SEE_ALSO = {"en": "This article may help:", "ja": "次の記事が参考になる可能性があります:"}
+#: Before a passage quoted into a draft.
+FOUND_IN = {"en": "From our help centre article \"{title}\":",
+            "ja": "ヘルプセンターの記事「{title}」より:"}

@@ -20,9 +20,9 @@ from typing import Literal
 import numpy as np
 
 from agent.guards import detect_injection, redact_pii
-from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
-from agent.policy import Policy
-from agent.sentiment import sentiment_score
+from agent.markup import to_plain
+from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
+from agent.policy import LANGUAGES, Policy, SignalTexts
 from agent.tagger import Tagger, TagPrediction
 from agent.types import (
     Citation,
@@ -33,12 +33,14 @@ from agent.types import (
     ReasonCode,
     Signal,
     SignalKind,
+    SignalText,
 )
 from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
 from retrieval.embeddings import Embedder, embedder_reads
 from retrieval.indexer import Indexer
-from retrieval.search import HybridRetriever, Passage, SearchHit
+from retrieval.passages import Passage, QuestionView
+from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language
 from retrieval.types import Document, Ticket
 
@@ -46,39 +48,12 @@ log = logging.getLogger("kotae.agent")
 # Below this grounding nothing retrieved is about the question at all: whatever the tagger
 # says, it is not a report about this product, so it escalates as low_confidence.
 _ON_TOPIC = 0.15
-# Words that make a report of breakage explicit; they let a less certain bug tag count.
-_BUG_CUE = re.compile(r"\b(error|errors|50[0-9]|crash(es|ed)?|broken|fails?|failed|failing|"
-                      r"bug|doesn'?t work|does not work|not working|stuck|freez(es|ing)|"
-                      r"blank (page|screen)|something went wrong)\b|エラー|不具合|バグ|動かない|"
-                      r"落ちる|固まる|表示されない|できなくなり|失敗", re.IGNORECASE)
 Language = Literal["en", "ja"]
-_ANAPHORA = re.compile(r"\b(it|that|this|those|these|there|same|instead|also|too)\b|"
-                       r"それ|その|これ|この|あれ|同じ|ほか|他に|も(で|は)?(きますか|できますか)")
 # A grounding found through a dictionary translation of the question is weaker evidence
 # than one in the question's own language (demo eval: BENCHMARKS.md, cross-lingual).
 CROSS_LINGUAL_DISCOUNT = 0.85
-_WORKAROUND = re.compile(r"workaround|known issue|temporar(y|ily)|until (the|a) fix|回避(策|方法)|"
-                         r"既知の(不具合|問題)|暫定", re.IGNORECASE)
-_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|thanks|thank you)\b[^\n]{0,40}[,!.]?\s*$|"
-                       r"^[^\n]{0,20}(様|さま)[、,]?\s*$|^\s*お世話になっております。?\s*$",
-                       re.IGNORECASE | re.MULTILINE)
-_SIGNOFF = re.compile(r"\n\s*(best( regards)?|cheers|regards|thanks|よろしくお願いいたします。?)"
-                      r"[^\n]*(\n[^\n]{0,40}){0,2}\s*$", re.IGNORECASE)
-_EXPANSION_THEMES: list[tuple[re.Pattern[str], str, str]] = [
-    (re.compile(r"seat|licen[cs]e|席|ライセンス|アカウント(を)?追加|人数", re.I),
-     "asked about adding seats", "Offer a seat-expansion quote and confirm billing contact."),
-    (re.compile(r"enterprise|data residency|sla|ip allowlist|エンタープライズ|データ(の)?保管|東京リージョン",
-                re.I),
-     "asked about Enterprise capabilities", "Loop in sales for an Enterprise conversation."),
-    (re.compile(r"sso|saml|scim|audit log|監査ログ|シングルサインオン", re.I),
-     "needs security features of a higher plan", "Book an upgrade call about Business (SSO/SCIM)."),
-    (re.compile(r"quote|pricing|price|見積|価格|料金", re.I),
-     "asked for pricing or a quote", "Send a tailored quote within one business day."),
-    (re.compile(r"team|department|division|部署|部門|チーム|全社|展開", re.I),
-     "wants to roll out to a new team", "Offer onboarding for the new team."),
-    (re.compile(r"upgrade|plan|business|アップグレード|プラン", re.I),
-     "is considering a higher plan", "Follow up with a plan comparison and trial extension."),
-]
+# Phrase lists (breakage, expansion intent, follow-ups, workarounds, greetings) are policy
+# data: agent/default_policy.yaml and a company's own policy file (agent.policy).
 
 
 @dataclass(frozen=True)
@@ -245,7 +220,7 @@ class Agent:
         if not previous:
             return inquiry.text
         terms = self.deps.retriever.store.analyzer.terms(inquiry.text)
-        if len(terms) <= 6 or _ANAPHORA.search(inquiry.text):
+        if len(terms) <= 6 or self.policy.follow_up(inquiry.text):
             return f"{previous[-1]}\n{inquiry.text}"
         return inquiry.text
 
@@ -263,6 +238,8 @@ class Agent:
         # is the query's own: an English question in a Japanese widget keeps its vectors.
         query_language = detect_language(query)
         tag = self.deps.tagger.predict(query, self.tagging_embedding(query, query_language))
+        # Breakage or expansion words in the policy decide the tag when the tagger is unsure.
+        tag, cue = self.policy.cue_tag(text, tag)
         groundings = self.ground(query, query_language) if injection is None else []
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
@@ -270,7 +247,7 @@ class Agent:
 
         reason: ReasonCode | None = None
         detail = ""
-        sentiment = sentiment_score(text)
+        sentiment = self.policy.sentiment(text)
         human = self.policy.human_requested(text)
         sensitive = self.policy.sensitive_topic(text)
         rule = self.policy.rule(text)
@@ -287,9 +264,8 @@ class Agent:
             reason, detail = ReasonCode.NEGATIVE_SENTIMENT, f"sentiment {sentiment:.2f}"
         elif tag.tag in self.policy.spec.always_escalate_tags:
             reason, detail = ReasonCode.POLICY, f"tag {tag.tag} always goes to a human"
-        elif (tag.tag == "bug" and confidence >= _ON_TOPIC and (
-                tag.confidence >= thresholds.tag_min_confidence
-                or (tag.confidence >= 0.45 and _BUG_CUE.search(text)))):
+        elif (tag.tag == self.policy.spec.bug.tag and confidence >= _ON_TOPIC and (
+                tag.confidence >= thresholds.tag_min_confidence or cue is not None)):
             workaround = self._known_workaround(groundings)
             if workaround is not None and self.policy.spec.answer_known_bugs:
                 best, confidence = workaround, workaround.confidence
@@ -310,10 +286,11 @@ class Agent:
                 action="answer", answer=answer, citations=citations, tag=tag.tag,
                 tag_confidence=round(tag.confidence, 4), confidence=round(confidence, 4),
                 language=language, signals=signals, flags=flags, mode="offline",
-                prompt_version=prompt_version, retrieved=retrieved,
+                prompt_version=prompt_version, retrieved=retrieved, candidate=citations[0],
             ), groundings
         assert reason is not None
-        notice, draft, prompt_version = self.escalation_texts(reason, best, language, inquiry)
+        notice, draft, prompt_version = self.escalation_texts(
+            reason, best, language, inquiry, topic=sensitive.name if sensitive else None)
         if self.policy.spec.redact_pii and redact_pii(text).kinds:
             flags.append("pii_present")
         return Decision(
@@ -322,6 +299,7 @@ class Agent:
             escalation=Escalation(reason=reason, detail=detail, draft=draft),
             language=language, signals=signals, flags=flags, mode="offline",
             prompt_version=prompt_version, retrieved=retrieved,
+            candidate=citation_of(best.hit, best.confidence) if best is not None else None,
         ), groundings
 
     def ground(self, query: str, query_language: str | None = None) -> list[Grounding]:
@@ -389,9 +367,17 @@ class Agent:
         by default each of the query's own terms is one word.
         """
         store = self.deps.retriever.store
-        if groups is None:
-            groups = [(term,) for term in dict.fromkeys(store.analyzer.terms(query))]
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
+        # The words that ask for steps ("方法", "how to") are the question's form, not its
+        # topic: neither the passage nor the confidence should look for them.
+        cues = self.policy.procedure_cues(query)
+        form = {t for cue in cues for t in store.analyzer.terms(cue)}
+        question = QuestionView(
+            terms=[t for t in store.analyzer.terms(query) if t not in form],
+            procedural=bool(cues),
+            embedding=self.deps.embedder.embed_query(query) if vector_trusted else None)
+        if groups is None:
+            groups = [(term,) for term in dict.fromkeys(question.terms)]
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -402,7 +388,7 @@ class Agent:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
                 # Coverage of what an answer would quote (the section, when it is short).
-                passage = self.deps.retriever.passage(hit)
+                passage = self.deps.retriever.passage(hit, question)
                 coverage = lexical.group_coverage(passage.chunk_ids, groups)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
@@ -451,8 +437,10 @@ class Agent:
         floor = self.policy.thresholds.answer_min_confidence
         for g in groundings:
             text = g.hit.resolution if g.kind == "precedent" else g.passage.section
-            haystack = f"{g.hit.title}\n{text or ''}"
-            if g.confidence >= floor and _WORKAROUND.search(haystack):
+            # The heading too: a known-issue article often names the issue in the heading
+            # ("Known issue: ...", "既知の不具合：...") and its symptoms in the section.
+            haystack = f"{g.hit.title}\n{g.hit.heading}\n{text or ''}"
+            if g.confidence >= floor and self.policy.mentions_workaround(haystack):
                 return g
         return None
 
@@ -462,31 +450,53 @@ class Agent:
         """Write the offline answer from a grounding; return text and template version."""
         hit = grounding.hit
         if grounding.kind == "precedent":
-            passage = _clean_resolution(hit.resolution or hit.text)
+            passage = _clean_resolution(hit.resolution or hit.text, self.policy)
             rendered = self.prompts.render(f"answer_precedent_{language}", passage=passage)
         else:
-            passage = grounding.passage.text  # a long section: the chunk only
-            if hit.heading:
-                passage = f"{hit.heading}\n{passage}"
+            passage = grounding.passage.text  # each part under its heading
+            more = ""
+            if grounding.passage.omitted:
+                quoted = "、".join if language == "ja" else ", ".join
+                names = quoted(f"「{h}」" if language == "ja" else f"**{h}**"
+                               for h in grounding.passage.omitted)
+                more = "\n\n" + self.prompts.render(f"answer_more_{language}",
+                                                     headings=names).text.strip()
             # An article in another language (a Japanese question grounded in an English
             # article, retrieval.crosslingual) is quoted as written, and the customer told so.
             other = {hit.language, language} == {"en", "ja"}  # the templates name the two
             name = "answer_kb_crosslingual" if other else "answer_kb"
-            rendered = self.prompts.render(f"{name}_{language}", title=hit.title,
-                                           passage=passage.strip(), url=hit.url or hit.doc_id)
+            rendered = self.prompts.render(
+                f"{name}_{language}", title=_link_text(hit.title), passage=passage.strip(),
+                url=_link_target(hit.url or hit.doc_id), more=more)
         return rendered.text.strip(), rendered.tag
 
     def escalation_texts(
         self, reason: ReasonCode, best: Grounding | None, language: str, inquiry: Inquiry,
+        *, topic: str | None = None,
     ) -> tuple[str, str, str]:
-        """Return the customer notice, the agent's draft, and the template version."""
+        """Return the customer notice, the agent's draft, and the template version.
+
+        The draft is a reply the agent can check and send: what the reason (or the policy,
+        for a sensitive topic) says, then the passage that may answer the question, as plain
+        text. For a sensitive topic or a rule the passage is added only when it is grounded
+        (a refund question may well have the refund policy to quote).
+        """
         notice = self.prompts.render(f"escalation_notice_{language}",
                                      reason_sentence=REASON_SENTENCE[reason][language])
-        body = DRAFT_BODY.get(reason, DEFAULT_DRAFT)[language]
-        if best is not None and reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
-                                           ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT):
-            answer, _ = self.compose_answer(best, language)
-            body = f"{body}\n\n{answer}"
+        body = (self.policy.draft(topic, language) if topic else None) or DRAFT_BODY.get(
+            reason, DEFAULT_DRAFT)[language]
+        grounded = best is not None and (
+            reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
+                       ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT)
+            or (reason in (ReasonCode.SENSITIVE_TOPIC, ReasonCode.POLICY)
+                and best.confidence >= self.policy.thresholds.answer_min_confidence))
+        if best is not None and grounded:
+            if best.kind == "precedent":
+                quoted = _clean_resolution(best.hit.resolution or best.hit.text, self.policy)
+            else:
+                quoted = FOUND_IN[language].format(title=best.hit.title) + "\n\n" + \
+                    best.passage.text
+            body = f"{body}\n\n{to_plain(quoted)}"
         draft = self.prompts.render(f"escalation_draft_{language}", customer_name="",
                                     body=body, signature=self.deps.signature)
         return notice.text.strip(), draft.text.strip(), notice.tag
@@ -497,33 +507,43 @@ class Agent:
         self, inquiry: Inquiry, tag: TagPrediction, sentiment: float, *,
         sensitive_name: str | None,
     ) -> list[Signal]:
-        """Raise expansion and churn-risk signals for the account's CSM."""
+        """Raise expansion and churn-risk signals for the account's CSM.
+
+        What counts and what the CSM is told (in each language) is policy data.
+        """
         account = inquiry.customer.account_id if inquiry.customer else None
         text = inquiry.text
         out: list[Signal] = []
-        if tag.tag == "success_opportunity" and tag.confidence >= 0.5:
-            why, step = "shows interest in expanding", "Reach out to discuss their plans."
-            for pattern, theme_why, theme_step in _EXPANSION_THEMES:
-                if pattern.search(text):
-                    why, step = theme_why, theme_step
-                    break
-            out.append(Signal(kind=SignalKind.EXPANSION, account_id=account,
-                              evidence=_quote(text, _EXPANSION_THEMES[0][0]), why=why,
-                              next_step=step, confidence=round(tag.confidence, 4)))
         churn = self.policy.churn_intent(text)
-        if churn is not None or sensitive_name == "cancellation" or (
-                sentiment <= self.policy.thresholds.negative_sentiment):
-            if churn is not None or sensitive_name == "cancellation":
-                why = f"cancellation or switching intent ({churn.text if churn else 'cancel'})"
+        leaving = churn is not None or sensitive_name == "cancellation"
+        expansion = None if leaving else self.policy.expansion(text, tag)
+        if expansion is not None:
+            spec = self.policy.spec.expansion
+            confidence = tag.confidence if tag.tag == spec.tag else spec.confidence
+            out.append(_signal(SignalKind.EXPANSION, account, _quote(text, expansion.words),
+                               expansion.texts, confidence))
+        if leaving or sentiment <= self.policy.thresholds.negative_sentiment:
+            if leaving:
+                texts = self.policy.churn_texts(words=churn.text if churn else "cancel",
+                                                sentiment=sentiment)
                 confidence = 0.9
             else:
-                why = f"strong frustration (sentiment {sentiment:.2f})"
+                texts = self.policy.churn_texts(words=None, sentiment=sentiment)
                 confidence = min(1.0, 0.5 + abs(sentiment) / 2)
-            out.append(Signal(kind=SignalKind.CHURN_RISK, account_id=account,
-                              evidence=_quote(text, None), why=why,
-                              next_step="Call the account owner within one business day.",
-                              confidence=round(confidence, 4)))
+            out.append(_signal(SignalKind.CHURN_RISK, account, _quote(text, None), texts,
+                               confidence))
         return out
+
+
+def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalTexts,
+            confidence: float) -> Signal:
+    """Build a signal whose texts are English, with every language's in `localized`."""
+    localized = {lang: SignalText(why=getattr(texts.why, lang),
+                                  next_step=getattr(texts.next_step, lang))
+                 for lang in LANGUAGES}
+    return Signal(kind=kind, account_id=account, evidence=evidence, why=texts.why.en,
+                  next_step=texts.next_step.en, confidence=round(confidence, 4),
+                  localized=localized)
 
 
 def citation_of(hit: SearchHit, score: float) -> Citation:
@@ -532,18 +552,27 @@ def citation_of(hit: SearchHit, score: float) -> Citation:
                     source="ticket" if hit.source == "ticket" else "kb", score=round(score, 4))
 
 
-def _clean_resolution(text: str) -> str:
+def _link_text(text: str) -> str:
+    """Escape what would end a Markdown link's text early."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _link_target(url: str) -> str:
+    """Escape what would end a Markdown link's target early."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _clean_resolution(text: str, policy: Policy) -> str:
     """Drop the greeting and sign-off of a past agent's reply so it reads as a general answer."""
-    text = _GREETING.sub("", text, count=2).strip()
-    return _SIGNOFF.sub("", text).strip() or text
+    return policy.clean_reply(text)
 
 
-def _quote(text: str, focus: re.Pattern[str] | None, limit: int = 240) -> str:
-    """Quote the customer's sentence that carries the signal (or the start of the message)."""
+def _quote(text: str, focus: str | None, limit: int = 240) -> str:
+    """Quote the customer's sentence that holds `focus` (or the start of the message)."""
     sentences = [s.strip() for s in re.split(r"(?<=[.!?。！？\n])", text) if s.strip()]
-    if focus is not None:
+    if focus:
         for sentence in sentences:
-            if focus.search(sentence):
+            if focus in sentence:
                 return sentence[:limit]
     return (sentences[0] if sentences else text)[:limit]
 

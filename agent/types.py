@@ -89,15 +89,23 @@ class Escalation(BaseModel):
     draft: str | None = None
 
 
+class SignalText(BaseModel):
+    """Why a signal was raised and what to do next, in one language."""
+
+    why: str
+    next_step: str
+
+
 class Signal(BaseModel):
     """An expansion or churn-risk signal for the account's CSM."""
 
     kind: SignalKind
     account_id: str | None = None
     evidence: str  # the customer's words, quoted
-    why: str
+    why: str  # in English; `localized` holds every language's (the console shows its own)
     next_step: str
     confidence: float = Field(ge=0.0, le=1.0)
+    localized: dict[Literal["en", "ja"], SignalText] | None = None
 
 
 class Usage(BaseModel):
@@ -129,3 +137,7 @@ class Decision(BaseModel):
     mode: Mode = "offline"
     prompt_version: str | None = None
     retrieved: list[Citation] = Field(default_factory=list)  # everything the agent looked at
+    # The source the agent would answer from, with `confidence` as its score: the cited one
+    # for an answer, the best one for an escalation (None when nothing was retrieved or a
+    # guard stopped the search). Moving the answer threshold answers or escalates on it.
+    candidate: Citation | None = None

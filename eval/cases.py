@@ -3,11 +3,15 @@
 One case per line (PRODUCT.md, "Interfaces other parts depend on"):
 
     {"id", "inquiry" | "messages", "expected_tag"?, "expected_action"?, "expected_reason"?,
-     "reference_answer"?, "relevant_ids"?, "language"?, "account_id"?}
+     "reference_answer"?, "relevant_ids"?, "language"?, "account_id"?, "facts"?}
 
 `expected_tag` and `expected_reason` may also be lists: any of the listed values is right (a
-ticket can honestly carry two tags). Unknown keys are kept in `extra` and shown in reports.
-A malformed line is reported as `path:line` and skipped; the other lines still run.
+ticket can honestly carry two tags). `facts` lists strings a right answer must contain, `"a|b"`
+accepting either (how they are matched: eval/facts.py). A conversation's `messages` are Kotae's
+`{"role": "customer"|"agent"|"assistant", "text"}` or the OpenAI chat shape
+`{"role": "user"|"assistant"|"system", "content"}`, whose system turns are dropped. Unknown keys
+are kept in `extra` and shown in reports. A malformed line is reported as `path:line` and
+skipped; the other lines still run.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agent.pipeline import history_from_messages
 from agent.types import Customer, Inquiry, LanguageTag, Message, ReasonCode
+from eval.facts import fact_problem
 from retrieval.textproc import detect_language
 from retrieval.types import Problem
 
@@ -29,7 +34,10 @@ Action = Literal["answer", "escalate"]
 Language = Literal["en", "ja"]
 _KNOWN_KEYS = frozenset({"id", "inquiry", "messages", "expected_tag", "expected_action",
                          "expected_reason", "reference_answer", "relevant_ids", "language",
-                         "account_id"})
+                         "account_id", "facts"})
+# The OpenAI chat shape's roles, as Kotae's; None: not part of the conversation the agent sees.
+_OPENAI_ROLES: dict[str, str | None] = {"user": "customer", "assistant": "assistant",
+                                        "system": None, "developer": None}
 
 
 def _as_tuple(value: object) -> tuple[str, ...]:
@@ -40,6 +48,60 @@ def _as_tuple(value: object) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return tuple(str(v).strip() for v in value if str(v).strip())
     raise ValueError("must be a string or a list of strings")
+
+
+def _content_text(content: object) -> str:
+    """Return the text of an OpenAI message's content: a string or a list of text parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for part in content:
+            if not (isinstance(part, dict) and part.get("type") == "text"
+                    and isinstance(part.get("text"), str)):
+                raise ValueError("'content' parts must be {\"type\": \"text\", \"text\": "
+                                 "...}; images and other parts cannot be replayed")
+            texts.append(part["text"])
+        return "\n".join(texts)
+    raise ValueError(f"'content' must be a string or a list of text parts, got "
+                     f"{type(content).__name__}")
+
+
+def _turns(value: object) -> object:
+    """Return a conversation as Kotae's turns, reading OpenAI-shaped turns too."""
+    if not isinstance(value, list | tuple):
+        return value  # pydantic says what is wrong with it
+    turns: list[object] = []
+    for n, turn in enumerate(value, start=1):
+        if not (isinstance(turn, dict) and "content" in turn):
+            turns.append(turn)
+            continue
+        if "text" in turn:
+            raise ValueError(f"turn {n} has both 'text' (Kotae's shape) and 'content' (the "
+                             "OpenAI chat shape); keep one")
+        role = turn.get("role")
+        if role not in _OPENAI_ROLES:
+            raise ValueError(f"turn {n}: role {role!r} is not one of user, assistant, system "
+                             "(the OpenAI chat shape, with 'content') nor customer, agent, "
+                             "assistant (Kotae's, with 'text')")
+        kotae_role = _OPENAI_ROLES[str(role)]
+        if kotae_role is not None:
+            turns.append({"role": kotae_role, "text": _content_text(turn["content"])})
+    return turns
+
+
+def _facts(value: object) -> tuple[str, ...]:
+    """Check a case's facts: a list of non-empty strings, each alternative non-empty."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of strings, e.g. [\"Admin > Accounts\", "
+                         f"\"30 days|30日\"], got {type(value).__name__}")
+    for fact in value:
+        problem = fact_problem(fact)
+        if problem is not None:
+            raise ValueError(problem)
+    return tuple(str(fact).strip() for fact in value)
 
 
 class EvalCase(BaseModel):
@@ -57,12 +119,23 @@ class EvalCase(BaseModel):
     relevant_ids: tuple[str, ...] = ()
     language: LanguageTag | None = None  # 'ja-JP' and the like are read as 'ja'
     account_id: str | None = None
+    facts: tuple[str, ...] = ()
     extra: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("expected_tag", "relevant_ids", mode="before")
     @classmethod
     def _strings(cls, value: object) -> tuple[str, ...]:
         return _as_tuple(value)
+
+    @field_validator("messages", mode="before")
+    @classmethod
+    def _messages(cls, value: object) -> object:
+        return _turns(value)
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _fact_list(cls, value: object) -> tuple[str, ...]:
+        return _facts(value)
 
     @field_validator("expected_reason", mode="before")
     @classmethod
@@ -76,10 +149,14 @@ class EvalCase(BaseModel):
         if self.inquiry is not None and not self.inquiry.strip():
             raise ValueError("'inquiry' is empty")
         if self.messages is not None and not any(m.role == "customer" for m in self.messages):
-            raise ValueError("'messages' needs at least one turn with role 'customer'")
+            raise ValueError("'messages' needs at least one turn with role 'customer' (or "
+                             "'user' in the OpenAI chat shape)")
         if self.expected_reason and self.expected_action == "answer":
             raise ValueError("'expected_reason' is for escalations, but 'expected_action' is "
                              "'answer'")
+        if self.facts and self.expected_escalation:
+            raise ValueError("'facts' are what an answer must contain, but the case expects an "
+                             "escalation; drop 'facts' or expect 'answer'")
         return self
 
     @property
@@ -135,6 +212,8 @@ class EvalCase(BaseModel):
                 out[key] = value
         if self.relevant_ids:
             out["relevant_ids"] = list(self.relevant_ids)
+        if self.facts:
+            out["facts"] = list(self.facts)
         out.update(self.extra)
         return out
 

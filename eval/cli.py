@@ -6,6 +6,7 @@ Examples:
   python -m eval compare reports/before reports/after
   python -m eval gate reports/x                            # exit 1 below eval/thresholds.json
   python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
+  python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
   python -m eval public clinc150 --out reports/clinc150 --limit 1000
 
 Exit status: 0 done (gate passed), 1 gate failed, 2 usage or set-up error.
@@ -24,12 +25,12 @@ from errors import KotaeError
 from eval.cases import load_cases
 from eval.compare import RunDirError, compare_runs, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
-from eval.report import HEADLINE, fmt
+from eval.report import HEADLINE, fmt, shown
+from eval.results import RunResult
 from eval.runner import (
     DEFAULT_CACHE,
     ROOT,
     Corpus,
-    RunResult,
     RunSpec,
     evaluate,
     load_corpus,
@@ -40,6 +41,8 @@ from retrieval.loaders import TaxonomyError
 from settings import Settings, load_settings
 
 DEMO = ROOT / "data" / "demo"
+HELPCENTER = ROOT / "data" / "helpcenter"
+HELPCENTER_THRESHOLDS = Path(__file__).with_name("thresholds_helpcenter.json")
 
 
 class UsageError(Exception):
@@ -48,7 +51,8 @@ class UsageError(Exception):
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", type=Path, help="escalation policy YAML (default: "
-                        "KOTAE_POLICY_PATH or the built-in policy)")
+                        "KOTAE_POLICY_PATH or the built-in policy; for `demo`, "
+                        "data/demo/policy.yaml)")
     parser.add_argument("--mode", choices=("offline", "llm"), default="offline",
                         help="offline (default; deterministic) or llm (needs OPENAI_API_KEY)")
     parser.add_argument("--out", type=Path, help="folder for metrics.json, cases.jsonl, "
@@ -96,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the demo eval offline, then the gate")
     demo.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS)
     _add_common(demo)
+
+    helpcenter = commands.add_parser(
+        "helpcenter", help="run the help-centre set (data/helpcenter) offline, then its gate")
+    helpcenter.add_argument("--thresholds", type=Path, default=HELPCENTER_THRESHOLDS)
+    _add_common(helpcenter)
 
     public = commands.add_parser("public", help="convert a public dataset and run it")
     public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq"))
@@ -156,7 +165,7 @@ def summary_lines(run: RunResult) -> list[str]:
     lines = []
     for title, section, key in HEADLINE:
         value = m.get(section, {}).get(key)
-        if value is None and key.startswith("judge"):
+        if not shown(section, key, value):
             continue
         lines.append(f"  {title:<22} {fmt(value)}")
     seconds = run.meta.get("seconds", {})
@@ -233,17 +242,28 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return gate_dir(args.run_dir, args.thresholds)
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Run the demo eval offline and gate it."""
+def _gated(args: argparse.Namespace, name: str, folder: Path, cases: Path) -> int:
+    """Run a data set shipped in data/ offline, write the run and gate it."""
     if args.mode != "offline":
-        raise UsageError("the demo gate is defined for --mode offline")
-    cases = DEMO / "eval" / "cases.jsonl"
-    corpus = load_corpus(DEMO / "kb", DEMO / "tickets.jsonl", DEMO / "taxonomy.yaml")
+        raise UsageError(f"the {name} gate is defined for --mode offline")
+    if args.policy is None and (folder / "policy.yaml").exists():
+        args.policy = folder / "policy.yaml"  # the product's own policy: the defaults plus its words
+    corpus = load_corpus(folder / "kb", folder / "tickets.jsonl", folder / "taxonomy.yaml")
     _report_data_problems(corpus)
-    out = args.out or Path("reports/demo")
+    out = args.out or Path("reports") / name
     run = evaluate(_spec(args, cases, corpus, corpus.sources))
     _finish(run, out)
     return gate_dir(out, args.thresholds)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the demo eval offline and gate it."""
+    return _gated(args, "demo", DEMO, DEMO / "eval" / "cases.jsonl")
+
+
+def cmd_helpcenter(args: argparse.Namespace) -> int:
+    """Run the help-centre set offline and gate it."""
+    return _gated(args, "helpcenter", HELPCENTER, HELPCENTER / "cases.jsonl")
 
 
 def cmd_public(args: argparse.Namespace) -> int:
@@ -283,7 +303,7 @@ def cmd_public(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "gate": cmd_gate, "demo": cmd_demo,
-            "public": cmd_public}
+            "helpcenter": cmd_helpcenter, "public": cmd_public}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,12 +8,10 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from eval.results import RunResult
 from eval.scorers import CaseResult, expected_action
-
-if TYPE_CHECKING:
-    from eval.runner import RunResult
 
 HEATMAP_MAX_LABELS = 30
 BARS_MAX_LABELS = 30
@@ -26,6 +24,7 @@ HEADLINE = (
     ("Wrong-answer rate", "action", "wrong_answer_rate"),
     ("Reason accuracy", "action", "reason_accuracy"),
     ("Citation hit rate", "answer", "citation_hit_rate"),
+    ("Fact hit rate", "answer", "fact_hit_rate"),
     ("Reference F1", "answer", "reference_f1"),
     ("Reference similarity", "answer", "reference_similarity"),
     ("Judge: correct", "answer", "judge_correct_rate"),
@@ -35,6 +34,46 @@ HEADLINE = (
     ("Latency p95 (ms)", "latency_ms", "p95"),
 )
 _ORDER = {"error": 0, "fail": 1, "pass": 2}
+# Headline figures left out when a run has nothing to measure them on (no judge, no facts).
+_OPTIONAL = ("judge_", "fact_")
+# The fact figures' rows: (title, key in "answer").
+FACT_ROWS = (
+    ("cases with facts", "fact_cases"), ("fact hit rate", "fact_hit_rate"),
+    ("answered with every fact", "fact_hits"),
+    ("answered, a fact missing (wrong or partial quote)", "fact_answered_missing"),
+    ("escalated (no answer)", "fact_escalated"),
+    ("wrong-answer rate among the answered", "fact_wrong_answer_rate"),
+)
+
+
+def shown(section: str, key: str, value: Any) -> bool:
+    """Tell whether a headline figure is shown: optional ones only when measured."""
+    return value is not None or not (section == "answer" and key.startswith(_OPTIONAL))
+
+
+def fact_table(metrics: dict[str, Any]) -> tuple[list[str], list[list[Any]]] | None:
+    """Return the header and rows of the fact figures, overall and per language, or None."""
+    answer = metrics.get("answer", {})
+    if not answer.get("fact_cases"):
+        return None
+    languages = [lang for lang, figures in metrics.get("by_language", {}).items()
+                 if figures.get("fact_cases")]
+    per = metrics["by_language"]
+    rows = [[title, answer.get(key), *(per[lang].get(key) for lang in languages)]
+            for title, key in FACT_ROWS]
+    return ["figure", "all", *languages], rows
+
+
+def language_rows(metrics: dict[str, Any]) -> tuple[list[str], list[list[Any]]] | None:
+    """Return the per-language table (fact rows only when the run had facts), or None."""
+    by_language = metrics.get("by_language", {})
+    if not by_language:
+        return None
+    names = list(next(iter(by_language.values())).keys())
+    if not metrics.get("answer", {}).get("fact_cases"):
+        names = [n for n in names if not n.startswith("fact_")]
+    return (["figure", *by_language],
+            [[n, *(by_language[lang].get(n) for lang in by_language)] for n in names])
 
 
 def fmt(value: Any) -> str:
@@ -71,6 +110,8 @@ def _expected(result: CaseResult) -> str:
         parts.append("tag " + " | ".join(case.expected_tag))
     if case.relevant_ids:
         parts.append("cite " + ", ".join(case.relevant_ids))
+    if case.facts:
+        parts.append("facts " + ", ".join(case.facts))
     return "; ".join(parts) or "(no expectation)"
 
 
@@ -286,18 +327,15 @@ def render_html(run: RunResult) -> str:
     cards = []
     for title, section, key in HEADLINE:
         value = m.get(section, {}).get(key)
-        if value is None and section == "answer" and key.startswith("judge"):
+        if not shown(section, key, value):
             continue
         cards.append(f'<div class="card"><b>{_e(fmt(value))}</b><span>{_e(title)}</span></div>')
     out.append(f'<div class="cards">{"".join(cards)}</div>')
 
-    by_language = m.get("by_language", {})
-    if by_language:
-        names = list(next(iter(by_language.values())).keys())
+    languages = language_rows(m)
+    if languages:
         out.append("<h2>By language</h2>")
-        out.append(_table(["figure", *by_language], [[n, *(by_language[lang][n]
-                                                         for lang in by_language)]
-                                                        for n in names]))
+        out.append(_table(*languages))
 
     by_category = m.get("by_category", {})
     if by_category:
@@ -344,6 +382,13 @@ def render_html(run: RunResult) -> str:
         out.append("<h3>Escalation reasons</h3>")
         out.append(bars_svg([(k, [v / total]) for k, v in reasons.items()], ["share"]))
         out.append(_table(["reason", "escalations"], list(reasons.items())))
+
+    facts = fact_table(m)
+    if facts:
+        out.append('<h2 id="facts">Facts</h2><p>Cases listing facts an answer must contain: '
+                   "how many were answered with every fact, and whether the misses were "
+                   "escalations or answers quoting something else.</p>")
+        out.append(_table(*facts))
 
     for title, section in (("Answers", "answer"), ("Retrieval", "retrieval"),
                            ("Usage", "usage"), ("Cases", "cases")):
@@ -441,14 +486,15 @@ def render_markdown(run: RunResult) -> str:
     out += ["", "## Headline", ""]
     out.append(_md_table(["figure", "value"],
                          [[t, m.get(s, {}).get(k)] for t, s, k in HEADLINE
-                          if not (k.startswith("judge") and m.get(s, {}).get(k) is None)]))
-    by_language = m.get("by_language", {})
-    if by_language:
-        names = list(next(iter(by_language.values())).keys())
+                          if shown(s, k, m.get(s, {}).get(k))]))
+    languages = language_rows(m)
+    if languages:
         out += ["", "## By language", ""]
-        out.append(_md_table(["figure", *by_language],
-                             [[n, *(by_language[lang][n] for lang in by_language)]
-                              for n in names]))
+        out.append(_md_table(*languages))
+    facts = fact_table(m)
+    if facts:
+        out += ["", "## Facts", ""]
+        out.append(_md_table(*facts))
     by_category = m.get("by_category", {})
     if by_category:
         out += ["", "## By category", ""]

@@ -34,6 +34,8 @@ from agent.factory import build_agent
 from agent.pipeline import Agent
 from eval.cases import EvalCase
 from eval.judge import Judge, JudgeVerdict, document_text
+from eval.report import render_html, render_markdown
+from eval.results import RunResult
 from eval.scorers import (
     CaseResult,
     Terms,
@@ -322,15 +324,6 @@ class RunSpec:
     sources: dict[str, str] = field(default_factory=dict)  # for run.json
 
 
-@dataclass
-class RunResult:
-    """A finished run: per-case results, metrics, and facts about the run."""
-
-    results: list[CaseResult]
-    metrics: dict[str, Any]
-    meta: dict[str, Any]
-
-
 def make_judge(settings: Settings, model_name: str, store: KnowledgeStore) -> Judge:
     """Build the judge on the configured OpenAI-compatible endpoint."""
     from agent.llm import OpenAIChatModel
@@ -426,8 +419,6 @@ def case_record(result: CaseResult) -> dict[str, Any]:
 
 def write_run(out: Path, run: RunResult) -> None:
     """Write metrics.json, cases.jsonl, run.json, report.html and report.md into out."""
-    from eval.report import render_html, render_markdown
-
     out.mkdir(parents=True, exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(run.metrics, indent=2, ensure_ascii=False)
                                       + "\n", encoding="utf-8")

@@ -16,7 +16,11 @@ out of every other figure):
   over cases expected to escalate with an `expected_reason` that were escalated.
 - answer: `citation_hit_rate` over answered cases with relevant ids; `reference_f1` (token F1
   on analyzer terms, so Japanese is tokenised) and `reference_similarity` (cosine of the local
-  embeddings) over answered cases with a reference answer.
+  embeddings) over answered cases with a reference answer. `fact_hit_rate` is over the cases
+  with `facts`: the share answered with every fact in the answer (eval/facts.py). Beside it, for
+  those cases: `fact_cases`, `fact_hits`, `fact_escalated` (escalated, so no answer),
+  `fact_answered_missing` (answered without every fact: a wrong or partial quote) and
+  `fact_wrong_answer_rate` (the wrong-answer rate over the answered ones).
 - retrieval: the ids of `decision.retrieved`, deduplicated in order, against `relevant_ids`,
   over the cases that list any.
 - latency_ms: percentiles by linear interpolation between closest ranks.
@@ -32,6 +36,7 @@ from typing import Any
 
 from agent.types import Decision
 from eval.cases import EvalCase
+from eval.facts import missing_facts
 from eval.retrieval_metrics import average_precision, ndcg_at, recall_at, reciprocal_rank
 
 Terms = Callable[[str], list[str]]
@@ -47,6 +52,11 @@ MAIN_FIGURES = (
     ("wrong_answer_rate", "action", "wrong_answer_rate"),
     ("reason_accuracy", "action", "reason_accuracy"),
     ("citation_hit_rate", "answer", "citation_hit_rate"),
+    ("fact_cases", "answer", "fact_cases"), ("fact_hit_rate", "answer", "fact_hit_rate"),
+    ("fact_hits", "answer", "fact_hits"),
+    ("fact_answered_missing", "answer", "fact_answered_missing"),
+    ("fact_escalated", "answer", "fact_escalated"),
+    ("fact_wrong_answer_rate", "answer", "fact_wrong_answer_rate"),
     ("reference_f1", "answer", "reference_f1"),
     ("reference_similarity", "answer", "reference_similarity"),
     ("recall@5", "retrieval", "recall@5"), ("mrr", "retrieval", "mrr"),
@@ -185,6 +195,8 @@ class Checks:
     action: bool | None = None
     reason: bool | None = None
     citation_hit: bool | None = None
+    fact_hit: bool | None = None  # answered with every fact (None: the case lists no facts)
+    missing_facts: list[str] = field(default_factory=list)  # of an answer, not an escalation
     wrong_answer: bool | None = None
     language: bool | None = None
     reference_f1: float | None = None
@@ -220,6 +232,8 @@ class CaseResult:
         if c.reason is False and d.escalation is not None:
             wanted = " or ".join(str(r) for r in case.expected_reason)
             out.append(f"reason: expected {wanted}, got {d.escalation.reason}")
+        if c.missing_facts:
+            out.append("answer lacks " + ", ".join(repr(f) for f in c.missing_facts))
         if c.wrong_answer and c.action is not False:
             cited = ", ".join(x.id for x in d.citations) or "nothing"
             out.append(f"answer cites {cited}, none of {', '.join(case.relevant_ids)}")
@@ -256,6 +270,10 @@ def score_case(case: EvalCase, decision: Decision, terms: Terms) -> Checks:
     cited = {c.id for c in decision.citations}
     if answered and case.relevant_ids:
         checks.citation_hit = bool(cited & set(case.relevant_ids))
+    if case.facts:
+        checks.missing_facts = (missing_facts(decision.answer or "", case.facts)
+                                if answered else [])
+        checks.fact_hit = answered and not checks.missing_facts
     if answered and (wanted is not None or case.relevant_ids):
         checks.wrong_answer = wanted == "escalate" or checks.citation_hit is False
     if case.language is not None:
@@ -306,6 +324,7 @@ def aggregate(results: Sequence[CaseResult], labels: Sequence[str] = (),
                                      if r.checks.reference_similarity is not None),
         "language_accuracy": rate(r.checks.language for r in done
                                   if r.checks.language is not None),
+        **fact_metrics(done),
     }
     judge = [r.checks for r in done if r.checks.judge_correct is not None]
     if judge:
@@ -340,6 +359,21 @@ def aggregate(results: Sequence[CaseResult], labels: Sequence[str] = (),
         "skipped_lines": skipped_lines,
     }
     return metrics
+
+
+def fact_metrics(done: Sequence[CaseResult]) -> dict[str, Any]:
+    """Score the cases with facts: hit rate, and whether misses were escalations or quotes."""
+    with_facts = [r for r in done if r.checks.fact_hit is not None and r.decision is not None]
+    answered = [r for r in with_facts if r.decision and r.decision.action == "answer"]
+    return {
+        "fact_cases": len(with_facts),
+        "fact_hit_rate": rate(bool(r.checks.fact_hit) for r in with_facts),
+        "fact_hits": sum(1 for r in with_facts if r.checks.fact_hit),
+        "fact_escalated": len(with_facts) - len(answered),
+        "fact_answered_missing": sum(1 for r in answered if not r.checks.fact_hit),
+        "fact_wrong_answer_rate": rate(bool(r.checks.wrong_answer) for r in answered
+                                       if r.checks.wrong_answer is not None),
+    }
 
 
 def main_figures(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,12 @@ from retrieval.types import Chunk, Document, Ticket
 # The local embedding model reads at most 256 word pieces and was trained on 128; a chunk of
 # 180 tiktoken tokens plus its title stays inside 256 pieces in English and in Japanese.
 DEFAULT_MAX_TOKENS = 180
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 _HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+# A line of bold text, or a Japanese section mark: 【…】, or ■ ◆ ● ▼ ▶ before the words.
+_PSEUDO_HEADING = re.compile(r"\*\*([^*\n]{1,78})\*\*[:：]?|__([^_\n]{1,78})__[:：]?|"
+                             r"【([^】\n]{1,40})】|[■◆●▼▶□◇]\s*([^。\n]{1,40})")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])")
 _QUOTED = re.compile(r"^\s*>.*$", re.MULTILINE)
@@ -28,12 +32,37 @@ class Section:
     body: str
 
 
+def _pseudo_heading(lines: list[str], i: int) -> str | None:
+    """Return the heading a line stands for without Markdown heading marks, or None.
+
+    Help centres mark small sections with a line of bold text ("**Bank transfer**"), or in
+    Japanese with 【…】 or a leading ■/◆/●; such a line heads a section of its own when it
+    stands alone between a blank line (or the start) and text.
+    """
+    line = lines[i].strip()
+    if len(line) > 80 or (i > 0 and lines[i - 1].strip()):
+        return None
+    if i + 1 >= len(lines) or not lines[i + 1].strip():
+        return None
+    match = _PSEUDO_HEADING.fullmatch(line)
+    if match is None:
+        return None
+    text = next(g for g in match.groups() if g is not None).strip().rstrip(":：").strip()
+    return text or None
+
+
 def split_sections(title: str, text: str) -> list[Section]:
-    """Split Markdown-like text at headings, keeping the heading path of each part."""
+    """Split Markdown-like text at headings, keeping the heading path of each part.
+
+    ATX (`## Heading`) and setext (a line underlined with `===` or `---`) headings count, and
+    so does a line that only marks a small section (see _pseudo_heading), one level below the
+    heading it follows.
+    """
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     lines: list[str] = []
     in_fence = False
+    real_level = 0  # level of the last Markdown heading
 
     def flush() -> None:
         body = "\n".join(lines).strip()
@@ -42,20 +71,44 @@ def split_sections(title: str, text: str) -> list[Section]:
             sections.append(Section(" > ".join(path), body))
         lines.clear()
 
-    for line in text.splitlines():
+    def open_heading(level: int, heading: str) -> None:
+        flush()
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, heading))
+
+    source = text.splitlines()
+    for i, line in enumerate(source):
         if line.strip().startswith("```"):
             in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
-        if match:
-            flush()
-            level = len(match.group(1))
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, match.group(2).strip()))
-        else:
+        if in_fence or line.strip().startswith("```"):
             lines.append(line)
+            continue
+        match = _HEADING.match(line)
+        if match:
+            real_level = len(match.group(1))
+            open_heading(real_level, match.group(2).strip())
+            continue
+        underline = _SETEXT.match(line)
+        if underline and lines and lines[-1].strip() and _plain_line(lines[-1]) and (
+                len(lines) < 2 or not lines[-2].strip()):
+            heading = lines.pop().strip()
+            real_level = 1 if underline.group(1).startswith("=") else 2
+            open_heading(real_level, heading)
+            continue
+        pseudo = _pseudo_heading(source, i)
+        if pseudo is not None:
+            open_heading(min(real_level + 1, 6), pseudo)
+            continue
+        lines.append(line)
     flush()
     return sections
+
+
+def _plain_line(line: str) -> bool:
+    """Tell whether a line could be a setext heading's text (not a list item, table or quote)."""
+    stripped = line.strip()
+    return not (_LIST_ITEM.match(line) or stripped.startswith(("|", ">", "<")))
 
 
 def split_blocks(body: str) -> list[str]:

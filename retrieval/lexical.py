@@ -100,6 +100,21 @@ class BM25Index:
         self._idf = idf
         self._idf_max = float(idf.max(initial=1.0))
 
+    def idf(self, term: str) -> float:
+        """Return a term's IDF (a term the index has never seen weighs like the rarest)."""
+        col = self._vocab.get(term)
+        return float(self._idf[col]) if col is not None else self._idf_max
+
+    def row_weights(self, key: str, terms: Sequence[str]) -> list[float]:
+        """Return each term's BM25 weight in one row (0 for a term it lacks or an unknown row)."""
+        row = self._row_of.get(key)
+        if row is None or self._rows is None:
+            return [0.0] * len(terms)
+        start, end = self._rows.indptr[row], self._rows.indptr[row + 1]
+        weights = dict(zip(self._rows.indices[start:end].tolist(),
+                           self._rows.data[start:end].tolist(), strict=True))
+        return [weights.get(self._vocab.get(t, -1), 0.0) for t in terms]
+
     def coverage(self, key: str | Sequence[str], terms: Sequence[str]) -> float:
         """Return the IDF-weighted share of query terms that occur in a row, or in any of
         several rows taken together (0..1)."""

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from retrieval.catalog import ChunkRow
 from retrieval.embeddings import Embedder, reads
+from retrieval.passages import (
+    QUOTE_MAX_TOKENS,
+    Passage,
+    PassageSelector,
+    QuestionView,
+    SectionView,
+    document_sections,
+)
 from retrieval.store import KnowledgeStore
 from retrieval.textproc import detect_language, language_code
-from retrieval.tokens import count_tokens
 
 Mode = Literal["hybrid", "vector", "lexical"]
-
-
-#: An offline answer quotes a hit's whole section up to this many tokens, else the hit's chunk.
-QUOTE_MAX_TOKENS = 450
-
-
-@dataclass(frozen=True)
-class Passage:
-    """The text an offline answer quotes from a hit, and the ids of the chunks it is made of."""
-
-    chunk_ids: list[str]
-    text: str
-    section: str  # the whole section the hit belongs to (the ticket, for a ticket)
 
 
 @dataclass(frozen=True)
@@ -98,6 +94,9 @@ class HybridRetriever:
         # The languages the model reads (None: all). The vector leg searches within the
         # query's language, and only when the model reads it.
         self._vector_languages: frozenset[str] | None = getattr(embedder, "languages", None)
+        self._selector = PassageSelector()
+        # source -> (the store's chunk rows it was built from, document id -> its rows)
+        self._documents: dict[str, tuple[dict[str, ChunkRow], dict[str, list[ChunkRow]]]] = {}
 
     def search(
         self,
@@ -221,14 +220,44 @@ class HybridRetriever:
             return weight
         return weight * self.fusion.cross_language_weight
 
-    def passage(self, hit: SearchHit) -> Passage:
-        """Return what an offline answer quotes from a hit: its whole section, or only the
-        hit's chunk when the section is longer than QUOTE_MAX_TOKENS. A ticket is one chunk."""
+    def passage(self, hit: SearchHit, question: QuestionView | None = None) -> Passage:
+        """Return what an answer quotes from a hit.
+
+        A past ticket is one chunk. For an article, with the question: the passage of the
+        article that answers it (retrieval.passages), whichever section search matched;
+        without: the hit's section, or only its chunk when the section is longer than
+        QUOTE_MAX_TOKENS.
+        """
         if hit.source == "ticket":
             return Passage([hit.id], hit.text, hit.text)
-        chunks = self.store.catalog.section_chunks(hit.source, hit.doc_id, hit.section)
-        section = "\n\n".join(t for _, t in chunks)
-        if not chunks or count_tokens(section) > QUOTE_MAX_TOKENS:
-            return Passage([hit.id], hit.text, section or hit.text)
-        return Passage([c for c, _ in chunks], section, section)
+        sections = self.sections(hit.source, hit.doc_id)
+        if question is None or not sections:
+            own = next((s for s in sections if s.index == hit.section), None)
+            if own is None:
+                return Passage([hit.id], hit.text, hit.text)
+            if own.tokens > QUOTE_MAX_TOKENS:
+                return Passage([hit.id], hit.text, own.text, (own.heading,))
+            return Passage(own.chunk_ids, own.text, own.text, (own.heading,))
+        lexical, _rows = self.store.lexical(hit.source)
+        analyze = self.store.analyzer.terms
+        similarity = None
+        if question.embedding is not None:
+            embedding = question.embedding
 
+            def similarity(ids: Sequence[str]) -> dict[str, float]:
+                return self.store.similarities(hit.source, embedding, ids)
+
+        return self._selector.select(question, sections, set(analyze(hit.title)), lexical,
+                                     analyze, similarity, anchor=hit.id)
+
+    def sections(self, source: str, doc_id: str) -> list[SectionView]:
+        """Return the sections of an indexed document, in order (cached per generation)."""
+        _, rows = self.store.lexical(source)
+        cached = self._documents.get(source)
+        if cached is None or cached[0] is not rows:
+            by_doc: dict[str, list[ChunkRow]] = {}
+            for row in rows.values():
+                by_doc.setdefault(row.doc_id, []).append(row)
+            cached = (rows, by_doc)
+            self._documents[source] = cached
+        return document_sections(cached[1].get(doc_id, []))

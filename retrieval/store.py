@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -292,6 +292,16 @@ class KnowledgeStore:
         """Return the in-memory copy vector queries should use, or None to query Chroma."""
         flat = self.flat_vectors(source)
         return flat if flat is not None else self.ann_vectors(source)
+
+    def similarities(self, source: str, embedding: np.ndarray,
+                     ids: Sequence[str]) -> dict[str, float]:
+        """Return the cosine of a query vector to some chunks that have vectors."""
+        copy = self.vector_copy(source)
+        if copy is not None:
+            return copy.similarities(embedding, ids)
+        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        return {c: float(np.asarray(v, dtype=np.float32) @ vector)
+                for c, v in self.vectors.stored(source, list(ids)).items()}
 
     def ann_vectors(self, source: str, *, wait: bool = False) -> AnnVectors | None:
         """Return the in-process HNSW copy of a source's vectors, or None while there is none.

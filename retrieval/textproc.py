@@ -48,6 +48,14 @@ def _no_topic(pos: tuple[str, ...], form: str) -> bool:
     return pos[0] in _JA_DROP_POS or pos[1] == "非自立可能" or form in _JA_LIGHT
 
 
+def _independent_verb(pos: tuple[str, ...], form: str, after: tuple[str, ...]) -> bool:
+    """Tell whether a verb Sudachi marks as possibly dependent (忘れる, 始める, 終わる) is used
+    on its own here: not right after another verb or its て/で (書き忘れる, 使って終わる),
+    where it only adds an aspect. Light verbs (できる, する) never are."""
+    return (pos[0] == "動詞" and pos[1] == "非自立可能" and form not in _JA_LIGHT
+            and after[0] != "動詞" and not (after[0] == "助詞" and after[1] == "接続助詞"))
+
+
 # Names people write for the two languages instead of an ISO 639-1 code.
 _LANGUAGE_ALIASES = {"jp": "ja", "jpn": "ja", "japanese": "ja", "日本語": "ja",
                      "eng": "en", "english": "en", "英語": "en"}
@@ -129,13 +137,21 @@ class Analyzer:
     def _japanese_terms(self, text: str) -> Iterator[str]:
         with self._lock:  # Sudachi tokenizers are not thread-safe
             tokenizer = self._tokenizer()
-            morphemes: list[tuple[str, tuple[str, ...]]] = []
+            morphemes: list[tuple[str, tuple[str, ...], str]] = []
             for piece in _pieces(text):
-                morphemes.extend(
-                    (m.normalized_form(), m.part_of_speech()) for m in tokenizer.tokenize(piece)
-                )
-        for form, pos in morphemes:
-            if _no_topic(pos, form):
+                morphemes.extend((m.normalized_form(), m.part_of_speech(), m.surface())
+                                 for m in tokenizer.tokenize(piece))
+        previous: tuple[str, ...] = ("",)
+        for form, pos, surface in morphemes:
+            after = previous
+            previous = pos
+            # An English word inside Japanese text is an English term: Sudachi's normalised
+            # form would spell it in katakana ("bank" -> バンク) and it would never match the
+            # same word in an English text or question.
+            if _LATIN_LETTER.search(surface) and not _JA_CHAR.search(surface):
+                yield from self._english_terms(normalize(surface))
+                continue
+            if _no_topic(pos, form) and not _independent_verb(pos, form, after):
                 continue
             form = normalize(form)
             if _JA_CHAR.search(form):

@@ -97,8 +97,10 @@ class FlatVectors:
         matrix = np.asarray(matrix, dtype=np.float32)
         # language -> (global row positions, that language's rows as one contiguous matrix)
         self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._where: dict[str, tuple[str, int]] = {}  # id -> (language, row in its matrix)
         for lang, rows in _by_language(languages):
             self._groups[lang] = (rows, np.ascontiguousarray(matrix[rows]))
+            self._where.update((self.ids[g], (lang, n)) for n, g in enumerate(rows.tolist()))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -122,6 +124,16 @@ class FlatVectors:
             positions.append(rows[keep])
             scores.append(found[keep])
         return _best(positions, scores, k, self.ids)
+
+    def similarities(self, embedding: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Return the cosine of a vector to each of some rows (ids without a row are left out)."""
+        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        out: dict[str, float] = {}
+        for chunk_id in ids:
+            where = self._where.get(chunk_id)
+            if where is not None:
+                out[chunk_id] = float(self._groups[where[0]][1][where[1]] @ vector)
+        return out
 
 
 #: Version of what AnnVectors.save writes; load refuses other versions.
@@ -306,6 +318,19 @@ class AnnVectors:
                 keys.append(found[0].astype(np.int64))
                 scores.append(1.0 - distances[0])  # "ip" distance is 1 - inner product
             return _best(keys, scores, k, self._ids)
+
+    def similarities(self, embedding: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Return the cosine of a vector to each of some chunks (unknown ids are left out)."""
+        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        out: dict[str, float] = {}
+        with self._lock:
+            for chunk_id in ids:
+                key = self._key_of.get(chunk_id)
+                if key is None:
+                    continue
+                stored = self._graphs[self._language_of[key]].get_items([key])
+                out[chunk_id] = float(np.asarray(stored[0], dtype=np.float32) @ vector)
+        return out
 
 
 # Opening Chroma is not safe from two threads at once, in one index or in two over the same

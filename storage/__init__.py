@@ -1,1 +1,1 @@
-"""Kotae's durable state: SQLAlchemy models, migrations, repository, outbox and workers."""
+"""Kotae's durable state: models, migrations, queries by aggregate (repo/), the outbox and workers."""

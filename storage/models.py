@@ -211,6 +211,9 @@ class SignalRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     acked_at: Mapped[datetime | None]
     acked_by: Mapped[str | None] = mapped_column(String(200))
+    # Why and next step in each language ({"en": {"why", "next_step"}, "ja": ...}), so a
+    # console shows its own; NULL for signals raised before it was kept.
+    localized: Mapped[dict[str, Any] | None]
 
 
 class FeedbackRow(Base):

@@ -1,8 +1,8 @@
 """Take a stored inquiry to a stored decision, whatever happens to the agent or the process.
 
 The inquiry row is committed before the agent is called. Whoever records a decision first
-wins (`repository.record_decision`), so a timed-out call, a retry after a crash and a
-second worker can all try without double answers, escalations or webhooks. An agent that
+wins (`inquiries.record_decision` in storage.repo), so a timed-out call, a retry after a crash
+and a second worker can all try without double answers, escalations or webhooks. An agent that
 raises never reaches the customer as an error: the inquiry is escalated instead.
 """
 
@@ -19,9 +19,9 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from agent.types import Customer, Decision, Escalation, Inquiry, Message, ReasonCode
 from errors import StoreError
 from retrieval.textproc import detect_language
-from storage import repository
 from storage.db import Database
 from storage.models import InquiryRow, MessageRow, utcnow
+from storage.repo import escalations, inquiries
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +86,11 @@ class Outcome:
 def load_outcome(db: Database, inquiry_id: str) -> Outcome | None:
     """Return the recorded outcome of an inquiry, or None while it is still being answered."""
     with db.session() as session:
-        row = repository.get_inquiry(session, inquiry_id)
+        row = inquiries.get_inquiry(session, inquiry_id)
         if row.status == "received" or row.decision is None:
             return None
         decision = Decision.model_validate(row.decision)
-        escalation = repository.escalation_of_inquiry(session, inquiry_id)
+        escalation = escalations.escalation_of_inquiry(session, inquiry_id)
         notice = customer_notice(decision, row.status)
         return Outcome(
             row.id,
@@ -182,7 +182,7 @@ def record(
     notice = customer_notice(decision, status)
     try:
         with db.session() as session:
-            recorded = repository.record_decision(
+            recorded = inquiries.record_decision(
                 session, row.id, decision, status=status, notice=notice, error=error
             )
     except (DataError, IntegrityError, StatementError) as exc:
@@ -221,11 +221,11 @@ def answer(
     decide: Decide,
     *,
     on_token: Callable[[str], None] | None = None,
-    received: repository.Received | None = None,
+    received: inquiries.Received | None = None,
 ) -> Outcome:
     """Run the agent on a stored inquiry and record what it decided (or the fallback).
 
-    `received` is what `repository.receive_inquiry` returned for this inquiry, when the
+    `received` is what `inquiries.receive_inquiry` returned for this inquiry, when the
     caller has it: the row and history it carries need not be read back.
     """
     loaded: list[MessageRow] | None
@@ -234,8 +234,8 @@ def answer(
         row, loaded = received.inquiry, received.history
     else:
         with db.session() as session:
-            row = repository.get_inquiry(session, inquiry_id)
-            loaded = (repository.history_before(session, row)
+            row = inquiries.get_inquiry(session, inquiry_id)
+            loaded = (inquiries.history_before(session, row)
                       if row.status == "received" else None)
     if loaded is None:
         outcome = load_outcome(db, inquiry_id)
@@ -261,7 +261,7 @@ def answer(
 def give_up(db: Database, inquiry_id: str, reason: ReasonCode, detail: str) -> Outcome:
     """Record a fallback escalation for an inquiry the agent did not decide in time."""
     with db.session() as session:
-        row = repository.get_inquiry(session, inquiry_id)
+        row = inquiries.get_inquiry(session, inquiry_id)
     latency = (utcnow() - row.created_at).total_seconds() * 1000
     decision = fallback_decision(row, reason, detail).model_copy(
         update={"latency_ms": round(latency, 3)}
@@ -287,14 +287,14 @@ def recover(
     """
     outcomes: list[Outcome] = []
     with db.session() as session:
-        ids = repository.expired_inquiries(session, utcnow())
+        ids = inquiries.expired_inquiries(session, utcnow())
     for inquiry_id in ids:
         if inquiry_id in skip:
             continue
         with db.session() as session:
             # The clock is read per claim: the pass may run for minutes, and a lease counted
             # from its start could already have run out when it is granted.
-            attempt = repository.claim_for_retry(session, inquiry_id, utcnow(), lease_s)
+            attempt = inquiries.claim_for_retry(session, inquiry_id, utcnow(), lease_s)
         if attempt is None:
             continue  # decided meanwhile, or another worker took it
         if attempt > max_attempts:

@@ -22,9 +22,10 @@ import anyio
 import httpx
 
 from retrieval.types import Ticket
-from storage import outbox, processing, repository
+from storage import outbox, processing
 from storage.db import Database
 from storage.models import utcnow
+from storage.repo import escalations, inquiries
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +98,14 @@ class BackgroundWorker:
         if not ids:
             return 0
         with self.db.session() as session:
-            return repository.renew_leases(session, ids, utcnow(), self.config.lease_s)
+            return inquiries.renew_leases(session, ids, utcnow(), self.config.lease_s)
 
     def learn_once(self, *, settle_s: float = 5.0) -> int:
         """Teach the agent resolutions it has not learned; return how many it learned."""
         learned = 0
         now = time.monotonic()
         with self.db.session() as session:
-            rows = repository.escalations_to_learn(session)
+            rows = escalations.escalations_to_learn(session)
             # The resolve request teaches the agent itself; leave it a moment to do so.
             cutoff = utcnow() - timedelta(seconds=settle_s)
             due = [
@@ -114,14 +115,14 @@ class BackgroundWorker:
                 and row.resolved_at <= cutoff
                 and now - self._learn_attempted.get(row.id, -1e9) >= self.config.learn_retry_s
             ]
-            tickets = [repository.ticket_for(session, row) for row in due]
+            tickets = [escalations.ticket_for(session, row) for row in due]
         for ticket in tickets:
             if self._stopping:
                 break
             self._learn_attempted[ticket.id] = now
             error = learn_ticket(self.learn, ticket)
             with self.db.session() as session:
-                repository.mark_learned(session, ticket.id, error)
+                escalations.mark_learned(session, ticket.id, error)
             learned += error is None
         return learned
 

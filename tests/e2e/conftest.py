@@ -126,7 +126,8 @@ def kotae(e2e_store_dir: Path, local_embedder: Any,
     port, allowed_port, refused_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     allowed, refused = f"http://127.0.0.1:{allowed_port}", f"http://127.0.0.1:{refused_port}"
-    agent = build_agent(load_settings(store_dir=e2e_store_dir, mode="offline"),
+    agent = build_agent(load_settings(store_dir=e2e_store_dir, mode="offline",
+                                      policy_path=ROOT / "data" / "demo" / "policy.yaml"),
                         embedder=local_embedder)
     database = tmp_path_factory.mktemp("e2e-db") / "kotae.sqlite3"
     api_settings = ApiSettings(

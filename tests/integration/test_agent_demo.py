@@ -14,9 +14,12 @@ from settings import load_settings
 pytestmark = pytest.mark.integration
 
 
+DEMO_POLICY = Path(__file__).resolve().parents[2] / "data" / "demo" / "policy.yaml"
+
+
 @pytest.fixture(scope="module")
 def agent(demo_store_dir: Path, local_embedder: Any) -> Agent:
-    settings = load_settings(store_dir=demo_store_dir, mode="offline")
+    settings = load_settings(store_dir=demo_store_dir, mode="offline", policy_path=DEMO_POLICY)
     return build_agent(settings, embedder=local_embedder)
 
 
@@ -30,7 +33,7 @@ def test_a_covered_english_question_is_answered_with_a_citation(agent: Agent) ->
     assert decision.citations[0].id == "kb-saml-sso-okta"
     assert decision.citations[0].url and decision.citations[0].url in decision.answer
     assert decision.tag == "usage_question" and decision.language == "en"
-    assert decision.mode == "offline" and decision.prompt_version == "answer_kb_en@1"
+    assert decision.mode == "offline" and decision.prompt_version == "answer_kb_en@2"
 
 
 def test_a_japanese_question_gets_a_japanese_answer_citing_a_japanese_article(agent: Agent) -> None:
@@ -90,6 +93,83 @@ def test_an_upsell_inquiry_raises_an_expansion_signal(agent: Agent) -> None:
 def test_cancellation_raises_a_churn_risk_signal(agent: Agent) -> None:
     decision = ask(agent, "We're going to cancel our subscription at the end of the month.")
     assert any(s.kind == SignalKind.CHURN_RISK for s in decision.signals)
+
+
+# ---------------------------------------------------------------- phrase families, both languages
+
+
+@pytest.mark.parametrize("text", [
+    "担当者と話したい", "担当の方と話せますか", "担当の方から連絡ください", "オペレーターにつないで",
+    "電話で説明してほしい", "人間と話したい",
+    "担当者と話す",  # the Japanese widget's own button, typed as a message
+    "talk to a human", "can I speak to someone", "get me an agent", "call me",
+])
+def test_a_request_for_a_person_reaches_a_human(agent: Agent, text: str) -> None:
+    decision = ask(agent, text)
+    assert decision.action == "escalate", text
+    assert decision.escalation.reason == ReasonCode.HUMAN_REQUESTED, text
+
+
+def expansion_signals(decision: Any) -> list[Any]:
+    return [s for s in decision.signals if s.kind == SignalKind.EXPANSION]
+
+
+@pytest.mark.parametrize(("text", "why_ja"), [
+    ("20席追加したい", "席（ライセンス）の追加について問い合わせた"),
+    ("ライセンスを30追加したい", "席（ライセンス）の追加について問い合わせた"),
+    ("上位プランに変えたい", "上位プランを検討している"),
+    ("We want to add 20 seats", "席（ライセンス）の追加について問い合わせた"),
+    ("We need 5 more licences", "席（ライセンス）の追加について問い合わせた"),
+    ("We would like to upgrade our plan", "上位プランを検討している"),
+])
+def test_seat_and_plan_expansion_raises_a_signal_in_both_languages(
+        agent: Agent, text: str, why_ja: str) -> None:
+    decision = ask(agent, text)
+    [signal] = expansion_signals(decision)
+    assert decision.tag == "success_opportunity", text
+    assert signal.account_id == "acct_0007" and signal.evidence == text
+    assert signal.localized is not None and signal.localized["ja"].why == why_ja
+    assert signal.why == signal.localized["en"].why and signal.why.isascii()
+
+
+@pytest.mark.parametrize("text", [
+    "How do I remove a seat?", "席を減らしたい", "We want to downgrade to Team",
+    "解約を検討しています", "We are thinking about cancelling, we only need 5 seats now",
+])
+def test_fewer_seats_a_downgrade_or_leaving_is_not_expansion(agent: Agent, text: str) -> None:
+    assert expansion_signals(ask(agent, text)) == [], text
+
+
+@pytest.mark.parametrize("text", [
+    "アプリを開くとすぐに落ちます", "保存しようとするとエラーになります",
+    "プロジェクトを開くとエラーが出ます", "タイマーが動かない", "同期が動きません",
+    "ボードを開くと画面が固まります", "コメントが表示されません", "ドキュメントが保存できません",
+    "The app crashes every time I open a project", "The board view does not load since this morning",
+])
+def test_a_breakage_report_is_tagged_a_bug_in_both_languages(agent: Agent, text: str) -> None:
+    decision = ask(agent, text)
+    assert decision.tag == "bug", text
+    assert decision.action == "escalate" and decision.escalation.reason == ReasonCode.BUG_REPORT
+
+
+def test_a_how_to_question_about_an_error_is_not_a_bug_report(agent: Agent) -> None:
+    decision = ask(agent, "How do I fix the error message about SSO?")
+    assert decision.tag != "bug"
+    assert decision.escalation is None or decision.escalation.reason != ReasonCode.BUG_REPORT
+
+
+@pytest.mark.parametrize("text", [
+    "解約を検討しています", "他のツールに乗り換えようと思っています", "更新しないつもりです",
+    "使うのをやめたい", "We're thinking about cancelling", "We will not renew our contract",
+    "We are going to stop using your product", "We're switching to another tool next quarter",
+])
+def test_churn_intent_raises_a_churn_risk_signal_in_both_languages(agent: Agent,
+                                                                   text: str) -> None:
+    [signal] = [s for s in ask(agent, text).signals if s.kind == SignalKind.CHURN_RISK]
+    assert signal.localized is not None
+    assert signal.localized["ja"].why.startswith("解約・乗り換えの意向")
+    assert signal.localized["ja"].next_step == "1営業日以内にアカウントの責任者へ電話する。"
+    assert signal.why.startswith("cancellation or switching intent")
 
 
 def test_a_follow_up_borrows_the_previous_question(agent: Agent) -> None:
@@ -244,7 +324,7 @@ def test_a_japanese_question_only_an_english_article_answers_is_answered_from_it
     decision = ask(agent, text)
     assert decision.action == "answer" and decision.language == "ja"
     assert decision.citations[0].id == article
-    assert decision.prompt_version == "answer_kb_crosslingual_ja@1"
+    assert decision.prompt_version == "answer_kb_crosslingual_ja@2"
     assert "英語の記事" in decision.answer and decision.citations[0].title in decision.answer
 
 
@@ -301,7 +381,40 @@ def test_an_english_question_answered_from_a_japanese_article_says_so(agent: Age
     hit = agent.deps.retriever.search("請求書払い", k=1, language="ja")[0]
     grounding = Grounding(hit, 0.9, "kb", agent.deps.retriever.passage(hit))
     text, version = agent.compose_answer(grounding, "en")
-    assert version == "answer_kb_crosslingual_en@1"
+    assert version == "answer_kb_crosslingual_en@2"
     assert "written in Japanese" in text and hit.title in text
     same, version = agent.compose_answer(grounding, "ja")
-    assert version == "answer_kb_ja@1" and "英語" not in same
+    assert version == "answer_kb_ja@2" and "英語" not in same
+
+
+@pytest.mark.parametrize(("text", "reason", "asks_for"), [
+    ("I want a refund for last month's invoice", ReasonCode.SENSITIVE_TOPIC, "invoice number"),
+    ("先月の請求分を返金してほしいです", ReasonCode.SENSITIVE_TOPIC, "請求書番号"),
+    ("We were charged twice this month", ReasonCode.SENSITIVE_TOPIC, "invoice number"),
+    ("今月、二重に請求されています", ReasonCode.SENSITIVE_TOPIC, "請求書番号"),
+    ("The owner left the company and we're locked out", ReasonCode.SENSITIVE_TOPIC,
+     "e-mail address on the account"),
+    ("オーナーが退職してアカウントがロックされました", ReasonCode.SENSITIVE_TOPIC,
+     "登録されたメールアドレス"),
+    ("Saving a task fails with error 500 every time since this morning",
+     ReasonCode.BUG_REPORT, "steps you took"),
+])
+def test_a_draft_is_a_reply_an_agent_can_send_not_a_greeting(
+        agent: Agent, text: str, reason: ReasonCode, asks_for: str) -> None:
+    decision = ask(agent, text)
+    assert decision.action == "escalate" and decision.escalation is not None
+    assert decision.escalation.reason == reason
+    draft = decision.escalation.draft
+    assert asks_for in draft
+    reply = draft.split("From our help centre article")[0].split("ヘルプセンターの記事")[0]
+    assert "..." not in reply and "…" not in reply  # no gap left for the agent to fill
+    assert "**" not in draft and "|---" not in draft and "](" not in draft
+    assert "reproduced" not in draft  # nothing the agent has not done
+
+
+def test_a_draft_quotes_the_passage_found_as_plain_text(agent: Agent) -> None:
+    decision = ask(agent, "I want a refund for last month's invoice")
+    assert decision.escalation is not None
+    draft = decision.escalation.draft
+    assert 'From our help centre article "Refund policy":' in draft
+    assert "- your workspace name" in draft and "**" not in draft

@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from storage import repository
 from storage.models import ApiKeyRow
+from storage.repo import keys
+from storage.repo.base import sha256_hex
 from tests.integration.test_api_harness import (
     KEYS,
     ROLES,
@@ -160,7 +161,7 @@ def test_keys_are_stored_only_as_sha256(world: tuple[TestClient, dict[str, str]]
     client, _ = world
     with services_of(client).db.session() as session:
         rows = session.scalars(select(ApiKeyRow)).all()
-    assert {r.key_hash for r in rows} >= {repository.sha256_hex(k) for k in KEYS.values()}
+    assert {r.key_hash for r in rows} >= {sha256_hex(k) for k in KEYS.values()}
     stored = " ".join(f"{r.id} {r.key_hash} {r.label}" for r in rows)
     assert not any(key in stored for key in KEYS.values())
 
@@ -170,13 +171,13 @@ def test_a_key_created_in_the_database_works_at_once(
 ) -> None:
     client, _ = world
     with services_of(client).db.session() as session:
-        key, row = repository.create_api_key(session, "csm", "Dana (CSM)")
+        key, row = keys.create_api_key(session, "csm", "Dana (CSM)")
     response = client.post(
         f"/v1/signals/{world[1]['sig']}/ack", headers={"Authorization": f"Bearer {key}"}
     )
     assert response.status_code == 200
     with services_of(client).db.session() as session:
-        assert repository.revoke_api_key(session, row.id)
+        assert keys.revoke_api_key(session, row.id)
 
 
 def test_a_key_removed_from_the_environment_is_revoked_on_restart(tmp_path: Path) -> None:
@@ -219,7 +220,7 @@ def test_too_many_requests_from_one_address_get_429_even_without_a_key(tmp_path:
 
 
 def test_token_buckets_refill_at_their_rate() -> None:
-    from api import TokenBuckets
+    from service.access import TokenBuckets
 
     buckets = TokenBuckets(rate_per_s=2.0, burst=2)
     assert [buckets.take("k", now=0.0) for _ in range(3)] == [0.0, 0.0, 0.5]

@@ -4,11 +4,9 @@ delivery is lost. The server is a real uvicorn subprocess on 127.0.0.1."""
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,12 +20,11 @@ from tests.integration.test_api_harness import (
     KEYS,
     WEBHOOK_SECRET,
     auth,
-    free_port,
+    uvicorn_process,
     wait_until,
     webhook_receiver,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -36,9 +33,7 @@ def uvicorn_server(
     database: Path, webhook_url: str, **env: str
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start `uvicorn api:create_app --factory` with the fake agent; yield (url, process)."""
-    port = free_port()
     environment = {
-        **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "KOTAE_API_KEYS": ",".join(f"{role}:{key}" for role, key in KEYS.items()),
         "KOTAE_AGENT_FACTORY": "tests.integration.test_api_harness:agent_from_env",
@@ -58,48 +53,8 @@ def uvicorn_server(
         "KOTAE_RATE_LIMIT_IP_PER_S": "0",
         **env,
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        if process.poll() is not None:
-            pytest.fail(
-                f"uvicorn exited: {process.stderr.read().decode() if process.stderr else ''}"
-            )
-        try:
-            return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(up, timeout_s=60, every_s=0.1)
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with uvicorn_process(["api:create_app", "--factory"], environment) as served:
+        yield served
 
 
 def rows(database: Path, query: str) -> list[tuple[Any, ...]]:

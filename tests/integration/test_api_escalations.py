@@ -210,3 +210,12 @@ def test_the_maintenance_loop_lets_the_agent_catch_up_with_other_workers(db_url:
     agent = FakeAgent()
     with client_for(db_url, agent=agent, maintenance_s=0.05):
         wait_until(lambda: agent.refreshes >= 3, what="three maintenance passes")
+
+
+def test_the_escalation_queue_filters_by_a_language_tag(client: TestClient) -> None:
+    ask(client, "担当者と話したい human", language="ja")
+    ask(client, "I want to talk to a human", language="en")
+    for tag in ("ja", "ja-JP"):
+        items = client.get("/v1/escalations", params={"language": tag},
+                           headers=auth("agent")).json()["items"]
+        assert items and {item["language"] for item in items} == {"ja"}

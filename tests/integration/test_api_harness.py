@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -31,6 +35,7 @@ from agent.types import (
     ReasonCode,
     Signal,
     SignalKind,
+    SignalText,
     Usage,
 )
 from api import ApiSettings, create_app
@@ -48,6 +53,7 @@ KEYS = {
 ROLES = tuple(KEYS)
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 _WORD = re.compile(r"[a-z0-9]{3,}")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def auth(role: str, **extra: str) -> dict[str, str]:
@@ -247,6 +253,11 @@ class FakeAgent:
                 why="they need more seats",
                 next_step="offer the Business plan",
                 confidence=0.8,
+                localized={
+                    "en": SignalText(why="they need more seats",
+                                     next_step="offer the Business plan"),
+                    "ja": SignalText(why="席を増やしたい", next_step="Businessプランを提案する"),
+                },
             )
             return Decision(
                 action="answer",
@@ -354,6 +365,57 @@ def ask(client: TestClient, text: str, role: str = "widget", **body: Any) -> dic
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def conversation(client: TestClient, result: dict[str, Any]) -> dict[str, Any]:
+    """Read the conversation of an ask() result as its widget does."""
+    response = client.get(
+        f"/v1/conversations/{result['conversation_id']}",
+        headers=auth("widget", **{"X-Conversation-Token": result["conversation_token"]}),
+    )
+    assert response.status_code == 200, response.text
+    value: dict[str, Any] = response.json()
+    return value
+
+
+@contextlib.contextmanager
+def uvicorn_process(
+    target: list[str], env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run `python -m uvicorn <target>` from the checkout on a free loopback port until
+    /readyz answers 200; yield (base URL, process), and stop it afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        if process.poll() is not None:
+            pytest.fail(
+                f"uvicorn exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, timeout_s=60, every_s=0.1)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @contextlib.contextmanager

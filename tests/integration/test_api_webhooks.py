@@ -75,6 +75,7 @@ def test_signals_and_resolutions_are_sent_too(tmp_path: Path) -> None:
     [resolved] = receiver.events("escalation.resolved")
     assert (signal["data"]["kind"], signal["data"]["account_id"]) == ("expansion", "acme")
     assert signal["data"]["evidence"] == "We need 10 more seats"
+    assert signal["data"]["localized"]["ja"]["why"] == "席を増やしたい"
     assert (resolved["data"]["escalation_id"], resolved["data"]["answer"]) == (escalation, "Done.")
 
 

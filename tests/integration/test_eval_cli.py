@@ -225,3 +225,61 @@ def test_a_configured_judge_grades_answers_with_the_cited_sources(
     assert run.meta["judge"] == {"model": "scripted", "prompt_version": "judge@1"}
     cited = answered[0].decision.citations[0].id if answered[0].decision else ""
     assert f'<source id="{cited}"' in model.history[0][0].content
+
+
+def test_a_case_file_in_the_openai_chat_shape_runs(data: Path, tmp_path: Path) -> None:
+    conversations = [
+        {"id": "oa-en", "language": "en", "expected_action": "answer",
+         "relevant_ids": ["kb-invite"], "facts": ["100"], "messages": [
+             {"role": "system", "content": "You are a support assistant."},
+             {"role": "user", "content": "How do I invite people to the workspace?"},
+             {"role": "assistant", "content": "Workspace settings > Members > Invite members."},
+             {"role": "user", "content": "How many email addresses can I paste at once?"}]},
+        {"id": "oa-ja", "language": "ja", "messages": [
+            {"role": "user", "content": [{"type": "text",
+                                          "text": "請求書はどこからダウンロードできますか？"}]}]},
+    ]
+    cases = tmp_path / "openai.jsonl"
+    cases.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in conversations),
+                     encoding="utf-8")
+    out = tmp_path / "oa"
+    assert main(["run", str(cases), "--kb", str(data / "kb"), "--tickets",
+                 str(data / "tickets.jsonl"), "--out", str(out), "--no-progress",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["cases"]["total"] == 2 and metrics["cases"]["errors"] == 0
+    assert metrics["cases"]["skipped_lines"] == 0
+    assert metrics["answer"]["fact_cases"] == 1
+    records = {r["id"]: r for r in without_latency(out)[1]}
+    # The system turn is dropped, the rest read as Kotae's turns; the agent answers each
+    # case in the customer's language.
+    assert [m["role"] for m in records["oa-en"]["case"]["messages"]] == [
+        "customer", "assistant", "customer"]
+    assert records["oa-en"]["decision"]["language"] == "en"
+    assert records["oa-ja"]["decision"]["language"] == "ja"
+
+
+def test_the_helpcenter_command_runs_the_set_and_its_gate(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from eval.cli import HELPCENTER_THRESHOLDS
+
+    out = tmp_path / "hc"
+    assert main(["helpcenter", "--out", str(out), "--no-progress",
+                 "--cache", str(tmp_path / "cache")]) == 0
+    printed = capsys.readouterr().out
+    assert "Fact hit rate" in printed and "gate passed" in printed
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["answer"]["fact_cases"] >= 40
+    for lang in ("en", "ja"):
+        assert metrics["by_language"][lang]["fact_cases"] >= 20
+        assert metrics["by_language"][lang]["fact_hit_rate"] is not None
+    assert "## Facts" in (out / "report.md").read_text(encoding="utf-8")
+    # The gate is real: a bound the run misses fails it.
+    thresholds = json.loads(HELPCENTER_THRESHOLDS.read_text(encoding="utf-8"))
+    assert {"by_language.en.fact_hit_rate", "by_language.ja.fact_hit_rate"} <= set(
+        thresholds["min"])
+    assert "action.wrong_answer_rate" in thresholds["max"]
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps({"min": {"by_language.ja.fact_hit_rate": 1.01}}))
+    assert main(["gate", str(out), "--thresholds", str(strict)]) == 1
+    assert main(["helpcenter", "--mode", "llm", "--out", str(tmp_path / "x")]) == 2

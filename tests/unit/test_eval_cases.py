@@ -95,3 +95,62 @@ def test_a_region_qualified_label_is_read_as_its_language() -> None:
 def test_an_unreadable_file_is_one_problem(tmp_path: Path) -> None:
     loaded = load_cases(tmp_path / "missing.jsonl")
     assert loaded.cases == [] and "cannot read cases" in str(loaded.problems[0])
+
+
+def test_facts_are_read_written_back_and_bad_ones_explained(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "cases.jsonl", [
+        json.dumps({"id": "ok", "inquiry": "x", "expected_action": "answer",
+                    "facts": ["Admin > Accounts", " 30 days|30日 "]}, ensure_ascii=False),
+        json.dumps({"id": "string", "inquiry": "x", "facts": "Admin > Accounts"}),
+        json.dumps({"id": "empty-alt", "inquiry": "x", "facts": ["30 days|"]}),
+        json.dumps({"id": "number", "inquiry": "x", "facts": [30]}),
+        json.dumps({"id": "escalate", "inquiry": "x", "expected_action": "escalate",
+                    "facts": ["30 days"]}),
+    ])
+    loaded = load_cases(path)
+    assert [c.id for c in loaded.cases] == ["ok"]
+    assert loaded.cases[0].facts == ("Admin > Accounts", "30 days|30日")
+    messages = {p.location.rsplit(":", 1)[1]: str(p) for p in loaded.problems}
+    assert "facts: must be a list of strings" in messages["2"]
+    assert "empty alternative" in messages["3"]
+    assert "each fact must be a string, got int" in messages["4"]
+    assert "'facts' are what an answer must contain" in messages["5"]
+    write_cases(tmp_path / "out.jsonl", loaded.cases)
+    assert load_cases(tmp_path / "out.jsonl").cases == loaded.cases
+
+
+def test_the_openai_chat_shape_is_read_as_a_conversation() -> None:
+    case = EvalCase.model_validate({"id": "o", "messages": [
+        {"role": "system", "content": "You are a helpful assistant."},
+        {"role": "user", "content": "How do I export my data?"},
+        {"role": "assistant", "content": "Go to Settings > Export.", "name": "bot"},
+        {"role": "user", "content": [{"type": "text", "text": "Does that include"},
+                                     {"type": "text", "text": "attachments?"}]},
+    ]})
+    inquiry = case.to_inquiry()
+    assert inquiry.text == "Does that include\nattachments?"
+    assert [(m.role, m.text) for m in inquiry.history] == [
+        ("customer", "How do I export my data?"), ("assistant", "Go to Settings > Export.")]
+    assert case.to_json()["messages"][0] == {"role": "customer",
+                                             "text": "How do I export my data?"}
+
+
+def test_openai_turns_that_cannot_be_replayed_are_explained(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "cases.jsonl", [
+        json.dumps({"id": "only-system", "messages": [{"role": "system", "content": "hi"}]}),
+        json.dumps({"id": "tool", "messages": [{"role": "tool", "content": "{}"}]}),
+        json.dumps({"id": "image", "messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "https://x.example/a.png"}}]}]}),
+        json.dumps({"id": "both", "messages": [{"role": "user", "content": "a", "text": "b"}]}),
+        json.dumps({"id": "ja", "messages": [{"role": "user", "content": "請求書はどこですか"}]},
+                   ensure_ascii=False),
+    ])
+    loaded = load_cases(path)
+    assert [c.id for c in loaded.cases] == ["ja"]
+    messages = {p.location.rsplit(":", 1)[1]: str(p) for p in loaded.problems}
+    assert "needs at least one turn with role 'customer' (or 'user'" in messages["1"]
+    assert "role 'tool' is not one of user, assistant, system" in messages["2"]
+    assert "images and other parts cannot be replayed" in messages["3"]
+    assert "has both 'text'" in messages["4"]
+    assert loaded.cases[0].text == "請求書はどこですか"
+    assert loaded.cases[0].case_language == "ja"

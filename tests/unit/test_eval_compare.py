@@ -50,3 +50,16 @@ def test_compare_command_prints_and_writes_json(
 
 def test_compare_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     assert main(["compare", str(tmp_path), str(tmp_path)]) == 2
+
+
+def test_compare_shows_fact_hit_rate_overall_and_per_language(tmp_path: Path) -> None:
+    def metrics(overall: float, ja: float) -> dict[str, object]:
+        return {"answer": {"fact_hit_rate": overall, "fact_escalated": 3},
+                "by_language": {"en": {"fact_hit_rate": 0.5}, "ja": {"fact_hit_rate": ja}}}
+
+    a = write_run(tmp_path / "a", metrics(0.45, 0.40), {"q1": "fail"})
+    b = write_run(tmp_path / "b", metrics(0.60, 0.70), {"q1": "pass"})
+    text = render_comparison(compare_runs(a, b))
+    assert "answer.fact_hit_rate" in text and "+0.1500" in text
+    assert "by_language.ja.fact_hit_rate" in text and "+0.3000" in text
+    assert "by_language.en.fact_hit_rate" not in text  # unchanged

@@ -14,7 +14,7 @@ from eval.report import (
     render_html,
     render_markdown,
 )
-from eval.runner import RunResult
+from eval.results import RunResult
 from eval.scorers import (
     CaseResult,
     aggregate,
@@ -101,3 +101,49 @@ def test_reports_show_each_languages_tag_confusion() -> None:
     text = render_markdown(_run())
     assert "Tags, en (2 cases, accuracy 0.500, macro-F1 0.333)" in text
     assert "| bug | 0 | 1 | 0.000 | 1 |" in text  # the bug report tagged usage_question
+
+
+def _fact_run() -> RunResult:
+    cases = [
+        EvalCase(id="en-hit", inquiry="How long is the trial?", language="en",
+                 expected_action="answer", facts=["30 days"]),
+        EvalCase(id="en-miss", inquiry="Which cards?", language="en",
+                 expected_action="answer", facts=["JCB"]),
+        EvalCase(id="ja-esc", inquiry="何件まで読み取れますか", language="ja",
+                 expected_action="answer", facts=["20件"]),
+    ]
+    decisions = [
+        Decision.model_validate({"action": "answer", "answer": "A **30 days** trial.",
+                                 "tag": "usage_question", "tag_confidence": 0.9,
+                                 "confidence": 0.8, "language": "en", "latency_ms": 5.0}),
+        Decision.model_validate({"action": "answer", "answer": "Visa only.",
+                                 "tag": "usage_question", "tag_confidence": 0.9,
+                                 "confidence": 0.8, "language": "en", "latency_ms": 5.0}),
+        _decision("escalate", "usage_question", 5.0),
+    ]
+    results = [CaseResult(c, d, checks=score_case(c, d, Analyzer().terms))
+               for c, d in zip(cases, decisions, strict=True)]
+    metrics = aggregate(results)
+    metrics["by_language"] = metrics_by_language(results)
+    return RunResult(results, metrics, {"sources": {}, "seconds": {}})
+
+
+def test_reports_show_fact_figures_overall_and_per_language_and_what_was_missing() -> None:
+    run = _fact_run()
+    text = render_markdown(run)
+    assert "| Fact hit rate | 0.333 |" in text
+    assert "## Facts" in text
+    assert "| fact hit rate | 0.333 | 0.500 | 0.000 |" in text
+    assert "| escalated (no answer) | 1 | 0 | 1 |" in text
+    assert "| answered, a fact missing (wrong or partial quote) | 1 | 1 | 0 |" in text
+    assert "| fact_hit_rate | 0.500 | 0.000 |" in text  # the by-language table
+    assert "answer lacks 'JCB'" in text
+    page = render_html(run)
+    assert 'id="facts"' in page and "answer lacks &#x27;JCB&#x27;" in page
+    assert "facts 20件" in page  # the expectation column names the facts
+
+
+def test_a_run_without_facts_shows_no_fact_figures() -> None:
+    text = render_markdown(_run())
+    assert "Fact hit rate" not in text and "## Facts" not in text and "fact_" not in text
+    assert "Fact hit rate" not in render_html(_run())

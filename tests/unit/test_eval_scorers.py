@@ -290,3 +290,57 @@ def test_tag_figures_per_language_have_their_own_confusion_matrix() -> None:
                                      "usage_question": {"usage_question": 1}}
     assert by["ja"]["per_class"]["bug"]["f1"] == 0.0
     assert by["ja"]["per_class"]["usage_question"]["f1"] == pytest.approx(2 / 3)
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def test_an_answer_hits_its_facts_only_when_it_states_every_one() -> None:
+    c = case(expected_action="answer", relevant_ids=("kb-pay",),
+             facts=("¥30,000", "last day of the month|月末"))
+    hit = result(c, decision(cited=("kb-pay",), answer="Bank transfer from **¥30,000**; pay "
+                                                       "by the last day of the month."))
+    assert hit.checks.fact_hit is True and hit.checks.missing_facts == []
+    assert hit.outcome == "pass"
+    partial = result(c, decision(cited=("kb-pay",), answer="Bank transfer from ¥30,000."))
+    assert partial.checks.fact_hit is False
+    assert partial.checks.missing_facts == ["last day of the month|月末"]
+    assert partial.failures == ["answer lacks 'last day of the month|月末'"]
+    escalated = result(c, decision("escalate", answer="", reason=ReasonCode.LOW_CONFIDENCE))
+    assert escalated.checks.fact_hit is False and escalated.checks.missing_facts == []
+    assert escalated.failures == ["action: expected answer, got escalate (low_confidence)"]
+    no_facts = result(case(expected_action="answer"), decision())
+    assert no_facts.checks.fact_hit is None
+
+
+def test_fact_figures_tell_escalations_from_wrong_quotes_per_language() -> None:
+    from eval.scorers import metrics_by_language
+
+    def fact_case(n: int, lang: str) -> EvalCase:
+        return case(f"c{n}", language=lang, expected_action="answer",
+                    relevant_ids=("kb-a",), facts=("20件",) if lang == "ja" else ("20 items",))
+
+    results = [
+        result(fact_case(1, "en"), decision(cited=("kb-a",), answer="up to 20 items")),  # hit
+        result(fact_case(2, "en"), decision(cited=("kb-a",), answer="up to 200 items")),  # miss
+        result(fact_case(3, "en"), decision(cited=("kb-b",), answer="20 items")),  # hit, wrong cite
+        result(fact_case(4, "en"), decision("escalate", reason=ReasonCode.LOW_CONFIDENCE)),
+        result(fact_case(5, "ja"), decision(cited=("kb-a",), answer="直近２０件まで", language="ja")),
+        result(fact_case(6, "ja"), decision("escalate", reason=ReasonCode.LOW_CONFIDENCE,
+                                            language="ja")),
+        result(case("c7", expected_action="answer"), decision()),  # no facts: not counted
+    ]
+    answer = aggregate(results)["answer"]
+    assert answer["fact_cases"] == 6 and answer["fact_hits"] == 3
+    assert answer["fact_hit_rate"] == 0.5
+    assert answer["fact_escalated"] == 2 and answer["fact_answered_missing"] == 1
+    assert answer["fact_wrong_answer_rate"] == 0.25  # 1 of 4 answered cites no relevant id
+    by = metrics_by_language(results)
+    assert by["en"]["fact_hit_rate"] == 0.5 and by["en"]["fact_cases"] == 4
+    assert by["ja"]["fact_hit_rate"] == 0.5 and by["ja"]["fact_escalated"] == 1
+    assert flatten({"by_language": by})["by_language.ja.fact_hit_rate"] == 0.5
+
+
+def test_a_run_without_facts_reports_no_fact_rate() -> None:
+    answer = aggregate([result(case(expected_action="answer"), decision())])["answer"]
+    assert answer["fact_hit_rate"] is None and answer["fact_cases"] == 0

@@ -1,0 +1,335 @@
+"""Passage selection: which part of a retrieved article answers the question.
+
+Search finds the article; the answer must quote the part of it that holds the fact asked for.
+That is rarely the article's opening, and not necessarily the section the best-matching chunk
+belongs to: a question uses the words of its heading ("bank transfer" under "Payment
+methods"), of its content, or only of the article's title ("How do I set up SSO with Okta?"
+in an article that is all about that, where the answer is its steps).
+
+Every section of the article is scored on what tells it apart from the others:
+- the question's words that are not in the title, found in the section (IDF-weighted),
+  and found in its heading;
+- how strongly the section's chunks match by BM25 (term frequency, length);
+- how similar its chunks are to the question by vector, where the model reads the language;
+- for a question asking how to do something, whether the section holds numbered steps.
+
+The best section is quoted whole up to a budget; a longer one is trimmed to its best chunks,
+but a numbered list of steps is never cut. A second section is added when it holds question
+words the first lacks (steps and a limit), and a question about the whole article's task gets
+its step sections in order.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.catalog import ChunkRow
+from retrieval.lexical import BM25Index
+
+#: An answer quotes at most this many tokens of an article.
+QUOTE_MAX_TOKENS = 450
+_STEP = re.compile(r"^[ \t]{0,3}(?:\d{1,2}[.)]|[０-９]{1,2}[．.)）]|[①-⑳])[ \t　]*\S", re.MULTILINE)
+_STEP_START = re.compile(r"^[ \t]{0,3}(?:\d{1,2}[.)]|[０-９]{1,2}[．.)）]|[①-⑳])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What an answer quotes from a source, and the ids of the chunks it is made of.
+
+    `text` is the quote itself (each part under its heading); `section` is the whole of the
+    sections it comes from, for readers that want their full text (the LLM's context when
+    it fits, the known-workaround check).
+    """
+
+    chunk_ids: list[str]
+    text: str
+    section: str
+    headings: tuple[str, ...] = ()
+    omitted: tuple[str, ...] = ()  # headings of the article's further steps that did not fit
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One section of an article: its heading path and its chunks in order."""
+
+    index: int
+    heading: str
+    rows: tuple[ChunkRow, ...]
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        """Return the ids of the section's chunks."""
+        return [r.chunk_id for r in self.rows]
+
+    @property
+    def text(self) -> str:
+        """Return the section's text (without its heading)."""
+        return join_chunks(r.text for r in self.rows)
+
+    @property
+    def tokens(self) -> int:
+        """Return the section's size in tokens."""
+        return sum(r.tokens for r in self.rows)
+
+    @functools.cached_property
+    def has_steps(self) -> bool:
+        """Tell whether the section holds a numbered list."""
+        return any(len(_STEP.findall(r.text)) >= 2 for r in self.rows) or (
+            len(_STEP.findall(self.text)) >= 2)
+
+
+def document_sections(rows: Sequence[ChunkRow]) -> list[SectionView]:
+    """Group one document's chunk rows into its sections, in document order."""
+    by_section: dict[int, list[ChunkRow]] = {}
+    for row in sorted(rows, key=lambda r: r.position):
+        by_section.setdefault(row.section, []).append(row)
+    return [SectionView(index, group[0].heading, tuple(group))
+            for index, group in sorted(by_section.items())]
+
+
+@dataclass(frozen=True)
+class SelectionWeights:
+    """How much each kind of evidence counts when choosing among an article's sections.
+
+    Chosen on the demo eval and the help-centre set (docs/BENCHMARKS.md, passage selection).
+    """
+
+    specific: float = 1.0  # share of the question's non-title words found in the section
+    heading: float = 0.6  # share of them found in the section's heading
+    bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
+    vector: float = 2.0  # cosine gap to the article's most similar section
+    steps: float = 0.3  # numbered steps, for a question asking how to do something
+    opening: float = 0.15  # taken off the untitled opening for such a question
+    second: float = 0.6  # a second section joins when it scores this share of the first...
+    second_gain: float = 0.2  # ...and adds this share of the question's words
+    whole_task: float = 0.7  # a how-to question this much about the title asks for all steps
+
+
+@dataclass
+class QuestionView:
+    """The question as passage selection reads it."""
+
+    terms: list[str]
+    procedural: bool = False
+    embedding: np.ndarray | None = None  # where the model reads the question's language
+
+
+@dataclass
+class SectionScores:
+    """How well each section of an article matches a question, and what it was measured on."""
+
+    scores: dict[int, float]  # section index -> score
+    found: dict[int, set[str]]  # section index -> the question's terms it holds
+    idf: dict[str, float]
+    specific: list[str]  # the question's terms that are not in the title
+    chunk_weights: dict[str, list[float]]  # chunk id -> BM25 weight of each question term
+    cosines: dict[str, float]  # chunk id -> cosine to the question, where there are vectors
+
+    @property
+    def specific_total(self) -> float:
+        """Return the IDF mass of the question's words that the title does not hold."""
+        return sum(self.idf[t] for t in self.specific)
+
+    @property
+    def title_share(self) -> float:
+        """Return the share of the question's IDF mass that the article's title holds."""
+        return 1.0 - self.specific_total / (sum(self.idf.values()) or 1.0)
+
+    def gain(self, section: int, over: int) -> float:
+        """Return the share of the question's specific words one section adds to another."""
+        if not self.specific_total:
+            return 0.0
+        added = self.found[section] - self.found[over]
+        return sum(self.idf[t] for t in self.specific if t in added) / self.specific_total
+
+
+class PassageSelector:
+    """Choose the passage of an article that answers a question."""
+
+    def __init__(self, weights: SelectionWeights | None = None,
+                 max_tokens: int = QUOTE_MAX_TOKENS) -> None:
+        self.weights = weights or SelectionWeights()
+        self.max_tokens = max_tokens
+
+    def score(
+        self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
+        index: BM25Index, analyze: Callable[[str], list[str]],
+        similarity: Callable[[Sequence[str]], dict[str, float]] | None = None,
+        *, anchor: str | None = None,
+    ) -> SectionScores:
+        """Score every section of an article for how well it answers the question.
+
+        `similarity` gives the cosine of the question to chunks that have vectors; `anchor`
+        is the chunk search found, which wins ties.
+        """
+        w = self.weights
+        terms = list(dict.fromkeys(question.terms))
+        idf = {t: index.idf(t) for t in terms}
+        chunk_weights = {r.chunk_id: index.row_weights(r.chunk_id, terms)
+                         for s in sections for r in s.rows}
+        # Words the article holds nowhere cannot tell its sections apart ("instead" in "pay by
+        # bank transfer instead of card"), nor say what else than the title is asked about.
+        headings = {s.index: set(analyze(s.heading)) if s.heading else set() for s in sections}
+        anywhere = {t for ws in chunk_weights.values()
+                    for t, weight in zip(terms, ws, strict=True) if weight > 0}
+        anywhere |= {t for t in terms for h in headings.values() if _in_heading(t, h)}
+        specific = [t for t in terms if t not in title_terms and t in anywhere]
+        idf = {t: w for t, w in idf.items() if t in anywhere or t in title_terms}
+        cosines = similarity([c for s in sections for c in s.chunk_ids]) if similarity else {}
+        result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
+        specific_total = result.specific_total
+        bm25 = {c: sum(ws) for c, ws in chunk_weights.items()}
+        bm25_top = max(bm25.values(), default=0.0) or 1.0
+        cos_top = max(cosines.values(), default=0.0)
+        for s in sections:
+            present = result.found[s.index] = {
+                t for r in s.rows
+                for t, weight in zip(terms, chunk_weights[r.chunk_id], strict=True) if weight > 0}
+            score = 0.0
+            if specific_total > 0:
+                score += w.specific * sum(idf[t] for t in specific if t in present) / specific_total
+                score += w.heading * sum(idf[t] for t in specific
+                                         if _in_heading(t, headings[s.index])) / specific_total
+            score += w.bm25 * max(bm25[c] for c in s.chunk_ids) / bm25_top
+            section_cos = [cosines[c] for c in s.chunk_ids if c in cosines]
+            if section_cos:
+                score -= w.vector * (cos_top - max(section_cos))
+            if question.procedural:
+                if s.has_steps:
+                    score += w.steps
+                elif not s.heading and s.index == sections[0].index:
+                    score -= w.opening
+            if anchor is not None and anchor in s.chunk_ids:
+                score += 1e-6  # ties go to the chunk search found
+            result.scores[s.index] = score
+        return result
+
+    def select(
+        self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
+        index: BM25Index, analyze: Callable[[str], list[str]],
+        similarity: Callable[[Sequence[str]], dict[str, float]] | None = None,
+        *, anchor: str | None = None,
+    ) -> Passage:
+        """Return the passage of an article (one or more of its sections) that best answers
+        the question."""
+        if not sections:
+            raise ValueError("an article without sections has nothing to quote")
+        w = self.weights
+        scored = self.score(question, sections, title_terms, index, analyze, similarity,
+                            anchor=anchor)
+        scores = scored.scores
+        ranked = sorted(sections, key=lambda s: -scores[s.index])
+        best = ranked[0]
+        # A question about the article's task as a whole (its words are mostly the title's):
+        # the answer is the procedure, every section of steps in order.
+        if question.procedural and scored.title_share >= w.whole_task and best.has_steps:
+            with_steps = [n for n, s in enumerate(sections) if s.has_steps]
+            # From the first section of steps to the last: a step may be a section of its own
+            # without a numbered list (a table of settings under "Step 2").
+            procedure = sections[with_steps[0]:with_steps[-1] + 1]
+            return self._quote(procedure, scored)
+        chosen = [best]
+        if len(ranked) > 1:
+            second = ranked[1]
+            if (scores[second.index] >= w.second * scores[best.index]
+                    and scored.gain(second.index, best.index) >= w.second_gain):
+                chosen.append(second)
+        return self._quote(sorted(chosen, key=lambda s: s.index), scored)
+
+    def _quote(self, sections: Sequence[SectionView], scored: SectionScores) -> Passage:
+        """Quote sections whole while they fit, the first one trimmed if it alone does not."""
+        parts: list[tuple[SectionView, list[ChunkRow]]] = []
+        used = 0
+        for n, s in enumerate(sections):
+            if used + s.tokens <= self.max_tokens:
+                parts.append((s, list(s.rows)))
+                used += s.tokens
+            elif n == 0:
+                rows = self._trim(s, scored)
+                parts.append((s, rows))
+                used += sum(r.tokens for r in rows)
+            else:
+                break
+        omitted = tuple(s.heading.split(" > ")[-1] for s in sections[len(parts):] if s.heading)
+        text = "\n\n".join(_under_heading(s.heading, join_chunks(r.text for r in rows))
+                           for s, rows in parts)
+        return Passage(
+            chunk_ids=[r.chunk_id for _, rows in parts for r in rows],
+            text=text,
+            section="\n\n".join(_under_heading(s.heading, s.text) for s, _ in parts),
+            headings=tuple(s.heading for s, _ in parts),
+            omitted=omitted,
+        )
+
+    def _trim(self, section: SectionView, scored: SectionScores) -> list[ChunkRow]:
+        """Keep the best chunk of a long section and its neighbours while they fit, without
+        cutting a numbered list: a chunk continuing the list of a kept one is kept too."""
+        rows = list(section.rows)
+
+        def value(i: int) -> float:
+            c = rows[i].chunk_id
+            return sum(scored.chunk_weights[c]) + 4.0 * scored.cosines.get(c, 0.0)
+
+        best = max(range(len(rows)), key=value)
+        lo = hi = best
+        used = rows[best].tokens
+        # A list that runs into the chunks around the best one stays whole.
+        while lo > 0 and _STEP_START.match(rows[lo].text) and _STEP.search(rows[lo - 1].text):
+            lo -= 1
+            used += rows[lo].tokens
+        while hi + 1 < len(rows) and _STEP_START.match(rows[hi + 1].text) and _STEP.search(
+                rows[hi].text):
+            hi += 1
+            used += rows[hi].tokens
+        while True:
+            options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(rows)
+                       and used + rows[i].tokens <= self.max_tokens]
+            if not options:
+                break
+            i = max(options, key=value)
+            used += rows[i].tokens
+            lo, hi = min(lo, i), max(hi, i)
+        return rows[lo:hi + 1]
+
+
+#: English suffixes that Snowball leaves on a word its verb does not have (pay -> payment).
+_DERIVED = ("ment", "ments", "er", "ers", "ing", "ion", "ions", "ation", "ations", "al", "ance",
+            "ence", "able", "ible", "ity", "ive", "or", "ors")
+
+
+def _in_heading(term: str, heading_terms: set[str]) -> bool:
+    """Tell whether a question term is in a heading, as itself or as a word derived from it
+    ("pay" under "Payment methods")."""
+    if term in heading_terms:
+        return True
+    if len(term) < 3 or not term.isascii():
+        return False
+    return any(h.startswith(term) and h[len(term):] in _DERIVED for h in heading_terms)
+
+
+def join_chunks(texts: Iterable[str]) -> str:
+    """Join a section's chunks back into its text.
+
+    Chunks are joined by a blank line, except where a table was cut between two of them: a
+    blank line there would end the table, and its second half would show as raw `| … |` rows.
+    """
+    out = ""
+    for text in texts:
+        if out and out.rstrip().rsplit("\n", 1)[-1].lstrip().startswith("|") and \
+                text.lstrip().startswith("|"):
+            out = out.rstrip() + "\n" + text.lstrip()
+        else:
+            out = f"{out}\n\n{text}" if out else text
+    return out
+
+
+def _under_heading(heading: str, body: str) -> str:
+    """Put a section's own heading (the last of its path) above its text."""
+    if not heading:
+        return body
+    return f"**{heading.split(' > ')[-1]}**\n{body}"

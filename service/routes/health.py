@@ -1,0 +1,58 @@
+"""Routes for operators, without a key: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from errors import StoreError
+from service.metrics import Metrics
+from service.schemas import HealthOut
+from service.wiring import Services
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=HealthOut, tags=["ops"])
+def healthz() -> HealthOut:
+    """Say the process is alive."""
+    return HealthOut(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=HealthOut,
+    tags=["ops"],
+    responses={503: {"model": HealthOut, "description": "not ready"}},
+)
+def readyz(request: Request) -> JSONResponse:
+    """Say whether the database and the agent are ready."""
+    services = cast(Services | None, getattr(request.app.state, "services", None))
+    checks: dict[str, str] = {}
+    if services is None:
+        checks["startup"] = "in progress"
+    else:
+        try:
+            services.db.ping()
+            checks["database"] = "ok"
+        except StoreError as exc:
+            checks["database"] = exc.detail
+        ready = getattr(services.agent, "ready", None)
+        try:
+            ok = bool(ready()) if callable(ready) else True
+            checks["agent"] = "ok" if ok else "not ready"
+        except Exception as exc:  # broad on purpose: readiness reports, never raises
+            checks["agent"] = f"{exc.__class__.__name__}: {exc}"
+    healthy = bool(checks) and all(value == "ok" for value in checks.values())
+    body = HealthOut(status="ready" if healthy else "not ready", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Expose Prometheus metrics."""
+    registry = cast(Metrics, request.app.state.metrics).registry
+    return PlainTextResponse(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

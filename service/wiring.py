@@ -1,0 +1,229 @@
+"""The service's wiring: the agent it serves, and the stores and worker the lifespan opens once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
+
+import anyio
+from fastapi import FastAPI
+
+from agent.types import Decision, Inquiry
+from errors import ConfigError
+from retrieval.types import Document, Ticket
+from service.access import KeyRing, TokenBuckets
+from service.metrics import Metrics
+from service.settings import ApiSettings
+from storage import processing
+from storage.db import Database
+from storage.repo import keys as key_store
+from storage.repo.base import sha256_hex
+from storage.worker import BackgroundWorker, WorkerConfig
+
+if TYPE_CHECKING:
+    from settings import Settings
+
+log = logging.getLogger("kotae.api")
+T = TypeVar("T")
+
+
+class TriageAgent(Protocol):
+    """What the API needs from the agent (agent.pipeline.Agent)."""
+
+    def handle(
+        self, inquiry: Inquiry, *, on_token: Callable[[str], None] | None = None
+    ) -> Decision: ...
+
+    def learn(self, ticket: Ticket) -> None: ...
+
+    def upsert_document(self, doc: Document) -> str: ...
+
+    def delete_document(self, doc_id: str) -> bool: ...
+
+
+class SearchHitLike(Protocol):
+    """The fields of retrieval.search.SearchHit the search route returns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def vector_score(self) -> float | None: ...
+    @property
+    def lexical_score(self) -> float | None: ...
+
+
+class Retriever(Protocol):
+    """retrieval.search.HybridRetriever, as the search route uses it."""
+
+    def search(
+        self, query: str, *, source: str = ..., k: int = ..., language: str | list[str] | None = ...
+    ) -> Sequence[SearchHitLike]: ...
+
+
+def load_agent(api: ApiSettings, settings: Settings | None) -> TriageAgent:
+    """Build the agent: from KOTAE_AGENT_FACTORY if set, else agent.factory.build_agent."""
+    if api.agent_factory:
+        module_name, _, attribute = api.agent_factory.partition(":")
+        try:
+            factory = getattr(importlib.import_module(module_name), attribute or "build_agent")
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(
+                f"KOTAE_AGENT_FACTORY={api.agent_factory!r} cannot be imported: {exc}",
+                hint='use "package.module:function"',
+            ) from exc
+        return cast(TriageAgent, factory())
+    from agent.factory import build_agent  # imported late: it loads models and the index
+    from settings import load_settings
+
+    settings = settings or load_settings()
+    if settings.embed_threads is None:
+        # Requests embed in parallel threads: one core each beats every core each.
+        settings = settings.model_copy(update={"embed_threads": 1})
+    return cast(TriageAgent, build_agent(settings))
+
+
+@dataclass
+class Services:
+    """Everything routes need, opened once by the lifespan."""
+
+    api: ApiSettings
+    db: Database
+    agent: TriageAgent
+    keys: KeyRing
+    metrics: Metrics
+    key_limits: TokenBuckets
+    ip_limits: TokenBuckets
+    agent_limiter: anyio.CapacityLimiter
+    worker: BackgroundWorker
+    in_flight: dict[str, asyncio.Task[processing.Outcome]] = field(default_factory=dict)
+
+
+async def in_thread(func: Callable[[], T]) -> T:
+    """Run blocking work (the database, the agent) off the event loop."""
+    return await anyio.to_thread.run_sync(func)
+
+
+async def open_services(
+    api: ApiSettings, settings: Settings | None, agent: TriageAgent | None, metrics: Metrics
+) -> Services:
+    """Migrate the database, sync the keys, build and warm the agent, start the worker."""
+    db = Database.open(api.database_url)
+    try:
+        await in_thread(db.migrate)
+        keys = [(role, sha256_hex(key)) for role, key in api.parsed_keys()]
+
+        def sync_keys() -> None:
+            with db.session() as session:
+                key_store.sync_env_keys(session, keys)
+
+        await in_thread(sync_keys)
+        keyring = KeyRing(db)
+        if not await in_thread(keyring.load):
+            log.warning("no API keys: every /v1 route will answer 401; set KOTAE_API_KEYS")
+        the_agent = (
+            agent if agent is not None else await in_thread(partial(load_agent, api, settings))
+        )
+        if agent is None:
+            warm_up = getattr(the_agent, "warm_up", None)
+            if callable(warm_up):
+                try:
+                    await in_thread(warm_up)
+                except Exception:  # broad on purpose: a cold index is no reason not to start
+                    log.warning("warming the agent up failed; the first inquiries will "
+                                "build its indexes", exc_info=True)
+            if api.gc_freeze:
+                # What start-up built (the index, the models, the app) lives as long as
+                # the process: keep the cyclic garbage collector from walking it. A full
+                # collection over the demo agent's 186k objects took ~110 ms (quiet
+                # machine), found nothing to free, and held the worker's requests
+                # meanwhile. (Objects replaced later, such as a retrained tagger, are
+                # still freed by reference counting.)
+                gc.collect()
+                gc.freeze()
+        worker = BackgroundWorker(
+            db,
+            WorkerConfig(
+                lease_s=api.lease_s,
+                max_attempts=api.recovery_max_attempts,
+                maintenance_s=api.maintenance_s,
+                webhook=api.webhook(),
+                delivery_poll_s=api.webhook_poll_s,
+            ),
+            decide=the_agent.handle,
+            learn=the_agent.learn,
+            on_outcome=metrics.outcome,
+            on_delivery=metrics.delivered,
+            refresh=getattr(the_agent, "refresh_tagger", None),
+        )
+        services = Services(
+            api=api,
+            db=db,
+            agent=the_agent,
+            keys=keyring,
+            metrics=metrics,
+            key_limits=TokenBuckets(api.rate_limit_key_per_s, api.rate_limit_key_burst),
+            ip_limits=TokenBuckets(api.rate_limit_ip_per_s, api.rate_limit_ip_burst),
+            agent_limiter=anyio.CapacityLimiter(api.agent_concurrency),
+            worker=worker,
+        )
+        worker.in_flight = services.in_flight.keys()
+        worker.start()
+    except BaseException:
+        db.close()
+        raise
+    return services
+
+
+async def close_services(services: Services, *, close_agent: bool) -> None:
+    """Let answers in progress be recorded, stop the worker, close the agent and the database."""
+    if services.in_flight:
+        await asyncio.wait(list(services.in_flight.values()), timeout=services.api.shutdown_grace_s)
+    await services.worker.stop()
+    close = getattr(services.agent, "close", None)
+    if callable(close) and close_agent:
+        with contextlib.suppress(Exception):
+            await in_thread(close)
+    services.db.close()
+
+
+def lifespan_for(
+    api: ApiSettings, settings: Settings | None, agent: TriageAgent | None, metrics: Metrics
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Return the app's lifespan: services open before the first request, closed after the last."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await open_services(api, settings, agent, metrics)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            app.state.services = None
+            # An agent handed in belongs to the caller, who closes it.
+            await close_services(services, close_agent=agent is None)
+
+    return lifespan

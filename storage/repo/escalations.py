@@ -1,0 +1,337 @@
+"""Escalations: opened for a person, claimed, resolved (answering the customer), reopened, learned.
+
+An inquiry's own escalation is written with its decision (storage.repo.inquiries); the ones a
+customer asks for are opened here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from errors import ConflictError
+from retrieval.types import Ticket
+from storage.models import ConversationRow, EscalationRow, InquiryRow, MessageRow, new_id, utcnow
+from storage.outbox import emit
+from storage.repo.base import get_or_raise, updated
+from storage.repo.conversations import get_conversation
+
+TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
+
+
+def open_escalation_of(session: Session, conversation_id: str) -> EscalationRow | None:
+    """Return the conversation's open or claimed escalation, if any."""
+    return session.scalar(
+        select(EscalationRow)
+        .where(
+            EscalationRow.conversation_id == conversation_id,
+            EscalationRow.status.in_(("open", "claimed")),
+        )
+        .order_by(EscalationRow.created_at.desc())
+        .limit(1)
+    )
+
+
+def escalation_event(row: EscalationRow, question: str) -> dict[str, Any]:
+    """Return a new escalation as sent in the escalation.created webhook."""
+    return {
+        "escalation_id": row.id,
+        "conversation_id": row.conversation_id,
+        "inquiry_id": row.inquiry_id,
+        "reason": row.reason,
+        "detail": row.detail,
+        "tag": row.tag,
+        "language": row.language,
+        "account_id": row.account_id,
+        "question": question[:2000],
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+def _escalation_created(session: Session, row: EscalationRow, question: str) -> None:
+    emit(session, "escalation.created", escalation_event(row, question))
+
+
+def escalation_of_inquiry(session: Session, inquiry_id: str) -> EscalationRow | None:
+    """Return the first escalation raised for an inquiry, if any."""
+    return session.scalar(
+        select(EscalationRow)
+        .where(EscalationRow.inquiry_id == inquiry_id)
+        .order_by(EscalationRow.created_at)
+        .limit(1)
+    )
+
+
+def request_human(
+    session: Session, conversation_id: str, comment: str | None, notice: str
+) -> tuple[EscalationRow, bool]:
+    """Escalate a conversation at the customer's request; return it and whether it is new."""
+    conversation = get_conversation(session, conversation_id)
+    existing = open_escalation_of(session, conversation_id)
+    if existing is not None:
+        return existing, False
+    latest = session.scalar(
+        select(InquiryRow)
+        .where(InquiryRow.conversation_id == conversation_id)
+        .order_by(InquiryRow.created_at.desc())
+        .limit(1)
+    )
+    now = utcnow()
+    draft = None
+    if latest is not None and latest.decision:
+        draft = latest.decision.get("answer") or (latest.decision.get("escalation") or {}).get(
+            "draft"
+        )
+    detail = "the customer asked for a person" + (f": {comment}" if comment else "")
+    row = EscalationRow(
+        id=new_id("esc"),
+        conversation_id=conversation_id,
+        inquiry_id=latest.id if latest else None,
+        status="open",
+        reason="human_requested",
+        detail=detail,
+        tag=latest.tag if latest else None,
+        language=(latest.language if latest else None) or conversation.language,
+        account_id=conversation.account_id,
+        draft=draft,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    said = [("customer", comment)] if comment else []
+    for role, text in [*said, ("assistant", notice)]:
+        session.add(
+            MessageRow(
+                conversation_id=conversation_id,
+                role=role,
+                text=text,
+                escalation_id=row.id,
+                created_at=now,
+            )
+        )
+    session.flush()
+    _escalation_created(session, row, latest.text if latest else (comment or ""))
+    session.commit()
+    return row, True
+
+@dataclass(frozen=True)
+class EscalationFilter:
+    """What the escalation queue is narrowed to."""
+
+    status: str | None = None
+    reason: str | None = None
+    tag: str | None = None
+    language: str | None = None
+    min_age_s: float | None = None
+    account_id: str | None = None
+
+
+def list_escalations(
+    session: Session, where: EscalationFilter, *, limit: int, offset: int
+) -> tuple[list[EscalationRow], int]:
+    """Return one page of the queue, oldest first, and the total that match."""
+    query = select(EscalationRow)
+    if where.status:
+        query = query.where(EscalationRow.status == where.status)
+    if where.reason:
+        query = query.where(EscalationRow.reason == where.reason)
+    if where.tag:
+        query = query.where(
+            func.coalesce(EscalationRow.resolution_tag, EscalationRow.tag) == where.tag
+        )
+    if where.language:
+        query = query.where(EscalationRow.language == where.language)
+    if where.account_id:
+        query = query.where(EscalationRow.account_id == where.account_id)
+    if where.min_age_s is not None:
+        query = query.where(
+            EscalationRow.created_at <= utcnow() - timedelta(seconds=where.min_age_s)
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(EscalationRow.created_at, EscalationRow.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def get_escalation(session: Session, escalation_id: str) -> EscalationRow:
+    """Return an escalation or raise NotFoundError."""
+    return get_or_raise(session, EscalationRow, escalation_id, "escalation")
+
+
+def _transition(
+    session: Session, escalation_id: str, allowed: Sequence[str], values: dict[str, Any], verb: str
+) -> EscalationRow:
+    """Move an escalation from one of the allowed states, or raise 409 saying where it is."""
+    row = get_escalation(session, escalation_id)
+    result = session.execute(
+        update(EscalationRow)
+        .where(EscalationRow.id == escalation_id, EscalationRow.status.in_(allowed))
+        .values(**values, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if updated(result) != 1:
+        session.rollback()
+        session.refresh(row)
+        raise ConflictError(
+            f"cannot {verb} escalation {escalation_id}: it is {row.status}"
+            + (f" (assignee {row.assignee})" if row.assignee else "")
+        )
+    return row
+
+
+def _change(
+    session: Session, escalation_id: str, allowed: Sequence[str], values: dict[str, Any], verb: str
+) -> EscalationRow:
+    """Make a transition that changes nothing else, commit it and return the row as stored."""
+    row = _transition(session, escalation_id, allowed, values, verb)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def claim_escalation(session: Session, escalation_id: str, assignee: str) -> EscalationRow:
+    """Assign an open escalation to someone (claiming one's own claim again is a no-op)."""
+    row = get_escalation(session, escalation_id)
+    if row.status == "claimed" and row.assignee == assignee:
+        return row
+    return _change(
+        session,
+        escalation_id,
+        ("open",),
+        {"status": "claimed", "assignee": assignee, "claimed_at": utcnow()},
+        "claim",
+    )
+
+
+def resolve_escalation(
+    session: Session, escalation_id: str, answer: str, tag: str | None, actor: str
+) -> EscalationRow:
+    """Resolve with the support agent's answer, delivered into the customer's conversation."""
+    now = utcnow()
+    row = _transition(
+        session,
+        escalation_id,
+        ("open", "claimed"),
+        {
+            "status": "resolved",
+            "resolution": answer,
+            "resolution_tag": tag,
+            "resolved_at": now,
+            "assignee": func.coalesce(EscalationRow.assignee, actor),
+            "learned_at": None,
+            "learn_error": None,
+        },
+        "resolve",
+    )
+    session.flush()
+    session.refresh(row)
+    session.add(
+        MessageRow(
+            conversation_id=row.conversation_id,
+            role="agent",
+            text=answer,
+            escalation_id=escalation_id,
+            author=row.assignee or actor,
+            created_at=now,
+        )
+    )
+    emit(
+        session,
+        "escalation.resolved",
+        {
+            "escalation_id": row.id,
+            "conversation_id": row.conversation_id,
+            "inquiry_id": row.inquiry_id,
+            "answer": answer,
+            "tag": tag or row.tag,
+            "assignee": row.assignee,
+            "account_id": row.account_id,
+            "resolved_at": now.isoformat(),
+        },
+    )
+    session.commit()
+    return row
+
+
+def reopen_escalation(session: Session, escalation_id: str) -> EscalationRow:
+    """Put a claimed or resolved escalation back in the queue."""
+    return _change(
+        session,
+        escalation_id,
+        ("claimed", "resolved"),
+        {"status": "open", "assignee": None, "claimed_at": None, "resolved_at": None},
+        "reopen",
+    )
+
+
+def ticket_for(session: Session, row: EscalationRow) -> Ticket:
+    """Return a resolved escalation as a labelled past ticket the agent can learn from."""
+    if row.resolution is None:
+        raise ConflictError(f"escalation {row.id} has no resolution to learn from")
+    query = select(MessageRow.text).where(
+        MessageRow.conversation_id == row.conversation_id, MessageRow.role == "customer"
+    )
+    if row.inquiry_id is not None:
+        own = session.scalar(
+            select(MessageRow.id).where(
+                MessageRow.inquiry_id == row.inquiry_id, MessageRow.role == "customer"
+            )
+        )
+        if own is not None:
+            query = query.where(MessageRow.id <= own)
+    turns = list(
+        reversed(
+            session.scalars(query.order_by(MessageRow.id.desc()).limit(TICKET_BODY_TURNS)).all()
+        )
+    )
+    conversation = session.get(ConversationRow, row.conversation_id)
+    return Ticket(
+        id=row.id,
+        body="\n\n".join(turns) or row.detail,
+        resolution=row.resolution,
+        tag=row.resolution_tag or row.tag,
+        created_at=row.created_at.isoformat(),
+        account_id=row.account_id or (conversation.account_id if conversation else None),
+        # Detected from the customer's words (retrieval.chunking.ticket_chunk), not the
+        # conversation's language: an English question in a Japanese widget is English.
+        language=None,
+        metadata={
+            "escalation_id": row.id,
+            "conversation_id": row.conversation_id,
+            "origin": "resolved_escalation",
+        },
+        origin=f"escalation {row.id}",
+    )
+
+
+def mark_learned(session: Session, escalation_id: str, error: str | None) -> None:
+    """Record whether the agent learned a resolution (errors are retried later)."""
+    values: dict[str, Any] = (
+        {"learned_at": utcnow(), "learn_error": None}
+        if error is None
+        else {"learn_error": error[:2000]}
+    )
+    session.execute(
+        update(EscalationRow)
+        .where(EscalationRow.id == escalation_id, EscalationRow.status == "resolved")
+        .values(**values)
+    )
+    session.commit()
+
+
+def escalations_to_learn(session: Session, limit: int = 50) -> list[EscalationRow]:
+    """Return resolved escalations the agent has not learned yet."""
+    return list(
+        session.scalars(
+            select(EscalationRow)
+            .where(EscalationRow.status == "resolved", EscalationRow.learned_at.is_(None))
+            .order_by(EscalationRow.resolved_at)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,221 @@
+"""Passage selection: which part of an article an answer quotes (retrieval.passages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.catalog import ChunkRow
+from retrieval.chunking import chunk_document
+from retrieval.lexical import BM25Index
+from retrieval.passages import (
+    Passage,
+    PassageSelector,
+    QuestionView,
+    SectionView,
+    document_sections,
+)
+from retrieval.textproc import Analyzer
+from retrieval.types import Document
+
+ANALYZER = Analyzer()
+
+BILLING_EN = """# Billing and payment
+
+Owners manage billing in Workspace settings > Billing. This article covers how you pay.
+
+## Payment methods
+
+**Cards**
+We accept Visa, Mastercard and JCB credit cards. The card is charged on the renewal date.
+
+**Bank transfer**
+Invoice billing by bank transfer is available for annual plans with 10 or more seats.
+
+## Receipts
+
+For card payments a receipt PDF is available. For bank transfers your bank's record serves as proof.
+"""
+
+BILLING_JA = """# お支払い方法と請求書
+
+請求の設定は「ワークスペース設定」＞「請求」から行います。
+
+## お支払い方法
+
+【クレジットカード】
+Visa、Mastercard、JCBのクレジットカードをご利用いただけます。
+
+【銀行振込】
+年額プランで10席以上の場合、請求書による銀行振込をご利用いただけます。
+
+## 領収書
+
+カード払いの場合は領収書PDFをダウンロードできます。
+"""
+
+SSO_EN = """# Set up SSO with Okta
+
+SSO lets your members sign in with Okta. It is available on the Business plan.
+
+## Before you start
+
+1. Verify your email domain in Security settings.
+2. Keep the SSO page open.
+
+## Create the app in Okta
+
+1. In Okta, open Applications and click Create App Integration.
+2. Choose SAML 2.0.
+3. Paste the ACS URL and Entity ID.
+
+## Finish
+
+1. Paste the metadata URL.
+2. Click Test connection, then Enable SSO.
+
+## Limits
+
+You can connect at most 3 identity providers per workspace.
+"""
+
+SSO_JA = """# OktaでSSOを設定する
+
+SSOを使うと、メンバーはOktaでサインインできます。ビジネスプランでご利用いただけます。
+
+## 事前準備
+
+1. セキュリティ設定でメールドメインを認証します。
+2. SSOの画面を開いたままにします。
+
+## Oktaでアプリを作成する
+
+1. Oktaの「Applications」で「Create App Integration」をクリックします。
+2. 「SAML 2.0」を選びます。
+
+## 上限
+
+1つのワークスペースに接続できるIDプロバイダーは最大3つです。
+"""
+
+
+def _article(doc_id: str, text: str, language: str, *, max_tokens: int = 180,
+             extra: list[Document] | None = None) -> tuple[list[SectionView], BM25Index, str]:
+    title = text.splitlines()[0].lstrip("# ")
+    docs = [Document(id=doc_id, title=title, text=text, language=language), *(extra or [])]
+    rows: list[ChunkRow] = []
+    for doc in docs:
+        for c in chunk_document(doc, max_tokens=max_tokens):
+            rows.append(ChunkRow("kb", c.id, c.doc_id, c.position, c.section, c.title, c.heading,
+                                 c.url, c.language, c.text, ANALYZER.terms(c.index_text),
+                                 c.tokens, {}))
+    index = BM25Index()
+    index.build((r.chunk_id, r.terms, {}) for r in rows)
+    return document_sections([r for r in rows if r.doc_id == doc_id]), index, title
+
+
+def _select(text: str, question: str, language: str, *, procedural: bool = False,
+            selector: PassageSelector | None = None, max_tokens: int = 180) -> Passage:
+    sections, index, title = _article("kb-x", text, language, max_tokens=max_tokens)
+    view = QuestionView(ANALYZER.terms(question), procedural)
+    return (selector or PassageSelector()).select(
+        view, sections, set(ANALYZER.terms(title)), index, ANALYZER.terms)
+
+
+@pytest.mark.parametrize(("text", "question", "language", "wanted", "unwanted"), [
+    (BILLING_EN, "Can we pay by bank transfer instead of card?", "en", "10 or more seats",
+     "Mastercard"),
+    (BILLING_JA, "カードではなく銀行振込で支払えますか？", "ja", "10席以上", "Mastercard"),
+])
+def test_a_small_section_is_quoted_without_its_neighbour(
+        text: str, question: str, language: str, wanted: str, unwanted: str) -> None:
+    passage = _select(text, question, language)
+    assert wanted in passage.text and unwanted not in passage.text
+    assert "ワークスペース設定" not in passage.text and "Owners manage" not in passage.text
+
+
+@pytest.mark.parametrize(("text", "question", "language", "first", "last"), [
+    (SSO_EN, "How do I set up SSO with Okta?", "en", "Verify your email domain",
+     "Enable SSO"),
+    (SSO_JA, "OktaでSSOを設定する方法", "ja", "メールドメインを認証", "SAML 2.0"),
+])
+def test_a_question_about_the_whole_task_gets_every_step_section_in_order(
+        text: str, question: str, language: str, first: str, last: str) -> None:
+    passage = _select(text, question, language, procedural=True)
+    assert passage.text.index(first) < passage.text.index(last)
+    assert "sign in with Okta" not in passage.text and "サインインできます" not in passage.text
+    assert "at most 3" not in passage.text and "最大3つ" not in passage.text
+    assert passage.text.startswith("**")  # each part under its heading
+    assert not passage.omitted
+
+
+def test_steps_that_do_not_fit_are_named_not_cut() -> None:
+    passage = _select(SSO_EN, "How do I set up SSO with Okta?", "en", procedural=True,
+                      selector=PassageSelector(max_tokens=70))
+    assert "3. Paste the ACS URL" in passage.text
+    assert passage.omitted == ("Finish",)
+
+
+@pytest.mark.parametrize(("question", "language", "facts"), [
+    ("How do I create the Okta app, and how many identity providers can we connect?", "en",
+     ["Create App Integration", "at most 3"]),
+    ("Oktaでアプリを作成する手順と、接続できるIDプロバイダーの上限を教えてください", "ja",
+     ["Create App Integration", "最大3つ"]),
+])
+def test_steps_and_a_limit_are_both_quoted(question: str, language: str,
+                                           facts: list[str]) -> None:
+    passage = _select(SSO_EN if language == "en" else SSO_JA, question, language,
+                      procedural=True)
+    assert all(f in passage.text for f in facts), passage.text
+
+
+def test_a_question_about_one_section_gets_that_section_even_if_it_is_last() -> None:
+    passage = _select(SSO_EN, "How many identity providers can I connect?", "en")
+    assert passage.headings == ("Limits",)
+    passage = _select(SSO_JA, "IDプロバイダーはいくつまで接続できますか", "ja")
+    assert passage.headings == ("上限",)
+
+
+def test_a_long_section_is_trimmed_to_its_relevant_part_but_a_list_stays_whole() -> None:
+    filler = " ".join(f"Paragraph {n} talks about colour themes and fonts." for n in range(40))
+    steps = "\n".join(f"{n}. Step {n} of exporting: click Export and pick CSV format."
+                      for n in range(1, 9))
+    text = (f"# Workspace\n\nIntro.\n\n## Everything\n\n{filler}\n\n{steps}\n\n{filler}\n\n"
+            "The export link expires after 7 days.\n")
+    passage = _select(text, "export csv format", "en",
+                      selector=PassageSelector(max_tokens=160), max_tokens=60)
+    assert all(f"{n}. Step {n}" in passage.text for n in range(1, 9)), passage.text
+    assert "Paragraph 0 " not in passage.text
+
+
+def test_a_derived_word_in_a_heading_counts() -> None:
+    text = ("# Billing\n\nIntro about invoices and receipts.\n\n## Payment options\n\n"
+            "Visa and bank transfer are accepted.\n\n## Receipts\n\n"
+            "A receipt for a bank transfer is your bank's record.\n")
+    assert _select(text, "Can we pay by bank transfer?", "en").headings == ("Payment options",)
+
+
+def test_a_section_the_question_shares_no_word_with_is_never_preferred_by_length() -> None:
+    sections, index, title = _article("kb-x", SSO_EN, "en")
+    scored = PassageSelector().score(QuestionView(ANALYZER.terms("identity providers limit")),
+                                     sections, set(ANALYZER.terms(title)), index, ANALYZER.terms)
+    limits = next(s.index for s in sections if s.heading == "Limits")
+    assert scored.scores[limits] == max(scored.scores.values())
+
+
+def test_an_article_without_sections_is_refused() -> None:
+    index = BM25Index()
+    with pytest.raises(ValueError, match="nothing to quote"):
+        PassageSelector().select(QuestionView(["x"]), [], set(), index, ANALYZER.terms)
+
+
+def test_a_table_cut_between_two_chunks_is_quoted_as_one_table() -> None:
+    rows = "\n".join(f"| ロール{n} | 権限{n}の説明はここに長く書かれています |" for n in range(40))
+    text = f"# 権限\n\n概要です。\n\n## ロールごとの権限\n\n| ロール | 権限 |\n|---|---|\n{rows}\n"
+    sections, index, title = _article("kb-x", text, "ja", max_tokens=120)
+    table = next(s for s in sections if s.heading == "ロールごとの権限")
+    assert len(table.rows) > 1  # the table really was cut
+    assert "|\n\n|" not in table.text and table.text.count("|---|") == 1
+    passage = PassageSelector(max_tokens=5000).select(
+        QuestionView(ANALYZER.terms("ロールごとの権限")), sections, set(ANALYZER.terms(title)),
+        index, ANALYZER.terms)
+    assert "|\n\n|" not in passage.text
