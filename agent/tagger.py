@@ -306,6 +306,8 @@ class Tagger:
         self.model = model
         self.classes = classes
         self.embedding_weight = embedding_weight
+        # The softmax temperature of an input whose embedding is all zeros (Tagger.train).
+        self.no_vector_temperature = model.temperature if model is not None else 1.0
 
     @classmethod
     def train(
@@ -352,7 +354,7 @@ class Tagger:
         # The vocabulary and IDF come from every row (they use no label), so the held-out fits
         # have the final columns and the final fit starts from one of them.
         x_sparse = features.fit(kept_texts).transform(kept_texts)
-        temperature = 1.0
+        temperature = no_vector_temperature = 1.0
         first: SoftmaxRegression | None = None
         held = np.flatnonzero(part >= 0)
         if len(held):
@@ -363,9 +365,21 @@ class Tagger:
                                                   y[fit_idx], len(classes), weights[fit_idx])
                 logits[held_idx] = first.logits(dense[held_idx], x_sparse[held_idx])
             temperature = first.fit_temperature(logits[held], y[held]) if first else 1.0
+            # Rows without a vector (a language the model does not read) are tagged from
+            # their text alone, less surely: they get a temperature of their own when there
+            # are enough of them (demo: 0.62 against 0.48 for rows with a vector).
+            blank = held[~dense[held].any(axis=1)]
+            if first and MIN_CALIBRATION_ROWS <= len(blank) <= len(held) - MIN_CALIBRATION_ROWS:
+                no_vector_temperature = first.fit_temperature(logits[blank], y[blank])
+                temperature = first.fit_temperature(
+                    logits[np.setdiff1d(held, blank)], y[np.setdiff1d(held, blank)])
+            else:
+                no_vector_temperature = temperature
         model = SoftmaxRegression(l2).fit(dense, x_sparse, y, len(classes), weights, start=first)
         model.temperature = temperature
-        return cls(taxonomy, features, model, classes, embedding_weight)
+        tagger = cls(taxonomy, features, model, classes, embedding_weight)
+        tagger.no_vector_temperature = no_vector_temperature
+        return tagger
 
     def _logits(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         # The model's logits, computed row by row from the sparse columns without building a
@@ -392,7 +406,9 @@ class Tagger:
             only = self.classes[0]
             return [TagPrediction(only, 1.0 / max(1, len(self.taxonomy.names)), {only: 1.0})
                     for _ in texts]
-        probs = softmax(self._logits(texts, embeddings) / self.model.temperature)
+        blank = ~np.asarray(embeddings).any(axis=1)
+        temperature = np.where(blank, self.no_vector_temperature, self.model.temperature)
+        probs = softmax(self._logits(texts, embeddings) / temperature[:, None])
         out = []
         for row in probs:
             best = int(row.argmax())

@@ -12,6 +12,7 @@ from agent.tagger import (
     TextFeatures,
     expected_calibration_error,
     headline,
+    softmax,
 )
 from retrieval.loaders import TagSpec, Taxonomy
 from retrieval.textproc import Analyzer
@@ -184,3 +185,23 @@ def test_small_sets_are_calibrated_on_every_row_large_ones_on_a_slice() -> None:
     tiny = np.array([0, 1] * (MIN_CALIBRATION_ROWS // 2 - 1))
     assert (_calibration_parts(tiny, 2, 0.1, 5, rng) == -1).all()
     assert (_calibration_parts(small, 2, 0.0, 5, rng) == -1).all()  # holdout=0: uncalibrated
+
+
+def test_inputs_without_a_vector_get_their_own_temperature() -> None:
+    # Rows with a vector are separable by it; rows without one only by noisy words.
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(2, DIM))
+    texts, vectors, labels = [], [], []
+    for i in range(240):
+        label = i % 2
+        vectors.append(centres[label] + 0.05 * rng.normal(size=DIM) if i < 120 else np.zeros(DIM))
+        word = ["broken", "how"][label] if rng.random() < 0.7 else ["broken", "how"][1 - label]
+        texts.append(f"{word} item{i}")
+        labels.append(["bug", "usage_question"][label])
+    tagger = Tagger.train(TAXONOMY, texts, np.vstack(vectors), labels)
+    assert tagger.model is not None
+    assert tagger.no_vector_temperature > tagger.model.temperature
+    blank = tagger.predict("broken thing", np.zeros(DIM))
+    shared = softmax(tagger._logits(["broken thing"], np.zeros((1, DIM)))
+                     / tagger.model.temperature)[0].max()
+    assert blank.confidence < shared
