@@ -19,8 +19,9 @@ from typing import Literal
 
 import numpy as np
 
-from agent.guards import detect_injection, redact_pii
+from agent.guards import detect_conversation_injection
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
+from agent.pii import redact_pii
 from agent.policy import Policy
 from agent.sentiment import sentiment_score
 from agent.tagger import Tagger, TagPrediction
@@ -258,7 +259,10 @@ class Agent:
         flags: list[str] = []
         thresholds = self.policy.thresholds
 
-        injection = detect_injection(text)
+        # Every customer turn, and recent ones read together: an attempt earlier in the
+        # conversation keeps it escalated, since the model would read it there.
+        injection = detect_conversation_injection(
+            [m.text for m in inquiry.history if m.role == "customer"] + [text], self.policy)
         # The answer is written in the conversation's language, but what the model can read
         # is the query's own: an English question in a Japanese widget keeps its vectors.
         query_language = detect_language(query)
@@ -276,7 +280,7 @@ class Agent:
         rule = self.policy.rule(text)
         if injection is not None:
             reason = ReasonCode.INJECTION_ATTEMPT
-            detail = f"{injection.kind}: {injection.evidence!r}"
+            detail = f"{injection.kind} ({injection.where}): {injection.evidence!r}"
         elif human is not None:
             reason, detail = ReasonCode.HUMAN_REQUESTED, f"customer wrote {human.text!r}"
         elif sensitive is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval import linear_re
+
 _NEGATIVE_EN = {
     "unacceptable": 0.5, "ridiculous": 0.45, "furious": 0.6, "angry": 0.4, "livid": 0.6,
     "terrible": 0.4, "awful": 0.4, "horrible": 0.4, "worst": 0.45, "useless": 0.45,
@@ -27,9 +29,9 @@ _POSITIVE = {
     "appreciate": 0.2, "helpful": 0.2, "ありがとう": 0.2, "助かり": 0.2, "素晴らしい": 0.25,
     "便利": 0.15,
 }
-_WORDS = re.compile(r"[A-Za-z]+")
+_WORDS = re.compile(r"[A-Za-z]+")  # one character class: linear in re too (retrieval.linear_re)
 _NEGATIVE_EN_PATTERNS = [
-    (re.compile(rf"\b{re.escape(k)}\b"), w) for k, w in _NEGATIVE_EN.items()
+    (linear_re.compile(rf"\b{linear_re.escape(k)}\b"), w) for k, w in _NEGATIVE_EN.items()
 ]
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from agent.guards import detect_injection, luhn_ok, redact_pii
+from agent.guards import detect_injection
+from agent.pii import luhn_ok, redact_pii
 from agent.sentiment import sentiment_score
 
 
@@ -41,7 +42,7 @@ def test_pii_is_redacted_by_kind() -> None:
             "Card 4242 4242 4242 4242, token sk_live_abcdefghijklmnop1234, order 1234567890123.")
     result = redact_pii(text)
     assert "ken@bluefin.example" not in result.text and "[EMAIL]" in result.text
-    assert "4242 4242 4242 4242" not in result.text and "[CARD]" in result.text
+    assert "4242 4242 4242 4242" not in result.text and "[CARD ****4242]" in result.text
     assert "sk_live_" not in result.text and "[SECRET]" in result.text
     assert "90-1234-5678" not in result.text and "[PHONE]" in result.text
     assert set(result.kinds) == {"email", "card", "secret", "phone"}

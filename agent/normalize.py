@@ -1,0 +1,145 @@
+"""Fold text into the forms the guards match, so that spelling tricks do not hide a phrase.
+
+An attacker writes `ｉｇｎｏｒｅ`, `ig\u200bnore`, `іgnоrе` (Cyrillic і and о), `1gn0r3`,
+`i g n o r e`, `ｼｽﾃﾑﾌﾟﾛﾝﾌﾟﾄ` or `シ ス テ ム`; each reading below turns them back into the
+plain word, and the guards match every reading. Readings are for matching only: nothing
+folded is shown or stored. Every step is linear in the text (RE2 or one pass of str methods).
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+import urllib.parse
+
+from retrieval import linear_re
+
+# Zero-width and other format characters (Cf: ZWSP, ZWJ, word joiner, BOM, soft hyphen, bidi
+# controls), variation selectors, and the combining marks that stack accents on Latin letters.
+# The Japanese voicing marks (U+3099, U+309A) are not among them: が must stay が.
+_INVISIBLE = linear_re.compile(
+    r"[\p{Cf}\x{034F}\x{0300}-\x{036F}\x{1AB0}-\x{1AFF}\x{1DC0}-\x{1DFF}\x{20D0}-\x{20FF}"
+    r"\x{FE00}-\x{FE0F}\x{FE20}-\x{FE2F}\x{E0100}-\x{E01EF}]+")
+# Cyrillic and Greek letters that look like Latin ones, and a few Latin look-alikes.
+_CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "һ": "h", "ү": "y", "ɡ": "g", "ı": "i", "ℓ": "l", "ꞵ": "b",
+    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+    "С": "c", "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w",
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m",
+    "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    "’": "'", "‘": "'", "ʼ": "'", "`": "'",
+})
+_JA = r"[\p{Han}\p{Hiragana}\p{Katakana}ー]"
+# Japanese puts no spaces between words, so a space (or a middle dot) between two Japanese
+# characters is padding: "シ ス テ ム", "指示を　無視" (NFKC makes the ideographic space a space).
+_JA_GAP = linear_re.compile(rf"({_JA})[ \t・･]+({_JA})")
+# A word with punctuation or symbols inside: "sys.tem", "ig-nore", "pro_mpt", "i*g*n*o*r*e",
+# "ignore🙂previous". One reading joins the pieces, another separates them.
+_SPLIT_WORD = linear_re.compile(r"[\p{L}\p{N}]+(?:[\p{P}\p{S}]+[\p{L}\p{N}]+)+")
+_SEPARATORS = linear_re.compile(r"[\p{P}\p{S}]+")
+# Markdown emphasis around words: "**ignore** _all_ previous".
+_EMPHASIS = linear_re.compile(r"[*_~`]+")
+# Unicode tag characters (U+E0020-E007E) spell ASCII invisibly; they are read, not dropped.
+_TAGS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
+# Letters written apart: "i g n o r e" (four or more single letters, one separator each).
+_SPACED = linear_re.compile(r"\b[a-z](?:[ ,;:][a-z]){3,}\b")
+_NOT_LETTER = linear_re.compile(r"[^a-z]+")
+# Digits and signs standing for letters inside a word: "1gn0r3", "pr0mpt", "$ystem".
+_LEET_WORD = linear_re.compile(r"[a-z0-9@$]*[0-9@$][a-z0-9@$]*")
+_LEET = {"i": str.maketrans("013457@$8", "oieastasb"), "l": str.maketrans("013457@$8", "oleastasb")}
+
+
+def fold(text: str, invisible: str = "") -> str:
+    """Return the plain reading: NFKC, invisible characters and accents gone, look-alikes
+    read as Latin, lower case, no spaces between Japanese characters.
+
+    `invisible` replaces zero-width and format characters: "" joins the word they split
+    (`ig\u200bnore`), " " separates the words they glue (`export\u200bignore`).
+    """
+    if text.isascii():
+        folded = text.lower()
+    else:
+        text = text.translate(_TAGS)
+        # Invisible characters go first, so that NFKC sees the word they split; NFKD then NFKC
+        # exposes accents as combining marks, which go too.
+        text = _INVISIBLE.sub(invisible, text)
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKD", text))
+        folded = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES).lower()
+    for _ in range(2):  # "ア イ ウ": the first pass joins pairs, the second what is left
+        folded = _JA_GAP.sub(r"\1\2", folded)
+    return folded
+
+
+def squeeze(folded: str, separator: str = "") -> str:
+    """Return a folded text without emphasis marks, with punctuation and symbols inside words
+    replaced by separator, and with spaced letters joined."""
+    out = _SPLIT_WORD.sub(lambda m: _SEPARATORS.sub(separator, m.group(0)),
+                          _EMPHASIS.sub("", folded) if separator == "" else folded)
+    return _SPACED.sub(lambda m: _NOT_LETTER.sub("", m.group(0)), out)
+
+
+def unleet(folded: str) -> list[str]:
+    """Return the readings of a folded text with digits in words read as letters (1 as i, and
+    as l); none when no word mixes digits and letters."""
+    words = [m for m in _LEET_WORD.finditer(folded) if any(c.isalpha() for c in m.group(0))]
+    if not words:
+        return []
+    readings = []
+    for table in _LEET.values():
+        parts, start = [], 0
+        for m in words:
+            parts += [folded[start:m.start()], m.group(0).translate(table)]
+            start = m.end()
+        readings.append("".join([*parts, folded[start:]]))
+    return readings
+
+
+def decoded(text: str) -> str | None:
+    """Return the text with HTML entities and %-escapes decoded, or None when it has none."""
+    if "&" not in text and "%" not in text:
+        return None
+    out = html.unescape(urllib.parse.unquote(text)) if "%" in text else html.unescape(text)
+    return out if out != text else None
+
+
+def readings(text: str) -> list[str]:
+    """Return every reading the guards match, plain first, without repeats."""
+    base = [text]
+    unescaped = decoded(text)
+    if unescaped is not None:
+        base.append(unescaped)
+    out: list[str] = []
+    for item in base:
+        folded = fold(item)
+        squeezed = squeeze(folded)
+        out += [folded, squeezed, squeeze(folded, " "), *unleet(squeezed)]
+        if not item.isascii() and _INVISIBLE.search(item):
+            out.append(fold(item, invisible=" "))
+    return list(dict.fromkeys(out))
+
+
+def nfkc_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Return NFKC(text) character by character, with each output character's index in text.
+
+    Lets a pattern matched on the normalised form (a full-width ＠ or digits) replace the
+    customer's own characters, so that nothing else in the text changes. One more entry, at
+    the end, maps the end of the text.
+    """
+    if text.isascii():
+        return text, list(range(len(text) + 1))
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            chars.append(ch)
+            where.append(i)
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        chars.append(folded)
+        where.extend([i] * len(folded))
+    where.append(len(text))
+    return "".join(chars), where
