@@ -54,8 +54,9 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 unit: models browser
 	$(PY) -m pytest -q tests
 
-eval: models  ## the demo eval, offline, with its gate
+eval: models  ## the demo eval, offline, with its gate; the prompt-injection eval and its gate
 	$(PY) -m eval demo --out reports/demo
+	$(PY) -m eval injection --out reports/injection
 
 bench: models  ## benchmark scripts (minutes; not part of make test)
 	$(PY) bench/stackfaq_retrieval.py

@@ -45,8 +45,8 @@ _SEPARATORS = linear_re.compile(r"[\p{P}\p{S}]+")
 _EMPHASIS = linear_re.compile(r"[*_~`]+")
 # Unicode tag characters (U+E0020-E007E) spell ASCII invisibly; they are read, not dropped.
 _TAGS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
-# Letters written apart: "i g n o r e" (four or more single letters, one separator each).
-_SPACED = linear_re.compile(r"\b[a-z](?:[ ,;:][a-z]){3,}\b")
+# Letters written apart: "i g n o r e" (three or more single letters, one separator each).
+_SPACED = linear_re.compile(r"\b[a-z](?:[ ,;:][a-z]){2,}\b")
 _NOT_LETTER = linear_re.compile(r"[^a-z]+")
 # Digits and signs standing for letters inside a word: "1gn0r3", "pr0mpt", "$ystem".
 _LEET_WORD = linear_re.compile(r"[a-z0-9@$]*[0-9@$][a-z0-9@$]*")
