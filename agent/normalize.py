@@ -8,6 +8,7 @@ folded is shown or stored. Every step is linear in the text (RE2 or one pass of 
 
 from __future__ import annotations
 
+import functools
 import html
 import unicodedata
 import urllib.parse
@@ -17,9 +18,24 @@ from retrieval import linear_re
 # Zero-width and other format characters (Cf: ZWSP, ZWJ, word joiner, BOM, soft hyphen, bidi
 # controls), variation selectors, and the combining marks that stack accents on Latin letters.
 # The Japanese voicing marks (U+3099, U+309A) are not among them: が must stay が.
+_MARK_RANGES = ((0x034F, 0x034F), (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF),
+                (0x20D0, 0x20FF), (0xFE00, 0xFE0F), (0xFE20, 0xFE2F), (0xE0100, 0xE01EF))
 _INVISIBLE = linear_re.compile(
-    r"[\p{Cf}\x{034F}\x{0300}-\x{036F}\x{1AB0}-\x{1AFF}\x{1DC0}-\x{1DFF}\x{20D0}-\x{20FF}"
-    r"\x{FE00}-\x{FE0F}\x{FE20}-\x{FE2F}\x{E0100}-\x{E01EF}]+")
+    r"[\p{Cf}" + "".join(f"\\x{{{a:04X}}}-\\x{{{b:04X}}}" for a, b in _MARK_RANGES) + "]")
+
+
+@functools.cache
+def _invisible(replacement: str) -> dict[int, str]:
+    """Return the str.translate table that replaces invisible characters (built once: ~0.1 s).
+
+    str.translate is one pass in C; a regular-expression substitution costs ~10 µs a match
+    through RE2's binding, and "a\u200b" * 10000 has ten thousand.
+    """
+    codes = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    codes += [c for a, b in _MARK_RANGES for c in range(a, b + 1)]
+    return dict.fromkeys(codes, replacement)
+
+
 # Cyrillic and Greek letters that look like Latin ones, and a few Latin look-alikes.
 _CONFUSABLES = str.maketrans({
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
@@ -33,21 +49,49 @@ _CONFUSABLES = str.maketrans({
     "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
     "’": "'", "‘": "'", "ʼ": "'", "`": "'",
 })
-_JA = r"[\p{Han}\p{Hiragana}\p{Katakana}ー]"
 # Japanese puts no spaces between words, so a space (or a middle dot) between two Japanese
 # characters is padding: "シ ス テ ム", "指示を　無視" (NFKC makes the ideographic space a space).
-_JA_GAP = linear_re.compile(rf"({_JA})[ \t・･]+({_JA})")
-# A word with punctuation or symbols inside: "sys.tem", "ig-nore", "pro_mpt", "i*g*n*o*r*e",
-# "ignore🙂previous". One reading joins the pieces, another separates them.
-_SPLIT_WORD = linear_re.compile(r"[\p{L}\p{N}]+(?:[\p{P}\p{S}]+[\p{L}\p{N}]+)+")
-_SEPARATORS = linear_re.compile(r"[\p{P}\p{S}]+")
+_JA_TEXT = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_JA_PADDING = frozenset(" \t・･")
+
+
+def _japanese(ch: str) -> bool:
+    code = ord(ch)
+    return (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF or 0x31F0 <= code <= 0x31FF or 0x20000 <= code <= 0x2FFFF)
+
+
+def _join_japanese(text: str) -> str:
+    """Drop spaces and middle dots between two Japanese characters (one pass)."""
+    if not _JA_TEXT.search(text):
+        return text
+    out: list[str] = []
+    pending: list[str] = []  # padding after a Japanese character, kept if no Japanese follows
+    previous_japanese = False
+    for ch in text:
+        if ch in _JA_PADDING and (previous_japanese or pending):
+            pending.append(ch)
+            continue
+        japanese = _japanese(ch)
+        if pending and not japanese:
+            out.extend(pending)
+        pending.clear()
+        out.append(ch)
+        previous_japanese = japanese
+    out.extend(pending)
+    return "".join(out)
+
+
+# Punctuation or symbols inside a word: "sys.tem", "ig-nore", "pro_mpt", "i*g*n*o*r*e",
+# "ignore🙂previous" (squeeze: one reading joins the pieces, another separates them).
+_WORDLIKE = frozenset("LN")
+_SEPARATOR = frozenset("PS")
 # Markdown emphasis around words: "**ignore** _all_ previous".
 _EMPHASIS = linear_re.compile(r"[*_~`]+")
 # Unicode tag characters (U+E0020-E007E) spell ASCII invisibly; they are read, not dropped.
 _TAGS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
 # Letters written apart: "i g n o r e" (three or more single letters, one separator each).
 _SPACED = linear_re.compile(r"\b[a-z](?:[ ,;:][a-z]){2,}\b")
-_NOT_LETTER = linear_re.compile(r"[^a-z]+")
 # Digits and signs standing for letters inside a word: "1gn0r3", "pr0mpt", "$ystem".
 _LEET_WORD = linear_re.compile(r"[a-z0-9@$]*[0-9@$][a-z0-9@$]*")
 _LEET = {"i": str.maketrans("013457@$8", "oieastasb"), "l": str.maketrans("013457@$8", "oleastasb")}
@@ -66,20 +110,38 @@ def fold(text: str, invisible: str = "") -> str:
         text = text.translate(_TAGS)
         # Invisible characters go first, so that NFKC sees the word they split; NFKD then NFKC
         # exposes accents as combining marks, which go too.
-        text = _INVISIBLE.sub(invisible, text)
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFKD", text))
+        text = text.translate(_invisible(invisible))
+        text = unicodedata.normalize("NFKD", text).translate(_invisible(""))
         folded = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES).lower()
-    for _ in range(2):  # "ア イ ウ": the first pass joins pairs, the second what is left
-        folded = _JA_GAP.sub(r"\1\2", folded)
-    return folded
+    return _join_japanese(folded)
 
 
 def squeeze(folded: str, separator: str = "") -> str:
     """Return a folded text without emphasis marks, with punctuation and symbols inside words
     replaced by separator, and with spaced letters joined."""
-    out = _SPLIT_WORD.sub(lambda m: _SEPARATORS.sub(separator, m.group(0)),
-                          _EMPHASIS.sub("", folded) if separator == "" else folded)
-    return _SPACED.sub(lambda m: _NOT_LETTER.sub("", m.group(0)), out)
+    text = _EMPHASIS.sub("", folded) if separator == "" else folded
+    out: list[str] = []
+    pending: list[str] = []  # punctuation seen since the last letter or digit
+    after_word = False
+    category = unicodedata.category
+    # One pass in Python: a callback per match through RE2's binding costs ~10 µs a match.
+    for ch in text:
+        kind = category(ch)[0]
+        if kind in _WORDLIKE:
+            if pending:
+                out.append(separator if after_word else "".join(pending))
+                pending.clear()
+            out.append(ch)
+            after_word = True
+        elif kind in _SEPARATOR:
+            pending.append(ch)
+        else:
+            out.extend(pending)
+            pending.clear()
+            out.append(ch)
+            after_word = False
+    out.extend(pending)
+    return _SPACED.sub(lambda m: "".join(c for c in m.group(0) if c.isalpha()), "".join(out))
 
 
 def unleet(folded: str) -> list[str]:

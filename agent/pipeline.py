@@ -23,6 +23,7 @@ from agent.guards import detect_conversation_injection
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, REASON_SENTENCE
 from agent.pii import redact_pii
 from agent.policy import Policy
+from agent.precedent import clean_resolution
 from agent.sentiment import sentiment_score
 from agent.tagger import Tagger, TagPrediction
 from agent.types import (
@@ -166,6 +167,9 @@ class Agent:
         """Index a resolved escalation as a labelled past ticket, retrievable at once."""
         if self.deps.indexer is None:
             raise RuntimeError("this agent was built without an indexer")
+        if ticket.resolution:  # reused for others: no greeting, names, signature or PII
+            ticket = replace(ticket, resolution=clean_resolution(ticket.resolution, self.policy)
+                             or None)
         self.deps.indexer.upsert("ticket", ticket)
         self.refresh_tagger()
 
