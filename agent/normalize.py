@@ -93,7 +93,8 @@ _TAGS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
 # Letters written apart: "i g n o r e" (three or more single letters, one separator each).
 _SPACED = linear_re.compile(r"\b[a-z](?:[ ,;:][a-z]){2,}\b")
 # Digits and signs standing for letters inside a word: "1gn0r3", "pr0mpt", "$ystem".
-_LEET_WORD = linear_re.compile(r"[a-z0-9@$]*[0-9@$][a-z0-9@$]*")
+_LEET_WORD = linear_re.compile(
+    r"[a-z0-9@$]*(?:[a-z][a-z0-9@$]*[0-9@$]|[0-9@$][a-z0-9@$]*[a-z])[a-z0-9@$]*")
 _LEET = {"i": str.maketrans("013457@$8", "oieastasb"), "l": str.maketrans("013457@$8", "oleastasb")}
 
 
@@ -147,7 +148,7 @@ def squeeze(folded: str, separator: str = "") -> str:
 def unleet(folded: str) -> list[str]:
     """Return the readings of a folded text with digits in words read as letters (1 as i, and
     as l); none when no word mixes digits and letters."""
-    words = [m for m in _LEET_WORD.finditer(folded) if any(c.isalpha() for c in m.group(0))]
+    words = list(_LEET_WORD.finditer(folded))  # words with both a letter and a digit
     if not words:
         return []
     readings = []

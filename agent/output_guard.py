@@ -11,6 +11,7 @@ what it writes. An answer is refused when it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -23,7 +24,9 @@ from retrieval import linear_re
 LEAK_WORDS = 6
 #: Characters in a row from a Japanese prompt sentence that make a leak.
 LEAK_CHARS_JA = 14
-_WORD = linear_re.compile(r"[a-z0-9]+|[\p{Han}\p{Hiragana}\p{Katakana}ー]+")
+# One character class repeated: linear in re too, which costs far less a match than RE2's
+# binding (retrieval.linear_re).
+_WORD = re.compile(r"[a-z0-9]+")
 _JA_RUN = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー]+")
 _TEMPLATE_VARIABLE = linear_re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
 # Markup and identifiers only a prompt holds: XML-like tags and snake_case names.
@@ -56,16 +59,17 @@ def check_answer(answer: str, *, instructions: Sequence[str],
     """
     source_text = "\n".join(sources)
     grounded = fold(source_text)
-    grounded_words = " ".join(_words(grounded))
     folded = fold(answer)
-    words = _words(folded)
-    joined = " ".join(words)
+    # Runs of words (Japanese: of characters) as sets: one pass over each text, whatever the
+    # number of prompt sentences compared with it.
+    answer_runs, grounded_runs = _runs(folded), _runs(grounded)
     for instruction in instructions:
-        plain = _TEMPLATE_VARIABLE.sub(" ", instruction)
-        found = _leaked_run(plain, joined, grounded_words)
-        if found is not None:
-            return OutputFinding("prompt_leak", found)
-        for token in {m.group(0) for m in _MARKUP.finditer(fold(plain))}:
+        plain = fold(_TEMPLATE_VARIABLE.sub(" ", instruction))
+        for run in _runs(plain):
+            if run in answer_runs and run not in grounded_runs:
+                return OutputFinding("prompt_leak", " ".join(run) if isinstance(run, tuple)
+                                     else run)
+        for token in {m.group(0) for m in _MARKUP.finditer(plain)}:
             if len(token) > 3 and token in folded and token not in grounded:
                 return OutputFinding("prompt_leak", token)
     allowed = {_link_key(u) for u in _links(source_text)}
@@ -81,28 +85,16 @@ def check_answer(answer: str, *, instructions: Sequence[str],
     return None
 
 
-def _words(folded: str) -> list[str]:
-    return [m.group(0) for m in _WORD.finditer(folded)]
-
-
-def _leaked_run(instruction: str, answer_words: str, grounded_words: str) -> str | None:
-    """Return a run of the instruction's words that the answer repeats and no source holds."""
-    words = _words(fold(instruction))
-    latin = [w for w in words if w.isascii()]
-    for i in range(len(latin) - LEAK_WORDS + 1):
-        run = " ".join(latin[i:i + LEAK_WORDS])
-        if _contains(answer_words, run) and not _contains(grounded_words, run):
-            return run
-    for sentence in map(str, _JA_RUN.findall(fold(instruction))):
-        for i in range(0, max(1, len(sentence) - LEAK_CHARS_JA + 1)):
-            run = sentence[i:i + LEAK_CHARS_JA]
-            if len(run) == LEAK_CHARS_JA and run in answer_words and run not in grounded_words:
-                return run
-    return None
-
-
-def _contains(haystack: str, run: str) -> bool:
-    return f" {run} " in f" {haystack} "
+def _runs(folded: str) -> set[tuple[str, ...] | str]:
+    """Return every LEAK_WORDS words in a row of a text (Latin words), and every LEAK_CHARS_JA
+    characters in a row of its Japanese."""
+    words = [m.group(0) for m in _WORD.finditer(folded) if m.group(0).isascii()]
+    runs: set[tuple[str, ...] | str] = {tuple(words[i:i + LEAK_WORDS])
+                                        for i in range(len(words) - LEAK_WORDS + 1)}
+    for sentence in map(str, _JA_RUN.findall(folded)):
+        runs.update(sentence[i:i + LEAK_CHARS_JA]
+                    for i in range(len(sentence) - LEAK_CHARS_JA + 1))
+    return runs
 
 
 def _links(text: str) -> Iterable[str]:
