@@ -94,6 +94,7 @@ GUARDS: dict[str, Callable[[str], object]] = {
     "output check": lambda t: check_answer(t, instructions=[t[:2000]], sources=[t[:2000]]),
     "precedent cleaning": lambda t: clean_resolution(t, POLICY),
     "language detection": textproc.detect_language,
+    "lexical terms": textproc.Analyzer()._terms,  # uncached: every call analyses the text
     "bug cue": pipeline._BUG_CUE.search,
     "anaphora": pipeline._ANAPHORA.search,
     "expansion themes": lambda t: [p.search(t) for p, _, _ in pipeline._EXPANSION_THEMES],
