@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from agent.guards import detect_injection
 from agent.llm import ChatMessage, ChatModel, LLMError, add_usage
 from agent.output_guard import OutputFinding, check_answer
 from agent.pii import redact_pii
@@ -211,7 +212,7 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
     """Render the best passages as numbered blocks, best first, within a token budget.
 
     A block is the matched section when it is short, else the matched chunk; a past ticket
-    is its question and resolution. Whole articles would mostly be text the question does not
+    is its question and resolution, unless they hold an injection attempt. Whole articles would mostly be text the question does not
     need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
     document ids, which cost up to six tokens more a block and mean nothing to the model;
     the returned map takes a number the model cites back to its document id.
@@ -228,6 +229,10 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
             break
         if grounding.kind == "precedent":
             body = f"Q: {hit.text}\nA: {hit.resolution or ''}"
+            # A past ticket's question is a customer's text: an attempt in it (learned from a
+            # resolved escalation) would reach the model here, so such a ticket is not sent.
+            if detect_injection(body, agent.policy) is not None:
+                continue
         else:
             section = compact_markdown(grounding.passage.section)
             body = section if count_tokens(section) <= BLOCK_TOKENS else compact_markdown(hit.text)
