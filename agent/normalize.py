@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 import unicodedata
 import urllib.parse
+from collections.abc import Callable
 
 from retrieval import linear_re
 
@@ -52,42 +54,69 @@ _CONFUSABLES = str.maketrans({
 # Japanese puts no spaces between words, so a space (or a middle dot) between two Japanese
 # characters is padding: "シ ス テ ム", "指示を　無視" (NFKC makes the ideographic space a space).
 _JA_TEXT = linear_re.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
-_JA_PADDING = frozenset(" \t・･")
 
 
-def _japanese(ch: str) -> bool:
+class _CharClasses(dict[int, str]):
+    """A str.translate table that reads each character as a one-letter class, filled lazily.
+
+    Translating a text gives a string of classes as long as the text, which `re` scans in C:
+    a Python loop over the characters, or an RE2 callback per match, costs far more.
+    """
+
+    def __init__(self, classify: Callable[[str], str]) -> None:
+        super().__init__()
+        self._classify = classify
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = self._classify(chr(code))
+        return value
+
+
+def _japanese_class(ch: str) -> str:
     code = ord(ch)
-    return (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
-            or 0xF900 <= code <= 0xFAFF or 0x31F0 <= code <= 0x31FF or 0x20000 <= code <= 0x2FFFF)
+    if ch in " \t・･":
+        return "g"  # padding
+    japanese = (0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+                or 0xF900 <= code <= 0xFAFF or 0x31F0 <= code <= 0x31FF
+                or 0x20000 <= code <= 0x2FFFF)
+    return "j" if japanese else "o"
+
+
+def _word_class(ch: str) -> str:
+    kind = unicodedata.category(ch)[0]
+    return "w" if kind in "LN" else "p" if kind in "PS" else "o"
+
+
+_JA_CLASSES = _CharClasses(_japanese_class)
+_WORD_CLASSES = _CharClasses(_word_class)
+# On the class strings (ASCII only): padding between two Japanese characters, and punctuation
+# or symbols between two letters or digits. One class repeated with fixed-width look-around:
+# linear in re.
+_JA_PADDING = re.compile(r"(?<=j)g+(?=j)")
+_INNER_PUNCTUATION = re.compile(r"(?<=w)p+(?=w)")
+
+
+def _replace_spans(text: str, classes: str, pattern: re.Pattern[str], by: str) -> str:
+    parts: list[str] = []
+    start = 0
+    for match in pattern.finditer(classes):
+        parts += [text[start:match.start()], by]
+        start = match.end()
+    if not parts:
+        return text
+    parts.append(text[start:])
+    return "".join(parts)
 
 
 def _join_japanese(text: str) -> str:
-    """Drop spaces and middle dots between two Japanese characters (one pass)."""
+    """Drop spaces and middle dots between two Japanese characters."""
     if not _JA_TEXT.search(text):
         return text
-    out: list[str] = []
-    pending: list[str] = []  # padding after a Japanese character, kept if no Japanese follows
-    previous_japanese = False
-    for ch in text:
-        if ch in _JA_PADDING and (previous_japanese or pending):
-            pending.append(ch)
-            continue
-        japanese = _japanese(ch)
-        if pending and not japanese:
-            out.extend(pending)
-        pending.clear()
-        out.append(ch)
-        previous_japanese = japanese
-    out.extend(pending)
-    return "".join(out)
+    return _replace_spans(text, text.translate(_JA_CLASSES), _JA_PADDING, "")
 
 
-# Punctuation or symbols inside a word: "sys.tem", "ig-nore", "pro_mpt", "i*g*n*o*r*e",
-# "ignore🙂previous" (squeeze: one reading joins the pieces, another separates them).
-_WORDLIKE = frozenset("LN")
-_SEPARATOR = frozenset("PS")
 # Markdown emphasis around words: "**ignore** _all_ previous".
-_EMPHASIS = linear_re.compile(r"[*_~`]+")
+_EMPHASIS = re.compile(r"[*_~`]+")  # one class repeated: linear in re (retrieval.linear_re)
 # Unicode tag characters (U+E0020-E007E) spell ASCII invisibly; they are read, not dropped.
 _TAGS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
 # Letters written apart: "i g n o r e" (three or more single letters, one separator each).
@@ -121,28 +150,8 @@ def squeeze(folded: str, separator: str = "") -> str:
     """Return a folded text without emphasis marks, with punctuation and symbols inside words
     replaced by separator, and with spaced letters joined."""
     text = _EMPHASIS.sub("", folded) if separator == "" else folded
-    out: list[str] = []
-    pending: list[str] = []  # punctuation seen since the last letter or digit
-    after_word = False
-    category = unicodedata.category
-    # One pass in Python: a callback per match through RE2's binding costs ~10 µs a match.
-    for ch in text:
-        kind = category(ch)[0]
-        if kind in _WORDLIKE:
-            if pending:
-                out.append(separator if after_word else "".join(pending))
-                pending.clear()
-            out.append(ch)
-            after_word = True
-        elif kind in _SEPARATOR:
-            pending.append(ch)
-        else:
-            out.extend(pending)
-            pending.clear()
-            out.append(ch)
-            after_word = False
-    out.extend(pending)
-    return _SPACED.sub(lambda m: "".join(c for c in m.group(0) if c.isalpha()), "".join(out))
+    out = _replace_spans(text, text.translate(_WORD_CLASSES), _INNER_PUNCTUATION, separator)
+    return _SPACED.sub(lambda m: "".join(c for c in m.group(0) if c.isalpha()), out)
 
 
 def unleet(folded: str) -> list[str]:
