@@ -212,8 +212,8 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
     """Render the best passages as numbered blocks, best first, within a token budget.
 
     A block is the matched section when it is short, else the matched chunk; a past ticket
-    is its question and resolution, unless they hold an injection attempt. Whole articles would mostly be text the question does not
-    need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
+    is its question and resolution, unless they hold an injection attempt. Whole articles
+    would mostly be text the question does not need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
     document ids, which cost up to six tokens more a block and mean nothing to the model;
     the returned map takes a number the model cites back to its document id.
     """
