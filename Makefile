@@ -54,9 +54,10 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 unit: models browser
 	$(PY) -m pytest -q tests
 
-eval: models  ## the demo eval and the help-centre set, offline, each with its gate
+eval: models  ## the demo eval, the help-centre set and the prompt-injection eval, offline, each with its gate
 	$(PY) -m eval demo --out reports/demo
 	$(PY) -m eval helpcenter --out reports/helpcenter
+	$(PY) -m eval injection --out reports/injection
 
 bench: models  ## benchmark scripts (minutes; not part of make test)
 	$(PY) bench/stackfaq_retrieval.py

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="map export columns to ticket fields, e.g. "
                         "'id=Ticket ID,body=Description,resolution=Public reply'")
     parser.add_argument("--max-file-mb", type=float, default=50.0,
-                        help="reject input files larger than this (default 50)")
+                        help="reject input files larger than this many MiB (default 50)")
     parser.add_argument("--max-tokens", type=int, default=180,
                         help="chunk size in tiktoken tokens (default 180)")
     parser.add_argument("--keep-missing", action="store_true",

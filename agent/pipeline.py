@@ -19,10 +19,12 @@ from typing import Literal
 
 import numpy as np
 
-from agent.guards import detect_injection, redact_pii
+from agent.guards import detect_conversation_injection
 from agent.markup import to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
+from agent.pii import redact_pii
 from agent.policy import LANGUAGES, Policy, SignalTexts
+from agent.precedent import clean_resolution
 from agent.tagger import Tagger, TagPrediction
 from agent.types import (
     Citation,
@@ -140,6 +142,9 @@ class Agent:
         """Index a resolved escalation as a labelled past ticket, retrievable at once."""
         if self.deps.indexer is None:
             raise RuntimeError("this agent was built without an indexer")
+        if ticket.resolution:  # reused for others: no greeting, names, signature or PII
+            ticket = replace(ticket, resolution=clean_resolution(ticket.resolution, self.policy)
+                             or None)
         self.deps.indexer.upsert("ticket", ticket)
         self.refresh_tagger()
 
@@ -233,7 +238,10 @@ class Agent:
         flags: list[str] = []
         thresholds = self.policy.thresholds
 
-        injection = detect_injection(text)
+        # Every customer turn, and recent ones read together: an attempt earlier in the
+        # conversation keeps it escalated, since the model would read it there.
+        injection = detect_conversation_injection(
+            [m.text for m in inquiry.history if m.role == "customer"] + [text], self.policy)
         # The answer is written in the conversation's language, but what the model can read
         # is the query's own: an English question in a Japanese widget keeps its vectors.
         query_language = detect_language(query)
@@ -253,7 +261,7 @@ class Agent:
         rule = self.policy.rule(text)
         if injection is not None:
             reason = ReasonCode.INJECTION_ATTEMPT
-            detail = f"{injection.kind}: {injection.evidence!r}"
+            detail = f"{injection.kind} ({injection.where}): {injection.evidence!r}"
         elif human is not None:
             reason, detail = ReasonCode.HUMAN_REQUESTED, f"customer wrote {human.text!r}"
         elif sensitive is not None:

@@ -7,6 +7,7 @@ Examples:
   python -m eval gate reports/x                            # exit 1 below eval/thresholds.json
   python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
   python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
+  python -m eval injection                                 # prompt-injection eval + gate (CI)
   python -m eval public clinc150 --out reports/clinc150 --limit 1000
 
 Exit status: 0 done (gate passed), 1 gate failed, 2 usage or set-up error.
@@ -25,6 +26,8 @@ from errors import KotaeError
 from eval.cases import load_cases
 from eval.compare import RunDirError, compare_runs, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
+from eval.injection import add_arguments as add_injection_arguments
+from eval.injection import cmd_injection
 from eval.report import HEADLINE, fmt, shown
 from eval.results import RunResult
 from eval.runner import (
@@ -105,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         "helpcenter", help="run the help-centre set (data/helpcenter) offline, then its gate")
     helpcenter.add_argument("--thresholds", type=Path, default=HELPCENTER_THRESHOLDS)
     _add_common(helpcenter)
+    injection = commands.add_parser("injection", help="the prompt-injection eval and its gate")
+    add_injection_arguments(injection)
 
     public = commands.add_parser("public", help="convert a public dataset and run it")
     public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq"))
@@ -303,7 +308,7 @@ def cmd_public(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "gate": cmd_gate, "demo": cmd_demo,
-            "helpcenter": cmd_helpcenter, "public": cmd_public}
+            "helpcenter": cmd_helpcenter, "public": cmd_public, "injection": cmd_injection}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
