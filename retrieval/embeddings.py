@@ -137,23 +137,39 @@ def available_cpus() -> int:
 
 @dataclass(frozen=True)
 class CosineScale:
-    """Where an embedding model's cosines sit: what unrelated texts and paraphrases score.
+    """Where an embedding model's cosines sit: what unrelated texts and answers score.
 
-    Models spread cosines differently (multilingual-e5 scores unrelated pairs ~0.8, MiniLM
-    ~0.1), so a threshold tuned on one model's cosines means nothing for another's. The agent
-    reads similarities on this scale instead: 0 at `unrelated`, 1 at `paraphrase`.
+    Models spread cosines differently (multilingual-e5 scores a question against an unrelated
+    article ~0.83, MiniLM ~0.19), so a threshold tuned on one model's cosines means nothing for
+    another's. The agent and the search read cosines through this scale: `relative` puts
+    unrelated pairs at 0 and answers at 1; `to_reference` maps a cosine onto REFERENCE_SCALE,
+    on which the policy's thresholds and the fusion weight were tuned. `cross_language` is
+    how much lower a model scores a pair in two languages than the same pair in one (it is
+    added to such a cosine), so that a question's own language does not win by default.
     """
 
-    unrelated: float  # a question against a passage on another topic
-    paraphrase: float  # a question against the passage that answers it
+    unrelated: float  # a question against an article on another topic
+    paraphrase: float  # a question against the article that answers it
+    cross_language: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.paraphrase > self.unrelated:
-            raise ValueError("a paraphrase must score above an unrelated pair")
+            raise ValueError("an answer must score above an unrelated pair")
 
-    def relative(self, cosine: float) -> float:
-        """Return a cosine on the scale where unrelated pairs score 0 and paraphrases 1."""
-        return (cosine - self.unrelated) / (self.paraphrase - self.unrelated)
+    def relative(self, cosine: float, *, same_language: bool = True) -> float:
+        """Return a cosine on the scale where unrelated pairs score 0 and answers 1."""
+        if not same_language:
+            cosine += self.cross_language
+        # Rounded so that the reference scale's span is exactly 0.45 (0.70 - 0.25 is not).
+        return (cosine - self.unrelated) / round(self.paraphrase - self.unrelated, 12)
+
+    def to_reference(self, cosine: float, *, same_language: bool = True) -> float:
+        """Return the cosine that means as much on REFERENCE_SCALE."""
+        if self == REFERENCE_SCALE and (same_language or not self.cross_language):
+            return cosine  # exactly: MiniLM's figures stay what they were
+        span = round(REFERENCE_SCALE.paraphrase - REFERENCE_SCALE.unrelated, 12)
+        return (REFERENCE_SCALE.unrelated
+                + self.relative(cosine, same_language=same_language) * span)
 
 
 #: The scale the agent's thresholds were tuned on: all-MiniLM-L6-v2's, as the grounding
@@ -352,7 +368,7 @@ class LocalE5Embedder(_LocalOnnxEmbedder):
     languages: frozenset[str] | None = None  # reads Japanese and English (and ~100 more)
     # e5's cosines are compressed: unrelated pairs ~0.78, answers ~0.87. Measured on the
     # demo eval's questions in both languages (bench/cosine_scale.py, docs/BENCHMARKS.md).
-    cosine_scale: CosineScale = CosineScale(unrelated=0.78, paraphrase=0.87)
+    cosine_scale: CosineScale = CosineScale(unrelated=0.845, paraphrase=0.92, cross_language=0.03)
 
     def __init__(
         self,
@@ -368,6 +384,7 @@ class LocalE5Embedder(_LocalOnnxEmbedder):
 
         self.name = self.name_for(model.variant)
         self.variant = model.variant
+        self._charmap_path = model.charmap
         self._charmap = load_charmap(model.charmap)
         self._load(model.model, model.tokenizer, intra_op_threads=intra_op_threads,
                    batch_size=batch_size, max_length=max_length,
