@@ -394,7 +394,7 @@ class Agent:
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
         # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so
         # that the weights below and the policy's thresholds hold for any model.
-        scale = cosine_scale(self.deps.embedder)
+        scale = cosine_scale(self.deps.embedder, query_language)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:

@@ -10,8 +10,8 @@ its best chunk's cosine:
   thresholds were tuned on. Another model's scale is set at the same percentiles of its own
   distributions: `unrelated` at the percentile of MiniLM's unrelated English cosines that
   0.25 sits at, `paraphrase` at the percentile of MiniLM's English answers that 0.70 sits at
-  (its same-language cosines, both languages pooled); `cross_language` is the difference
-  between the medians of unrelated pairs in one language and in two.
+  (its same-language cosines, for each question language and both pooled); `cross_language`
+  is the difference between the medians of unrelated pairs in one language and in two.
 - **Across languages, by vector** (HybridRetriever, mode="vector", grouped by article): a
   Japanese question whose relevant articles are all English (the demo's own cases), and
   questions whose answer exists in both languages with the question's own language hidden
@@ -37,7 +37,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.embeddings import REFERENCE_SCALE, CosineScale, Embedder  # noqa: E402
+from retrieval.embeddings import (  # noqa: E402
+    REFERENCE_SCALE,
+    CosineScale,
+    Embedder,
+    cosine_scale,
+)
 from retrieval.indexer import Indexer  # noqa: E402
 from retrieval.loaders import load_knowledge_base  # noqa: E402
 from retrieval.search import HybridRetriever  # noqa: E402
@@ -66,12 +71,15 @@ def best_cosines(store: KnowledgeStore, embedder: Embedder, question: str) -> di
     return best
 
 
-def distributions(store: KnowledgeStore, embedder: Embedder,
-                  languages: dict[str, str]) -> dict[str, list[float]]:
-    """Return the cosines of answers and unrelated articles, same and cross language."""
+def distributions(store: KnowledgeStore, embedder: Embedder, languages: dict[str, str],
+                  question_language: str | None = None) -> dict[str, list[float]]:
+    """Return the cosines of answers and unrelated articles, same and cross language (of the
+    questions in one language, or of all)."""
     out: dict[str, list[float]] = {k: [] for k in ("answer_same", "answer_cross",
                                                    "unrelated_same", "unrelated_cross")}
     for case in cases():
+        if question_language is not None and case["language"] != question_language:
+            continue
         relevant = set(case["relevant_ids"])
         for doc, score in best_cosines(store, embedder, case["inquiry"]).items():
             kind = "answer" if doc in relevant else "unrelated"
@@ -161,13 +169,20 @@ def main() -> int:
             if name != "local" and "local" in found:
                 scale = matched_scale(found["local"], dist)
                 entry["matched_scale"] = scale.__dict__
-                print(f"scale at MiniLM's percentiles: {scale}")
-            declared = getattr(embedder, "cosine_scale", REFERENCE_SCALE)
-            print(f"declared scale: {declared}")
+                print(f"scale at MiniLM's percentiles, all questions: {scale}")
+                for lang in ("en", "ja"):
+                    own = distributions(store, embedder, languages, lang)
+                    scale = matched_scale(found["local"], own)
+                    entry[f"matched_scale_{lang}"] = scale.__dict__
+                    print(f"scale at MiniLM's percentiles, {lang} questions: {scale}")
+            declared = cosine_scale(embedder)
+            print(f"declared scale: {declared}; per question language: "
+                  f"{dict(getattr(embedder, 'cosine_scales', {}))}")
             if getattr(embedder, "languages", None) is None:
-                for label, calibrated in (("calibrated merge", declared),
-                                          ("plain cosines", replace(declared, cross_language=0.0))):
-                    embedder.cosine_scale = calibrated  # type: ignore[attr-defined]  # bench
+                scales = dict(getattr(embedder, "cosine_scales", {}))
+                plain = {k: replace(v, cross_language=0.0) for k, v in scales.items()}
+                for label, calibrated in (("calibrated merge", scales), ("plain cosines", plain)):
+                    embedder.cosine_scales = calibrated  # type: ignore[attr-defined]  # bench
                     retriever = HybridRetriever(store, embedder)
                     for set_name, items in crosslingual_sets(languages).items():
                         got = [ranks(retriever, q, "ja" if set_name.startswith("ja") else "en",
@@ -179,7 +194,7 @@ def main() -> int:
                             "n": len(got), "top1": top1, "top3": top3, "mrr": round(mrr, 3)}
                         print(f"{label:16s} {set_name:26s} n={len(got):3d} top-1 {top1:3d} "
                               f"top-3 {top3:3d} MRR {mrr:.3f}")
-                embedder.cosine_scale = declared  # type: ignore[attr-defined]  # bench
+                embedder.cosine_scales = scales  # type: ignore[attr-defined]  # bench
             report[name] = entry
             store.close()
     if args.json:

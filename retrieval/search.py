@@ -172,7 +172,7 @@ class HybridRetriever:
                     hits += self._vector_hits(source, embedding, depth, k, query_language,
                                               False, lang_filters, copy, rows)
                 compared = len(languages) > 1
-            scale = cosine_scale(self.embedder)
+            scale = cosine_scale(self.embedder, query_language)
             scored = [(scale.to_reference(h.similarity,
                                           same_language=rows[h.id].language == query_language),
                        h) for h in hits if h.id in rows]

@@ -208,6 +208,8 @@ class _PlainCosines:
         self._inner = inner
         self.name, self.dim, self.languages = inner.name, inner.dim, inner.languages
         self.cosine_scale = replace(inner.cosine_scale, cross_language=0.0)
+        self.cosine_scales = {lang: replace(scale, cross_language=0.0)
+                              for lang, scale in inner.cosine_scales.items()}
 
     def embed_query(self, text: str) -> Any:
         return self._inner.embed_query(text)

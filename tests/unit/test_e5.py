@@ -26,7 +26,13 @@ from retrieval.e5_prep import (
     parse_e5_weights,
     prepare_e5_model,
 )
-from retrieval.embeddings import REFERENCE_SCALE, CosineScale, LocalE5Embedder, embedder_reads
+from retrieval.embeddings import (
+    REFERENCE_SCALE,
+    CosineScale,
+    LocalE5Embedder,
+    cosine_scale,
+    embedder_reads,
+)
 from retrieval.model_prep import ModelPrepError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "e5_reference.json"
@@ -135,8 +141,18 @@ def test_a_japanese_question_is_closer_to_its_english_answer_than_to_another_top
 # ----------------------------------------------------------------- calibration
 
 
-def test_cosines_are_read_on_the_models_declared_scale(e5_embedder: LocalE5Embedder) -> None:
-    scale = e5_embedder.cosine_scale
+def test_each_question_language_has_its_scale(e5_embedder: LocalE5Embedder) -> None:
+    english, japanese = cosine_scale(e5_embedder, "en"), cosine_scale(e5_embedder, "ja")
+    # Japanese pairs score higher than English ones with this model.
+    assert japanese.unrelated > english.unrelated and japanese.paraphrase > english.paraphrase
+    assert cosine_scale(e5_embedder, "ko") == e5_embedder.cosine_scale  # any other language
+    assert cosine_scale(object(), "en") == REFERENCE_SCALE
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_cosines_are_read_on_the_models_declared_scale(
+        e5_embedder: LocalE5Embedder, language: str) -> None:
+    scale = cosine_scale(e5_embedder, language)
     assert scale.relative(scale.unrelated) == pytest.approx(0.0)
     assert scale.relative(scale.paraphrase) == pytest.approx(1.0)
     # A pair in two languages gets the model's offset before it is read.
