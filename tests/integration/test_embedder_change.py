@@ -216,3 +216,45 @@ class _PlainCosines:
 
     def embed_documents(self, texts: Any) -> Any:
         return self._inner.embed_documents(texts)
+
+
+def test_ingest_kb_follows_kotae_embedder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        caplog: pytest.LogCaptureFixture, e5_files: Any) -> None:
+    import ingest_kb
+    from settings import load_settings
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "slack.md").write_text("# Connect Slack\n\nOpen Integrations > Slack and click "
+                                 "Connect.\n", encoding="utf-8")
+    (kb / "ja-invoice.md").write_text("# 請求書払い\n\n「請求」＞「支払い方法」から申し込めます。\n",
+                                      encoding="utf-8")
+    store_dir = tmp_path / "store"
+    argv = ["--kb", str(kb), "--store", str(store_dir), "--no-progress"]
+    assert ingest_kb.run(argv) == 0  # the default model, MiniLM: the English chunk only
+    assert "2 chunks (1 embedded)" in capsys.readouterr().out
+
+    monkeypatch.setenv("KOTAE_EMBEDDER", "e5")
+    with caplog.at_level(logging.WARNING, logger="retrieval.indexer"):
+        assert ingest_kb.run(argv) == 0
+    assert "re-embedded 2 chunks with local-multilingual-e5-small-int8" in caplog.text
+    assert "added 0, updated 0, unchanged 2" in capsys.readouterr().out  # nothing twice
+    store = KnowledgeStore.open(StoreConfig(store_dir))
+    assert store.embedder_name == load_settings().embedder_name
+    assert store.vectors.count("kb") == 2
+    store.close()
+
+
+def test_the_embedder_setting_names_each_model(e5_files: Any) -> None:
+    from errors import ConfigError
+    from retrieval.embeddings import LocalE5Embedder
+    from settings import load_settings
+
+    e5 = load_settings(embedder="e5")
+    assert e5.embedder_name == "local-multilingual-e5-small-int8"
+    assert e5.embedder_languages is None
+    assert isinstance(e5.embedder_factory()(), LocalE5Embedder)
+    assert load_settings().embedder_languages == frozenset({"en"})
+    with pytest.raises(ConfigError, match="'local', 'e5' or 'openai'"):
+        load_settings(embedder="minilm")
