@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from retrieval.catalog import ChunkRow
-from retrieval.embeddings import Embedder, cosine_scale, reads
+from retrieval.embeddings import CosineScale, Embedder, cosine_scale, reads
 from retrieval.store import KnowledgeStore
 from retrieval.textproc import detect_language, language_code
 from retrieval.tokens import count_tokens
@@ -107,6 +107,13 @@ class HybridRetriever:
         # The languages the model reads (None: all). The vector leg searches within the
         # query's language, and only when the model reads it.
         self._vector_languages: frozenset[str] | None = getattr(embedder, "languages", None)
+        # A model that reads several languages and declares how its cosines sit across them
+        # (CosineScale.cross_language) is searched one language at a time and the lists are
+        # merged; one that declares nothing (the OpenAI embeddings, not measured offline) is
+        # searched over every language at once, as before.
+        self._merges_languages = (
+            (self._vector_languages is None or len(self._vector_languages) > 1)
+            and isinstance(getattr(embedder, "cosine_scale", None), CosineScale))
         self._warned_model = False
 
     def search(
@@ -155,7 +162,7 @@ class HybridRetriever:
             copy = (self.store.vector_copy(source)
                     if set(vector_filters) <= {"language"} else None)
             wanted = vector_filters.get("language")
-            if restrict or (isinstance(wanted, str)):
+            if restrict or isinstance(wanted, str) or not self._merges_languages:
                 hits = self._vector_hits(source, embedding, depth, k, query_language,
                                          restrict, vector_filters, copy, rows)
             else:
@@ -248,12 +255,12 @@ class HybridRetriever:
         cfg = self.fusion
         vector_scores = [e["vector_adjusted"] for e in fused.values() if "vector_adjusted" in e]
         lexical_scores = [e["lexical_score"] for e in fused.values() if "lexical_score" in e]
-        # A candidate the vector leg did not return is at most as similar as its language's
-        # worst hit (or the worst hit, in a language it returned none of).
+        # A candidate the vector leg did not return is at most as similar as its worst hit (its
+        # language's worst, when the languages were searched one by one).
         vector_floor = min(vector_scores) if vector_scores else 0.0
         floors: dict[str, float] = {}
         for chunk_id, entry in fused.items():
-            if "vector_adjusted" in entry:
+            if compared and "vector_adjusted" in entry:
                 language = rows[chunk_id].language
                 floors[language] = min(floors.get(language, entry["vector_adjusted"]),
                                        entry["vector_adjusted"])
