@@ -23,8 +23,9 @@ install: $(VENV)/.installed
 lock:  ## re-resolve requirements.lock after changing pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock -q
 
-models: install  ## fetch and build the local embedding model (cached, verified by hash)
+models: install  ## fetch and build the local embedding models (cached, verified by hash)
 	$(PY) -m retrieval.model_prep
+	$(PY) -m retrieval.e5_prep
 	$(PY) -m retrieval.crosslingual
 
 ingest: models

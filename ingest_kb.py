@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-missing", action="store_true",
                         help="do not delete indexed documents that are not in this input")
     parser.add_argument("--rebuild", action="store_true",
-                        help="drop the existing index first (e.g. after changing embedder)")
+                        help="drop the existing index first (not needed after changing "
+                        "KOTAE_EMBEDDER: a store made with another model is re-embedded)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show progress bars (default: on long runs in a terminal)")
     return parser

@@ -39,7 +39,7 @@ from agent.types import (
 )
 from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
-from retrieval.embeddings import Embedder, embedder_reads
+from retrieval.embeddings import Embedder, cosine_scale, embedder_reads
 from retrieval.indexer import Indexer
 from retrieval.passages import Passage, QuestionView
 from retrieval.search import HybridRetriever, SearchHit
@@ -382,10 +382,13 @@ class Agent:
         form = {t for cue in cues for t in store.analyzer.terms(cue)}
         question = QuestionView(
             terms=[t for t in store.analyzer.terms(query) if t not in form],
-            procedural=bool(cues),
+            procedural=bool(cues), language=query_language,
             embedding=self.deps.embedder.embed_query(query) if vector_trusted else None)
         if groups is None:
             groups = [(term,) for term in dict.fromkeys(question.terms)]
+        # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so
+        # that the weights below and the policy's thresholds hold for any model.
+        scale = cosine_scale(self.deps.embedder, query_language)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -394,7 +397,8 @@ class Agent:
             top_score = max(h.score for h in hits) or 1.0
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
-                semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
+                same_language = hit.language == query_language
+                semantic = min(1.0, max(0.0, scale.relative(cosine, same_language=same_language)))
                 # Coverage of what an answer would quote (the section, when it is short).
                 passage = self.deps.retriever.passage(hit, question)
                 coverage = lexical.group_coverage(passage.chunk_ids, groups)
@@ -411,7 +415,8 @@ class Agent:
                 # ranked well below the top one is less likely to be the answer.
                 conf *= 0.7 + 0.3 * max(0.0, hit.score) / top_score
                 if source == "ticket":
-                    similar_enough = cosine >= self.policy.thresholds.precedent_min_similarity
+                    similar_enough = (scale.to_reference(cosine, same_language=same_language)
+                                      >= self.policy.thresholds.precedent_min_similarity)
                     if not hit.resolution or not (similar_enough or (not vector_trusted
                                                                      and coverage >= 0.8)):
                         continue

@@ -102,7 +102,7 @@ class SelectionWeights:
     specific: float = 1.0  # share of the question's non-title words found in the section
     heading: float = 0.6  # share of them found in the section's heading
     bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
-    vector: float = 2.0  # cosine gap to the article's most similar section
+    vector: float = 0.9  # gap to the article's most similar section, on the model's scale
     steps: float = 0.3  # numbered steps, for a question asking how to do something
     opening: float = 0.15  # taken off the untitled opening for such a question
     second: float = 0.6  # a second section joins when it scores this share of the first...
@@ -117,6 +117,7 @@ class QuestionView:
     terms: list[str]
     procedural: bool = False
     embedding: np.ndarray | None = None  # where the model reads the question's language
+    language: str | None = None  # the question's language (which cosine scale applies)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -105,6 +106,11 @@ class FlatVectors:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def languages(self) -> list[str]:
+        """Return the languages that have rows, sorted."""
+        return sorted(self._groups)
+
     def query(self, embedding: np.ndarray, k: int,
               languages: Sequence[str] | None = None) -> list[VectorHit]:
         """Return the k most similar rows, best first, optionally only in some languages."""
@@ -179,6 +185,12 @@ class AnnVectors:
 
     def __contains__(self, chunk_id: object) -> bool:
         return chunk_id in self._key_of
+
+    @property
+    def languages(self) -> list[str]:
+        """Return the languages that have live chunks, sorted."""
+        with self._lock:
+            return sorted(lang for lang, live in self._live.items() if live)
 
     def _graph(self, language: str, room: int) -> Any:
         """Return a language's graph, with space for `room` more vectors."""
@@ -442,6 +454,17 @@ class VectorIndex:
                 metadatas=[_clean(m) for m in metadatas[start:end]],
                 documents=list(documents[start:end]),
             )
+
+    def drop(self, source: str) -> None:
+        """Delete a source's collection with every vector in it; the next write makes it anew
+        (for vectors of another model, whose dimension may differ)."""
+        from chromadb.errors import NotFoundError
+
+        client = self.client
+        with self._opening:
+            self._collections.pop(source, None)
+            with contextlib.suppress(NotFoundError):  # never written: nothing to drop
+                client.delete_collection(self._prefix + COLLECTIONS[source])
 
     def delete(self, source: str, ids: Sequence[str]) -> None:
         """Remove vectors by id (missing ids are ignored)."""
