@@ -109,8 +109,11 @@ def inquiry_out(
     if principal.role == "widget":
         # The widget is public: drafts were judged unfit to send, retrieved passages may be
         # other customers' tickets, and signals are for the CSM.
+        # The reason only: the detail says which rule or pattern matched, which would teach
+        # an attacker what to avoid; agents read it in the queue.
         escalation = (
-            decision.escalation.model_copy(update={"draft": None}) if decision.escalation else None
+            decision.escalation.model_copy(update={"draft": None, "detail": ""})
+            if decision.escalation else None
         )
         decision = decision.model_copy(
             update={"escalation": escalation, "retrieved": [], "signals": [],
