@@ -24,6 +24,7 @@ from agent.output_guard import OutputFinding, check_answer
 from agent.pii import redact_pii
 from agent.pipeline import citation_of
 from agent.types import Decision, Escalation, Inquiry, ReasonCode, Usage
+from retrieval.textproc import query_window
 from retrieval.tokens import count_tokens, truncate_tokens
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def decide_with_llm(
     llm: ChatModel = agent.deps.llm  # type: ignore[assignment]  # set when this is called
     usage = Usage(model=llm.name)
     try:
-        if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
+        if inquiry.history and agent.retrieval_query(inquiry) != query_window(inquiry.text):
             rewritten, usage = _rewrite(agent, llm, inquiry, usage)
             if rewritten:
                 groundings = agent.ground(rewritten)

@@ -7,8 +7,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from agent.types import Decision, Escalation, Inquiry, ReasonCode
 from tests.integration.test_api_harness import FakeAgent, auth, client_for
 
