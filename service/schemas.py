@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from agent.pii import mask_pii
 from agent.types import Citation, Decision, LanguageTag
 from service.settings import Role
 
@@ -27,8 +28,18 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _mask_cards(value: str) -> str:
+    # A card number is masked before anything is stored, so no table, log, webhook or
+    # screen ever holds one (agent.pii: Luhn-checked, the last four digits kept).
+    return mask_pii(value, kinds=("card",))
+
+
 Text = Annotated[str, AfterValidator(_clean)]
 RequiredText = Annotated[str, AfterValidator(_clean), AfterValidator(_not_blank)]
+#: What a customer or a support agent writes: stored with card numbers masked.
+CustomerText = Annotated[str, AfterValidator(_clean), AfterValidator(_mask_cards)]
+RequiredCustomerText = Annotated[
+    str, AfterValidator(_clean), AfterValidator(_not_blank), AfterValidator(_mask_cards)]
 Language = LanguageTag  # "en" or "ja"; "ja-JP", "en-US" and the like are accepted
 
 
@@ -48,7 +59,9 @@ class InquiryIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[RequiredText, Field(min_length=1, max_length=20_000)]
+    text: Annotated[RequiredCustomerText, Field(
+        min_length=1, max_length=20_000,
+        description="the customer's message (card numbers are masked before it is stored)")]
     conversation_id: Annotated[Text, Field(min_length=1, max_length=40)] | None = Field(
         None, description="continue this conversation (send its X-Conversation-Token)"
     )
@@ -114,7 +127,7 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     helpful: bool
-    comment: Annotated[Text, Field(max_length=2000)] | None = None
+    comment: Annotated[CustomerText, Field(max_length=2000)] | None = None
 
 
 class FeedbackOut(BaseModel):
@@ -131,7 +144,7 @@ class HumanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    comment: Annotated[Text, Field(max_length=2000)] | None = None
+    comment: Annotated[CustomerText, Field(max_length=2000)] | None = None
 
 
 class HumanOut(BaseModel):
@@ -202,7 +215,7 @@ class ResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    answer: Annotated[RequiredText, Field(min_length=1, max_length=20_000)]
+    answer: Annotated[RequiredCustomerText, Field(min_length=1, max_length=20_000)]
     tag: Annotated[RequiredText, Field(min_length=1, max_length=80)] | None = None
 
 

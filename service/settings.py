@@ -42,6 +42,9 @@ class ApiSettings(BaseSettings):
     max_document_bytes: int = 4 * 1024 * 1024  # PUT /v1/kb/documents/… bodies
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Webhooks carry customers' words with personal data masked; true sends them as written,
+    # for a receiver trusted with them (your own help desk, not a chat channel).
+    webhook_raw_text: bool = False
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 12
     webhook_backoff_s: float = 2.0
@@ -150,6 +153,7 @@ class ApiSettings(BaseSettings):
             backoff_s=self.webhook_backoff_s,
             max_backoff_s=self.webhook_max_backoff_s,
             claim_s=self.webhook_claim_s,
+            raw_text=self.webhook_raw_text,
         )
 
 
