@@ -16,7 +16,7 @@ from errors import (
     RateLimitedError,
     ServiceUnavailableError,
 )
-from service.access import Principal
+from service.access import Principal, client_address
 from service.settings import Role, role_key
 from service.wiring import Services
 from storage.models import ConversationRow
@@ -47,8 +47,12 @@ SessionDep = Annotated[Session, Depends(get_session)]
 bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer <key>`")
 
 
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+_READS = frozenset({"GET", "HEAD"})
+
+
+def request_cost(services: Services, request: Request) -> float:
+    """Return the tokens a request spends: a read costs a fraction of a write."""
+    return services.api.rate_limit_read_cost if request.method in _READS else 1.0
 
 
 def authenticate(
@@ -57,8 +61,10 @@ def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """Identify the caller by API key, within the per-address and per-key rate limits."""
-    address = _client_address(request)
-    wait = services.ip_limits.take(f"ip:{address}")
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.getlist("x-forwarded-for"), services.proxies)
+    cost = request_cost(services, request)
+    wait = services.ip_limits.take(f"ip:{address}", cost=cost)
     if wait:
         services.metrics.rate_limited.labels("address").inc()
         raise RateLimitedError(f"too many requests from {address}", wait)
@@ -69,11 +75,19 @@ def authenticate(
     principal = services.keys.lookup(credentials.credentials)
     if principal is None:
         raise AuthenticationError("this API key is not known or was revoked")
-    wait = services.key_limits.take(f"key:{principal.key_id}")
+    wait = services.key_limits.take(f"key:{principal.key_id}", cost=cost)
     if wait:
         services.metrics.rate_limited.labels("key").inc()
         raise RateLimitedError("too many requests with this API key", wait)
     return principal
+
+
+def limit_conversation(services: Services, conversation_id: str, cost: float) -> None:
+    """Spend from one conversation's bucket, whichever address or key the request came from."""
+    wait = services.conversation_limits.take(f"conversation:{conversation_id}", cost=cost)
+    if wait:
+        services.metrics.rate_limited.labels("conversation").inc()
+        raise RateLimitedError("too many requests in this conversation", wait)
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:

@@ -14,6 +14,7 @@ from service.deps import (
     SessionDep,
     WidgetDep,
     held_conversation,
+    limit_conversation,
 )
 from service.errors import ERROR_RESPONSES
 from service.schemas import ConversationOut, HumanIn, HumanOut
@@ -33,11 +34,13 @@ router = APIRouter()
 def read_conversation(
     conversation_id: Annotated[str, Path(max_length=40)],
     session: SessionDep,
+    services: ServicesDep,
     principal: ReaderDep,
     conversation_token: ConversationToken = None,
 ) -> ConversationOut:
     """Read a conversation, including support agents' replies."""
     conversation = held_conversation(session, principal, conversation_id, conversation_token)
+    limit_conversation(services, conversation_id, services.api.rate_limit_read_cost)
     return conversation_out(session, conversation, principal)
 
 
@@ -59,6 +62,7 @@ def ask_for_human(
 ) -> HumanOut:
     """Hand the conversation to a person."""
     conversation = held_conversation(session, principal, conversation_id, conversation_token)
+    limit_conversation(services, conversation_id, 1.0)
     notice = processing.notice_for(conversation.language, degraded=False)
     row, created = escalations.request_human(
         session, conversation_id, body.comment if body else None, notice

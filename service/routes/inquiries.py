@@ -22,6 +22,7 @@ from service.deps import (
     SessionDep,
     WidgetDep,
     held_conversation,
+    limit_conversation,
 )
 from service.errors import ERROR_RESPONSES, ErrorOut
 from service.schemas import FeedbackIn, FeedbackOut, InquiryIn, InquiryOut
@@ -151,6 +152,7 @@ async def create_inquiry(
         with services.db.session() as session:
             if body.conversation_id is not None:
                 held_conversation(session, principal, body.conversation_id, conversation_token)
+                limit_conversation(services, body.conversation_id, 1.0)
             return inquiries.receive_inquiry(
                 session,
                 text=body.text,
@@ -235,12 +237,14 @@ def give_feedback(
     inquiry_id: Annotated[str, Path(max_length=40)],
     body: FeedbackIn,
     session: SessionDep,
+    services: ServicesDep,
     principal: WidgetDep,
     conversation_token: ConversationToken = None,
 ) -> FeedbackOut:
     """Say whether an answer helped."""
     inquiry = inquiries.get_inquiry(session, inquiry_id)
     held_conversation(session, principal, inquiry.conversation_id, conversation_token)
+    limit_conversation(services, inquiry.conversation_id, 1.0)
     row = inquiries.record_feedback(session, inquiry_id, body.helpful, body.comment)
     return FeedbackOut(
         inquiry_id=row.inquiry_id,
