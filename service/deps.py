@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from errors import (
@@ -134,8 +136,22 @@ def held_conversation(
 
 
 AccountQuery = Annotated[str | None, Query(max_length=200)]
-SinceQuery = Annotated[datetime | None, Query(description="from this time (ISO 8601)")]
-UntilQuery = Annotated[datetime | None, Query(description="before this time (ISO 8601)")]
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a bare number as seconds since 1970: until=0.5 would be 00:00:00.5 on
+    # 1 January 1970, and since=2026 a moment in 1970 too. Nobody means that.
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is a number, not a time: give an ISO 8601 time such as "
+                         "2026-12-01T00:00:00Z or 2026-12-01")
+    return value
+
+
+SinceQuery = Annotated[datetime | None, BeforeValidator(_not_a_number),
+                       Query(description="from this time (ISO 8601)")]
+UntilQuery = Annotated[datetime | None, BeforeValidator(_not_a_number),
+                       Query(description="before this time (ISO 8601)")]
 
 
 def aware(value: datetime | None) -> datetime | None:

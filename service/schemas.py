@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -247,6 +248,29 @@ class SignalPage(BaseModel):
     offset: int
 
 
+#: Integers JSON readers keep exact (JavaScript's safe range), which the index stores too.
+SAFE_INTEGER = 2**53 - 1
+
+
+def _metadata_value(value: str | int | float | bool) -> str | int | float | bool:
+    if isinstance(value, str):
+        if len(value) > 1000:
+            raise ValueError(f"text of {len(value):,} characters; at most 1,000")
+        return _clean(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -SAFE_INTEGER <= value <= SAFE_INTEGER:
+        raise ValueError(f"an integer of {len(str(abs(value)))} digits; integers must be "
+                         f"within ±{SAFE_INTEGER:,}")
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no infinity: 1e999 is read as one, which no index or reader keeps.
+        raise ValueError("must be a finite number (1e999 and the like read as infinity)")
+    return value
+
+
+MetadataValue = Annotated[str | bool | int | float, AfterValidator(_metadata_value)]
+
+
 class DocumentIn(BaseModel):
     """A knowledge-base article to add or replace."""
 
@@ -256,10 +280,10 @@ class DocumentIn(BaseModel):
     text: Annotated[RequiredText, Field(min_length=1, max_length=2_000_000)]
     url: Annotated[Text, Field(max_length=2000)] | None = None
     language: Language | None = None
-    metadata: dict[
-        Annotated[Text, Field(max_length=100)],
-        Annotated[Text, Field(max_length=1000)] | int | float | bool,
-    ] = Field(default_factory=dict, max_length=50)
+    metadata: dict[Annotated[Text, Field(max_length=100)], MetadataValue] = Field(
+        default_factory=dict, max_length=50,
+        description="up to 50 values: text of up to 1,000 characters, true or false, an integer "
+        "within ±9,007,199,254,740,991 or a finite number")
 
 
 class DocumentOut(BaseModel):

@@ -16,7 +16,7 @@ from service.deps import (
     held_conversation,
     limit_conversation,
 )
-from service.errors import ERROR_RESPONSES
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE
 from service.schemas import ConversationOut, HumanIn, HumanOut
 from service.views import conversation_out
 from storage import processing
@@ -29,7 +29,7 @@ router = APIRouter()
     "/v1/conversations/{conversation_id}",
     response_model=ConversationOut,
     tags=["widget"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def read_conversation(
     conversation_id: Annotated[str, Path(max_length=40)],
@@ -49,7 +49,8 @@ def read_conversation(
     response_model=HumanOut,
     status_code=201,
     tags=["widget"],
-    responses={**ERROR_RESPONSES, 200: {"model": HumanOut, "description": "already with a person"}},
+    responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE,
+               200: {"model": HumanOut, "description": "already with a person"}},
 )
 def ask_for_human(
     conversation_id: Annotated[str, Path(max_length=40)],

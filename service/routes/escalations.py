@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from agent.types import Decision, ReasonCode
 from service.deps import AgentDep, ServicesDep, SessionDep
-from service.errors import ERROR_RESPONSES, ErrorOut
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, ErrorOut
 from service.schemas import (
     ClaimIn,
     EscalationDetailOut,
@@ -72,7 +72,7 @@ def list_escalations(
     "/v1/escalations/{escalation_id}",
     response_model=EscalationDetailOut,
     tags=["support agent"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def read_escalation(
     escalation_id: EscalationId, session: SessionDep, principal: AgentDep
@@ -111,7 +111,8 @@ def _state_change(verb: str, conflict: str) -> Callable[[DecoratedCallable], Dec
         f"/v1/escalations/{{escalation_id}}/{verb}",
         response_model=EscalationOut,
         tags=["support agent"],
-        responses={**ERROR_RESPONSES, 409: {"model": ErrorOut, "description": conflict}},
+        responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE,
+                   409: {"model": ErrorOut, "description": conflict}},
     )
 
 

@@ -24,7 +24,7 @@ from service.deps import (
     held_conversation,
     limit_conversation,
 )
-from service.errors import ERROR_RESPONSES, ErrorOut
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, ErrorOut
 from service.schemas import FeedbackIn, FeedbackOut, InquiryIn, InquiryOut
 from service.views import inquiry_out
 from service.wiring import Services, in_thread
@@ -129,6 +129,8 @@ async def _earlier_outcome(services: Services, inquiry_id: str) -> processing.Ou
     tags=["widget"],
     responses={
         **ERROR_RESPONSES,
+        **NOT_FOUND,
+        **TOO_LARGE,
         201: {
             "description": "the inquiry was created: the decision as JSON, or, with "
             '`Accept: text/event-stream`, `token` events ({"text"}) as the answer is written, '
@@ -231,7 +233,7 @@ async def create_inquiry(
     "/v1/inquiries/{inquiry_id}/feedback",
     response_model=FeedbackOut,
     tags=["widget"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE},
 )
 def give_feedback(
     inquiry_id: Annotated[str, Path(max_length=40)],
