@@ -25,7 +25,7 @@ from agent.guards import detect_injection
 from agent.llm import ChatMessage, ChatModel, LLMError, LLMTimeout, add_usage
 from agent.output_guard import OutputFinding, check_answer
 from agent.pii import redact_pii
-from agent.pipeline import citation_of
+from agent.pipeline import citation_of, own_precedent
 from agent.types import Decision, Escalation, Inquiry, ReasonCode, Usage
 from retrieval.textproc import query_window
 from retrieval.tokens import count_tokens, truncate_tokens
@@ -80,7 +80,8 @@ def decide_with_llm(
         if inquiry.history and agent.retrieval_query(inquiry) != query_window(inquiry.text):
             rewritten, spent[0] = _rewrite(agent, llm, inquiry, spent[0])
             if rewritten:
-                found = agent.ground(rewritten)
+                found = [g for g in agent.ground(rewritten)
+                         if not own_precedent(g, inquiry.conversation_id)]
         context, ids = _context(agent, found, int(str(agent.deps.extra.get(
             "context_tokens", DEFAULT_CONTEXT_TOKENS))))
         system = agent.prompts.render(

@@ -257,7 +257,8 @@ class Agent:
         tag = self.deps.tagger.predict(query, self.tagging_embedding(query, query_language))
         # Breakage or expansion words in the policy decide the tag when the tagger is unsure.
         tag, cue = self.policy.cue_tag(text, tag)
-        groundings = self.ground(query, query_language) if injection is None else []
+        groundings = [g for g in (self.ground(query, query_language) if injection is None else [])
+                      if not own_precedent(g, inquiry.conversation_id)]
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
         retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
@@ -294,7 +295,10 @@ class Agent:
             detail = (f"best grounding {confidence:.2f} < {thresholds.answer_min_confidence:.2f}"
                       + (f" ({best.hit.doc_id})" if best else " (nothing retrieved)"))
 
-        signals = self.signals(inquiry, tag, sentiment, sensitive_name=(
+        # A follow-up is tagged with the question it borrows: only its own words raise signals
+        # ("Thanks!" after an upsell question raised an expansion signal of its own).
+        own = tag if query == query_window(inquiry.text) else replace(tag, tag="", confidence=0.0)
+        signals = self.signals(inquiry, own, sentiment, sensitive_name=(
             sensitive.name if sensitive else None)) if injection is None else []
         if reason is None and best is not None:
             answer, prompt_version = self.compose_answer(best, language)
@@ -561,6 +565,12 @@ def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalT
     return Signal(kind=kind, account_id=account, evidence=evidence, why=texts.why.en,
                   next_step=texts.next_step.en, confidence=round(confidence, 4),
                   localized=localized)
+
+
+def own_precedent(grounding: Grounding, conversation_id: str | None) -> bool:
+    """Tell whether a grounding is the resolution of this very conversation (never reused in it)."""
+    return conversation_id is not None and grounding.hit.metadata.get(
+        "conversation_id") == conversation_id
 
 
 def citation_of(hit: SearchHit, score: float) -> Citation:

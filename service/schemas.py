@@ -181,6 +181,10 @@ class EscalationOut(BaseModel):
     resolution: str | None
     resolution_tag: str | None
     learned: bool = Field(description="the resolution was indexed as a past ticket")
+    precedent_status: Literal["pending", "approved", "rejected"] | None = Field(
+        None, description="whether the resolution may answer other customers: pending a "
+        "person's review (GET /v1/precedents), approved (then learned) or rejected; null "
+        "before it is resolved, or when the reply had nothing to reuse")
 
 
 class EscalationDetailOut(EscalationOut):
@@ -192,6 +196,43 @@ class EscalationDetailOut(EscalationOut):
     citations: list[Citation] = Field(description="what a draft answer cites")
     conversation: ConversationOut
     decision: Decision | None
+
+
+class PrecedentOut(BaseModel):
+    """A resolution as it would answer other customers, and its review."""
+
+    escalation_id: str
+    status: Literal["pending", "approved", "rejected"]
+    precedent: str = Field(description="the reply cleaned for reuse: no greeting, sign-off, "
+                           "signature, edit notes or personal data")
+    resolution: str = Field(description="the reply as the customer received it")
+    question: str | None = Field(description="the customer's words it answered")
+    tag: str | None
+    language: str | None
+    account_id: str | None
+    assignee: str | None
+    resolved_at: datetime | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+    learned: bool = Field(description="indexed: it answers near-duplicate questions now")
+
+
+class PrecedentPage(BaseModel):
+    """Precedents with one review status, oldest resolution first."""
+
+    items: list[PrecedentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReviewIn(BaseModel):
+    """Approve a precedent, as proposed or edited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[RequiredCustomerText, Field(min_length=1, max_length=20_000)] | None = Field(
+        None, description="the precedent as edited by the reviewer (default: as proposed)")
 
 
 class EscalationPage(BaseModel):

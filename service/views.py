@@ -14,6 +14,7 @@ from service.schemas import (
     EscalationOut,
     InquiryOut,
     MessageOut,
+    PrecedentOut,
     SignalOut,
 )
 from storage import processing
@@ -77,6 +78,7 @@ def escalation_fields(row: EscalationRow) -> dict[str, Any]:
         "resolution": row.resolution,
         "resolution_tag": row.resolution_tag,
         "learned": row.learned_at is not None,
+        "precedent_status": row.precedent_status,
     }
 
 
@@ -94,6 +96,26 @@ def preview_of(question: str | None) -> str | None:
 def escalation_out(row: EscalationRow, question: str | None = None) -> EscalationOut:
     """Return an escalation as listed in the queue, with the start of its question."""
     return EscalationOut(**escalation_fields(row), preview=preview_of(question))
+
+
+def precedent_out(row: EscalationRow, question: str | None) -> PrecedentOut:
+    """Return a resolution's proposed reuse and its review."""
+    assert row.precedent is not None and row.precedent_status is not None  # listed ones have
+    return PrecedentOut(
+        escalation_id=row.id,
+        status=row.precedent_status,
+        precedent=row.precedent,
+        resolution=row.resolution or "",
+        question=question,
+        tag=row.resolution_tag or row.tag,
+        language=row.language,
+        account_id=row.account_id,
+        assignee=row.assignee,
+        resolved_at=row.resolved_at,
+        reviewer=row.precedent_reviewer,
+        reviewed_at=row.precedent_reviewed_at,
+        learned=row.learned_at is not None,
+    )
 
 
 def signal_out(row: SignalRow) -> SignalOut:
