@@ -3,7 +3,7 @@ for review, approved: escalations keep the cleaned candidate and its review.
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-09
+Create Date: 2026-12-06
 """
 
 from __future__ import annotations
