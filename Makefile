@@ -35,7 +35,7 @@ DEMO_KEYS ?= widget:pk_demo_widget_0123456789,agent:sk_demo_agent_0123456789,csm
 
 demo: ingest  ## set up everything and serve the demo on http://127.0.0.1:8000
 	@echo "demo: http://$(HOST):$(PORT)/   console: http://$(HOST):$(PORT)/console/ (agent key sk_demo_agent_0123456789, CSM key sk_demo_csm_0123456789)"
-	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --host $(HOST) --port $(PORT)
+	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
 
 e2e: models browser  ## widget and console in headless Chromium
 	$(PY) -m pytest -q -m e2e tests/e2e

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     mode: Literal["auto", "offline", "llm"] = "auto"  # auto: llm when OPENAI_API_KEY is set
     chat_model: str = "gpt-4o-mini"
     llm_max_retries: int = Field(2, ge=0, le=6)
+    # Completion tokens one model call may spend (sent with every call); a reply longer
+    # than agent.llm.MAX_REPLY_CHARS characters is refused whatever the endpoint did.
+    llm_max_tokens: int = Field(1024, ge=16, le=100_000)
+    # Seconds the model has for one decision, all its calls together (a follow-up's rewrite,
+    # the triage, its retry); then the offline decision stands or the inquiry escalates
+    # (the policy's on_llm_failure). Keep it under the API's KOTAE_AGENT_TIMEOUT_S.
+    llm_deadline_s: float = Field(20.0, gt=0, le=600)
     llm_context_tokens: int = Field(350, ge=200, le=100_000)
     policy_path: Path | None = None
     # Japanese questions searched in English articles too, through a dictionary (JMdict,

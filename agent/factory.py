@@ -105,7 +105,8 @@ def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
         llm = OpenAIChatModel(model=settings.chat_model, api_key=key,
                               base_url=settings.openai_base_url,
                               timeout=settings.openai_timeout_s,
-                              max_retries=settings.llm_max_retries)
+                              max_retries=settings.llm_max_retries,
+                              max_tokens=settings.llm_max_tokens)
     trained_on = labelled_tickets(store)  # read before training: a later change retrains
     deps = AgentDeps(
         retriever=HybridRetriever(store, embedder),
@@ -122,4 +123,5 @@ def build_agent(settings: Settings, *, store: KnowledgeStore | None = None,
         translator=_translator(settings, store, embedder),
     )
     deps.extra["context_tokens"] = settings.llm_context_tokens
+    deps.extra["llm_deadline_s"] = settings.llm_deadline_s
     return Agent(deps)

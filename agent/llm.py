@@ -37,6 +37,12 @@ S = TypeVar("S", bound=BaseModel)
 Role = Literal["system", "user", "assistant"]
 
 MAX_RETRIES_LIMIT = 5  # HTTP-level retries per call; more only delays the offline fallback
+#: Completion tokens a call may spend (sent as the request's token limit) unless told otherwise.
+DEFAULT_MAX_TOKENS = 1024
+#: The longest reply accepted, in characters. A reply within the token limit is far shorter
+#: (a token is a few characters); a longer one comes from an endpoint that ignored the limit,
+#: and is refused (LLMInvalidOutput: the agent falls back) instead of stored and shown.
+MAX_REPLY_CHARS = 20_000
 RETRY_INSTRUCTION = (
     "Your previous reply could not be used: {error}\n"
     "Reply again with only a JSON object that matches the requested schema, and no other text."
@@ -349,6 +355,16 @@ def _counted_usage(
     return prices.usage(model, prompt, count_tokens(text))
 
 
+def _bounded(text: str, limit: int) -> str:
+    """Return a reply within the length limit, or raise LLMInvalidOutput saying it was not."""
+    if len(text) > limit:
+        raise LLMInvalidOutput(
+            f"The model's reply was {len(text):,} characters, over the limit of {limit:,}.",
+            raw=text[:200],
+            hint="Check that the endpoint honours the completion token limit.")
+    return text
+
+
 def _split_words(text: str) -> list[str]:
     # Words keep their trailing whitespace, so the pieces join back into the text exactly.
     return [piece for piece in re.split(r"(?<=\s)(?=\S)", text) if piece]
@@ -371,6 +387,8 @@ class OpenAIChatModel:
         temperature: float = 0.0,
         prices: PriceTable | None = None,
         callbacks: Sequence[BaseCallbackHandler] = (),
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        max_reply_chars: int = MAX_REPLY_CHARS,
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         if not model:
@@ -383,6 +401,10 @@ class OpenAIChatModel:
             raise ConfigError(
                 f"max_retries must be between 0 and {MAX_RETRIES_LIMIT}, not {max_retries}."
             )
+        if max_tokens < 1 or max_reply_chars < 1:
+            raise ConfigError(
+                f"max_tokens ({max_tokens}) and max_reply_chars ({max_reply_chars}) must be "
+                "positive.")
         # Imported here, not at the top: langchain-openai takes seconds to import and the
         # offline mode and unit tests never need it.
         from langchain_openai import ChatOpenAI
@@ -390,6 +412,7 @@ class OpenAIChatModel:
         self.name = model
         self._prices = prices or PriceTable()
         self._callbacks = list(callbacks)
+        self.max_reply_chars = max_reply_chars
         self._llm = ChatOpenAI(
             model=model,
             api_key=SecretStr(key),
@@ -402,6 +425,9 @@ class OpenAIChatModel:
             # when it is between 0 and 120 s (longer: no retry). Hence the cap on max_retries.
             max_retries=max_retries,
             temperature=temperature,
+            # Sent as max_completion_tokens (OpenAI's current name for max_tokens): a reply,
+            # and what it costs, stays bounded whatever the prompt asks for.
+            max_tokens=max_tokens,
             # Off by default for any custom base_url; without it streamed calls report no usage.
             stream_usage=True,
             # Chat completions is what every OpenAI-compatible endpoint speaks.
@@ -424,7 +450,8 @@ class OpenAIChatModel:
             if on_token is None:
                 with _openai_errors():
                     message = self._llm.invoke(lc_messages, config=config)
-                text, usage_metadata = str(message.text), message.usage_metadata
+                text = _bounded(str(message.text), self.max_reply_chars)
+                usage_metadata = message.usage_metadata
             else:
                 text, usage_metadata = self._stream(lc_messages, config, on_token, record)
             record.reply = ModelReply(
@@ -453,7 +480,8 @@ class OpenAIChatModel:
                     message = self._llm.invoke(
                         _to_langchain(conversation), config=config, response_format=response_format
                     )
-                text = str(message.text)  # a str subclass that is also callable
+                # str(): a str subclass that is also callable.
+                text = _bounded(str(message.text), self.max_reply_chars)
                 usage = self._usage(conversation, text, message.usage_metadata, record)
                 record.reply = ModelReply(text, None, usage)
                 return record.reply
@@ -468,6 +496,7 @@ class OpenAIChatModel:
         record: _CallRecord,
     ) -> tuple[str, UsageMetadata | None]:
         parts: list[str] = []
+        length = 0
         usage_metadata: UsageMetadata | None = None
         finish_reason: str | None = None
         with _openai_errors():
@@ -485,6 +514,12 @@ class OpenAIChatModel:
                 finish_reason = chunk.response_metadata.get("finish_reason") or finish_reason
                 delta = str(chunk.text)
                 if delta:
+                    length += len(delta)
+                    if length > self.max_reply_chars:  # stop reading: the stream is closed below
+                        raise LLMInvalidOutput(
+                            f"The model's streamed reply ran over the limit of "
+                            f"{self.max_reply_chars:,} characters.", raw="".join(parts)[:200],
+                            hint="Check that the endpoint honours the completion token limit.")
                     parts.append(delta)
                     on_token(delta)
         finally:
@@ -605,9 +640,11 @@ class ScriptedModel:
     """
 
     def __init__(
-        self, *outcomes: Outcome, name: str = "scripted", prices: PriceTable | None = None
+        self, *outcomes: Outcome, name: str = "scripted", prices: PriceTable | None = None,
+        max_reply_chars: int = MAX_REPLY_CHARS,
     ) -> None:
         self.name = name
+        self.max_reply_chars = max_reply_chars
         self.history: list[list[ChatMessage]] = []
         self.calls: list[tuple[str, str]] = []  # (flow, prompt_version) per call
         self._prices = prices or PriceTable()
@@ -679,7 +716,9 @@ class ScriptedModel:
         if isinstance(outcome, BaseException):
             raise outcome
         if isinstance(outcome, str):
-            return outcome
-        if isinstance(outcome, BaseModel):
-            return outcome.model_dump_json()
-        return json.dumps(outcome, ensure_ascii=False)
+            text = outcome
+        elif isinstance(outcome, BaseModel):
+            text = outcome.model_dump_json()
+        else:
+            text = json.dumps(outcome, ensure_ascii=False)
+        return _bounded(text, self.max_reply_chars)

@@ -14,16 +14,20 @@ import json
 import logging
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeoutError
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from agent.guards import detect_injection
-from agent.llm import ChatMessage, ChatModel, LLMError, add_usage
+from agent.llm import ChatMessage, ChatModel, LLMError, LLMTimeout, add_usage
 from agent.output_guard import OutputFinding, check_answer
 from agent.pii import redact_pii
-from agent.pipeline import citation_of
+from agent.pipeline import citation_of, own_precedent
 from agent.types import Decision, Escalation, Inquiry, ReasonCode, Usage
+from retrieval.textproc import query_window
 from retrieval.tokens import count_tokens, truncate_tokens
 
 if TYPE_CHECKING:
@@ -34,6 +38,9 @@ log = logging.getLogger("kotae.agent")
 #: sent, and the most tokens one block may take.
 DEFAULT_CONTEXT_TOKENS = 350
 MAX_CONTEXT_BLOCKS = 3
+#: Seconds the model has for one decision, all its calls together (settings.llm_deadline_s):
+#: after it, the offline decision stands or the inquiry escalates, as the policy says.
+DEFAULT_DEADLINE_S = 20.0
 BLOCK_TOKENS = 160
 _LANGUAGE_NAME = {"en": "English", "ja": "Japanese (polite です/ます style)"}
 
@@ -66,14 +73,16 @@ def decide_with_llm(
 ) -> Decision:
     """Let the chat model decide from the offline pass's groundings; fall back on any failure."""
     llm: ChatModel = agent.deps.llm  # type: ignore[assignment]  # set when this is called
-    usage = Usage(model=llm.name)
-    try:
-        if inquiry.history and agent.retrieval_query(inquiry) != inquiry.text:
-            rewritten, usage = _rewrite(agent, llm, inquiry, usage)
+    spent = [Usage(model=llm.name)]  # what the calls so far cost, read if a later one fails
+
+    def consult() -> _Consulted:
+        found = groundings
+        if inquiry.history and agent.retrieval_query(inquiry) != query_window(inquiry.text):
+            rewritten, spent[0] = _rewrite(agent, llm, inquiry, spent[0])
             if rewritten:
-                groundings = agent.ground(rewritten)
-        retrieved = [citation_of(g.hit, g.confidence) for g in groundings]
-        context, ids = _context(agent, groundings, int(str(agent.deps.extra.get(
+                found = [g for g in agent.ground(rewritten)
+                         if not own_precedent(g, inquiry.conversation_id)]
+        context, ids = _context(agent, found, int(str(agent.deps.extra.get(
             "context_tokens", DEFAULT_CONTEXT_TOKENS))))
         system = agent.prompts.render(
             "triage_system", company=agent.deps.signature,
@@ -107,26 +116,35 @@ def decide_with_llm(
              ChatMessage(role="user", content=user.text)],
             TriageVerdict, flow="triage", prompt_version=system.tag, validate=validate,
             strict_schema=False)  # the shape is in the prompt: a schema would cost ~240 tokens
-        usage = add_usage(usage, reply.usage)
-        verdict = reply.parsed
-        assert verdict is not None
+        spent[0] = add_usage(spent[0], reply.usage)
+        assert reply.parsed is not None
+        return _Consulted(reply.parsed, spent[0], system.text, system.tag, context, ids, found)
+
+    deadline_s = float(str(agent.deps.extra.get("llm_deadline_s", DEFAULT_DEADLINE_S)))
+    try:
+        consulted = _within(consult, deadline_s)
     except LLMError as exc:
-        spent = getattr(exc, "usage", None)
-        if isinstance(spent, Usage):
-            usage = add_usage(usage, spent)  # failed attempts still cost money
+        usage = spent[0]
+        failed = getattr(exc, "usage", None)
+        if isinstance(failed, Usage):
+            usage = add_usage(usage, failed)  # failed attempts still cost money
         log.warning("llm failed (%s); policy says %s", exc.code, agent.policy.spec.on_llm_failure)
         return _fallback(agent, offline, inquiry, str(exc.detail), usage)
+    verdict, usage, context, ids, groundings = (consulted.verdict, consulted.usage,
+                                                consulted.context, consulted.ids,
+                                                consulted.groundings)
+    retrieved = [citation_of(g.hit, g.confidence) for g in groundings]
 
     decision = offline.model_copy(deep=True)
     decision.mode = "llm"
     decision.usage = usage
-    decision.prompt_version = system.tag
+    decision.prompt_version = consulted.prompt_version
     decision.tag = verdict.tag
     by_id = {c.id: c for c in retrieved}
     # Nothing the model wrote leaves the agent unchecked: an answer (or a draft an agent
     # might send) that repeats its instructions or sends the customer somewhere no source
     # mentions is the sign of an injection the input guard missed.
-    instructions = [system.text, *(agent.prompts.get(name).body
+    instructions = [consulted.system, *(agent.prompts.get(name).body
                                    for name in ("triage_user", "rewrite_followup"))]
     sources = [context, *(g.passage.section for g in groundings),
                *(g.hit.url or "" for g in groundings)]
@@ -160,6 +178,36 @@ def decide_with_llm(
         for piece in re.findall(r"\S+\s*|\s+", decision.answer):
             on_token(piece)
     return decision
+
+
+@dataclass(frozen=True)
+class _Consulted:
+    """What the model decided, what it cost, and what it was shown."""
+
+    verdict: TriageVerdict
+    usage: Usage
+    system: str  # the system prompt sent
+    prompt_version: str
+    context: str
+    ids: dict[str, str]
+    groundings: Sequence[Grounding]
+
+
+#: The model calls of one decision (rewrite, triage, its retry) run here, so that a hung
+#: endpoint can be given up on at the deadline. A call given up on runs on until its own
+#: HTTP timeout; the pool's size bounds how many such calls there are.
+_MODEL_CALLS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="kotae-llm")
+
+
+def _within(consult: Callable[[], _Consulted], deadline_s: float) -> _Consulted:
+    """Return what consult returns, or raise LLMTimeout when it takes over deadline_s."""
+    future = _MODEL_CALLS.submit(consult)
+    try:
+        return future.result(timeout=deadline_s)
+    except FuturesTimeoutError:
+        future.cancel()  # still queued behind other calls: never sent
+        raise LLMTimeout(f"the model did not decide within {deadline_s:g} s (the LLM deadline)",
+                         hint="raise KOTAE_LLM_DEADLINE_S, or check the endpoint") from None
 
 
 def _withheld(agent: Agent, offline: Decision, inquiry: Inquiry, decision: Decision,

@@ -9,6 +9,7 @@ it fails, the offline decision stands (or the inquiry escalates, as the policy s
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -41,9 +42,10 @@ from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
 from retrieval.embeddings import Embedder, cosine_scale, embedder_reads
 from retrieval.indexer import Indexer
+from retrieval.locks import FairSlots
 from retrieval.passages import Passage, QuestionView
 from retrieval.search import HybridRetriever, SearchHit
-from retrieval.textproc import detect_language
+from retrieval.textproc import detect_language, query_window
 from retrieval.types import Document, Ticket
 
 log = logging.getLogger("kotae.agent")
@@ -91,6 +93,10 @@ class AgentDeps:
     tagger_basis: Callable[[], object] | None = None
     tagger_trained_on: object = None
     extra: dict[str, object] = field(default_factory=dict)
+    # Offline passes run at once (CPU-bound: more threads only fight over the GIL and starve
+    # the API's event loop); the model calls after them are not limited by this.
+    cpu_slots: int = field(default_factory=lambda: len(os.sched_getaffinity(0)) if hasattr(
+        os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 class Agent:
@@ -101,6 +107,7 @@ class Agent:
         self.policy = deps.policy
         self.prompts = deps.prompts
         self._retraining = threading.Lock()
+        self._cpu = FairSlots(max(1, deps.cpu_slots))
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -119,7 +126,8 @@ class Agent:
     ) -> Decision:
         """Tag an inquiry and answer it or escalate it, with citations and signals."""
         started = self.deps.clock()
-        decision, groundings = self._offline(inquiry)
+        with self._cpu:
+            decision, groundings = self._offline(inquiry)
         # The guards (injection, human request, sensitive topics, rules, sentiment) are
         # deterministic and final; the model only judges what retrieval and tagging could.
         use_llm = self.deps.llm is not None and (
@@ -222,12 +230,13 @@ class Agent:
     def retrieval_query(self, inquiry: Inquiry) -> str:
         """Return the text to search with: a follow-up borrows the previous question."""
         previous = [m.text for m in inquiry.history if m.role == "customer"]
+        text = query_window(inquiry.text)  # bounded: a long paste costs what a question does
         if not previous:
-            return inquiry.text
-        terms = self.deps.retriever.store.analyzer.terms(inquiry.text)
-        if len(terms) <= 6 or self.policy.follow_up(inquiry.text):
-            return f"{previous[-1]}\n{inquiry.text}"
-        return inquiry.text
+            return text
+        terms = self.deps.retriever.store.analyzer.terms(text)
+        if len(terms) <= 6 or self.policy.follow_up(text):
+            return f"{query_window(previous[-1])}\n{text}"
+        return text
 
     # ------------------------------------------------------------------ offline decision
 
@@ -248,7 +257,8 @@ class Agent:
         tag = self.deps.tagger.predict(query, self.tagging_embedding(query, query_language))
         # Breakage or expansion words in the policy decide the tag when the tagger is unsure.
         tag, cue = self.policy.cue_tag(text, tag)
-        groundings = self.ground(query, query_language) if injection is None else []
+        groundings = [g for g in (self.ground(query, query_language) if injection is None else [])
+                      if not own_precedent(g, inquiry.conversation_id)]
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
         retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
@@ -285,7 +295,10 @@ class Agent:
             detail = (f"best grounding {confidence:.2f} < {thresholds.answer_min_confidence:.2f}"
                       + (f" ({best.hit.doc_id})" if best else " (nothing retrieved)"))
 
-        signals = self.signals(inquiry, tag, sentiment, sensitive_name=(
+        # A follow-up is tagged with the question it borrows: only its own words raise signals
+        # ("Thanks!" after an upsell question raised an expansion signal of its own).
+        own = tag if query == query_window(inquiry.text) else replace(tag, tag="", confidence=0.0)
+        signals = self.signals(inquiry, own, sentiment, sensitive_name=(
             sensitive.name if sensitive else None)) if injection is None else []
         if reason is None and best is not None:
             answer, prompt_version = self.compose_answer(best, language)
@@ -557,6 +570,12 @@ def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalT
     return Signal(kind=kind, account_id=account, evidence=evidence, why=texts.why.en,
                   next_step=texts.next_step.en, confidence=round(confidence, 4),
                   localized=localized)
+
+
+def own_precedent(grounding: Grounding, conversation_id: str | None) -> bool:
+    """Tell whether a grounding is the resolution of this very conversation (never reused in it)."""
+    return conversation_id is not None and grounding.hit.metadata.get(
+        "conversation_id") == conversation_id
 
 
 def citation_of(hit: SearchHit, score: float) -> Citation:

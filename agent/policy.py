@@ -167,6 +167,9 @@ class PolicyFile(_Strict):
     answer_known_bugs: bool = True
     on_llm_failure: Literal["offline", "escalate"] = "offline"
     redact_pii: bool = True
+    # A resolution answers other customers only after a person approves it (the console's
+    # Precedents); false: as soon as it is resolved (cleaned either way, agent.precedent).
+    precedent_review: bool = True
     sensitive_topics: dict[str, Patterns] = Field(default_factory=dict)
     human_request: Patterns = Field(default_factory=list)
     churn: Patterns = Field(default_factory=list)

@@ -14,6 +14,7 @@ import functools
 
 from agent.pii import mask_pii
 from agent.policy import Policy, compile_pattern
+from retrieval import linear_re
 from retrieval.linear_re import LinearPattern
 
 #: Lines under a sign-off that are taken for its signature (name, title, company, contact).
@@ -36,12 +37,28 @@ def clean_resolution(text: str, policy: Policy) -> str:
     lines = [line.rstrip() for line in text.strip().splitlines()]
     while lines and (not lines[0].strip() or _whole(greetings, lines[0])):
         lines.pop(0)
+    if lines:
+        lines[0] = _without_leading_greeting(lines[0], greetings)
     cut = _signoff_start(lines, signoffs)
     if cut is not None:
         lines = lines[:cut]
     while lines and not lines[-1].strip():
         lines.pop()
     return mask_pii("\n".join(lines).strip())
+
+
+# A clause ends at punctuation (and the spaces after it): "Hi Ken, thanks for reaching out!
+# Use Board view ..." is "Hi Ken, " + "thanks for reaching out! " + "Use Board view ...".
+_CLAUSE = linear_re.compile(r"[^,!.:;?、。！？，]*[,!.:;?、。！？，]*\s*")
+
+
+def _without_leading_greeting(line: str, greetings: list[LinearPattern]) -> str:
+    """Drop the greeting clauses a reply's first line starts with ("Hi Ken, thanks! Use ...")."""
+    clauses = [c for c in _CLAUSE.findall(line) if c]
+    kept = 0
+    while kept < len(clauses) - 1 and _whole(greetings, clauses[kept]):
+        kept += 1
+    return "".join(clauses[kept:]) if kept else line
 
 
 def _whole(patterns: list[LinearPattern], line: str) -> bool:

@@ -85,8 +85,10 @@ class Escalation(BaseModel):
     """Why a human must take over, with a draft to start from."""
 
     reason: ReasonCode
-    detail: str
-    draft: str | None = None
+    detail: str = Field(description="what matched or failed, for support agents (empty in "
+                        "what a widget key is sent)")
+    draft: str | None = Field(None, description="a reply for an agent to edit (never sent to "
+                              "a widget key)")
 
 
 class SignalText(BaseModel):

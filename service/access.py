@@ -1,8 +1,10 @@
-"""Who is calling and how often: API keys looked up by hash, and per-key/per-address token buckets."""
+"""Who is calling and how often: API keys looked up by hash, token buckets per key, address and
+conversation, and the client's address behind trusted proxies."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import threading
 import time
 from collections.abc import Sequence
@@ -78,20 +80,20 @@ class TokenBuckets:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def take(self, name: str, now: float | None = None) -> float:
-        """Spend one token; return 0 when allowed, else the seconds until one is available."""
+    def take(self, name: str, now: float | None = None, cost: float = 1.0) -> float:
+        """Spend cost tokens; return 0 when allowed, else the seconds until they are available."""
         if self.rate <= 0:
             return 0.0
         now = time.monotonic() if now is None else now
         with self._lock:
             tokens, last = self._buckets.get(name, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[name] = (tokens - 1.0, now)
+            if tokens >= cost:
+                self._buckets[name] = (tokens - cost, now)
                 wait = 0.0
             else:
                 self._buckets[name] = (tokens, now)
-                wait = (1.0 - tokens) / self.rate
+                wait = (cost - tokens) / self.rate
             if len(self._buckets) > self.max_entries:
                 self._forget_full(now)
         return wait
@@ -105,3 +107,33 @@ class TokenBuckets:
         ]
         for name in full:
             del self._buckets[name]
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _trusted(address: str, proxies: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def client_address(peer: str | None, forwarded_for: Sequence[str],
+                   proxies: Sequence[Network]) -> str:
+    """Return the address a request came from, believing X-Forwarded-For only from proxies.
+
+    Each proxy appends the address it was sent from, so the list is read from the right:
+    the first address that is not a trusted proxy is the client. Whatever lies left of it
+    was written by the client and proves nothing.
+    """
+    if peer is None:
+        return "unknown"
+    if not proxies or not forwarded_for or not _trusted(peer, proxies):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else peer

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from errors import (
@@ -16,7 +18,7 @@ from errors import (
     RateLimitedError,
     ServiceUnavailableError,
 )
-from service.access import Principal
+from service.access import Principal, client_address
 from service.settings import Role, role_key
 from service.wiring import Services
 from storage.models import ConversationRow
@@ -47,8 +49,12 @@ SessionDep = Annotated[Session, Depends(get_session)]
 bearer = HTTPBearer(auto_error=False, description="an API key: `Authorization: Bearer <key>`")
 
 
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+_READS = frozenset({"GET", "HEAD"})
+
+
+def request_cost(services: Services, request: Request) -> float:
+    """Return the tokens a request spends: a read costs a fraction of a write."""
+    return services.api.rate_limit_read_cost if request.method in _READS else 1.0
 
 
 def authenticate(
@@ -57,8 +63,10 @@ def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """Identify the caller by API key, within the per-address and per-key rate limits."""
-    address = _client_address(request)
-    wait = services.ip_limits.take(f"ip:{address}")
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.getlist("x-forwarded-for"), services.proxies)
+    cost = request_cost(services, request)
+    wait = services.ip_limits.take(f"ip:{address}", cost=cost)
     if wait:
         services.metrics.rate_limited.labels("address").inc()
         raise RateLimitedError(f"too many requests from {address}", wait)
@@ -69,11 +77,19 @@ def authenticate(
     principal = services.keys.lookup(credentials.credentials)
     if principal is None:
         raise AuthenticationError("this API key is not known or was revoked")
-    wait = services.key_limits.take(f"key:{principal.key_id}")
+    wait = services.key_limits.take(f"key:{principal.key_id}", cost=cost)
     if wait:
         services.metrics.rate_limited.labels("key").inc()
         raise RateLimitedError("too many requests with this API key", wait)
     return principal
+
+
+def limit_conversation(services: Services, conversation_id: str, cost: float) -> None:
+    """Spend from one conversation's bucket, whichever address or key the request came from."""
+    wait = services.conversation_limits.take(f"conversation:{conversation_id}", cost=cost)
+    if wait:
+        services.metrics.rate_limited.labels("conversation").inc()
+        raise RateLimitedError("too many requests in this conversation", wait)
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:
@@ -120,8 +136,22 @@ def held_conversation(
 
 
 AccountQuery = Annotated[str | None, Query(max_length=200)]
-SinceQuery = Annotated[datetime | None, Query(description="from this time (ISO 8601)")]
-UntilQuery = Annotated[datetime | None, Query(description="before this time (ISO 8601)")]
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _not_a_number(value: object) -> object:
+    # pydantic reads a bare number as seconds since 1970: until=0.5 would be 00:00:00.5 on
+    # 1 January 1970, and since=2026 a moment in 1970 too. Nobody means that.
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError(f"{value!r} is a number, not a time: give an ISO 8601 time such as "
+                         "2026-12-01T00:00:00Z or 2026-12-01")
+    return value
+
+
+SinceQuery = Annotated[datetime | None, BeforeValidator(_not_a_number),
+                       Query(description="from this time (ISO 8601)")]
+UntilQuery = Annotated[datetime | None, BeforeValidator(_not_a_number),
+                       Query(description="before this time (ISO 8601)")]
 
 
 def aware(value: datetime | None) -> datetime | None:

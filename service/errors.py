@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from errors import AuthenticationError, KotaeError, RateLimitedError, StoreError
 
@@ -60,6 +61,17 @@ _HTTP_CODES = {
 }
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Return every method some route allows on this path (a path may have several routes,
+    e.g. PUT and DELETE on a document; the framework names only the first one's)."""
+    routes = request.app.router.routes
+    return ", ".join(method for method in _METHODS if any(
+        route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes))
+
+
 def _field_name(loc: Sequence[int | str]) -> str:
     return ".".join(str(part) for part in loc) or "request"
 
@@ -103,7 +115,7 @@ def install_error_handlers(app: FastAPI) -> None:
             422, "invalid_input", detail or "the request is invalid", errors=errors
         )
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -114,11 +126,19 @@ def install_error_handlers(app: FastAPI) -> None:
             detail, hint = "the body is not valid UTF-8", "send JSON encoded as UTF-8"
         elif exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
             detail, hint = "the body is nested too deeply", "send a flatter JSON document"
+        elif exc.status_code == 400 and "integer string conversion" in str(exc.__cause__):
+            # Python's JSON reader refuses integers of over 4,300 digits (a denial-of-service
+            # guard); FastAPI reports that as a generic parse error.
+            detail = "the body holds a number of over 4,300 digits"
+            hint = "send numbers within the limits the API documents"
         elif exc.status_code == 413:
             hint = "send a smaller body"
-        return error_response(
-            exc.status_code, code, detail, hint=hint, headers=dict(exc.headers or {}) or None
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed here"
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+            hint = f"use {headers['Allow']}"
+        return error_response(exc.status_code, code, detail, hint=hint, headers=headers or None)
 
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc)
@@ -136,10 +156,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a malformed request: NUL in the URL, a body that "
+          "is not UTF-8, nested too deeply, or with a number of over 4,300 digits"},
     401: {"model": ErrorOut, "description": "missing or unknown API key"},
     403: {"model": ErrorOut, "description": "the key's role may not do this"},
     422: {"model": ErrorOut, "description": "invalid input, naming the field"},
     429: {"model": ErrorOut, "description": "rate limited; see Retry-After"},
+}
+#: For routes naming a resource in their path (or body) that may not exist.
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "no such resource (the detail names it)"},
+}
+#: For routes that take a body: KOTAE_MAX_BODY_BYTES (KOTAE_MAX_DOCUMENT_BYTES for documents).
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "the body is larger than the limit it names"},
 }
 
 

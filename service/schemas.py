@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from agent.pii import mask_pii
 from agent.types import Citation, Decision, LanguageTag
 from service.settings import Role
 
@@ -27,8 +29,18 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _mask_cards(value: str) -> str:
+    # A card number is masked before anything is stored, so no table, log, webhook or
+    # screen ever holds one (agent.pii: Luhn-checked, the last four digits kept).
+    return mask_pii(value, kinds=("card",))
+
+
 Text = Annotated[str, AfterValidator(_clean)]
 RequiredText = Annotated[str, AfterValidator(_clean), AfterValidator(_not_blank)]
+#: What a customer or a support agent writes: stored with card numbers masked.
+CustomerText = Annotated[str, AfterValidator(_clean), AfterValidator(_mask_cards)]
+RequiredCustomerText = Annotated[
+    str, AfterValidator(_clean), AfterValidator(_not_blank), AfterValidator(_mask_cards)]
 Language = LanguageTag  # "en" or "ja"; "ja-JP", "en-US" and the like are accepted
 
 
@@ -48,7 +60,9 @@ class InquiryIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[RequiredText, Field(min_length=1, max_length=20_000)]
+    text: Annotated[RequiredCustomerText, Field(
+        min_length=1, max_length=20_000,
+        description="the customer's message (card numbers are masked before it is stored)")]
     conversation_id: Annotated[Text, Field(min_length=1, max_length=40)] | None = Field(
         None, description="continue this conversation (send its X-Conversation-Token)"
     )
@@ -114,7 +128,7 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     helpful: bool
-    comment: Annotated[Text, Field(max_length=2000)] | None = None
+    comment: Annotated[CustomerText, Field(max_length=2000)] | None = None
 
 
 class FeedbackOut(BaseModel):
@@ -131,7 +145,7 @@ class HumanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    comment: Annotated[Text, Field(max_length=2000)] | None = None
+    comment: Annotated[CustomerText, Field(max_length=2000)] | None = None
 
 
 class HumanOut(BaseModel):
@@ -167,6 +181,10 @@ class EscalationOut(BaseModel):
     resolution: str | None
     resolution_tag: str | None
     learned: bool = Field(description="the resolution was indexed as a past ticket")
+    precedent_status: Literal["pending", "approved", "rejected"] | None = Field(
+        None, description="whether the resolution may answer other customers: pending a "
+        "person's review (GET /v1/precedents), approved (then learned) or rejected; null "
+        "before it is resolved, or when the reply had nothing to reuse")
 
 
 class EscalationDetailOut(EscalationOut):
@@ -178,6 +196,43 @@ class EscalationDetailOut(EscalationOut):
     citations: list[Citation] = Field(description="what a draft answer cites")
     conversation: ConversationOut
     decision: Decision | None
+
+
+class PrecedentOut(BaseModel):
+    """A resolution as it would answer other customers, and its review."""
+
+    escalation_id: str
+    status: Literal["pending", "approved", "rejected"]
+    precedent: str = Field(description="the reply cleaned for reuse: no greeting, sign-off, "
+                           "signature, edit notes or personal data")
+    resolution: str = Field(description="the reply as the customer received it")
+    question: str | None = Field(description="the customer's words it answered")
+    tag: str | None
+    language: str | None
+    account_id: str | None
+    assignee: str | None
+    resolved_at: datetime | None
+    reviewer: str | None
+    reviewed_at: datetime | None
+    learned: bool = Field(description="indexed: it answers near-duplicate questions now")
+
+
+class PrecedentPage(BaseModel):
+    """Precedents with one review status, oldest resolution first."""
+
+    items: list[PrecedentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReviewIn(BaseModel):
+    """Approve a precedent, as proposed or edited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[RequiredCustomerText, Field(min_length=1, max_length=20_000)] | None = Field(
+        None, description="the precedent as edited by the reviewer (default: as proposed)")
 
 
 class EscalationPage(BaseModel):
@@ -202,7 +257,7 @@ class ResolveIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    answer: Annotated[RequiredText, Field(min_length=1, max_length=20_000)]
+    answer: Annotated[RequiredCustomerText, Field(min_length=1, max_length=20_000)]
     tag: Annotated[RequiredText, Field(min_length=1, max_length=80)] | None = None
 
 
@@ -234,6 +289,29 @@ class SignalPage(BaseModel):
     offset: int
 
 
+#: Integers JSON readers keep exact (JavaScript's safe range), which the index stores too.
+SAFE_INTEGER = 2**53 - 1
+
+
+def _metadata_value(value: str | int | float | bool) -> str | int | float | bool:
+    if isinstance(value, str):
+        if len(value) > 1000:
+            raise ValueError(f"text of {len(value):,} characters; at most 1,000")
+        return _clean(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -SAFE_INTEGER <= value <= SAFE_INTEGER:
+        raise ValueError(f"an integer of {len(str(abs(value)))} digits; integers must be "
+                         f"within ±{SAFE_INTEGER:,}")
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no infinity: 1e999 is read as one, which no index or reader keeps.
+        raise ValueError("must be a finite number (1e999 and the like read as infinity)")
+    return value
+
+
+MetadataValue = Annotated[str | bool | int | float, AfterValidator(_metadata_value)]
+
+
 class DocumentIn(BaseModel):
     """A knowledge-base article to add or replace."""
 
@@ -243,10 +321,10 @@ class DocumentIn(BaseModel):
     text: Annotated[RequiredText, Field(min_length=1, max_length=2_000_000)]
     url: Annotated[Text, Field(max_length=2000)] | None = None
     language: Language | None = None
-    metadata: dict[
-        Annotated[Text, Field(max_length=100)],
-        Annotated[Text, Field(max_length=1000)] | int | float | bool,
-    ] = Field(default_factory=dict, max_length=50)
+    metadata: dict[Annotated[Text, Field(max_length=100)], MetadataValue] = Field(
+        default_factory=dict, max_length=50,
+        description="up to 50 values: text of up to 1,000 characters, true or false, an integer "
+        "within ±9,007,199,254,740,991 or a finite number")
 
 
 class DocumentOut(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -34,14 +35,28 @@ class ApiSettings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="origins allowed to call the API from a browser"
     )
-    rate_limit_key_per_s: float = 50.0  # 0 turns the limit off
-    rate_limit_key_burst: int = 200
+    # Token buckets (0 per second turns one off). One address gets a small one; a key, shared
+    # by every customer of a widget, one far larger, so that a few addresses spending their
+    # whole allowance cannot use up everyone's. A conversation gets its own: rotating
+    # addresses does not buy one conversation more. A read (GET) costs read_cost of a token.
+    rate_limit_key_per_s: float = 300.0
+    rate_limit_key_burst: int = 3000
     rate_limit_ip_per_s: float = 10.0
     rate_limit_ip_burst: int = 60
+    rate_limit_conversation_per_s: float = 1.0
+    rate_limit_conversation_burst: int = 20
+    rate_limit_read_cost: float = 0.25
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated): the
+    # client is the last address such a proxy was sent from. From anyone else the header is
+    # ignored, so a client cannot name itself a fresh address per request.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 64 * 1024
     max_document_bytes: int = 4 * 1024 * 1024  # PUT /v1/kb/documents/… bodies
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Webhooks carry customers' words with personal data masked; true sends them as written,
+    # for a receiver trusted with them (your own help desk, not a chat channel).
+    webhook_raw_text: bool = False
     webhook_timeout_s: float = 5.0
     webhook_max_attempts: int = 12
     webhook_backoff_s: float = 2.0
@@ -71,6 +86,29 @@ class ApiSettings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"KOTAE_TRUSTED_PROXIES: {item!r} is not an IP address or a CIDR block "
+                    "(e.g. 10.0.0.5 or 10.0.0.0/8)") from None
+        return value
+
+    def proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """Return the trusted proxies as networks."""
+        return tuple(ipaddress.ip_network(item, strict=False) for item in self.trusted_proxies)
+
     @model_validator(mode="after")
     def _check(self) -> ApiSettings:
         self.parsed_keys()  # raises on a malformed KOTAE_API_KEYS
@@ -96,6 +134,22 @@ class ApiSettings(BaseSettings):
             raise ValueError(
                 "KOTAE_AGENT_CONCURRENCY and KOTAE_RECOVERY_MAX_ATTEMPTS must be at least 1"
             )
+        for name in ("key_per_s", "key_burst", "ip_per_s", "ip_burst", "conversation_per_s",
+                     "conversation_burst", "read_cost"):
+            if getattr(self, f"rate_limit_{name}") < 0:
+                raise ValueError(f"KOTAE_RATE_LIMIT_{name.upper()} must not be negative")
+        if not 0 < self.rate_limit_read_cost <= 1:
+            raise ValueError("KOTAE_RATE_LIMIT_READ_COST is a fraction of a token: above 0, "
+                             "at most 1")
+        if self.rate_limit_key_per_s and self.rate_limit_ip_per_s and (
+                self.rate_limit_key_burst < 10 * self.rate_limit_ip_burst
+                or self.rate_limit_key_per_s < 10 * self.rate_limit_ip_per_s):
+            raise ValueError(
+                f"the per-key rate limit ({self.rate_limit_key_per_s:g}/s, burst "
+                f"{self.rate_limit_key_burst}) must be at least ten times the per-address one "
+                f"({self.rate_limit_ip_per_s:g}/s, burst {self.rate_limit_ip_burst}): every "
+                "customer shares the widget key, and a few addresses within their own limit "
+                "would use it up; raise KOTAE_RATE_LIMIT_KEY_PER_S and _BURST")
         if self.max_body_bytes < 1024:
             raise ValueError("KOTAE_MAX_BODY_BYTES below 1024 would refuse ordinary inquiries")
         return self
@@ -150,6 +204,7 @@ class ApiSettings(BaseSettings):
             backoff_s=self.webhook_backoff_s,
             max_backoff_s=self.webhook_max_backoff_s,
             claim_s=self.webhook_claim_s,
+            raw_text=self.webhook_raw_text,
         )
 
 

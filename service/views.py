@@ -14,6 +14,7 @@ from service.schemas import (
     EscalationOut,
     InquiryOut,
     MessageOut,
+    PrecedentOut,
     SignalOut,
 )
 from storage import processing
@@ -77,6 +78,7 @@ def escalation_fields(row: EscalationRow) -> dict[str, Any]:
         "resolution": row.resolution,
         "resolution_tag": row.resolution_tag,
         "learned": row.learned_at is not None,
+        "precedent_status": row.precedent_status,
     }
 
 
@@ -96,6 +98,26 @@ def escalation_out(row: EscalationRow, question: str | None = None) -> Escalatio
     return EscalationOut(**escalation_fields(row), preview=preview_of(question))
 
 
+def precedent_out(row: EscalationRow, question: str | None) -> PrecedentOut:
+    """Return a resolution's proposed reuse and its review."""
+    assert row.precedent is not None and row.precedent_status is not None  # listed ones have
+    return PrecedentOut(
+        escalation_id=row.id,
+        status=row.precedent_status,
+        precedent=row.precedent,
+        resolution=row.resolution or "",
+        question=question,
+        tag=row.resolution_tag or row.tag,
+        language=row.language,
+        account_id=row.account_id,
+        assignee=row.assignee,
+        resolved_at=row.resolved_at,
+        reviewer=row.precedent_reviewer,
+        reviewed_at=row.precedent_reviewed_at,
+        learned=row.learned_at is not None,
+    )
+
+
 def signal_out(row: SignalRow) -> SignalOut:
     """Return a stored signal."""
     return SignalOut.model_validate(row, from_attributes=True)
@@ -109,8 +131,11 @@ def inquiry_out(
     if principal.role == "widget":
         # The widget is public: drafts were judged unfit to send, retrieved passages may be
         # other customers' tickets, and signals are for the CSM.
+        # The reason only: the detail says which rule or pattern matched, which would teach
+        # an attacker what to avoid; agents read it in the queue.
         escalation = (
-            decision.escalation.model_copy(update={"draft": None}) if decision.escalation else None
+            decision.escalation.model_copy(update={"draft": None, "detail": ""})
+            if decision.escalation else None
         )
         decision = decision.model_copy(
             update={"escalation": escalation, "retrieved": [], "signals": [],

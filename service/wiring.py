@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from agent.types import Decision, Inquiry
 from errors import ConfigError
 from retrieval.types import Document, Ticket
-from service.access import KeyRing, TokenBuckets
+from service.access import KeyRing, Network, TokenBuckets
 from service.metrics import Metrics
 from service.settings import ApiSettings
 from storage import processing
@@ -117,6 +117,8 @@ class Services:
     metrics: Metrics
     key_limits: TokenBuckets
     ip_limits: TokenBuckets
+    conversation_limits: TokenBuckets
+    proxies: tuple[Network, ...]
     agent_limiter: anyio.CapacityLimiter
     worker: BackgroundWorker
     in_flight: dict[str, asyncio.Task[processing.Outcome]] = field(default_factory=dict)
@@ -187,6 +189,9 @@ async def open_services(
             metrics=metrics,
             key_limits=TokenBuckets(api.rate_limit_key_per_s, api.rate_limit_key_burst),
             ip_limits=TokenBuckets(api.rate_limit_ip_per_s, api.rate_limit_ip_burst),
+            conversation_limits=TokenBuckets(api.rate_limit_conversation_per_s,
+                                             api.rate_limit_conversation_burst),
+            proxies=api.proxy_networks(),
             agent_limiter=anyio.CapacityLimiter(api.agent_concurrency),
             worker=worker,
         )

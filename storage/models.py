@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 INQUIRY_STATUSES = ("received", "decided", "failed")
 ESCALATION_STATUSES = ("open", "claimed", "resolved")
+PRECEDENT_STATUSES = ("pending", "approved", "rejected")
 MESSAGE_ROLES = ("customer", "assistant", "agent")
 OUTBOX_STATUSES = ("pending", "delivered", "dead")
 API_KEY_ROLES = ("widget", "agent", "csm", "admin")
@@ -170,6 +171,7 @@ class EscalationRow(Base):
     __tablename__ = "escalations"
     __table_args__ = (
         _one_of("status", ESCALATION_STATUSES),
+        _one_of("precedent_status", PRECEDENT_STATUSES),
         Index(None, "status", "created_at"),
     )
 
@@ -192,6 +194,13 @@ class EscalationRow(Base):
     resolved_at: Mapped[datetime | None]
     learned_at: Mapped[datetime | None]  # when the resolution was indexed as a past ticket
     learn_error: Mapped[str | None] = mapped_column(Text)
+    # The resolution as it would answer other customers (cleaned: no greeting, names,
+    # signature, edit notes or personal data), and whether a person approved that reuse:
+    # pending until reviewed where the policy asks for review; only an approved one is learned.
+    precedent: Mapped[str | None] = mapped_column(Text)
+    precedent_status: Mapped[str | None] = mapped_column(String(16))
+    precedent_reviewer: Mapped[str | None] = mapped_column(String(200))
+    precedent_reviewed_at: Mapped[datetime | None]
 
 
 class SignalRow(Base):

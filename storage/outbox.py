@@ -2,6 +2,10 @@
 
 Delivery is at least once: a receiver may see an event twice (after a crash between the
 POST and the bookkeeping) and should de-duplicate on the `X-Kotae-Delivery` header.
+Customers' words in an event (`question`, `detail`, `evidence`, `answer`, `comment`) are sent
+with e-mail addresses, phone numbers, card numbers, My Numbers and secrets masked
+(agent.pii.mask_pii), unless the receiver is trusted with raw text (`WebhookConfig.raw_text`,
+KOTAE_WEBHOOK_RAW_TEXT); the outbox keeps the event as written.
 Each POST is signed: `X-Kotae-Signature: sha256=<hex>` is the HMAC-SHA256, keyed with the
 shared secret, of `<X-Kotae-Timestamp>.<raw body>`; see `verify_signature`.
 """
@@ -22,6 +26,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from agent.pii import mask_pii
 from storage.db import Database
 from storage.models import OutboxRow, new_id, utcnow
 
@@ -55,10 +60,25 @@ def emit(session: Session, event: Event, data: dict[str, Any]) -> OutboxRow:
     return row
 
 
-def body_of(row: OutboxRow) -> bytes:
-    """Return the exact bytes POSTed for an event (and signed)."""
+#: The fields of an event's data that hold a customer's (or a reply's) words.
+TEXT_FIELDS = ("question", "detail", "evidence", "answer", "comment")
+
+
+def masked_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Return an event with personal data masked in the text fields of its data."""
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return payload
+    masked = {key: mask_pii(value) if key in TEXT_FIELDS and isinstance(value, str) else value
+              for key, value in data.items()}
+    return {**payload, "data": masked}
+
+
+def body_of(row: OutboxRow, *, raw_text: bool = False) -> bytes:
+    """Return the exact bytes POSTed for an event (and signed): masked unless raw_text."""
+    payload = row.payload if raw_text else masked_payload(row.payload)
     return json.dumps(
-        row.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")
     ).encode()
 
 
@@ -99,6 +119,7 @@ class WebhookConfig:
     max_backoff_s: float = 3600.0
     claim_s: float = 60.0  # a claimed event is retried by anyone after this
     batch: int = 50
+    raw_text: bool = False  # send customers' words unmasked (a receiver trusted with them)
 
 
 def backoff(config: WebhookConfig, attempts: int) -> float:
@@ -138,7 +159,7 @@ def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[Outbo
 
 
 def _post(client: httpx.Client, config: WebhookConfig, row: OutboxRow) -> str | None:
-    body = body_of(row)
+    body = body_of(row, raw_text=config.raw_text)
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",

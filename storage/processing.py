@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
+from agent.pii import mask_pii
 from agent.types import Customer, Decision, Escalation, Inquiry, Message, ReasonCode
 from errors import StoreError
 from retrieval.textproc import detect_language
@@ -156,10 +157,53 @@ def failure_decision(row: InquiryRow, exc: BaseException) -> Decision:
     )
 
 
+#: The most of an agent's text that is stored and shown, in characters: an answer over it is
+#: not sent (the inquiry goes to a person), a draft is cut, a detail or a signal's evidence
+#: (a quote) is cut shorter. A model that ignored its token limit, or an agent gone wrong,
+#: cannot fill the database (20,000 is also the longest inquiry and resolution accepted).
+MAX_ANSWER_CHARS = 20_000
+MAX_DRAFT_CHARS = 20_000
+MAX_DETAIL_CHARS = 2_000
+MAX_EVIDENCE_CHARS = 2_000
+
+
+def _cut(text: str, limit: int) -> str:
+    """Return text within limit characters, saying where it was cut."""
+    if len(text) <= limit:
+        return text
+    note = f" [… cut: {len(text):,} characters, over the limit of {limit:,}]"
+    return text[: limit - len(note)] + note
+
+
+def _stored_text(text: str | None, limit: int) -> str | None:
+    """Return an agent's text as stored: card numbers masked, cut at limit."""
+    return None if text is None else _cut(mask_pii(text, kinds=("card",)), limit)
+
+
 def _checked(decision: Decision, row: InquiryRow) -> Decision:
     # Fail closed: an "answer" with nothing to say, or an escalation without a reason,
     # goes to a person rather than to the customer.
     update: dict[str, object] = {"inquiry_id": row.id, "conversation_id": row.conversation_id}
+    length = len(decision.answer or "")
+    if length > MAX_ANSWER_CHARS:
+        # Not cut short and sent: a cut answer may stop before the step that matters.
+        decision = decision.model_copy(update={
+            "action": "escalate", "answer": None, "citations": [],
+            "flags": [*decision.flags, "answer_too_long"],
+            "escalation": Escalation(
+                reason=ReasonCode.LOW_CONFIDENCE,
+                detail=f"the agent's answer was {length:,} characters, over the limit of "
+                f"{MAX_ANSWER_CHARS:,}",
+                draft=decision.escalation.draft if decision.escalation else None)})
+    escalation = decision.escalation
+    update.update(
+        answer=_stored_text(decision.answer, MAX_ANSWER_CHARS),
+        escalation=escalation.model_copy(update={
+            "detail": _stored_text(escalation.detail, MAX_DETAIL_CHARS),
+            "draft": _stored_text(escalation.draft, MAX_DRAFT_CHARS)}) if escalation else None,
+        signals=[signal.model_copy(update={
+            "evidence": _stored_text(signal.evidence, MAX_EVIDENCE_CHARS)})
+            for signal in decision.signals])
     if decision.action == "answer" and not (decision.answer or "").strip():
         update.update(
             action="escalate",

@@ -8,6 +8,7 @@ from service.routes import (
     inquiries,
     kb,
     me,
+    precedents,
     search,
     signals,
 )
@@ -16,6 +17,7 @@ ROUTERS = (
     inquiries.router,
     conversations.router,
     escalations.router,
+    precedents.router,
     signals.router,
     kb.router,
     analytics.router,

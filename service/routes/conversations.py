@@ -14,8 +14,9 @@ from service.deps import (
     SessionDep,
     WidgetDep,
     held_conversation,
+    limit_conversation,
 )
-from service.errors import ERROR_RESPONSES
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE
 from service.schemas import ConversationOut, HumanIn, HumanOut
 from service.views import conversation_out
 from storage import processing
@@ -28,16 +29,18 @@ router = APIRouter()
     "/v1/conversations/{conversation_id}",
     response_model=ConversationOut,
     tags=["widget"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def read_conversation(
     conversation_id: Annotated[str, Path(max_length=40)],
     session: SessionDep,
+    services: ServicesDep,
     principal: ReaderDep,
     conversation_token: ConversationToken = None,
 ) -> ConversationOut:
     """Read a conversation, including support agents' replies."""
     conversation = held_conversation(session, principal, conversation_id, conversation_token)
+    limit_conversation(services, conversation_id, services.api.rate_limit_read_cost)
     return conversation_out(session, conversation, principal)
 
 
@@ -46,7 +49,8 @@ def read_conversation(
     response_model=HumanOut,
     status_code=201,
     tags=["widget"],
-    responses={**ERROR_RESPONSES, 200: {"model": HumanOut, "description": "already with a person"}},
+    responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE,
+               200: {"model": HumanOut, "description": "already with a person"}},
 )
 def ask_for_human(
     conversation_id: Annotated[str, Path(max_length=40)],
@@ -59,6 +63,7 @@ def ask_for_human(
 ) -> HumanOut:
     """Hand the conversation to a person."""
     conversation = held_conversation(session, principal, conversation_id, conversation_token)
+    limit_conversation(services, conversation_id, 1.0)
     notice = processing.notice_for(conversation.language, degraded=False)
     row, created = escalations.request_human(
         session, conversation_id, body.comment if body else None, notice

@@ -9,9 +9,12 @@ from fastapi import APIRouter, Path, Query
 from fastapi.types import DecoratedCallable
 from sqlalchemy.orm import Session
 
+from agent.pii import mask_pii
+from agent.policy import Policy
+from agent.precedent import clean_resolution
 from agent.types import Decision, ReasonCode
 from service.deps import AgentDep, ServicesDep, SessionDep
-from service.errors import ERROR_RESPONSES, ErrorOut
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, ErrorOut
 from service.schemas import (
     ClaimIn,
     EscalationDetailOut,
@@ -21,6 +24,7 @@ from service.schemas import (
     ResolveIn,
 )
 from service.views import conversation_out, escalation_fields, escalation_out, preview_of
+from service.wiring import Services
 from storage.models import EscalationRow
 from storage.repo import conversations, escalations, inquiries
 from storage.worker import learn_ticket
@@ -72,7 +76,7 @@ def list_escalations(
     "/v1/escalations/{escalation_id}",
     response_model=EscalationDetailOut,
     tags=["support agent"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def read_escalation(
     escalation_id: EscalationId, session: SessionDep, principal: AgentDep
@@ -111,7 +115,8 @@ def _state_change(verb: str, conflict: str) -> Callable[[DecoratedCallable], Dec
         f"/v1/escalations/{{escalation_id}}/{verb}",
         response_model=EscalationOut,
         tags=["support agent"],
-        responses={**ERROR_RESPONSES, 409: {"model": ErrorOut, "description": conflict}},
+        responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE,
+                   409: {"model": ErrorOut, "description": conflict}},
     )
 
 
@@ -135,16 +140,36 @@ def resolve_escalation(
     services: ServicesDep,
     principal: AgentDep,
 ) -> EscalationOut:
-    """Answer the customer; the answer becomes a past ticket the agent learns from."""
+    """Answer the customer; the answer, cleaned, is proposed as a precedent for others."""
+    precedent, review = precedent_candidate(services.agent, body.answer)
     row = escalations.resolve_escalation(
-        session, escalation_id, body.answer, body.tag, principal.label
+        session, escalation_id, body.answer, body.tag, principal.label,
+        precedent=precedent, review=review,
     )
     services.worker.wake_delivery()
+    if row.precedent_status == "approved":  # the policy asks for no review: learned now
+        learn_now(services, session, row)
+    return _out(session, row)
+
+
+def precedent_candidate(agent: object, answer: str) -> tuple[str, bool]:
+    """Return a reply cleaned for reuse and whether a person must approve that reuse.
+
+    The agent's policy says both (agent.precedent, `precedent_review`); an agent without one
+    gets the reply with its personal data masked, for review.
+    """
+    policy = getattr(agent, "policy", None)
+    if isinstance(policy, Policy):
+        return clean_resolution(answer, policy), policy.spec.precedent_review
+    return mask_pii(answer).strip(), True
+
+
+def learn_now(services: Services, session: Session, row: EscalationRow) -> None:
+    """Teach the agent an approved precedent (retried in the background if it fails)."""
     ticket = escalations.ticket_for(session, row)
-    error = learn_ticket(services.agent.learn, ticket)  # retried in the background if it fails
+    error = learn_ticket(services.agent.learn, ticket)
     escalations.mark_learned(session, row.id, error)
     session.refresh(row)
-    return _out(session, row)
 
 
 @_state_change("reopen", "already open")

@@ -22,8 +22,9 @@ from service.deps import (
     SessionDep,
     WidgetDep,
     held_conversation,
+    limit_conversation,
 )
-from service.errors import ERROR_RESPONSES, ErrorOut
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, ErrorOut
 from service.schemas import FeedbackIn, FeedbackOut, InquiryIn, InquiryOut
 from service.views import inquiry_out
 from service.wiring import Services, in_thread
@@ -128,6 +129,8 @@ async def _earlier_outcome(services: Services, inquiry_id: str) -> processing.Ou
     tags=["widget"],
     responses={
         **ERROR_RESPONSES,
+        **NOT_FOUND,
+        **TOO_LARGE,
         201: {
             "description": "the inquiry was created: the decision as JSON, or, with "
             '`Accept: text/event-stream`, `token` events ({"text"}) as the answer is written, '
@@ -151,6 +154,7 @@ async def create_inquiry(
         with services.db.session() as session:
             if body.conversation_id is not None:
                 held_conversation(session, principal, body.conversation_id, conversation_token)
+                limit_conversation(services, body.conversation_id, 1.0)
             return inquiries.receive_inquiry(
                 session,
                 text=body.text,
@@ -229,18 +233,20 @@ async def create_inquiry(
     "/v1/inquiries/{inquiry_id}/feedback",
     response_model=FeedbackOut,
     tags=["widget"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE},
 )
 def give_feedback(
     inquiry_id: Annotated[str, Path(max_length=40)],
     body: FeedbackIn,
     session: SessionDep,
+    services: ServicesDep,
     principal: WidgetDep,
     conversation_token: ConversationToken = None,
 ) -> FeedbackOut:
     """Say whether an answer helped."""
     inquiry = inquiries.get_inquiry(session, inquiry_id)
     held_conversation(session, principal, inquiry.conversation_id, conversation_token)
+    limit_conversation(services, inquiry.conversation_id, 1.0)
     row = inquiries.record_feedback(session, inquiry_id, body.helpful, body.comment)
     return FeedbackOut(
         inquiry_id=row.inquiry_id,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Response
 from errors import NotFoundError
 from retrieval.types import Document
 from service.deps import AdminDep, ServicesDep
-from service.errors import ERROR_RESPONSES, ErrorOut, knowledge_call
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, knowledge_call
 from service.schemas import DocumentIn, DocumentOut
 
 router = APIRouter()
@@ -21,7 +21,7 @@ DocumentId = Annotated[str, Path(min_length=1, max_length=300)]
     "/v1/kb/documents/{doc_id:path}",
     response_model=DocumentOut,
     tags=["admin"],
-    responses=ERROR_RESPONSES,
+    responses={**ERROR_RESPONSES, **TOO_LARGE},
 )
 def put_document(
     doc_id: DocumentId, body: DocumentIn, services: ServicesDep, principal: AdminDep
@@ -46,7 +46,7 @@ def put_document(
     "/v1/kb/documents/{doc_id:path}",
     status_code=204,
     tags=["admin"],
-    responses={**ERROR_RESPONSES, 404: {"model": ErrorOut}},
+    responses={**ERROR_RESPONSES, **NOT_FOUND},
 )
 def delete_document(doc_id: DocumentId, services: ServicesDep, principal: AdminDep) -> Response:
     """Remove a knowledge-base document."""

@@ -21,7 +21,7 @@ from service.deps import (
     UntilQuery,
     aware,
 )
-from service.errors import ERROR_RESPONSES
+from service.errors import ERROR_RESPONSES, NOT_FOUND
 from service.schemas import SignalOut, SignalPage
 from service.views import signal_out
 from storage.repo import signals
@@ -139,7 +139,8 @@ def export_signals(
 
 
 @router.post(
-    "/v1/signals/{signal_id}/ack", response_model=SignalOut, tags=["csm"], responses=ERROR_RESPONSES
+    "/v1/signals/{signal_id}/ack", response_model=SignalOut, tags=["csm"],
+    responses={**ERROR_RESPONSES, **NOT_FOUND}
 )
 def ack_signal(
     signal_id: Annotated[str, Path(max_length=40)], session: SessionDep, principal: CsmDep

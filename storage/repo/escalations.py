@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from agent.pii import mask_pii
 from errors import ConflictError
 from retrieval.types import Ticket
 from storage.models import ConversationRow, EscalationRow, InquiryRow, MessageRow, new_id, utcnow
@@ -210,10 +211,23 @@ def claim_escalation(session: Session, escalation_id: str, assignee: str) -> Esc
 
 
 def resolve_escalation(
-    session: Session, escalation_id: str, answer: str, tag: str | None, actor: str
+    session: Session,
+    escalation_id: str,
+    answer: str,
+    tag: str | None,
+    actor: str,
+    *,
+    precedent: str | None = None,
+    review: bool = True,
 ) -> EscalationRow:
-    """Resolve with the support agent's answer, delivered into the customer's conversation."""
+    """Resolve with the support agent's answer, delivered into the customer's conversation.
+
+    `precedent` is the answer as it would answer other customers (cleaned; the answer itself
+    when not given; empty: nothing to reuse). With `review` it waits for a person's approval
+    (`review_precedent`) before it is learned; without, it is approved at once.
+    """
     now = utcnow()
+    candidate = answer if precedent is None else precedent.strip() or None
     row = _transition(
         session,
         escalation_id,
@@ -226,6 +240,10 @@ def resolve_escalation(
             "assignee": func.coalesce(EscalationRow.assignee, actor),
             "learned_at": None,
             "learn_error": None,
+            "precedent": candidate,
+            "precedent_status": None if candidate is None else "pending" if review else "approved",
+            "precedent_reviewer": None,
+            "precedent_reviewed_at": None,
         },
         "resolve",
     )
@@ -260,19 +278,80 @@ def resolve_escalation(
 
 
 def reopen_escalation(session: Session, escalation_id: str) -> EscalationRow:
-    """Put a claimed or resolved escalation back in the queue."""
+    """Put a claimed or resolved escalation back in the queue (a precedent awaiting review
+    leaves the review list: resolving again proposes a new one)."""
+    pending = EscalationRow.precedent_status == "pending"
     return _change(
         session,
         escalation_id,
         ("claimed", "resolved"),
-        {"status": "open", "assignee": None, "claimed_at": None, "resolved_at": None},
+        {"status": "open", "assignee": None, "claimed_at": None, "resolved_at": None,
+         "precedent_status": case((pending, None), else_=EscalationRow.precedent_status)},
         "reopen",
     )
 
 
+def list_precedents(
+    session: Session, status: str, *, limit: int, offset: int
+) -> tuple[list[EscalationRow], int]:
+    """Return resolved escalations whose precedent has this review status, oldest first."""
+    query = select(EscalationRow).where(EscalationRow.status == "resolved",
+                                        EscalationRow.precedent_status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(EscalationRow.resolved_at, EscalationRow.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def review_precedent(
+    session: Session, escalation_id: str, *, approve: bool, reviewer: str, text: str | None = None
+) -> EscalationRow:
+    """Approve (with the reviewer's edit, if any) or reject a resolution's reuse as precedent.
+
+    Only a pending precedent of a resolved escalation can be reviewed, and a rejected one
+    approved after all; an approved one has been learned and stays.
+    """
+    row = get_escalation(session, escalation_id)
+    allowed = ("pending", "rejected") if approve else ("pending",)
+    values: dict[str, Any] = {
+        "precedent_status": "approved" if approve else "rejected",
+        "precedent_reviewer": reviewer,
+        "precedent_reviewed_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    if text is not None:
+        values["precedent"] = text
+    if approve:
+        values.update(learned_at=None, learn_error=None)
+    result = session.execute(
+        update(EscalationRow)
+        .where(EscalationRow.id == escalation_id, EscalationRow.status == "resolved",
+               EscalationRow.precedent_status.in_(allowed))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if updated(result) != 1:
+        session.rollback()
+        session.refresh(row)
+        if row.status != "resolved":
+            state = f"it is {row.status}"
+        elif row.precedent_status is None:
+            state = "its resolution has nothing to reuse"
+        else:
+            state = f"its precedent is {row.precedent_status}"
+        raise ConflictError(
+            f"cannot {'approve' if approve else 'reject'} the precedent of escalation "
+            f"{escalation_id}: {state}")
+    session.commit()
+    session.refresh(row)
+    return row
+
+
 def ticket_for(session: Session, row: EscalationRow) -> Ticket:
     """Return a resolved escalation as a labelled past ticket the agent can learn from."""
-    if row.resolution is None:
+    resolution = row.precedent or row.resolution
+    if resolution is None:
         raise ConflictError(f"escalation {row.id} has no resolution to learn from")
     query = select(MessageRow.text).where(
         MessageRow.conversation_id == row.conversation_id, MessageRow.role == "customer"
@@ -293,8 +372,9 @@ def ticket_for(session: Session, row: EscalationRow) -> Ticket:
     conversation = session.get(ConversationRow, row.conversation_id)
     return Ticket(
         id=row.id,
-        body="\n\n".join(turns) or row.detail,
-        resolution=row.resolution,
+        # The customer's words are found by others' questions: their personal data is not.
+        body=mask_pii("\n\n".join(turns) or row.detail),
+        resolution=resolution,
         tag=row.resolution_tag or row.tag,
         created_at=row.created_at.isoformat(),
         account_id=row.account_id or (conversation.account_id if conversation else None),
@@ -326,11 +406,12 @@ def mark_learned(session: Session, escalation_id: str, error: str | None) -> Non
 
 
 def escalations_to_learn(session: Session, limit: int = 50) -> list[EscalationRow]:
-    """Return resolved escalations the agent has not learned yet."""
+    """Return resolved escalations with an approved precedent the agent has not learned yet."""
     return list(
         session.scalars(
             select(EscalationRow)
-            .where(EscalationRow.status == "resolved", EscalationRow.learned_at.is_(None))
+            .where(EscalationRow.status == "resolved", EscalationRow.learned_at.is_(None),
+                   EscalationRow.precedent_status == "approved")
             .order_by(EscalationRow.resolved_at)
             .limit(limit)
         )

@@ -67,7 +67,7 @@ def test_an_escalation_is_answered_in_the_console_and_the_reply_reaches_the_cust
     agent.get_by_label("Tag for this resolution").select_option("usage_question")
     shot(agent, "04-agent-edits-draft", full_page=True)
     agent.get_by_role("button", name="Send reply and resolve").click()
-    # Resolving teaches the agent (the answer is embedded and indexed) before it returns.
+    # The reply reaches the customer now; it answers others only once approved (test_precedents).
     expect(agent.get_by_role("status")).to_contain_text("Resolved", timeout=60_000)
     expect(agent.get_by_role("heading", name="Human requested · Resolved")).to_be_visible()
     expect(agent.locator(".turn.agent")).to_contain_text("Aiko")

@@ -193,7 +193,8 @@ def test_a_key_removed_from_the_environment_is_revoked_on_restart(tmp_path: Path
 
 def test_too_many_requests_with_one_key_get_429_with_retry_after(tmp_path: Path) -> None:
     with client_for(
-        sqlite_url(tmp_path), rate_limit_key_per_s=0.01, rate_limit_key_burst=3
+        sqlite_url(tmp_path), rate_limit_key_per_s=0.01, rate_limit_key_burst=3,
+        rate_limit_read_cost=1.0,
     ) as client:
         statuses = [
             client.get("/v1/escalations", headers=auth("agent")).status_code for _ in range(4)
@@ -211,7 +212,8 @@ def test_too_many_requests_with_one_key_get_429_with_retry_after(tmp_path: Path)
 
 def test_too_many_requests_from_one_address_get_429_even_without_a_key(tmp_path: Path) -> None:
     with client_for(
-        sqlite_url(tmp_path), rate_limit_ip_per_s=0.01, rate_limit_ip_burst=2
+        sqlite_url(tmp_path), rate_limit_ip_per_s=0.01, rate_limit_ip_burst=2,
+        rate_limit_read_cost=1.0,
     ) as client:
         statuses = [client.get("/v1/escalations").status_code for _ in range(3)]
         health = client.get("/healthz")

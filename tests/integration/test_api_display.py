@@ -62,7 +62,10 @@ def test_an_escalation_notice_comes_with_its_html(client: TestClient) -> None:
 def test_an_answer_in_markdown_renders_as_a_list_a_table_and_links_and_nothing_runs(
     client: TestClient,
 ) -> None:
-    escalate_and_resolve(client, MARKDOWN_REPLY)
+    escalated = escalate_and_resolve(client, MARKDOWN_REPLY)
+    approved = client.post(f"/v1/precedents/{escalated['escalation_id']}/approve",
+                           headers=auth("agent"))
+    assert approved.status_code == 200, approved.text
     # The fake agent answers from the learned resolution when the words match.
     result = ask(client, "How do we move the team to invoice billing?")
     assert result["decision"]["answer"] == MARKDOWN_REPLY

@@ -1,5 +1,6 @@
 """The support-agent side: the queue, one escalation, claim, resolve, reopen, and the
-learning loop (a resolution answers the very next inquiry). Runs on SQLite and PostgreSQL."""
+learning loop (an approved resolution answers the very next inquiry). Runs on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def test_claiming_without_a_name_uses_the_key_label(client: TestClient) -> None:
     )
 
 
-def test_resolving_answers_the_customer_and_teaches_the_agent(
+def test_resolving_answers_the_customer_and_teaches_the_agent_once_approved(
     client: TestClient, agent: FakeAgent
 ) -> None:
     result = escalate(
@@ -132,7 +133,14 @@ def test_resolving_answers_the_customer_and_teaches_the_agent(
     )
     assert resolved.status_code == 200
     assert resolved.json()["status"] == "resolved"
-    assert resolved.json()["learned"] is True
+    # Proposed for reuse, not learned until a person approves it.
+    assert (resolved.json()["learned"], resolved.json()["precedent_status"]) == (False, "pending")
+    assert esc not in agent.learned
+    before = ask(client, "how can I export my invoices as CSV", role="admin")
+    assert before["decision"]["answer"] != "Billing > Invoices > Export CSV."
+    approved = post(client, f"/v1/precedents/{esc}/approve")
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["learned"]) == ("approved", True)
     ticket = agent.learned[esc]
     assert ticket.resolution == "Billing > Invoices > Export CSV."
     assert "export invoices" in ticket.body
@@ -182,7 +190,9 @@ def test_reopening_puts_it_back_in_the_queue_and_resolving_again_relearns(
     reopened = post(client, f"/v1/escalations/{esc}/reopen")
     assert (reopened.json()["status"], reopened.json()["assignee"]) == ("open", None)
     assert post(client, f"/v1/escalations/{esc}/reopen").status_code == 409
+    assert queue(client, status="open")["items"][0]["precedent_status"] is None
     post(client, f"/v1/escalations/{esc}/resolve", {"answer": "Second try."})
+    post(client, f"/v1/precedents/{esc}/approve")
     assert agent.learned[esc].resolution == "Second try."
 
 
@@ -197,8 +207,9 @@ def test_a_resolution_the_agent_could_not_learn_is_learned_later(db_url: str) ->
     agent.fail_learning = StoreError("the index is being rebuilt")
     with client_for(db_url, agent=agent) as client:
         esc = escalate(client)["escalation_id"]
-        resolved = post(client, f"/v1/escalations/{esc}/resolve", {"answer": "Done."})
-        assert resolved.json()["learned"] is False
+        post(client, f"/v1/escalations/{esc}/resolve", {"answer": "Done."})
+        approved = post(client, f"/v1/precedents/{esc}/approve")
+        assert (approved.json()["status"], approved.json()["learned"]) == ("approved", False)
         agent.fail_learning = None
         worker = services_of(client).worker
         # The background pass retries after the resolve request settles.

@@ -320,6 +320,7 @@ def api_settings(database_url: str, **overrides: Any) -> ApiSettings:
         "api_keys": ",".join(f"{role}:{key}" for role, key in KEYS.items()),
         "rate_limit_key_per_s": 0.0,
         "rate_limit_ip_per_s": 0.0,
+        "rate_limit_conversation_per_s": 0.0,
         "maintenance_s": 0.2,
         "webhook_poll_s": 0.05,
         "webhook_backoff_s": 0.05,

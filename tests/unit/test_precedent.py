@@ -42,3 +42,15 @@ def test_the_phrases_are_policy_data(tmp_path: Path) -> None:
     custom = Policy.load(path)
     assert clean_resolution("Yo Ken!\nUse Billing.\nBest,\nAlex", custom) == (
         "Use Billing.\nBest,\nAlex")
+
+
+def test_greeting_clauses_the_first_line_starts_with_go_too() -> None:
+    assert clean_resolution("Hi Ken, thanks for reaching out! Use Board view > Export. Done.",
+                            POLICY) == "Use Board view > Export. Done."
+    assert clean_resolution("山田様、お世話になっております。ボード表示からPDFを選んでください。",
+                            POLICY) == "ボード表示からPDFを選んでください。"
+    # Only whole greeting clauses go ("Hey,"); one that merely starts like a greeting stays.
+    assert clean_resolution("Hey, the export is broken. Use CSV.", POLICY) == (
+        "the export is broken. Use CSV.")
+    assert clean_resolution("Thanks to the new importer, CSVs load at once.", POLICY) == (
+        "Thanks to the new importer, CSVs load at once.")

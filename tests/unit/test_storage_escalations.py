@@ -3,6 +3,9 @@ labelled tickets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +13,7 @@ from errors import ConflictError, NotFoundError
 from storage.db import Database
 from storage.models import OutboxRow
 from storage.repo import conversations, escalations, inquiries
+from tests.support.postgres import BACKENDS, database_url
 from tests.support.storage import answer, escalation, receive
 
 
@@ -53,6 +57,8 @@ def test_a_resolution_becomes_a_labelled_ticket(db: Database) -> None:
         esc = escalations.escalation_of_inquiry(session, second.id)
         assert esc is not None
         resolved = escalations.resolve_escalation(session, esc.id, "Clear the cache.", None, "aiko")
+        assert escalations.escalations_to_learn(session) == []  # pending review
+        escalations.review_precedent(session, esc.id, approve=True, reviewer="ben")
         ticket = escalations.ticket_for(session, resolved)
         escalations.mark_learned(session, esc.id, "StoreError: down")
         assert [e.id for e in escalations.escalations_to_learn(session)] == [esc.id]
@@ -76,3 +82,94 @@ def test_a_learned_ticket_takes_the_language_of_the_customers_words(db: Database
             resolved = escalations.resolve_escalation(session, esc.id, "Fixed.", None, "aiko")
             ticket = escalations.ticket_for(session, resolved)
         assert ticket_chunk(ticket).language == language
+
+
+def _resolved(db: Database, answer: str = "Hi Ken, clear the cache.", **kwargs: Any) -> str:
+    row = receive(db, "export fails, mail me at ken@bluefin.example")
+    with db.session() as session:
+        inquiries.record_decision(session, row.id, escalation(), status="decided", notice="n")
+        esc = escalations.escalation_of_inquiry(session, row.id)
+        assert esc is not None
+        escalations.resolve_escalation(session, esc.id, answer, None, "aiko", **kwargs)
+        return esc.id
+
+
+def test_a_precedent_waits_for_review_and_only_an_approved_one_is_learned(db: Database) -> None:
+    esc = _resolved(db, precedent="Clear the cache.")
+    with db.session() as session:
+        pending, total = escalations.list_precedents(session, "pending", limit=10, offset=0)
+        assert [r.id for r in pending] == [esc] and total == 1
+        assert escalations.escalations_to_learn(session) == []
+        approved = escalations.review_precedent(session, esc, approve=True, reviewer="ben",
+                                                text="Clear the browser cache, then retry.")
+        assert (approved.precedent_status, approved.precedent_reviewer) == ("approved", "ben")
+        assert approved.resolution == "Hi Ken, clear the cache."  # what the customer got
+        assert [r.id for r in escalations.escalations_to_learn(session)] == [esc]
+        ticket = escalations.ticket_for(session, approved)
+        with pytest.raises(ConflictError, match="precedent is approved"):
+            escalations.review_precedent(session, esc, approve=False, reviewer="ben")
+    assert ticket.resolution == "Clear the browser cache, then retry."
+    assert "ken@bluefin.example" not in ticket.body and "[EMAIL]" in ticket.body
+
+
+def test_a_rejected_precedent_is_never_learned_unless_approved_after_all(db: Database) -> None:
+    esc = _resolved(db, precedent="Clear the cache.")
+    with db.session() as session:
+        rejected = escalations.review_precedent(session, esc, approve=False, reviewer="ben")
+        assert rejected.precedent_status == "rejected"
+        assert escalations.list_precedents(session, "pending", limit=10, offset=0)[1] == 0
+        assert escalations.escalations_to_learn(session) == []
+        escalations.review_precedent(session, esc, approve=True, reviewer="aiko")
+        assert [r.id for r in escalations.escalations_to_learn(session)] == [esc]
+
+
+def test_reopening_takes_a_pending_precedent_off_the_review_list(db: Database) -> None:
+    esc = _resolved(db)
+    with db.session() as session:
+        assert escalations.reopen_escalation(session, esc).precedent_status is None
+        with pytest.raises(ConflictError, match="it is open"):
+            escalations.review_precedent(session, esc, approve=True, reviewer="ben")
+
+
+def test_without_review_a_precedent_is_approved_and_an_empty_one_is_not_proposed(
+        db: Database) -> None:
+    direct = _resolved(db, precedent="Clear the cache.", review=False)
+    empty = _resolved(db, "Thanks, Ken!", precedent="")
+    with db.session() as session:
+        assert [r.id for r in escalations.escalations_to_learn(session)] == [direct]
+        row = escalations.get_escalation(session, empty)
+        assert (row.precedent, row.precedent_status) == (None, None)
+        with pytest.raises(ConflictError, match="nothing to reuse"):
+            escalations.review_precedent(session, empty, approve=True, reviewer="ben")
+
+
+def test_resolutions_made_before_review_existed_count_as_approved(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS
+
+    for backend in BACKENDS:
+        database = Database.open(database_url(backend, tmp_path, fresh=True))
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002")
+            connection.execute(text(
+                "INSERT INTO conversations (id, token_hash, created_at, updated_at) "
+                "VALUES ('conv_1', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            for esc, status, resolution in (("esc_1", "resolved", "Fixed."),
+                                            ("esc_2", "open", None)):
+                connection.execute(text(
+                    "INSERT INTO escalations (id, conversation_id, status, reason, detail, "
+                    "resolution, created_at, updated_at) VALUES (:id, 'conv_1', :status, "
+                    "'bug_report', '', :resolution, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                    {"id": esc, "status": status, "resolution": resolution})
+        database.migrate()
+        with database.session() as session:
+            old = escalations.get_escalation(session, "esc_1")
+            assert (old.precedent, old.precedent_status) == ("Fixed.", "approved")
+            assert escalations.get_escalation(session, "esc_2").precedent_status is None
+        database.close()

@@ -28,6 +28,15 @@
       resolveTag: "Tag for this resolution", keepTag: "Keep ({tag})",
       claim: "Claim", resolve: "Send reply and resolve", reopen: "Reopen",
       claimedOk: "Claimed.", resolvedOk: "Resolved: the customer will see your reply.",
+      resolvedReview: "Resolved: the customer will see your reply. It answers other customers once approved under Precedents.",
+      precedents: "Precedents", precedentsTitle: "Replies to reuse",
+      precedentsHint: "A reply answers other customers who ask the same only once you approve it. It is shown cleaned: no greeting, names, signature, edit notes or personal data.",
+      p_pending: "Pending review", p_approved: "Approved", p_rejected: "Rejected",
+      precedentCount: "Replies: {n}", asked: "The customer asked", sent: "Sent to the customer",
+      reusable: "Answer for other customers (edit before approving)",
+      approve: "Approve", reject: "Reject", approvedOk: "Approved: it answers the same question from now on.",
+      rejectedOk: "Rejected: it will not answer other customers.", reviewedBy: "{status} by {who}",
+      emptyPrecedent: "Write the answer first.", openEscalation: "Open the escalation",
       reopenedOk: "Reopened.", emptyReply: "Write a reply first.",
       customer: "Customer", assistant: "Kotae", agent: "Agent",
       kind: "Kind", expansion: "Expansion", churn_risk: "Churn risk",
@@ -68,6 +77,15 @@
       resolveTag: "この対応のタグ", keepTag: "変更しない（{tag}）",
       claim: "担当する", resolve: "返信して解決", reopen: "再オープン",
       claimedOk: "担当になりました。", resolvedOk: "解決しました。お客様に返信が表示されます。",
+      resolvedReview: "解決しました。お客様に返信が表示されます。「回答の再利用」で承認すると、同じ質問をした他のお客様にも回答されます。",
+      precedents: "回答の再利用", precedentsTitle: "再利用する回答",
+      precedentsHint: "承認した回答だけが、同じ質問をした他のお客様への回答に使われます。挨拶、氏名、署名、編集メモ、個人情報を除いた形で表示しています。",
+      p_pending: "承認待ち", p_approved: "承認済み", p_rejected: "却下",
+      precedentCount: "回答：{n}件", asked: "お客様の質問", sent: "お客様に送った返信",
+      reusable: "他のお客様への回答（承認前に編集できます）",
+      approve: "承認する", reject: "却下する", approvedOk: "承認しました。今後、同じ質問にこの回答が使われます。",
+      rejectedOk: "却下しました。他のお客様への回答には使われません。", reviewedBy: "{who} が{status}",
+      emptyPrecedent: "先に回答を入力してください。", openEscalation: "エスカレーションを開く",
       reopenedOk: "再オープンしました。", emptyReply: "先に返信を入力してください。",
       customer: "お客様", assistant: "Kotae", agent: "担当者",
       kind: "種類", expansion: "拡大機会", churn_risk: "解約リスク",
@@ -261,7 +279,7 @@
   function sections() {
     var roles = session ? session.roles : [];
     var out = [];
-    if (roles.indexOf("agent") >= 0) out.push("escalations");
+    if (roles.indexOf("agent") >= 0) out.push("escalations", "precedents");
     if (roles.indexOf("csm") >= 0) out.push("signals", "analytics");
     return out;
   }
@@ -474,7 +492,7 @@
         if (!answer) { flash(t("emptyReply"), "error"); reply.focus(); return; }
         var payload = { answer: answer };
         if (tagSelect.value) payload.tag = tagSelect.value;
-        act("resolve", payload, t("resolvedOk"));
+        act("resolve", payload, t("resolvedReview"));
       } },
         h("label", { for: "reply", id: "reply-title", class: "h3", text: t("draft") }),
         reply,
@@ -489,6 +507,90 @@
     }
 
     load().then(function () { focusHeading(v, moved); });
+  }
+
+  // ------------------------------------------------------------------ precedents
+
+  // Replies waiting to answer other customers: approve (as shown or edited) or reject each.
+  function precedentsView(moved) {
+    var v = view(t("precedentsTitle"));
+    var f = { status: "pending" };
+    var body = h("div", { id: "precedents-body" });
+    v.main.appendChild(h("p", { class: "hint", text: t("precedentsHint") }));
+    v.main.appendChild(h("form", { class: "filters", "aria-label": t("filters"),
+                                   onsubmit: function (e) { e.preventDefault(); load(); } },
+      select("p-status", t("status"), [["pending", t("p_pending")], ["approved", t("p_approved")],
+                                       ["rejected", t("p_rejected")]], f.status,
+             function (e) { f.status = e.target.value; load(); }),
+      h("button", { type: "submit", text: t("refresh") })));
+    v.main.appendChild(body);
+
+    function review(item, action, text, buttons) {
+      buttons.forEach(function (b) { b.disabled = true; });
+      var payload = action === "approve" ? { text: text } : undefined;
+      return json("POST", "/v1/precedents/" + encodeURIComponent(item.escalation_id) + "/" + action, payload)
+        .then(function () {
+          flash(t(action === "approve" ? "approvedOk" : "rejectedOk"), "ok");
+          return load();
+        }, function (err) {
+          buttons.forEach(function (b) { b.disabled = false; });
+          failed(err);
+        });
+    }
+
+    function card(item, i) {
+      var id = "precedent-" + i;
+      var text = h("textarea", { id: id, rows: "6", readonly: item.status === "approved" });
+      text.value = item.precedent;
+      var actions = h("div", { class: "actions" });
+      var buttons = [];
+      if (item.status !== "approved") {
+        var approve = h("button", { type: "submit", class: "primary", text: t("approve") });
+        buttons.push(approve);
+        actions.appendChild(approve);
+      }
+      if (item.status === "pending") {
+        var reject = h("button", { type: "button", text: t("reject"),
+                                   onclick: function () { review(item, "reject", null, buttons); } });
+        buttons.push(reject);
+        actions.appendChild(reject);
+      }
+      return h("li", { class: "panel precedent" },
+        h("div", { class: "signal-head" },
+          h("span", { class: "pill status-" + item.status, text: t("p_" + item.status) }),
+          h("strong", { text: label(item.tag) }),
+          h("span", { class: "muted", text: (item.language ? label(item.language) + " · " : "") +
+                                             (item.resolved_at ? when(item.resolved_at) : "") }),
+          h("a", { href: "#/escalations/" + encodeURIComponent(item.escalation_id), text: t("openEscalation") })),
+        item.question ? h("div", {}, h("span", { class: "turn-who", text: t("asked") }),
+                          h("blockquote", { class: "evidence" }, h("p", { text: item.question }))) : null,
+        h("details", {}, h("summary", { text: t("sent") + (item.assignee ? " · " + item.assignee : "") }),
+          h("p", { class: "turn-text", text: item.resolution })),
+        h("form", { class: "reply", onsubmit: function (e) {
+          e.preventDefault();
+          var answer = text.value.trim();
+          if (!answer) { flash(t("emptyPrecedent"), "error"); text.focus(); return; }
+          review(item, "approve", answer, buttons);
+        } },
+          h("label", { for: id, class: "h3", text: t("reusable") }), text, actions),
+        item.reviewer ? h("p", { class: "muted", text: t("reviewedBy", { status: t("p_" + item.status),
+                                                                          who: item.reviewer }) +
+                                 (item.reviewed_at ? " · " + when(item.reviewed_at) : "") }) : null);
+    }
+
+    function load(auto) {
+      if (holdStill(body, auto)) return;
+      return json("GET", "/v1/precedents?limit=200&status=" + f.status).then(function (page) {
+        if (holdStill(body, auto)) return;
+        body.textContent = "";
+        body.appendChild(h("p", { class: "count", text: t("precedentCount", { n: page.total }) }));
+        if (!page.items.length) { body.appendChild(h("p", { text: t("none") })); return; }
+        body.appendChild(h("ol", { class: "signals precedents" }, page.items.map(card)));
+      }, failed);
+    }
+    load();
+    focusHeading(v, moved);
+    refreshTimer = setInterval(function () { if (!document.hidden) load(true); }, REFRESH_MS);
   }
 
   // ------------------------------------------------------------------ signals
@@ -720,6 +822,7 @@
     if (allowed.indexOf(parts[0]) < 0) { location.replace("#/" + allowed[0]); return; }
     if (parts[0] === "escalations" && parts[1]) escalationView(decodeURIComponent(parts[1]), moved);
     else if (parts[0] === "escalations") queueView(moved);
+    else if (parts[0] === "precedents") precedentsView(moved);
     else if (parts[0] === "signals") signalsView(moved);
     else analyticsView(moved);
   }
