@@ -8,6 +8,7 @@ names `extends: default` and lists only what it adds or changes (`load_policy_da
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -17,9 +18,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from agent.answerability import AnswerabilityModel
 from agent.sentiment import Lexicon
 from agent.tagger import TagPrediction
 from errors import ConfigError
+
+log = logging.getLogger("kotae.policy")
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 LANGUAGES: tuple[Literal["en", "ja"], ...] = ("en", "ja")
@@ -168,6 +172,9 @@ class PolicyFile(_Strict):
     # A question asking how to do something: its answer is the article's steps.
     procedure_question: Patterns = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+    # A fitted answerability model (python -m eval calibrate writes it); without one, the
+    # answer_min_confidence threshold decides.
+    answerability: AnswerabilityModel | None = None
 
 
 @dataclass(frozen=True)
@@ -291,6 +298,7 @@ class Policy:
     """A loaded policy with its patterns compiled."""
 
     def __init__(self, spec: PolicyFile) -> None:
+        self._warned: set[str] = set()  # embedders told that the model is not theirs
         self.spec = spec
         self.thresholds = spec.thresholds
         self._sensitive = {name: [compile_pattern(p) for p in ps]
@@ -348,6 +356,22 @@ class Policy:
     def churn_intent(self, text: str) -> Match | None:
         """Return words that signal the customer may leave, if any."""
         return _first(self._churn, text, "churn")
+
+    def answerability(self, embedder: str) -> AnswerabilityModel | None:
+        """Return the fitted answerability model, if the policy has one for this embedder.
+
+        A model fitted on another embedding model's cosines would misjudge this one's, so
+        it is not used (the fixed threshold decides) and a warning says to calibrate again.
+        """
+        model = self.spec.answerability
+        if model is None or model.embedder in (None, embedder):
+            return model
+        if embedder not in self._warned:
+            self._warned.add(embedder)
+            log.warning("the policy's answerability model was fitted with embedder %s, not %s: "
+                        "deciding with answer_min_confidence; run `python -m eval calibrate`",
+                        model.embedder, embedder)
+        return None
 
     def draft(self, topic: str, language: str) -> str | None:
         """Return the policy's draft reply for a sensitive topic in a language, if it has one."""

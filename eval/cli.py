@@ -8,6 +8,8 @@ Examples:
   python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
   python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
   python -m eval public clinc150 --out reports/clinc150 --limit 1000
+  python -m eval calibrate --set demo --target 0.05 --write   # choose the answer threshold
+  python -m eval calibrate --history --write --policy my_policy.yaml  # from past tickets alone
 
 Exit status: 0 done (gate passed), 1 gate failed, 2 usage or set-up error.
 """
@@ -18,15 +20,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from errors import KotaeError
+from eval.calibrate import DEFAULT_TARGET, calibrate, history_rows, write_policy
+from eval.calibrate import as_json as calibration_json
+from eval.calibrate import report as calibration_report
 from eval.cases import load_cases
 from eval.compare import RunDirError, compare_runs, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
 from eval.report import HEADLINE, fmt, shown
 from eval.results import RunResult
+from eval.riskcoverage import Row, rows_from_results
 from eval.runner import (
     DEFAULT_CACHE,
     ROOT,
@@ -105,6 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
         "helpcenter", help="run the help-centre set (data/helpcenter) offline, then its gate")
     helpcenter.add_argument("--thresholds", type=Path, default=HELPCENTER_THRESHOLDS)
     _add_common(helpcenter)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="choose the answer threshold for a target wrong-answer rate",
+        description="Replay labelled cases and/or the store's own past tickets, fit how likely "
+        "an answer is right, and choose the threshold that answers the most inquiries while "
+        "keeping the wrong-answer rate within --target. Prints what to expect; --write puts "
+        "the result into the policy file (the API reloads it without a restart).")
+    calibrate.add_argument("cases", type=Path, nargs="?", help="labelled eval cases, JSONL")
+    calibrate.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME",
+                           help="a data set shipped in data/ (demo, helpcenter): its knowledge "
+                           "base, tickets, cases and policy; repeat to pool several")
+    calibrate.add_argument("--kb", type=Path, help="knowledge base for a throwaway index")
+    calibrate.add_argument("--tickets", type=Path, help="past tickets for a throwaway index")
+    calibrate.add_argument("--taxonomy", type=Path, help="taxonomy for a throwaway index")
+    calibrate.add_argument("--history", action="store_true",
+                           help="also learn from the store's own past tickets (each replayed "
+                           "against the others); with no cases, from them alone")
+    calibrate.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="RATE",
+                           help=f"wrong-answer rate to stay within (default {DEFAULT_TARGET})")
+    calibrate.add_argument("--write", action="store_true",
+                           help="write the result into the policy file (--policy, or the set's "
+                           "own policy.yaml)")
+    _add_common(calibrate)
 
     public = commands.add_parser("public", help="convert a public dataset and run it")
     public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq"))
@@ -302,8 +332,86 @@ def cmd_public(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the answer decision to labelled cases and/or the store's history."""
+    if not 0.0 <= args.target < 1.0:
+        raise UsageError(f"--target {args.target}: give a wrong-answer rate from 0 to 1")
+    if args.cases is None and not args.sets and not args.history:
+        raise UsageError("nothing to calibrate on: give a case file, --set NAME, or --history")
+    rows: list[Row] = []
+    cases = 0
+    used: dict[str, object] = {}
+    jobs: list[tuple[str, Path | None, Corpus | None, Path | None]] = []
+    for name in args.sets:
+        folder = ROOT / "data" / name
+        if not folder.is_dir():
+            raise UsageError(f"--set {name}: no data/{name} folder")
+        found = [p for p in (folder / "eval" / "cases.jsonl", folder / "cases.jsonl") if p.exists()]
+        policy = folder / "policy.yaml"
+        jobs.append((name, found[0] if found else None,
+                     load_corpus(folder / "kb", folder / "tickets.jsonl", folder / "taxonomy.yaml"),
+                     policy if policy.exists() else None))
+    if args.cases is not None or (args.history and not args.sets):
+        corpus = (load_corpus(args.kb, args.tickets, args.taxonomy)
+                  if args.kb is not None or args.tickets is not None else None)
+        jobs.append((str(args.cases or "history"), args.cases, corpus, None))
+    for name, cases_path, corpus, policy in jobs:
+        job_args = argparse.Namespace(**{**vars(args), "policy": args.policy or policy})
+        if cases_path is not None:
+            run = evaluate(_spec(job_args, cases_path, corpus, corpus.sources if corpus else {}))
+            rows += [replace(r, case_id=f"{name}:{r.case_id}") for r in
+                     rows_from_results(run.results)]
+            cases += run.metrics["cases"]["total"]
+            used[name] = {"cases": str(cases_path), "rows": len(rows)}
+        if args.history:
+            found, replayed = _history(job_args, corpus)
+            rows += [replace(r, case_id=f"{name}:history:{r.case_id}") for r in found]
+            cases += replayed
+            used[f"{name} history"] = {"tickets": replayed, "rows": len(found)}
+    settings = _settings(args)
+    embedder_name = settings.embedder_name
+    result = calibrate(rows, target=args.target, cases=cases, embedder=embedder_name,
+                       sources=used)
+    print(calibration_report(result, cases))
+    out = _out(args, "calibrate")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "calibration.json").write_text(json.dumps(calibration_json(result, cases), indent=2),
+                                          encoding="utf-8")
+    print(f"wrote {out}/calibration.json")
+    if args.write:
+        target = args.policy or (jobs[0][3] if len(jobs) == 1 else None)
+        if target is None:
+            raise UsageError("--write needs --policy FILE: which policy file to write into")
+        write_policy(target, result)
+        print(f"wrote the {result.method} into {target}")
+    return 0
+
+
+def _history(args: argparse.Namespace, corpus: Corpus | None) -> tuple[list[Row], int]:
+    """Replay the past tickets of a throwaway index of `corpus`, or of the configured store."""
+    from agent.factory import build_agent
+    from eval.runner import close_store, throwaway_store
+    from retrieval.store import KnowledgeStore
+
+    settings = _settings(args)
+    embedder = settings.embedder_factory()()
+    if corpus is not None:
+        with throwaway_store(corpus, embedder, cache=args.cache / "index" if args.cache else None,
+                             progress=args.progress) as (store, _info):
+            agent = build_agent(settings.model_copy(update={"store_dir": store.config.path}),
+                                store=store, embedder=embedder)
+            return history_rows(agent, store, limit=args.limit)
+    store = KnowledgeStore.open(settings.store)
+    try:
+        return history_rows(build_agent(settings, store=store, embedder=embedder), store,
+                            limit=args.limit)
+    finally:
+        close_store(store)
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "gate": cmd_gate, "demo": cmd_demo,
-            "helpcenter": cmd_helpcenter, "public": cmd_public}
+            "helpcenter": cmd_helpcenter, "public": cmd_public,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -320,3 +428,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("python -m eval: interrupted", file=sys.stderr)
         return 130
+
