@@ -241,7 +241,10 @@ def history_rows(agent: Agent, store: KnowledgeStore, *, limit: int | None = Non
                   else decision.escalation.draft if decision.escalation else "") or ""
         resolution = str(ticket.metadata["resolution"])
         linked = any(mark and mark in resolution for mark in (candidate.url, candidate.title))
-        words = {t: max(kb_index.idf(t), lexical.idf(t)) for t in analyze(resolution)}
+        # Words of the resolution that the knowledge base or the tickets use: names, greetings
+        # and one-off details cannot be in any source and say nothing about agreement.
+        words = {t: max(kb_index.idf(t), lexical.idf(t)) for t in analyze(resolution)
+                 if kb_index.knows(t) or lexical.document_frequency(t) > 1}
         found = set(analyze(quoted))
         share = (sum(w for t, w in words.items() if t in found) / sum(words.values())
                  if words else 0.0)

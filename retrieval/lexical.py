@@ -109,6 +109,13 @@ class BM25Index:
         """Tell whether any indexed row holds a term."""
         return term in self._vocab
 
+    def document_frequency(self, term: str) -> int:
+        """Return how many indexed rows hold a term."""
+        col = self._vocab.get(term)
+        if col is None or self._matrix is None:
+            return 0
+        return int(self._matrix.indptr[col + 1] - self._matrix.indptr[col])
+
     def row_weights(self, key: str, terms: Sequence[str]) -> list[float]:
         """Return each term's BM25 weight in one row (0 for a term it lacks or an unknown row)."""
         row = self._row_of.get(key)
