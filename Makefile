@@ -23,8 +23,9 @@ install: $(VENV)/.installed
 lock:  ## re-resolve requirements.lock after changing pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock -q
 
-models: install  ## fetch and build the local embedding model (cached, verified by hash)
+models: install  ## fetch and build the local embedding models (cached, verified by hash)
 	$(PY) -m retrieval.model_prep
+	$(PY) -m retrieval.e5_prep
 	$(PY) -m retrieval.crosslingual
 
 ingest: models
@@ -54,9 +55,10 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 unit: models browser
 	$(PY) -m pytest -q tests
 
-eval: models  ## the demo eval and the help-centre set, offline, each with its gate
+eval: models  ## the demo eval, the help-centre set and the prompt-injection eval, offline, each with its gate
 	$(PY) -m eval demo --out reports/demo
 	$(PY) -m eval helpcenter --out reports/helpcenter
+	$(PY) -m eval injection --out reports/injection
 
 bench: models  ## benchmark scripts (minutes; not part of make test)
 	$(PY) bench/stackfaq_retrieval.py

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service.errors import install_error_handlers
 from service.metrics import Metrics
@@ -44,12 +45,15 @@ def create_app(
     """Build the app; the lifespan opens the database (migrating it) and the agent."""
     api = api_settings or load_api_settings()
     metrics = Metrics()
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI's and ReDoc's files from its own package instead of a
+    # CDN, so /docs works on a machine without internet. No validator badge: it calls out.
+    app = FastAPIOffline(
         title="Kotae",
         summary="Support triage and auto-answer: grounded answers, escalations with reasons, "
         "expansion signals.",
         version="1.0.0",
         lifespan=lifespan_for(api, settings, agent, metrics),
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.metrics = metrics
     app.state.services = None

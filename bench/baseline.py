@@ -6,7 +6,7 @@
     answer    {"context": retriever | format_docs, "question": passthrough}
               | ChatPromptTemplate(RAG prompt) | ChatOpenAI | StrOutputParser
 
-It uses the same embedding model as Kotae (the local MiniLM, wrapped as a LangChain
+It uses the same embedding model as Kotae (the one KOTAE_EMBEDDER names, wrapped as a LangChain
 `Embeddings`), so the comparison is about the pipeline, not the model. Written fairly: the
 documentation's defaults, no tuning against the benchmark, and no sabotage. It always answers.
 """
@@ -51,7 +51,7 @@ TOP_K = 4
 
 
 class MiniLMEmbeddings(Embeddings):
-    """Kotae's embedder (the same MiniLM model and weights) behind LangChain's interface."""
+    """Kotae's embedder (the same model and weights) behind LangChain's interface."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder

@@ -3,9 +3,10 @@
   KOTAE_MODEL_DIR=... python bench/run.py [--sizes 1000,10000] [--repeats 3] [--queries 100]
                                           [--llm-cases 40] [--svg reports/latency_vs_size.svg]
 
-Both pipelines use the same MiniLM embedder and the same data in the same run. Query latency
-and memory run in one child process per pipeline and size (so max RSS is each one's own), and
-the two children take turns, ten queries at a time, so machine noise falls on both alike.
+Both pipelines use the same embedder (KOTAE_EMBEDDER: MiniLM by default, or e5) and the same
+data in the same run. Query latency and memory run in one child process per pipeline and size
+(so max RSS is each one's own), and the two children take turns, ten queries at a time, so
+machine noise falls on both alike.
 Timed figures are medians over --repeats with the spread (min-max); ratios are Kotae/baseline.
 """
 
@@ -107,7 +108,7 @@ def rss_mib(field_name: str = "VmHWM") -> float:
 
 
 def make_embedder() -> Embedder:
-    """Build the local MiniLM embedder the settings describe, warmed up."""
+    """Build the embedder the settings describe (KOTAE_EMBEDDER), warmed up."""
     embedder = load_settings().embedder_factory()()
     embedder.embed_documents(["warm up the model", "and its batching path " * 20])
     return embedder

@@ -7,6 +7,7 @@ Examples:
   python -m eval gate reports/x                            # exit 1 below eval/thresholds.json
   python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
   python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
+  python -m eval injection                                 # prompt-injection eval + gate (CI)
   python -m eval public clinc150 --out reports/clinc150 --limit 1000
   python -m eval calibrate --set demo --target 0.05 --write   # choose the answer threshold
   python -m eval calibrate --history --write --policy my_policy.yaml  # from past tickets alone
@@ -31,6 +32,8 @@ from eval.calibrate import report as calibration_report
 from eval.cases import load_cases
 from eval.compare import RunDirError, compare_runs, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
+from eval.injection import add_arguments as add_injection_arguments
+from eval.injection import cmd_injection
 from eval.report import HEADLINE, fmt, shown
 from eval.results import RunResult
 from eval.riskcoverage import Row, rows_from_results
@@ -112,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
         "helpcenter", help="run the help-centre set (data/helpcenter) offline, then its gate")
     helpcenter.add_argument("--thresholds", type=Path, default=HELPCENTER_THRESHOLDS)
     _add_common(helpcenter)
+    injection = commands.add_parser("injection", help="the prompt-injection eval and its gate")
+    add_injection_arguments(injection)
 
     calibrate = commands.add_parser(
         "calibrate", help="choose the answer threshold for a target wrong-answer rate",
@@ -410,7 +415,7 @@ def _history(args: argparse.Namespace, corpus: Corpus | None) -> tuple[list[Row]
 
 
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "gate": cmd_gate, "demo": cmd_demo,
-            "helpcenter": cmd_helpcenter, "public": cmd_public,
+            "helpcenter": cmd_helpcenter, "public": cmd_public, "injection": cmd_injection,
             "calibrate": cmd_calibrate}
 
 

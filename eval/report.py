@@ -370,6 +370,7 @@ def render_html(run: RunResult) -> str:
         out.append(_table(["class", "precision", "recall", "F1", "support"],
                           [[k, c["precision"], c["recall"], c["f1"], c["support"]]
                            for k, c in per_class.items()]))
+    out += _tags_by_language_html(m.get("tag_by_language", {}))
 
     action = m.get("action", {})
     out.append('<h2 id="action">Answer or escalate</h2>')
@@ -417,6 +418,42 @@ def render_html(run: RunResult) -> str:
                    + "</ul>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def _tags_by_language_html(by_language: dict[str, dict[str, Any]]) -> list[str]:
+    """Per-class figures and the confusion matrix of each language's cases."""
+    out: list[str] = []
+    for lang, tag in by_language.items():
+        labels = list(tag.get("labels", []))
+        out.append(f"<h3>Tags: {_e(lang)}</h3><p>{tag.get('cases', 0)} cases · accuracy "
+                   f"{fmt(tag.get('accuracy'))} · macro-F1 {fmt(tag.get('macro_f1'))}</p>")
+        if labels and len(labels) <= HEATMAP_MAX_LABELS:
+            out.append(confusion_svg(labels, tag.get("confusion", {})))
+        per_class = tag.get("per_class", {})
+        if per_class and len(per_class) <= BARS_MAX_LABELS:
+            out.append(_table(["class", "precision", "recall", "F1", "support"],
+                              [[k, c["precision"], c["recall"], c["f1"], c["support"]]
+                               for k, c in per_class.items()]))
+    return out
+
+
+def _tags_by_language_md(by_language: dict[str, dict[str, Any]]) -> list[str]:
+    """Per-class F1 and the confusion matrix of each language's cases, as Markdown."""
+    out: list[str] = []
+    for lang, tag in by_language.items():
+        labels = list(tag.get("labels", []))
+        if not labels or len(labels) > 12:
+            continue
+        per_class = tag.get("per_class", {})
+        confusion = tag.get("confusion", {})
+        out += ["", f"Tags, {lang} ({tag.get('cases', 0)} cases, accuracy "
+                    f"{fmt(tag.get('accuracy'))}, macro-F1 {fmt(tag.get('macro_f1'))}); rows "
+                    "expected, columns predicted:", ""]
+        out.append(_md_table(["", *labels, "F1", "support"],
+                             [[t, *(confusion.get(t, {}).get(p, 0) for p in labels),
+                               per_class.get(t, {}).get("f1"), per_class.get(t, {}).get("support")]
+                              for t in labels]))
+    return out
 
 
 def top_confusions(tag: dict[str, Any], n: int) -> list[list[Any]]:
@@ -480,6 +517,7 @@ def render_markdown(run: RunResult) -> str:
         else:
             out += ["", "Most frequent confusions:", ""]
             out.append(_md_table(["expected", "predicted", "count"], top_confusions(tag, 15)))
+        out += _tags_by_language_md(m.get("tag_by_language", {}))
     reasons = m.get("action", {}).get("reasons", {})
     if reasons:
         out += ["", "## Escalation reasons", ""]

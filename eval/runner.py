@@ -45,6 +45,7 @@ from eval.scorers import (
     metrics_by_language,
     round_floats,
     score_case,
+    tag_metrics_by_language,
 )
 from retrieval.chunking import CHUNKER_VERSION, DEFAULT_MAX_TOKENS
 from retrieval.embeddings import Embedder
@@ -386,6 +387,7 @@ def evaluate(spec: RunSpec, *, judge_factory: JudgeFactory | None = None) -> Run
     metrics = aggregate(results, labels, skipped_lines=len(spec.problems))
     metrics["by_language"] = metrics_by_language(results, labels)
     metrics["action"]["risk_coverage"] = risk_coverage(results, threshold)
+    metrics["tag_by_language"] = tag_metrics_by_language(results, labels)
     by_category = metrics_by_category(results)
     if by_category:
         metrics["by_category"] = by_category

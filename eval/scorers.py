@@ -390,6 +390,18 @@ def metrics_by_language(results: Sequence[CaseResult], labels: Sequence[str] = (
     return {lang: main_figures(aggregate(by[lang], labels)) for lang in sorted(by)}
 
 
+def tag_metrics_by_language(results: Sequence[CaseResult], labels: Sequence[str] = ()
+                            ) -> dict[str, dict[str, Any]]:
+    """Return the tag figures (per-class F1, confusion) of each language's cases."""
+    by: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.decision is not None and r.error is None and r.case.expected_tag:
+            by.setdefault(r.case.case_language, []).append(r)
+    return {lang: tag_metrics([r.case.expected_tag for r in by[lang]],
+                              [r.decision.tag for r in by[lang] if r.decision], labels)
+            for lang in sorted(by)}
+
+
 def metrics_by_category(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:
     """Return case counts and pass rates per `category` (a common extra field of case files)."""
     by: dict[str, list[CaseResult]] = {}

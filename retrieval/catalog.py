@@ -212,6 +212,19 @@ class Catalog:
             db.executemany("UPDATE documents SET content_hash = '' WHERE source = ? AND doc_id = ?",
                            [(source, d) for d in doc_ids])
 
+    def records(self, source: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """Return (doc_id, content hash, stored record) of every document of a source."""
+        with self._lock:
+            rows = self._db.execute("SELECT doc_id, content_hash, record FROM documents"
+                                    " WHERE source = ? ORDER BY doc_id", (source,)).fetchall()
+        return [(str(d), str(h), dict(json.loads(r))) for d, h, r in rows]
+
+    def set_hashes(self, source: str, hashes: dict[str, str]) -> None:
+        """Replace the content hashes of some documents (their chunks are unchanged)."""
+        with self.transaction(source) as db:
+            db.executemany("UPDATE documents SET content_hash = ? WHERE source = ? AND doc_id = ?",
+                           [(h, source, d) for d, h in hashes.items()])
+
     def iter_chunks(self, source: str) -> Iterator[ChunkRow]:
         """Yield every chunk of a source in a stable order."""
         with self._lock:

@@ -179,6 +179,15 @@ def _pack(units: list[str], max_tokens: int, joiner: str) -> Iterator[str]:
         yield joiner.join(current)
 
 
+def embedded_text(source: str, title: str, heading: str, text: str) -> str:
+    """Return what a chunk's vector is made from: an article chunk's text under its title and
+    heading, a ticket's text alone."""
+    if source == "ticket":
+        return text
+    context = title if not heading else f"{title} > {heading}"
+    return f"{context}\n{text}"
+
+
 def chunk_document(doc: Document, max_tokens: int = DEFAULT_MAX_TOKENS) -> list[Chunk]:
     """Cut an article into chunks that never cross a heading and keep lists whole if they fit."""
     chunks: list[Chunk] = []
@@ -192,10 +201,10 @@ def chunk_document(doc: Document, max_tokens: int = DEFAULT_MAX_TOKENS) -> list[
                 blocks.append(block)
         for text in _pack(blocks, max_tokens, "\n\n"):
             position = len(chunks)
-            context = doc.title if not section.heading else f"{doc.title} > {section.heading}"
             chunks.append(Chunk(
                 id=f"{doc.id}#{position}", doc_id=doc.id, source="kb", text=text,
-                index_text=f"{context}\n{text}", title=doc.title, heading=section.heading,
+                index_text=embedded_text("kb", doc.title, section.heading, text),
+                title=doc.title, heading=section.heading,
                 section=s_index, position=position, tokens=count_tokens(text),
                 language=language, url=doc.url, metadata=dict(doc.metadata),
             ))
@@ -212,7 +221,8 @@ def ticket_chunk(ticket: Ticket) -> Chunk:
         if value:
             metadata[key] = value
     return Chunk(
-        id=ticket.id, doc_id=ticket.id, source="ticket", text=text, index_text=text,
+        id=ticket.id, doc_id=ticket.id, source="ticket", text=text,
+        index_text=embedded_text("ticket", "", "", text),
         title=ticket.subject or body[:80], heading="", section=0, position=0,
         tokens=count_tokens(text), language=ticket.language or detect_language(text),
         url=None, metadata=metadata,

@@ -43,11 +43,11 @@ from retrieval.locks import file_lock
 from retrieval.model_prep import (
     Log,
     ModelPrepError,
-    _remove_stale_temporaries,
     atomic_move,
     atomic_write_bytes,
     default_cache_dir,
     ensure_pinned,
+    remove_stale_temporaries,
     sha256_file,
 )
 from retrieval.textproc import CACHE_MAX_CHARS
@@ -238,7 +238,7 @@ def prepare_glossary(cache_dir: Path | None = None, *, force: bool = False,
         if not force and _manifest_ok(out_dir, verify_hash=True):
             emit(f"cached glossary verified in {out_dir}")
             return out_dir / GLOSSARY_NAME
-        _remove_stale_temporaries(out_dir, root / "downloads")
+        remove_stale_temporaries(out_dir, root / "downloads")
         _build(out_dir, root / "downloads", emit)
         if not _manifest_ok(out_dir, verify_hash=True):
             raise GlossaryError(

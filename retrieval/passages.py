@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,7 +69,7 @@ class SectionView:
     @property
     def text(self) -> str:
         """Return the section's text (without its heading)."""
-        return "\n\n".join(r.text for r in self.rows)
+        return join_chunks(r.text for r in self.rows)
 
     @property
     def tokens(self) -> int:
@@ -102,7 +102,7 @@ class SelectionWeights:
     specific: float = 1.0  # share of the question's non-title words found in the section
     heading: float = 0.6  # share of them found in the section's heading
     bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
-    vector: float = 2.0  # cosine gap to the article's most similar section
+    vector: float = 0.9  # gap to the article's most similar section, on the model's scale
     steps: float = 0.3  # numbered steps, for a question asking how to do something
     opening: float = 0.15  # taken off the untitled opening for such a question
     second: float = 0.6  # a second section joins when it scores this share of the first...
@@ -117,6 +117,7 @@ class QuestionView:
     terms: list[str]
     procedural: bool = False
     embedding: np.ndarray | None = None  # where the model reads the question's language
+    language: str | None = None  # the question's language (which cosine scale applies)
 
 
 @dataclass
@@ -256,7 +257,7 @@ class PassageSelector:
             else:
                 break
         omitted = tuple(s.heading.split(" > ")[-1] for s in sections[len(parts):] if s.heading)
-        text = "\n\n".join(_under_heading(s.heading, "\n\n".join(r.text for r in rows))
+        text = "\n\n".join(_under_heading(s.heading, join_chunks(r.text for r in rows))
                            for s, rows in parts)
         return Passage(
             chunk_ids=[r.chunk_id for _, rows in parts for r in rows],
@@ -310,6 +311,22 @@ def _in_heading(term: str, heading_terms: set[str]) -> bool:
     if len(term) < 3 or not term.isascii():
         return False
     return any(h.startswith(term) and h[len(term):] in _DERIVED for h in heading_terms)
+
+
+def join_chunks(texts: Iterable[str]) -> str:
+    """Join a section's chunks back into its text.
+
+    Chunks are joined by a blank line, except where a table was cut between two of them: a
+    blank line there would end the table, and its second half would show as raw `| … |` rows.
+    """
+    out = ""
+    for text in texts:
+        if out and out.rstrip().rsplit("\n", 1)[-1].lstrip().startswith("|") and \
+                text.lstrip().startswith("|"):
+            out = out.rstrip() + "\n" + text.lstrip()
+        else:
+            out = f"{out}\n\n{text}" if out else text
+    return out
 
 
 def _under_heading(heading: str, body: str) -> str:

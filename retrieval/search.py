@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from retrieval.catalog import ChunkRow
-from retrieval.embeddings import Embedder, reads
+from retrieval.embeddings import CosineScale, Embedder, cosine_scale, reads
 from retrieval.passages import (
     QUOTE_MAX_TOKENS,
     Passage,
@@ -18,8 +19,11 @@ from retrieval.passages import (
 )
 from retrieval.store import KnowledgeStore
 from retrieval.textproc import detect_language, language_code
+from retrieval.vectors import AnnVectors, FlatVectors, VectorHit
 
 Mode = Literal["hybrid", "vector", "lexical"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,11 @@ class FusionConfig:
     vector_weight: float = 1.0
     lexical_weight: float = 1.0
     # A match in another language than the query's counts for less: an English question
-    # should not be answered with Japanese articles that happen to share "SSO".
+    # should not be answered with Japanese articles that happen to share "SSO". Only where
+    # the model cannot compare the two languages (MiniLM reads English only, so such a match
+    # is lexical): a model that reads both ranks them on calibrated cosines instead, and
+    # this weight made a Japanese question miss every English article that answers it
+    # (multilingual-e5, demo eval: top-1 0 of 16; docs/BENCHMARKS.md).
     cross_language_weight: float = 0.35
 
 
@@ -97,6 +105,14 @@ class HybridRetriever:
         self._selector = PassageSelector()
         # source -> (the store's chunk rows it was built from, document id -> its rows)
         self._documents: dict[str, tuple[dict[str, ChunkRow], dict[str, list[ChunkRow]]]] = {}
+        # A model that reads several languages and declares how its cosines sit across them
+        # (CosineScale.cross_language) is searched one language at a time and the lists are
+        # merged; one that declares nothing (the OpenAI embeddings, not measured offline) is
+        # searched over every language at once, as before.
+        self._merges_languages = (
+            (self._vector_languages is None or len(self._vector_languages) > 1)
+            and isinstance(getattr(embedder, "cosine_scale", None), CosineScale))
+        self._warned_model = False
 
     def search(
         self,
@@ -127,42 +143,56 @@ class HybridRetriever:
         # Japanese cases: recall@5 0.572 against 0.549, MRR 0.751 against 0.681), and those
         # chunks are not embedded at all (retrieval.indexer.Indexer).
         trusted = reads(self._vector_languages, query_language)
-        if mode == "vector" or (mode == "hybrid" and trusted):
+        # Vectors made by another model, or being replaced by one (retrieval.indexer), are
+        # never compared with this model's: the search is BM25 alone until they match.
+        same_model = self.store.embedded_with(source) == self.embedder.name
+        if not same_model and not self._warned_model:
+            self._warned_model = True
+            log.warning("the %s vectors of %s were made with %r, not with %r: searching "
+                        "without them until the store is re-embedded", source,
+                        self.store.config.path, self.store.embedded_with(source),
+                        self.embedder.name)
+        compared = False  # whether the vector leg ranked candidates of several languages
+        if same_model and (mode == "vector" or (mode == "hybrid" and trusted)):
             vector_filters = dict(base_filters)
             embedding = self.embedder.embed_query(query)
             restrict = self._vector_languages is not None and "language" not in vector_filters
             copy = (self.store.vector_copy(source)
                     if set(vector_filters) <= {"language"} else None)
-            if copy is not None:
-                wanted = vector_filters.get("language")
-                languages = ([query_language] if restrict else
-                             None if wanted is None else
-                             [wanted] if isinstance(wanted, str) else list(wanted))
-                hits = copy.query(embedding, depth, languages)
-            elif restrict:
-                # A metadata filter makes Chroma search far slower (about 10x at 10k chunks),
-                # so the language restriction is applied to an over-fetched unfiltered result,
-                # and the filtered query is used only when too few same-language hits remain.
-                fetch = max(depth, round(depth * cfg.vector_over_fetch))
-                over = self.store.vectors.query(source, embedding, fetch,
-                                                vector_filters or None)
-                hits = [h for h in over if h.id in rows
-                        and rows[h.id].language == query_language][:depth]
-                if len(hits) < min(depth, k * 2) and len(over) >= fetch:
-                    vector_filters["language"] = query_language
-                    hits = self.store.vectors.query(source, embedding, depth, vector_filters)
+            wanted = vector_filters.get("language")
+            if restrict or isinstance(wanted, str) or not self._merges_languages:
+                hits = self._vector_hits(source, embedding, depth, k, query_language,
+                                         restrict, vector_filters, copy, rows)
             else:
-                hits = self.store.vectors.query(source, embedding, depth, vector_filters or None)
-            for rank, hit in enumerate(h for h in hits if h.id in rows):
+                # A model that reads every language: each language is searched on its own and
+                # the results merged on calibrated cosines, so that a Japanese question finds
+                # the English article that answers it, not an unrelated Japanese one that
+                # shares its language (the same-language bias: CosineScale.cross_language).
+                languages = (list(wanted) if wanted is not None else
+                             copy.languages if copy is not None else
+                             sorted({row.language for row in rows.values()}))
+                hits = []
+                for lang in languages:
+                    lang_filters = {**vector_filters, "language": lang}
+                    hits += self._vector_hits(source, embedding, depth, k, query_language,
+                                              False, lang_filters, copy, rows)
+                compared = len(languages) > 1
+            scale = cosine_scale(self.embedder, query_language)
+            scored = [(scale.to_reference(h.similarity,
+                                          same_language=rows[h.id].language == query_language),
+                       h) for h in hits if h.id in rows]
+            scored.sort(key=lambda sh: -sh[0])  # stable: ties keep the copy's order
+            for rank, (adjusted, hit) in enumerate(scored[:depth]):
                 entry = fused.setdefault(hit.id, {})
                 entry["vector_score"], entry["vector_rank"] = hit.similarity, rank + 1
+                entry["vector_adjusted"] = adjusted
         if mode in ("hybrid", "lexical"):
             lexical_filters = {k: v for k, v in base_filters.items() if isinstance(v, str | list)}
             terms = self.store.analyzer.terms(query)
             for rank, lhit in enumerate(lexical.search(terms, depth, lexical_filters or None)):
                 entry = fused.setdefault(lhit.id, {})
                 entry["lexical_score"], entry["lexical_rank"] = lhit.score, rank + 1
-        self._fuse(fused, rows, query_language)
+        self._fuse(fused, rows, query_language, compared)
 
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1]["score"], kv[0]))
         results: list[SearchHit] = []
@@ -184,14 +214,54 @@ class HybridRetriever:
                 break
         return results
 
-    def _fuse(self, fused: dict[str, dict[str, Any]], rows: dict[str, Any],
-              query_language: str) -> None:
-        """Give every candidate one score from its vector and lexical evidence."""
+    def _vector_hits(self, source: str, embedding: Any, depth: int, k: int,
+                     query_language: str, restrict: bool, vector_filters: dict[str, Any],
+                     copy: FlatVectors | AnnVectors | None,
+                     rows: dict[str, ChunkRow]) -> list[VectorHit]:
+        """Return the vector leg's hits, best first: in the query's language when `restrict`,
+        else as `vector_filters` say (the exact or HNSW copy when there is one, else Chroma)."""
         cfg = self.fusion
-        vector_scores = [e["vector_score"] for e in fused.values() if "vector_score" in e]
+        if copy is not None:
+            wanted = vector_filters.get("language")
+            languages = ([query_language] if restrict else
+                         None if wanted is None else
+                         [wanted] if isinstance(wanted, str) else list(wanted))
+            return copy.query(embedding, depth, languages)
+        if restrict:
+            # A metadata filter makes Chroma search far slower (about 10x at 10k chunks),
+            # so the language restriction is applied to an over-fetched unfiltered result,
+            # and the filtered query is used only when too few same-language hits remain.
+            fetch = max(depth, round(depth * cfg.vector_over_fetch))
+            over = self.store.vectors.query(source, embedding, fetch, vector_filters or None)
+            hits = [h for h in over if h.id in rows
+                    and rows[h.id].language == query_language][:depth]
+            if len(hits) < min(depth, k * 2) and len(over) >= fetch:
+                hits = self.store.vectors.query(source, embedding, depth,
+                                                {**vector_filters, "language": query_language})
+            return hits
+        return self.store.vectors.query(source, embedding, depth, vector_filters or None)
+
+    def _fuse(self, fused: dict[str, dict[str, Any]], rows: dict[str, Any],
+              query_language: str, compared: bool) -> None:
+        """Give every candidate one score from its vector and lexical evidence.
+
+        Cosines enter on the reference scale (CosineScale.to_reference: the same number means
+        as much whatever the model), with another language's offset added. A candidate in
+        another language than the query's counts for `cross_language_weight` of its score,
+        unless the vector leg `compared` the languages (a model that reads both).
+        """
+        cfg = self.fusion
+        vector_scores = [e["vector_adjusted"] for e in fused.values() if "vector_adjusted" in e]
         lexical_scores = [e["lexical_score"] for e in fused.values() if "lexical_score" in e]
-        # A candidate the vector leg did not return is at most as similar as its worst hit.
+        # A candidate the vector leg did not return is at most as similar as its worst hit (its
+        # language's worst, when the languages were searched one by one).
         vector_floor = min(vector_scores) if vector_scores else 0.0
+        floors: dict[str, float] = {}
+        for chunk_id, entry in fused.items():
+            if compared and "vector_adjusted" in entry:
+                language = rows[chunk_id].language
+                floors[language] = min(floors.get(language, entry["vector_adjusted"]),
+                                       entry["vector_adjusted"])
         lexical_top = max(lexical_scores) if lexical_scores else 1.0
         alpha = cfg.alpha
         if not vector_scores:
@@ -203,20 +273,21 @@ class HybridRetriever:
             if cfg.method == "rrf":
                 score = 0.0
                 if "vector_rank" in entry:
-                    score += self._weight(cfg.vector_weight, language, query_language) / (
-                        cfg.rrf_k + entry["vector_rank"])
+                    score += self._weight(cfg.vector_weight, language, query_language,
+                                          compared) / (cfg.rrf_k + entry["vector_rank"])
                 if "lexical_rank" in entry:
-                    score += self._weight(cfg.lexical_weight, language, query_language) / (
-                        cfg.rrf_k + entry["lexical_rank"])
+                    score += self._weight(cfg.lexical_weight, language, query_language,
+                                          compared) / (cfg.rrf_k + entry["lexical_rank"])
             else:
-                vector = entry.get("vector_score", vector_floor)
+                vector = entry.get("vector_adjusted", floors.get(language, vector_floor))
                 lexical = entry.get("lexical_score", 0.0) / lexical_top if lexical_top else 0.0
                 score = self._weight(alpha * vector + (1 - alpha) * lexical, language,
-                                     query_language)
+                                     query_language, compared)
             entry["score"] = score
 
-    def _weight(self, weight: float, doc_language: str, query_language: str) -> float:
-        if doc_language == query_language:
+    def _weight(self, weight: float, doc_language: str, query_language: str,
+                compared: bool) -> float:
+        if doc_language == query_language or compared:
             return weight
         return weight * self.fusion.cross_language_weight
 
@@ -244,8 +315,14 @@ class HybridRetriever:
         if question.embedding is not None:
             embedding = question.embedding
 
+            scale = cosine_scale(self.embedder, question.language)
+
             def similarity(ids: Sequence[str]) -> dict[str, float]:
-                return self.store.similarities(hit.source, embedding, ids)
+                # on the model's own scale (0: unrelated, 1: an answer), as the weights assume
+                rows = self.store.lexical(hit.source)[1]
+                return {c: scale.relative(cos, same_language=rows[c].language
+                                          == (question.language or rows[c].language))
+                        for c, cos in self.store.similarities(hit.source, embedding, ids).items()}
 
         return self._selector.select(question, sections, set(analyze(hit.title)), lexical,
                                      analyze, similarity, anchor=hit.id)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from errors import ConfigError, StoreError
+from errors import StoreError
 from retrieval.catalog import Catalog, ChunkRow
 from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
@@ -136,6 +136,7 @@ class KnowledgeStore:
         self.analyzer = Analyzer()
         self._lexical: dict[str, tuple[int, BM25Index, dict[str, ChunkRow]]] = {}
         self._flat: dict[str, tuple[int, FlatVectors | None]] = {}
+        self._embedded_with: dict[str, tuple[int, str | None]] = {}
         self._ann: dict[str, _AnnState] = {}
         self._closing = threading.Event()
         self._taxonomy: tuple[tuple[int, int, int], Taxonomy] | None = None  # (file stat, value)
@@ -193,17 +194,23 @@ class KnowledgeStore:
                 state.worker.join()
         self.catalog.close()
 
-    def check_embedder(self, name: str) -> None:
-        """Refuse to mix vectors from two embedding models in one store."""
-        recorded = self.catalog.get_meta("embedder")
-        if recorded is None:
-            self.catalog.set_meta("embedder", name)
-        elif recorded != name:
-            raise ConfigError(
-                f"the store at {self.config.path} was built with embedder {recorded!r}, "
-                f"this run uses {name!r}",
-                hint="use the same KOTAE_EMBEDDER, or re-ingest with --rebuild",
-            )
+    def _bump_generations(self) -> None:
+        """Start a new generation of every source: each process rebuilds its copies."""
+        for source in SOURCES:
+            with self.catalog.transaction(source):
+                pass  # committing a transaction of the source is what bumps its generation
+
+    def begin_reembedding(self) -> None:
+        """Record that the vectors are being replaced by another model's (the caller holds
+        the writer lock): until finish_reembedding, no searcher's model matches the store's,
+        so none reads a mix of two models' vectors (retrieval.search skips the vector leg)."""
+        self.catalog.set_meta("embedder", "")
+        self._bump_generations()
+
+    def finish_reembedding(self, name: str, languages: Collection[str] | None) -> None:
+        """Record the model (and its languages) whose vectors the store now holds."""
+        self.catalog.set_meta("embedder", name)
+        self.set_vector_languages(languages)  # bumps the generations
 
     @staticmethod
     def encode_languages(languages: Collection[str] | None) -> str:
@@ -217,9 +224,7 @@ class KnowledgeStore:
         copies for the new languages.
         """
         self.catalog.set_meta("vector_languages", self.encode_languages(languages))
-        for source in SOURCES:
-            with self.catalog.transaction(source):
-                pass  # committing a transaction of the source is what bumps its generation
+        self._bump_generations()
 
     @property
     def vector_languages(self) -> frozenset[str] | None:
@@ -238,8 +243,18 @@ class KnowledgeStore:
 
     @property
     def embedder_name(self) -> str | None:
-        """Return the embedding model the store was built with."""
+        """Return the embedding model the store's vectors were made with ("" while another
+        model's replace them, None before any)."""
         return self.catalog.get_meta("embedder")
+
+    def embedded_with(self, source: str) -> str | None:
+        """Return embedder_name, read once per generation of the source (searches ask)."""
+        generation = self.catalog.generation(source)
+        cached = self._embedded_with.get(source)
+        if cached is None or cached[0] != generation:
+            cached = (generation, self.embedder_name)
+            self._embedded_with[source] = cached
+        return cached[1]
 
     def lexical(self, source: str) -> tuple[BM25Index, dict[str, ChunkRow]]:
         """Return the BM25 index and chunk rows of a source, rebuilt when the catalog changed."""

@@ -13,6 +13,10 @@ import snowballstemmer
 
 Language = Literal["en", "ja"]
 
+# These run on every uploaded article and question and find a match per word or character,
+# so they stay on `re`: each is one character class (repeated), which `re` matches in linear
+# time too, at a fraction of RE2's cost a match (retrieval/linear_re.py; held to it by
+# tests/unit/test_linear_time.py).
 _JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")

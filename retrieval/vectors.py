@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -35,8 +36,9 @@ _BLAS_LIMITED = False
 _BLAS_LOCK = threading.Lock()
 
 
-def _single_threaded_blas() -> None:
-    """Keep BLAS on the calling thread, process-wide, from the first exact copy on.
+def single_threaded_blas() -> None:
+    """Keep BLAS on the calling thread, process-wide, from the first exact copy (or the
+    tagger's training) on.
 
     A matrix-vector product this size gains nothing from BLAS threads, and on a small
     machine they fight onnxruntime's threads and the server's other requests: on 2 busy
@@ -91,7 +93,7 @@ class FlatVectors:
     def __init__(self, ids: Sequence[str], matrix: np.ndarray, languages: Sequence[str]) -> None:
         if len(ids) != matrix.shape[0] or len(ids) != len(languages):
             raise ValueError("ids, vectors and languages must have the same length")
-        _single_threaded_blas()
+        single_threaded_blas()
         self.ids = list(ids)
         matrix = np.asarray(matrix, dtype=np.float32)
         # language -> (global row positions, that language's rows as one contiguous matrix)
@@ -103,6 +105,11 @@ class FlatVectors:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def languages(self) -> list[str]:
+        """Return the languages that have rows, sorted."""
+        return sorted(self._groups)
 
     def query(self, embedding: np.ndarray, k: int,
               languages: Sequence[str] | None = None) -> list[VectorHit]:
@@ -178,6 +185,12 @@ class AnnVectors:
 
     def __contains__(self, chunk_id: object) -> bool:
         return chunk_id in self._key_of
+
+    @property
+    def languages(self) -> list[str]:
+        """Return the languages that have live chunks, sorted."""
+        with self._lock:
+            return sorted(lang for lang, live in self._live.items() if live)
 
     def _graph(self, language: str, room: int) -> Any:
         """Return a language's graph, with space for `room` more vectors."""
@@ -441,6 +454,17 @@ class VectorIndex:
                 metadatas=[_clean(m) for m in metadatas[start:end]],
                 documents=list(documents[start:end]),
             )
+
+    def drop(self, source: str) -> None:
+        """Delete a source's collection with every vector in it; the next write makes it anew
+        (for vectors of another model, whose dimension may differ)."""
+        from chromadb.errors import NotFoundError
+
+        client = self.client
+        with self._opening:
+            self._collections.pop(source, None)
+            with contextlib.suppress(NotFoundError):  # never written: nothing to drop
+                client.delete_collection(self._prefix + COLLECTIONS[source])
 
     def delete(self, source: str, ids: Sequence[str]) -> None:
         """Remove vectors by id (missing ids are ignored)."""

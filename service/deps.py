@@ -17,7 +17,7 @@ from errors import (
     ServiceUnavailableError,
 )
 from service.access import Principal
-from service.settings import Role
+from service.settings import Role, role_key
 from service.wiring import Services
 from storage.models import ConversationRow
 from storage.repo import conversations
@@ -82,13 +82,14 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not principal.may(roles):
             raise PermissionDeniedError(
-                f"a {principal.role} key may not do this; it needs a {' or '.join(roles)} key"
+                f"{role_key(principal.role)} may not do this; it needs {role_key(*roles)}"
             )
         return principal
 
     return check
 
 
+CallerDep = Annotated[Principal, Depends(authenticate)]  # any known key, whatever its role
 WidgetDep = Annotated[Principal, Depends(require("widget"))]
 ReaderDep = Annotated[Principal, Depends(require("widget", "agent"))]
 AgentDep = Annotated[Principal, Depends(require("agent"))]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from agent.types import Citation, Decision, LanguageTag
+from service.settings import Role
 
 
 def _clean(value: str) -> str:
@@ -71,6 +72,12 @@ class InquiryOut(BaseModel):
     degraded: bool = Field(
         False, description="true when the agent failed and a person will answer instead"
     )
+    answer_html: str | None = Field(
+        None,
+        description="what the customer is shown (the answer, or the notice when a person "
+        "takes over) rendered from its Markdown as sanitised HTML: lists, tables, bold, links; "
+        "no script, style or event attributes",
+    )
 
 
 class MessageOut(BaseModel):
@@ -82,6 +89,11 @@ class MessageOut(BaseModel):
     created_at: datetime
     inquiry_id: str | None = None
     author: str | None = None
+    text_html: str | None = Field(
+        None,
+        description="an assistant's or support agent's message rendered from its Markdown as "
+        "sanitised HTML (customers' messages are text only, so this is null for them)",
+    )
 
 
 class ConversationOut(BaseModel):
@@ -144,6 +156,9 @@ class EscalationOut(BaseModel):
     assignee: str | None
     conversation_id: str
     inquiry_id: str | None
+    preview: str | None = Field(
+        None, description="the start of the customer's question, on one line (up to 200 characters)"
+    )
     created_at: datetime
     updated_at: datetime
     claimed_at: datetime | None
@@ -288,6 +303,19 @@ class SearchOut(BaseModel):
     query: str
     source: str
     hits: list[SearchHitOut]
+
+
+class MeOut(BaseModel):
+    """What the presented API key may do."""
+
+    role: Role = Field(
+        description="the key's role: widget (the chat), agent (escalations), csm (signals, "
+        "analytics) or admin (everything)"
+    )
+    label: str | None = Field(
+        None, description="the key's label, as claims and acknowledgements record it (not "
+        "shown to widget keys, which are public)"
+    )
 
 
 class HealthOut(BaseModel):

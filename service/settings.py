@@ -14,6 +14,12 @@ from storage.outbox import WebhookConfig
 Role = Literal["widget", "agent", "csm", "admin"]
 
 
+def role_key(*roles: str) -> str:
+    """Return "an agent key", "a widget or agent key": the article follows the first role."""
+    article = "an" if roles and roles[0][:1] in ("a", "e", "i", "o", "u") else "a"
+    return f"{article} {' or '.join(roles)} key"
+
+
 class ApiSettings(BaseSettings):
     """Settings of the HTTP service only (the agent's are in settings.Settings)."""
 
@@ -114,7 +120,7 @@ class ApiSettings(BaseSettings):
                 )
             if len(key) < 16:
                 raise ValueError(
-                    f"KOTAE_API_KEYS: a {role} key has {len(key)} characters; use "
+                    f"KOTAE_API_KEYS: {role_key(role)} has {len(key)} characters; use "
                     "at least 16 random ones (python -c 'import secrets; "
                     "print(secrets.token_urlsafe(24))')"
                 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agent.markup import to_html
 from service.access import Principal
 from service.schemas import (
     ConversationOut,
@@ -19,9 +21,19 @@ from storage.models import ConversationRow, EscalationRow, MessageRow, SignalRow
 from storage.repo import conversations, escalations
 
 
+@functools.lru_cache(maxsize=2048)
+def display_html(text: str) -> str:
+    """Return an answer's or reply's Markdown as the sanitised HTML the widget shows."""
+    # Cached: an open widget reads its conversation every few seconds, and messages never change.
+    return to_html(text)
+
+
 def message_out(row: MessageRow) -> MessageOut:
-    """Return one stored message."""
-    return MessageOut.model_validate(row, from_attributes=True)
+    """Return one stored message; the assistant's and agents' with their HTML."""
+    message = MessageOut.model_validate(row, from_attributes=True)
+    if message.role == "customer" or not message.text:
+        return message  # a customer's words are shown as they typed them, never as markup
+    return message.model_copy(update={"text_html": display_html(message.text)})
 
 
 def conversation_out(
@@ -68,9 +80,20 @@ def escalation_fields(row: EscalationRow) -> dict[str, Any]:
     }
 
 
-def escalation_out(row: EscalationRow) -> EscalationOut:
-    """Return an escalation as listed in the queue."""
-    return EscalationOut(**escalation_fields(row))
+PREVIEW_CHARS = 200
+
+
+def preview_of(question: str | None) -> str | None:
+    """Return the start of a question on one line, for the queue."""
+    if not question:
+        return None
+    line = " ".join(question.split())
+    return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+def escalation_out(row: EscalationRow, question: str | None = None) -> EscalationOut:
+    """Return an escalation as listed in the queue, with the start of its question."""
+    return EscalationOut(**escalation_fields(row), preview=preview_of(question))
 
 
 def signal_out(row: SignalRow) -> SignalOut:
@@ -94,6 +117,7 @@ def inquiry_out(
                     # an escalation's candidate may be another customer's ticket
                     "candidate": decision.candidate if decision.action == "answer" else None}
         )
+    shown = decision.answer or outcome.notice
     return InquiryOut(
         inquiry_id=outcome.inquiry_id,
         conversation_id=outcome.conversation_id,
@@ -103,4 +127,5 @@ def inquiry_out(
         escalation_id=outcome.escalation_id,
         notice=outcome.notice,
         degraded=outcome.degraded,
+        answer_html=display_html(shown) if shown else None,
     )

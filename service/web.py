@@ -25,12 +25,22 @@ def mount_web(app: FastAPI, widget_key: str | None = None) -> None:
         )
 
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-    def demo_page() -> HTMLResponse:
+    def demo_page(lang: str | None = None) -> HTMLResponse:
+        # ?lang=ja is the page in Japanese; the widget follows the page's <html lang>.
         # The demo page carries the configured widget key: widget keys are public by design.
-        page = (WEB_DIR / "demo" / "index.html").read_text(encoding="utf-8")
+        name = "index.ja.html" if lang == "ja" else "index.html"
+        page = (WEB_DIR / "demo" / name).read_text(encoding="utf-8")
         return HTMLResponse(
             page.replace("{{WIDGET_KEY}}", html.escape(widget_key or "")),
             headers={"Cache-Control": "no-cache"},
+        )
+
+    @app.api_route("/demo.css", methods=["GET", "HEAD"], include_in_schema=False)
+    def demo_css() -> FileResponse:
+        return FileResponse(
+            WEB_DIR / "demo" / "demo.css",
+            media_type="text/css; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
         )
 
     app.mount("/console", StaticFiles(directory=WEB_DIR / "console", html=True), name="console")

@@ -86,6 +86,23 @@ def local_embedder(model_files: Any) -> Any:
     return LocalMiniLMEmbedder(model_files)
 
 
+@pytest.fixture(scope="session")
+def e5_files() -> Any:
+    """Prepare (or reuse) the multilingual-e5-small model once per test session."""
+    from retrieval.e5_prep import prepare_e5_model
+    from retrieval.model_prep import default_cache_dir
+
+    return prepare_e5_model(default_cache_dir())
+
+
+@pytest.fixture(scope="session")
+def e5_embedder(e5_files: Any) -> Any:
+    """The real offline multilingual embedding model."""
+    from retrieval.embeddings import LocalE5Embedder
+
+    return LocalE5Embedder(e5_files)
+
+
 @pytest.fixture
 def hashing_embedder() -> Any:
     """A fast deterministic fake embedder for unit tests of our own logic."""

@@ -102,8 +102,15 @@
     "h2{flex:1;margin:0;font-size:16px;font-weight:600}" +
     ".icon{background:transparent;border:0;color:#fff;width:36px;height:36px;border-radius:8px;cursor:pointer;font-size:20px;line-height:1}" +
     ".icon:hover{background:rgba(255,255,255,.18)}" +
-    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f7f9}" +
+    ".log{position:relative;flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f7f9}" +
     ".m{max-width:88%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word}" +
+    ".html{white-space:normal}.html>:first-child{margin-top:0}.html>:last-child{margin-bottom:0}" +
+    ".html p{margin:0 0 .5em}.html ol,.html ul{margin:.3em 0 .5em;padding-left:1.4em}.html li{margin:.15em 0}" +
+    ".html h3,.html h4,.html h5,.html h6{font-size:15px;margin:.6em 0 .25em}" +
+    ".html table{display:block;overflow-x:auto;max-width:100%;border-collapse:collapse;margin:.4em 0;font-size:13px}" +
+    ".html th,.html td{border:1px solid #d5d9df;padding:3px 6px;text-align:left;vertical-align:top}.html th{background:#f0f3f7}" +
+    ".html code{font:13px ui-monospace,Menlo,Consolas,monospace;background:#f0f2f5;border-radius:3px;padding:0 3px}" +
+    ".html pre{overflow-x:auto;white-space:pre}.html blockquote{margin:.4em 0;padding-left:8px;border-left:3px solid #d5d9df;color:#4a4f57}" +
     ".m.customer{align-self:flex-end;background:var(--a);color:#fff;border-bottom-right-radius:4px}" +
     ".m.assistant,.m.agent{align-self:flex-start;background:#fff;border:1px solid #dde1e6;border-bottom-left-radius:4px}" +
     ".m.agent{border-color:#2e7d32;border-left-width:4px}" +
@@ -113,7 +120,8 @@
     ".src{margin:8px 0 0;padding:6px 0 0;border-top:1px solid #e3e6ea;font-size:13px;white-space:normal}" +
     ".src ul{margin:2px 0 0;padding-left:18px}" +
     ".fb{display:flex;align-items:center;gap:6px;margin-top:8px;font-size:13px;white-space:normal;flex-wrap:wrap}" +
-    ".fb button{border:1px solid #c3c8cf;background:#fff;border-radius:16px;padding:2px 10px;cursor:pointer;font-size:16px}" +
+    ".fb button{border:1px solid #c3c8cf;background:#fff;color:#3d434b;border-radius:16px;padding:3px 10px;cursor:pointer;line-height:0}" +
+    ".fb svg{width:18px;height:18px;fill:currentColor}.fb .no svg{transform:rotate(180deg)}" +
     ".fb button:hover{background:#eef2f7}" +
     ".notice{align-self:stretch;max-width:none;background:#fff8e1;border:1px solid #e0b000;color:#3d3000;border-radius:10px}" +
     ".notice strong{display:block}" +
@@ -155,31 +163,6 @@
       var u = new URL(url);
       return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
     } catch (_e) { return null; }
-  }
-
-  // Text with [links](url), **bold** and bare http(s) URLs rendered; everything else stays
-  // text, so customers' and agents' words never become markup.
-  function rich(text) {
-    var frag = document.createDocumentFragment();
-    var re = /\[([^\]\n]+)\]\((https?:\/\/[^\s)]+)\)|\*\*([^*\n]+)\*\*|https?:\/\/[^\s<>"'）」]+/g;
-    var last = 0, m;
-    while ((m = re.exec(text))) {
-      var whole = m[0], node;
-      if (m[1]) {
-        node = link(m[2], m[1]);
-      } else if (m[3]) {
-        node = el("strong", { text: m[3] });
-      } else {
-        whole = whole.replace(/[.,;:!?)\]]+$/, "");
-        node = link(whole, whole);
-      }
-      frag.appendChild(document.createTextNode(text.slice(last, m.index)));
-      frag.appendChild(node);
-      last = m.index + whole.length;
-      re.lastIndex = last;
-    }
-    frag.appendChild(document.createTextNode(text.slice(last)));
-    return frag;
   }
 
   function link(url, label) {
@@ -274,10 +257,13 @@
     return buffer;
   }
 
+  // 128 random bits as hex. crypto.getRandomValues, unlike crypto.randomUUID, exists on plain
+  // http pages too; Math.random is not random enough for a key that must never repeat.
   function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2) +
-      Math.random().toString(36).slice(2);
+    var bytes = new Uint8Array(16), out = "";
+    crypto.getRandomValues(bytes);
+    for (var i = 0; i < bytes.length; i++) out += (bytes[i] + 256).toString(16).slice(1);
+    return out;
   }
 
   // ------------------------------------------------------------------ state and UI
@@ -346,6 +332,10 @@
 
   function scroll() { ui.log.scrollTop = ui.log.scrollHeight; }
 
+  // Bring a message's start into view: a short one ends up at the bottom as usual, a long
+  // answer is read from its first line rather than its last.
+  function reveal(node) { ui.log.scrollTop = Math.max(0, node.offsetTop - 8); }
+
   function showError(text) { ui.error.textContent = text || ""; }
 
   function who(role) {
@@ -355,30 +345,38 @@
     return el("span", { class: "sr", text: t("bot") + ": " });
   }
 
-  function addMessage(role, text) {
-    var node = el("div", { class: "m " + role }, [who(role)]);
-    node.appendChild(rich(text || ""));
-    ui.log.appendChild(node);
-    scroll();
+  // A message's words: the server's sanitised HTML (answers, agents' replies) or plain text
+  // (the customer's own words, and an answer while it streams). Text is never parsed as HTML.
+  function body(text, html) {
+    var node = el("div", { class: html ? "body html" : "body" });
+    if (html) node.innerHTML = html;
+    else node.textContent = text || "";
     return node;
   }
 
-  function addNotice(text) {
-    var node = el("div", { class: "m notice" }, [el("strong", { text: t("handed") }), text || ""]);
+  function addMessage(role, text, html) {
+    var node = el("div", { class: "m " + role }, [who(role), body(text, role === "customer" ? null : html)]);
     ui.log.appendChild(node);
-    scroll();
+    return node;
   }
 
+  function addNotice(text, html) {
+    var node = el("div", { class: "m notice" }, [el("strong", { text: t("handed") }), body(text, html)]);
+    ui.log.appendChild(node);
+    reveal(node);
+  }
+
+  // Sources the answer does not already link to (KB answers name their article in the text).
   function addSources(node, citations) {
-    var links = (citations || []).filter(function (c) { return safeUrl(c.url || ""); });
-    if (!links.length) return;
     var seen = {}, list = el("ul");
-    links.forEach(function (c) {
-      if (seen[c.url]) return;
-      seen[c.url] = 1;
-      list.appendChild(el("li", {}, [link(c.url, c.title || c.url)]));
+    node.querySelectorAll(".body a[href]").forEach(function (a) { seen[a.href] = 1; });
+    (citations || []).forEach(function (c) {
+      var href = safeUrl(c.url || "");
+      if (!href || seen[href]) return;
+      seen[href] = 1;
+      list.appendChild(el("li", {}, [link(href, c.title || c.url)]));
     });
-    node.appendChild(el("div", { class: "src" }, [el("span", { text: t("sources") }), list]));
+    if (list.firstChild) node.appendChild(el("div", { class: "src" }, [el("span", { text: t("sources") }), list]));
   }
 
   function addFeedback(node, inquiryId) {
@@ -392,10 +390,16 @@
       };
     }
     box.appendChild(el("span", { text: t("helpful") }));
-    box.appendChild(el("button", { type: "button", "aria-label": t("yes"), title: t("yes"), text: "👍", onclick: vote(true) }));
-    box.appendChild(el("button", { type: "button", "aria-label": t("no"), title: t("no"), text: "👎", onclick: vote(false) }));
+    [["yes", true], ["no", false]].forEach(function (v) {
+      var button = el("button", { type: "button", class: v[0], "aria-label": t(v[0]), title: t(v[0]), onclick: vote(v[1]) });
+      button.innerHTML = THUMB; // an icon of our own: emoji need a font the page may not have
+      box.appendChild(button);
+    });
     node.appendChild(box);
   }
+
+  // Material Design "thumb_up" (Apache-2.0); "no" shows it turned upside down.
+  var THUMB = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z"/></svg>';
 
   function setBusy(busy) {
     state.busy = busy;
@@ -422,6 +426,7 @@
     var pending = state.pending && state.pending.text === text ? state.pending
       : (state.pending = { text: text, key: uuid() });
     var mine = addMessage("customer", text);
+    scroll();
     var reply = null, streamed = "", result = null, failure = null;
     setBusy(true);
     var body = { text: text };
@@ -445,8 +450,8 @@
             reply = addMessage("assistant", "");
           }
           streamed += payload.text;
-          reply.lastChild.nodeValue = streamed; // plain text while streaming, links at the end
-          scroll();
+          reply.lastChild.textContent = streamed; // plain text while streaming, HTML at the end
+          reveal(reply);
         } else if (name === "decision") {
           result = payload;
         } else if (name === "error") {
@@ -479,13 +484,13 @@
   function render(result) {
     var d = result.decision || {};
     if (d.action === "escalate") {
-      addNotice(d.answer || result.notice || "");
+      addNotice(d.answer || result.notice || "", result.answer_html);
       return;
     }
-    var node = addMessage("assistant", d.answer || "");
+    var node = addMessage("assistant", d.answer || "", result.answer_html);
     addSources(node, d.citations);
     addFeedback(node, result.inquiry_id);
-    scroll();
+    reveal(node);
   }
 
   function send() {
@@ -529,7 +534,7 @@
     return request("GET", "/v1/conversations/" + encodeURIComponent(state.saved.id))
       .then(function (res) { return res.json(); })
       .then(function (conv) {
-        var fresh = 0;
+        var fresh = 0, last = null;
         (conv.messages || []).forEach(function (m) {
           if (m.id <= state.lastId) return;
           state.lastId = m.id;
@@ -538,9 +543,10 @@
             delete state.notices[m.text];
             return;
           }
-          addMessage(m.role, m.text);
+          last = addMessage(m.role, m.text, m.text_html);
           if (m.role === "agent") fresh++;
         });
+        if (last) reveal(last);
         state.escalated = !!conv.open_escalation_id;
         if (fresh && !state.open) setUnread(state.unread + fresh);
         state.rendered = true;
@@ -596,7 +602,7 @@
     setUnread(0);
     try { sessionStorage.setItem(STORE_KEY + ":open", "1"); } catch (_e) { /* ignore */ }
     ui.input.focus();
-    scroll();
+    if (ui.log.lastChild) reveal(ui.log.lastChild);
     schedule(0);
   }
 

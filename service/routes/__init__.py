@@ -7,6 +7,7 @@ from service.routes import (
     health,
     inquiries,
     kb,
+    me,
     search,
     signals,
 )
@@ -19,5 +20,6 @@ ROUTERS = (
     kb.router,
     analytics.router,
     search.router,
+    me.router,
     health.router,
 )

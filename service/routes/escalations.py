@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.types import DecoratedCallable
+from sqlalchemy.orm import Session
 
 from agent.types import Decision, ReasonCode
 from service.deps import AgentDep, ServicesDep, SessionDep
@@ -19,7 +20,8 @@ from service.schemas import (
     Language,
     ResolveIn,
 )
-from service.views import conversation_out, escalation_fields, escalation_out
+from service.views import conversation_out, escalation_fields, escalation_out, preview_of
+from storage.models import EscalationRow
 from storage.repo import conversations, escalations, inquiries
 from storage.worker import learn_ticket
 
@@ -57,8 +59,12 @@ def list_escalations(
         account_id=account_id,
     )
     rows, total = escalations.list_escalations(session, where, limit=limit, offset=offset)
+    questions = inquiries.question_starts(session, [r.inquiry_id for r in rows if r.inquiry_id])
     return EscalationPage(
-        items=[escalation_out(r) for r in rows], total=total, limit=limit, offset=offset
+        items=[escalation_out(r, questions.get(r.inquiry_id or "")) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -83,6 +89,7 @@ def read_escalation(
     conversation = conversations.get_conversation(session, row.conversation_id)
     return EscalationDetailOut(
         **escalation_fields(row),
+        preview=preview_of(question),
         question=question,
         draft=row.draft,
         sources=decision.retrieved if decision else [],
@@ -90,6 +97,12 @@ def read_escalation(
         conversation=conversation_out(session, conversation),
         decision=decision,
     )
+
+
+def _out(session: Session, row: EscalationRow) -> EscalationOut:
+    """Return an escalation as the queue lists it, with the start of its question."""
+    ids = [row.inquiry_id] if row.inquiry_id else []
+    return escalation_out(row, inquiries.question_starts(session, ids).get(row.inquiry_id or ""))
 
 
 def _state_change(verb: str, conflict: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
@@ -111,7 +124,7 @@ def claim_escalation(
 ) -> EscalationOut:
     """Take an escalation."""
     assignee = body.assignee if body and body.assignee else principal.label
-    return escalation_out(escalations.claim_escalation(session, escalation_id, assignee))
+    return _out(session, escalations.claim_escalation(session, escalation_id, assignee))
 
 
 @_state_change("resolve", "already resolved")
@@ -131,7 +144,7 @@ def resolve_escalation(
     error = learn_ticket(services.agent.learn, ticket)  # retried in the background if it fails
     escalations.mark_learned(session, row.id, error)
     session.refresh(row)
-    return escalation_out(row)
+    return _out(session, row)
 
 
 @_state_change("reopen", "already open")
@@ -139,4 +152,4 @@ def reopen_escalation(
     escalation_id: EscalationId, session: SessionDep, principal: AgentDep
 ) -> EscalationOut:
     """Put an escalation back in the queue."""
-    return escalation_out(escalations.reopen_escalation(session, escalation_id))
+    return _out(session, escalations.reopen_escalation(session, escalation_id))

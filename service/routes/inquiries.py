@@ -128,9 +128,10 @@ async def _earlier_outcome(services: Services, inquiry_id: str) -> processing.Ou
     tags=["widget"],
     responses={
         **ERROR_RESPONSES,
-        200: {
-            "description": 'with `Accept: text/event-stream`: `token` events ({"text"}) as the '
-            "answer is written, then one `decision` event (an InquiryOut)",
+        201: {
+            "description": "the inquiry was created: the decision as JSON, or, with "
+            '`Accept: text/event-stream`, `token` events ({"text"}) as the answer is written, '
+            "then one `decision` event (an InquiryOut); 201 either way",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         409: {"model": ErrorOut, "description": "Idempotency-Key reused or still in progress"},
@@ -172,7 +173,8 @@ async def create_inquiry(
             outcome = await _earlier_outcome(services, received.inquiry.id)
         else:
             outcome = await _start_answering(services, received, None)
-        result = inquiry_out(outcome, token, principal)
+        # Rendering the answer's Markdown is CPU work (ms): off the event loop.
+        result = await in_thread(partial(inquiry_out, outcome, token, principal))
         if not streaming:
             return JSONResponse(result.model_dump(mode="json"), status_code=201, headers=headers)
 
@@ -181,6 +183,7 @@ async def create_inquiry(
 
         return StreamingResponse(
             replay_events(),
+            status_code=201,
             media_type="text/event-stream",
             headers={**headers, "Cache-Control": "no-cache"},
         )
@@ -211,10 +214,12 @@ async def create_inquiry(
                 ),
             )
             return
-        yield _sse("decision", inquiry_out(outcome, token, principal).model_dump_json())
+        result = await in_thread(partial(inquiry_out, outcome, token, principal))
+        yield _sse("decision", result.model_dump_json())
 
     return StreamingResponse(
         events(),
+        status_code=201,  # the inquiry is stored before the first byte: created, as without streaming
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

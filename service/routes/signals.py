@@ -96,7 +96,11 @@ CSV_COLUMNS = (
     response_class=StreamingResponse,
     responses={
         **ERROR_RESPONSES,
-        200: {"content": {"text/csv": {}}, "description": "signals, oldest first"},
+        200: {
+            "content": {"text/csv": {}},
+            "description": "signals, oldest first; UTF-8 with a byte-order mark (Excel opens "
+            "Japanese text correctly)",
+        },
     },
 )
 def export_signals(
@@ -113,6 +117,9 @@ def export_signals(
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
+        # A byte-order mark first: without it Excel reads UTF-8 as the local code page and
+        # Japanese evidence turns into mojibake. Other CSV readers skip it.
+        buffer.write("\ufeff")
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         with services.db.session() as session:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -187,6 +187,20 @@ def receive_inquiry(
 def get_inquiry(session: Session, inquiry_id: str) -> InquiryRow:
     """Return an inquiry or raise NotFoundError."""
     return get_or_raise(session, InquiryRow, inquiry_id, "inquiry")
+
+
+def question_starts(
+    session: Session, inquiry_ids: Collection[str], chars: int = 400
+) -> dict[str, str]:
+    """Return the first characters of each inquiry's text, by inquiry id (for the queue)."""
+    if not inquiry_ids:
+        return {}
+    rows = session.execute(
+        select(InquiryRow.id, func.substr(InquiryRow.text, 1, chars)).where(
+            InquiryRow.id.in_(set(inquiry_ids))
+        )
+    ).all()
+    return {inquiry_id: text for inquiry_id, text in rows}
 
 
 def history_before(

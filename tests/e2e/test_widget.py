@@ -43,9 +43,12 @@ def test_a_customer_gets_a_streamed_answer_with_cited_links_and_rates_it(
     assert response.value.headers["content-type"].startswith("text/event-stream")
     log = page.get_by_role("log")
     expect(log.get_by_text(SAML_QUESTION)).to_be_visible()
-    source = log.locator(f'.src a[href="{SAML_ARTICLE}"]')
+    source = log.locator(f'.m.assistant .body a[href="{SAML_ARTICLE}"]')
     expect(source).to_be_visible()
-    expect(source).to_have_attribute("rel", "noopener noreferrer")
+    expect(source).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(source).to_have_attribute("target", "_blank")
+    expect(log.locator(f'a[href="{SAML_ARTICLE}"]')).to_have_count(1)  # cited once
+    expect(log.locator(".src")).to_have_count(0)
     expect(page.locator("#kotae-input")).to_have_value("")
     shot(page, "01-customer-cited-answer")
 
@@ -137,7 +140,8 @@ def test_the_japanese_ui_answers_a_japanese_question_in_japanese(
     log = page.get_by_role("log")
     answer = log.locator(".m.assistant").last
     expect(answer).to_contain_text("ヘルプセンター")
-    expect(log.locator(".src")).to_contain_text("参考情報")
+    expect(answer.locator(".body a").first).to_have_attribute("href", re.compile("^https://"))
+    expect(log.locator(".src")).to_have_count(0)  # the article is linked in the answer
     expect(log.get_by_text("この回答は役に立ちましたか？")).to_be_visible()
     assert re.search(r"[\u3040-\u30ff]", answer.inner_text())
     shot(page, "06-japanese-ui")
@@ -154,8 +158,11 @@ def test_a_japanese_question_only_an_english_article_answers_says_so_and_links_i
     answer = log.locator(".m.assistant").last
     expect(answer).to_contain_text("英語の記事「Recurring tasks」")
     expect(answer).to_contain_text("原文のまま引用します")
-    source = log.locator('.src a[href="https://help.tsunagu.example/articles/recurring-tasks"]')
+    source = answer.locator(
+        '.body a[href="https://help.tsunagu.example/articles/recurring-tasks"]')
     expect(source).to_be_visible()
+    expect(source).to_have_text("Recurring tasks")
+    expect(log.locator(".src")).to_have_count(0)  # cited once, in the answer
     expect(log.get_by_text("この回答は役に立ちましたか？")).to_be_visible()
     answer.evaluate("node => node.scrollIntoView({block: 'start'})")  # the notice in view
     shot(page, "16-japanese-question-english-article")
@@ -173,7 +180,7 @@ def test_the_widget_is_readable_on_a_phone(kotae: Kotae, pages: Pages) -> None:
     box = page.locator("#kotae-input")
     assert box.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") >= 16
     ask(page, SAML_QUESTION)
-    expect(page.locator(f'.src a[href="{SAML_ARTICLE}"]')).to_be_visible()
+    expect(page.locator(f'.m.assistant .body a[href="{SAML_ARTICLE}"]')).to_be_visible()
     overflow = page.get_by_role("log").evaluate("el => el.scrollWidth - el.clientWidth")
     assert overflow <= 1, "the conversation scrolls sideways at 375px"
     shot(page, "09-widget-375px")
@@ -191,7 +198,7 @@ def test_talk_to_a_human_after_an_answer_hands_the_same_conversation_over(
     open_chat(page)
     ask(page, SAML_QUESTION)
     log = page.get_by_role("log")
-    expect(log.locator(".src a")).to_have_count(1)
+    expect(log.locator(".m.assistant .body a")).to_have_count(1)
     with page.expect_response("**/human") as response:
         page.get_by_role("button", name="Talk to a human").click()
     assert response.value.status == 201

@@ -241,7 +241,7 @@ def test_a_streamed_inquiry_is_recorded_even_if_the_client_leaves(db_url: str) -
             json={"text": "hello there"},
             headers=auth("widget", Accept="text/event-stream"),
         ) as response:
-            assert response.status_code == 200  # then leave without reading
+            assert response.status_code == 201  # then leave without reading
 
         def decided() -> bool:
             with services_of(client).db.session() as session:

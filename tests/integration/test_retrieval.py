@@ -630,6 +630,8 @@ def test_hnsw_snapshots_are_kept_few_and_never_break_a_search(
         assert third.ann_vectors("kb", wait=True) is not None
     assert "not saved, the catalog changed meanwhile" in caplog.text
     assert (root / "current").read_text() == current
+    # Put the model back: a store whose vectors are another model's is searched without them.
+    third.catalog.set_meta("embedder", hashing_embedder.name)
     third.close()
 
     # A store folder where snapshots cannot be written: logged, and the copy is served.

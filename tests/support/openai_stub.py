@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Literal, Self, TypeAlias
@@ -59,6 +59,14 @@ class ReplyJSON:
     def text(self) -> str:
         """Return the content the stub sends."""
         return json.dumps(self.data, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Respond:
+    """Answer with the text a function of the request body returns: a model that reads (and
+    may obey) what it is sent."""
+
+    reply: Callable[[dict[str, Any]], str]
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,7 @@ class BrokenStream:
     text: str = "This answer stops"
 
 
-Behaviour: TypeAlias = Reply | ReplyJSON | Delay | Status | NotJSON | BrokenStream
+Behaviour: TypeAlias = Reply | ReplyJSON | Respond | Delay | Status | NotJSON | BrokenStream
 
 
 @dataclass(frozen=True)
@@ -331,7 +339,9 @@ class OpenAIStub:
         completion_id = f"chatcmpl-stub-{next(self._ids)}"
         if behaviour is None:
             behaviour = Reply(self.default_text)
-        if isinstance(behaviour, Reply | ReplyJSON):
+        if isinstance(behaviour, Respond):
+            text, finish, broken = behaviour.reply(body), "stop", None
+        elif isinstance(behaviour, Reply | ReplyJSON):
             text = behaviour.text
             finish = behaviour.finish_reason if isinstance(behaviour, Reply) else "stop"
             broken = None

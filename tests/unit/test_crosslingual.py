@@ -210,7 +210,7 @@ def test_prepare_builds_from_the_pinned_package_and_reuses_or_repairs_it(
 
     # A package that is not the pinned one is refused, not read.
     sdist.write_bytes(b"not the package")
-    def offline(*_args: object) -> None:
+    def offline(*_args: object, **_kwargs: object) -> None:
         raise crosslingual.GlossaryError("no network in tests")
 
     monkeypatch.setattr(model_prep, "pip_download", offline)

@@ -15,7 +15,13 @@ from eval.report import (
     render_markdown,
 )
 from eval.results import RunResult
-from eval.scorers import CaseResult, aggregate, metrics_by_language, score_case
+from eval.scorers import (
+    CaseResult,
+    aggregate,
+    metrics_by_language,
+    score_case,
+    tag_metrics_by_language,
+)
 from retrieval.textproc import Analyzer
 
 
@@ -47,6 +53,8 @@ def _run() -> RunResult:
             results.append(CaseResult(c, d, checks=score_case(c, d, Analyzer().terms)))
     metrics = aggregate(results, ["bug", "usage_question", "success_opportunity"])
     metrics["by_language"] = metrics_by_language(results)
+    metrics["tag_by_language"] = tag_metrics_by_language(
+        results, ["bug", "usage_question", "success_opportunity"])
     meta = {"started_at": "2026-01-01T00:00:00+00:00", "mode": "offline",
             "sources": {"cases": "c.jsonl"}, "seconds": {"total_s": 1.5},
             "problems": ["c.jsonl:4: error: malformed JSON"]}
@@ -84,6 +92,15 @@ def test_charts_handle_edge_cases() -> None:
     svg = confusion_svg(["a", "b"], {"a": {"a": 3, "b": 1}})
     assert ">3<" in svg and "a → b: 1" in svg
     assert "a precision: 0.500" in bars_svg([("a", [0.5])], ["precision"])
+
+
+def test_reports_show_each_languages_tag_confusion() -> None:
+    page = render_html(_run())
+    assert "<h3>Tags: en</h3>" in page
+    assert page.count('aria-label="confusion matrix"') == 2  # all cases, then English
+    text = render_markdown(_run())
+    assert "Tags, en (2 cases, accuracy 0.500, macro-F1 0.333)" in text
+    assert "| bug | 0 | 1 | 0.000 | 1 |" in text  # the bug report tagged usage_question
 
 
 def _fact_run() -> RunResult:

@@ -274,6 +274,24 @@ def test_language_breakdown_and_flatten() -> None:
     assert flat == {"tag.accuracy": 0.5, "by.ja.n": 2.0}
 
 
+def test_tag_figures_per_language_have_their_own_confusion_matrix() -> None:
+    from eval.scorers import tag_metrics_by_language
+
+    results = [result(case("1", language="en", expected_tag="bug"), decision(tag="bug")),
+               result(case("2", language="ja", expected_tag="bug"),
+                      decision(tag="usage_question", language="ja")),
+               result(case("3", language="ja", expected_tag="usage_question"),
+                      decision(tag="usage_question", language="ja")),
+               result(case("4", language="ja"), decision(tag="bug", language="ja"))]
+    by = tag_metrics_by_language(results, ["bug", "usage_question"])
+    assert by["en"]["confusion"] == {"bug": {"bug": 1}}
+    assert by["ja"]["cases"] == 2  # case 4 has no expected tag
+    assert by["ja"]["confusion"] == {"bug": {"usage_question": 1},
+                                     "usage_question": {"usage_question": 1}}
+    assert by["ja"]["per_class"]["bug"]["f1"] == 0.0
+    assert by["ja"]["per_class"]["usage_question"]["f1"] == pytest.approx(2 / 3)
+
+
 # --------------------------------------------------------------------------- facts
 
 

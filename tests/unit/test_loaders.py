@@ -153,3 +153,47 @@ def test_region_qualified_language_tags_become_bare_codes(tmp_path: Path) -> Non
     tickets = write(tmp_path / "t.csv", "id,body,language\n1,Export is broken,English\n"
                     "2,エクスポートできません,Japanese\n3,Hola,es-MX\n")
     assert [t.language for t in load_tickets(tickets).tickets] == ["en", "ja", "es"]
+
+
+def test_a_symlink_leaving_the_folder_is_refused_and_one_inside_is_read(tmp_path: Path) -> None:
+    kb, outside = tmp_path / "kb", tmp_path / "outside"
+    write(outside / "passwd.md", "root:x:0:0:root:/root:/bin/bash")
+    write(outside / "private" / "notes.md", "# Notes\n\nsecret")
+    write(kb / "guide.md", "# Guide\n\nInvite people from Members.")
+    (kb / "faq.md").symlink_to(outside / "passwd.md")
+    (kb / "linked").symlink_to(outside / "private", target_is_directory=True)
+    (kb / "same.md").symlink_to(kb / "guide.md")  # stays inside: fine
+    result = load_knowledge_base(kb)
+    assert sorted(d.id for d in result.documents) == ["guide", "same"]
+    assert all("root:x" not in d.text for d in result.documents)
+    messages = sorted(str(p) for p in result.problems)
+    assert messages == [
+        f"{kb / 'faq.md'}: error: is a symbolic link to {outside / 'passwd.md'}, outside the "
+        f"knowledge-base folder {kb}; it was not read (copy the file into the folder instead "
+        "of linking to it)",
+        f"{kb / 'linked'}: error: is a symbolic link to {outside / 'private'}, outside the "
+        f"knowledge-base folder {kb}; it was not read (copy the file into the folder instead "
+        "of linking to it)",
+    ]
+
+
+def test_files_and_records_with_nul_characters_are_refused(tmp_path: Path) -> None:
+    write(tmp_path / "binary.md", b"# Title\n\nabc\x00def")
+    write(tmp_path / "records.jsonl", '{"id": "a", "text": "alpha"}\n'
+          '{"id": "b", "text": "be\\u0000ta"}\n')
+    write(tmp_path / "ok.md", "# Fine\n\ntext")
+    result = load_knowledge_base(tmp_path)
+    assert sorted(d.id for d in result.documents) == ["a", "ok"]
+    messages = [str(p) for p in result.problems]
+    assert any(m.startswith(f"{tmp_path / 'binary.md'}: error: contains a NUL character")
+               for m in messages), messages
+    assert any(m.startswith(f"{tmp_path / 'records.jsonl'}:2: error: a field contains a NUL")
+               for m in messages), messages
+    tickets = write(tmp_path / "t.jsonl", '{"id": "1", "body": "x\\u0000y"}\n')
+    assert "NUL" in str(load_tickets(tickets).problems[0])
+
+
+def test_the_size_limit_speaks_one_unit(tmp_path: Path) -> None:
+    write(tmp_path / "big.md", "x" * (3 * 1024 * 1024 // 2))
+    result = load_knowledge_base(tmp_path, max_file_bytes=1024 * 1024)
+    assert "file is 1.5 MiB, over the 1 MiB limit" in str(result.problems[0])

@@ -78,3 +78,28 @@ def test_plain_text_keeps_numbers_bullets_rows_and_addresses(answer: str, lines:
 
 def test_a_link_whose_text_is_its_address_is_not_written_twice() -> None:
     assert to_plain("See <https://help.example/a>.") == "See https://help.example/a."
+
+
+@pytest.mark.parametrize(("text", "href", "after"), [
+    ("See https://help.example/articles/sso. Thanks!", "https://help.example/articles/sso", ". Thanks!"),
+    ("詳しくはhttps://help.example/ja/sso をご覧ください。", "https://help.example/ja/sso", " をご覧ください。"),
+    ("詳しくはhttps://help.example/ja/ssoをご覧ください。", "https://help.example/ja/sso", "をご覧ください。"),
+    ("（https://help.example/ja/sso）", "https://help.example/ja/sso", "）"),
+])
+def test_a_bare_address_becomes_a_link_that_ends_where_the_sentence_resumes(
+        text: str, href: str, after: str) -> None:
+    soup = BeautifulSoup(to_html(text), "html.parser")
+    links = soup.find_all("a")
+    assert [link["href"] for link in links] == [href]
+    assert links[0].get_text() == href
+    assert str(links[0].next_sibling).startswith(after)
+
+
+def test_words_with_dots_are_not_taken_for_addresses() -> None:
+    html = to_html("Open settings.yaml or tsunagu.example/help, version 2.5.1, e.g. this.")
+    assert "<a " not in html
+
+
+def test_plain_text_of_a_bare_address_is_the_address_once() -> None:
+    assert to_plain("詳しくはhttps://help.example/ja/ssoをご覧ください") == (
+        "詳しくはhttps://help.example/ja/ssoをご覧ください")

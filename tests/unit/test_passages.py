@@ -206,3 +206,16 @@ def test_an_article_without_sections_is_refused() -> None:
     index = BM25Index()
     with pytest.raises(ValueError, match="nothing to quote"):
         PassageSelector().select(QuestionView(["x"]), [], set(), index, ANALYZER.terms)
+
+
+def test_a_table_cut_between_two_chunks_is_quoted_as_one_table() -> None:
+    rows = "\n".join(f"| ロール{n} | 権限{n}の説明はここに長く書かれています |" for n in range(40))
+    text = f"# 権限\n\n概要です。\n\n## ロールごとの権限\n\n| ロール | 権限 |\n|---|---|\n{rows}\n"
+    sections, index, title = _article("kb-x", text, "ja", max_tokens=120)
+    table = next(s for s in sections if s.heading == "ロールごとの権限")
+    assert len(table.rows) > 1  # the table really was cut
+    assert "|\n\n|" not in table.text and table.text.count("|---|") == 1
+    passage = PassageSelector(max_tokens=5000).select(
+        QuestionView(ANALYZER.terms("ロールごとの権限")), sections, set(ANALYZER.terms(title)),
+        index, ANALYZER.terms)
+    assert "|\n\n|" not in passage.text

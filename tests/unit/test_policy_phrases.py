@@ -11,6 +11,7 @@ import agent.policy
 from agent.policy import Policy, PolicyFile, compile_pattern, load_policy_data
 from agent.tagger import TagPrediction
 from errors import ConfigError
+from retrieval.linear_re import LinearPattern
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_POLICY = ROOT / "data" / "demo" / "policy.yaml"
@@ -344,7 +345,7 @@ def test_every_policy_pattern_is_compiled_through_one_function(
     spec = PolicyFile.model_validate(load_policy_data(DEMO_POLICY))  # validated unpatched
     seen: list[str] = []
 
-    def spy(pattern: str, *, multiline: bool = False) -> re.Pattern[str]:
+    def spy(pattern: str, *, multiline: bool = False) -> LinearPattern:
         seen.append(pattern)
         return compile_pattern(pattern, multiline=multiline)
 

@@ -14,12 +14,12 @@
       console: "console", signIn: "Sign in", signOut: "Sign out", key: "API key",
       keyHint: "Support agents work the escalation queue; customer-success managers see signals and analytics.",
       keyUnknown: "This key is not known or was revoked.",
-      keyWrongRole: "This key is not a {role} key: choose the role it was issued for.",
-      role: "I am", roleAgent: "Support agent", roleCsm: "Customer-success manager", roleAdmin: "Admin",
+      widgetKey: "This is the chat widget's key. The console needs a support agent's, a CSM's or an admin's key.",
+      roleAgent: "Support agent", roleCsm: "Customer-success manager", roleAdmin: "Admin",
       signedInAs: "Signed in: {roles}", language: "Interface language", skip: "Skip to content",
       escalations: "Escalations", signals: "Signals", analytics: "Analytics",
       queue: "Escalation queue", status: "Status", reason: "Reason", tag: "Tag",
-      lang: "Language", account: "Account", age: "Waiting", assignee: "Assignee",
+      lang: "Language", account: "Account", age: "Waiting", assignee: "Assignee", questionCol: "Question",
       detail: "Detail", any: "Any", open: "Open", claimed: "Claimed", resolved: "Resolved",
       refresh: "Refresh", count: "Escalations: {n}", none: "Nothing here. 🎉",
       filters: "Filters", back: "Back to the queue", conversation: "Conversation",
@@ -32,7 +32,8 @@
       customer: "Customer", assistant: "Kotae", agent: "Agent",
       kind: "Kind", expansion: "Expansion", churn_risk: "Churn risk",
       acked: "Acknowledged", unacked: "Not acknowledged", all: "All",
-      ack: "Acknowledge", ackedBy: "Acknowledged by {who}", why: "Why", next: "Next step",
+      ack: "Acknowledge", ackedBy: "Acknowledged by {who}",
+      ackedOk: "Acknowledged the {kind} signal for {account}. It is listed under “Acknowledged” now.", why: "Why", next: "Next step",
       confidence: "Confidence", exportCsv: "Export CSV", exportReady: "CSV downloaded.",
       signalCount: "Signals: {n}", inquiry: "Inquiry",
       period: "Period", last7: "Last 7 days", last30: "Last 30 days", allTime: "All time",
@@ -53,12 +54,12 @@
       console: "コンソール", signIn: "サインイン", signOut: "サインアウト", key: "APIキー",
       keyHint: "サポート担当者はエスカレーション一覧、カスタマーサクセス担当者はシグナルと分析を利用できます。",
       keyUnknown: "このキーは登録されていないか、無効化されています。",
-      keyWrongRole: "このキーは「{role}」のキーではありません。キーが発行されたロールを選んでください。",
-      role: "ロール", roleAgent: "サポート担当者", roleCsm: "カスタマーサクセス担当者", roleAdmin: "管理者",
+      widgetKey: "これはチャットウィジェット用のキーです。コンソールには、サポート担当者、カスタマーサクセス担当者、または管理者のキーが必要です。",
+      roleAgent: "サポート担当者", roleCsm: "カスタマーサクセス担当者", roleAdmin: "管理者",
       signedInAs: "サインイン中：{roles}", language: "表示言語", skip: "本文へ移動",
       escalations: "エスカレーション", signals: "シグナル", analytics: "分析",
       queue: "エスカレーション一覧", status: "状態", reason: "理由", tag: "タグ",
-      lang: "言語", account: "アカウント", age: "待ち時間", assignee: "担当者",
+      lang: "言語", account: "アカウント", age: "待ち時間", assignee: "担当者", questionCol: "質問",
       detail: "詳細", any: "すべて", open: "未対応", claimed: "対応中", resolved: "解決済み",
       refresh: "更新", count: "エスカレーション：{n}件", none: "対象はありません。🎉",
       filters: "絞り込み", back: "一覧に戻る", conversation: "会話",
@@ -71,7 +72,8 @@
       customer: "お客様", assistant: "Kotae", agent: "担当者",
       kind: "種類", expansion: "拡大機会", churn_risk: "解約リスク",
       acked: "確認済み", unacked: "未確認", all: "すべて",
-      ack: "確認済みにする", ackedBy: "{who} が確認済み", why: "理由", next: "次のアクション",
+      ack: "確認済みにする", ackedBy: "{who} が確認済み",
+      ackedOk: "{account} の{kind}シグナルを確認済みにしました。「確認済み」に表示されます。", why: "理由", next: "次のアクション",
       confidence: "確度", exportCsv: "CSVをエクスポート", exportReady: "CSVをダウンロードしました。",
       signalCount: "シグナル：{n}件", inquiry: "問い合わせ",
       period: "期間", last7: "過去7日間", last30: "過去30日間", allTime: "全期間",
@@ -282,55 +284,35 @@
 
   // ------------------------------------------------------------------ sign in
 
-  var ROLE_CHECKS = {  // what each role is verified by: a 200 from each of these
-    agent: ["/v1/escalations?limit=1"],
-    csm: ["/v1/signals?limit=1"],
-    admin: ["/v1/escalations?limit=1", "/v1/signals?limit=1"]
-  };
-
   function signInView() {
     var v = view(t("signIn"));
-    var lastRole = "agent";
-    try { lastRole = localStorage.getItem("kotae-console-role") || "agent"; } catch (_e) { /* ignore */ }
     var error = h("p", { class: "error", role: "alert", id: "signin-error" });
     var input = h("input", { id: "api-key", type: "password", autocomplete: "off", spellcheck: "false",
                              required: true, "aria-describedby": "key-hint signin-error" });
-    var roleField = select("role", t("role"), [["agent", t("roleAgent")], ["csm", t("roleCsm")],
-                                               ["admin", t("roleAdmin")]], lastRole);
     var button = h("button", { type: "submit", class: "primary", text: t("signIn") });
     var form = h("form", { class: "signin", onsubmit: function (e) {
       e.preventDefault();
       var key = input.value.trim();
-      var role = $("role").value;
       if (!key) return;
       button.disabled = true;
       error.textContent = "";
-      verify(key, role).then(function () {
-        try { localStorage.setItem("kotae-console-role", role); } catch (_e) { /* ignore */ }
-        writeSession({ key: key, roles: role === "admin" ? ["agent", "csm"] : [role], role: role });
+      // The key decides the role: ask the API what this one may do.
+      api("GET", "/v1/me", undefined, key).then(function (res) { return res.json(); }).then(function (me) {
+        if (me.role === "widget") { error.textContent = t("widgetKey"); input.focus(); return; }
+        writeSession({ key: key, roles: me.role === "admin" ? ["agent", "csm"] : [me.role], role: me.role });
         flash("");
         location.hash = "#/" + sections()[0];
       }).catch(function (err) {
-        error.textContent = err.status === 401 ? t("keyUnknown")
-          : err.status === 403 ? t("keyWrongRole", { role: t("role" + role[0].toUpperCase() + role.slice(1)) })
-          : explain(err);
+        error.textContent = err.status === 401 ? t("keyUnknown") : explain(err);
         input.focus();
       }).finally(function () { button.disabled = false; });
     } },
-      roleField,
       h("label", { for: "api-key", text: t("key") }),
       input,
       h("p", { id: "key-hint", class: "hint", text: t("keyHint") }),
       button, error);
     v.main.appendChild(form);
     input.focus();
-  }
-
-  // Check the key against the role's own routes (there is no "who am I" route).
-  function verify(key, role) {
-    return ROLE_CHECKS[role].reduce(function (done, path) {
-      return done.then(function () { return api("GET", path, undefined, key); });
-    }, Promise.resolve());
   }
 
   // An automatic refresh must not pull the row a keyboard user is on from under them. Asked
@@ -385,22 +367,25 @@
         body.appendChild(h("p", { class: "count", text: t("count", { n: page.total }) }));
         if (!page.items.length) { body.appendChild(h("p", { text: t("none") })); return; }
         body.appendChild(h("div", { class: "table-wrap" }, h("table", { class: "queue" },
-          h("thead", {}, h("tr", {}, [t("age"), t("reason"), t("tag"), t("lang"), t("account"),
-                                      t("status"), t("assignee"), t("detail")].map(function (c) {
+          h("thead", {}, h("tr", {}, [t("questionCol"), t("age"), t("reason"), t("tag"), t("lang"),
+                                      t("account"), t("status"), t("assignee")].map(function (c) {
             return h("th", { scope: "col", text: c });
           }))),
           h("tbody", {}, page.items.map(function (e) {
+            // One link per row, named by the question; it covers the whole row (CSS), so a
+            // click anywhere on the row opens the escalation.
             return h("tr", {},
-              h("td", {}, h("a", { href: "#/escalations/" + encodeURIComponent(e.id),
-                                   "aria-label": label(e.reason) + ", " + age(e.age_s) + " (" + e.id + ")",
-                                   text: age(e.age_s) })),
+              h("td", { class: "question" },
+                h("a", { class: "row-link", href: "#/escalations/" + encodeURIComponent(e.id),
+                         title: e.preview || "", text: e.preview || label(e.reason) }),
+                h("span", { class: "detail", text: e.detail })),
+              h("td", { class: "nowrap", text: age(e.age_s) }),
               h("td", {}, h("span", { class: "pill reason-" + e.reason, text: label(e.reason) })),
               h("td", { text: label(e.tag) }),
               h("td", { text: e.language || "—" }),
               h("td", { text: e.account_id || "—" }),
               h("td", {}, h("span", { class: "pill status-" + e.status, text: t(e.status) })),
-              h("td", { text: e.assignee || "—" }),
-              h("td", { class: "detail", text: e.detail }));
+              h("td", { text: e.assignee || "—" }));
           })))));
       }, failed);
     }
@@ -437,7 +422,8 @@
       body.appendChild(h("dl", { class: "facts" },
         fact(t("status"), h("span", { class: "pill status-" + e.status, text: t(e.status) })),
         fact(t("reason"), label(e.reason) + (e.detail ? ": " + e.detail : "")),
-        fact(t("tag"), label(e.tag)),
+        fact(t("tag"), label(e.tag) + (e.decision && !e.resolution_tag && e.decision.tag === e.tag
+          ? " (" + pct(e.decision.tag_confidence) + ")" : "")),
         fact(t("lang"), e.language ? label(e.language) : "—"),
         fact(t("account"), e.account_id || "—"),
         fact(t("age"), age(e.age_s)),
@@ -565,7 +551,10 @@
             : h("button", { type: "button", text: t("ack"),
                             "aria-label": t("ack") + ": " + (s.account_id || "") + " " + label(s.kind),
                             onclick: function () {
-                json("POST", "/v1/signals/" + encodeURIComponent(s.id) + "/ack").then(load, failed);
+                json("POST", "/v1/signals/" + encodeURIComponent(s.id) + "/ack").then(function () {
+                  flash(t("ackedOk", { kind: label(s.kind), account: s.account_id || "—" }), "ok");
+                  return load();
+                }, failed);
               } });
           return h("li", { class: "signal kind-" + s.kind },
             h("div", { class: "signal-head" },

@@ -1,0 +1,207 @@
+"""The tagger's features, model and calibration, on small synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agent.tagger import (
+    MAX_CHARS,
+    SoftmaxRegression,
+    Tagger,
+    TextFeatures,
+    expected_calibration_error,
+    headline,
+    softmax,
+)
+from retrieval.loaders import TagSpec, Taxonomy
+from retrieval.textproc import Analyzer
+
+TAXONOMY = Taxonomy((TagSpec("bug"), TagSpec("usage_question"), TagSpec("feature")))
+DIM = 8
+
+
+def _zeros(n: int) -> np.ndarray:
+    return np.zeros((n, DIM), dtype=np.float32)
+
+
+def _train(rows: list[tuple[str, str]], *, l2: float = 1.0, headline_weight: float = 1.0,
+           holdout: float = 0.1) -> Tagger:
+    texts = [t for t, _ in rows]
+    return Tagger.train(TAXONOMY, texts, _zeros(len(texts)), [tag for _, tag in rows], l2=l2,
+                        headline_weight=headline_weight, holdout=holdout)
+
+
+def _tag(tagger: Tagger, text: str) -> str:
+    return tagger.predict(text, np.zeros(DIM, dtype=np.float32)).tag
+
+
+def test_japanese_is_read_from_its_characters_not_the_search_terms() -> None:
+    # The search index drops できる, ない and 教える as light words: the old term features saw
+    # only the topic nouns, which are the same in both classes here.
+    rows = [
+        ("ログインできません", "bug"), ("保存できません", "bug"), ("印刷できません", "bug"),
+        ("ログインするには？", "usage_question"), ("保存するには？", "usage_question"),
+        ("印刷するには？", "usage_question"),
+    ]
+    analyzer = Analyzer()
+    assert analyzer.terms("書き出しできません") == analyzer.terms("書き出しするには？") == ["書き出し"]
+    tagger = _train(rows)
+    assert _tag(tagger, "書き出しできません") == "bug"
+    assert _tag(tagger, "書き出しするには？") == "usage_question"
+
+
+def test_english_function_words_are_features() -> None:
+    # "how do I" and "doesn't" are stop words to a search index and the whole signal here.
+    rows = [
+        ("How do I export a report?", "usage_question"),
+        ("How do I invite a member?", "usage_question"),
+        ("How do I archive a project?", "usage_question"),
+        ("Exporting a report doesn't work", "bug"),
+        ("Inviting a member doesn't work", "bug"),
+        ("Archiving a project doesn't work", "bug"),
+    ]
+    tagger = _train(rows)
+    assert {"how", "how do", "doesn't", "doesn't work"} <= set(tagger.features.blocks[0].vocab)
+    assert _tag(tagger, "How do I rename a board?") == "usage_question"
+    assert _tag(tagger, "Renaming a board doesn't work") == "bug"
+
+
+def test_the_headline_is_weighed_apart_from_a_long_body() -> None:
+    # Every body is the same long log ending in one class word; the subject says what is asked.
+    log = "\n".join(f"2024-05-01 12:00:{s:02d} worker-{s % 4} processed batch {s}"
+                    for s in range(40))
+    rows = []
+    for topic in ("export", "import", "search", "upload", "billing", "login"):
+        rows.append((f"Add support for {topic} scheduling\n{log}\nrequest", "feature"))
+        rows.append((f"Crash when {topic} runs\n{log}\ntraceback", "bug"))
+    subject = f"Add support for calendar scheduling\n{log}\ntraceback"
+    not_subject = f"Calendar\nAdd support for calendar scheduling\n{log}\ntraceback"
+
+    def feature(tagger: Tagger, text: str) -> float:
+        return tagger.predict(text, np.zeros(DIM)).probabilities["feature"]
+
+    tagger = _train(rows)
+    assert feature(tagger, subject) > 0.7 > feature(tagger, not_subject)
+    assert feature(_train(rows, headline_weight=0.0), subject) < 0.6
+
+
+def test_headline_is_the_first_non_empty_line_cut_short() -> None:
+    assert headline("\n\n  Export fails  \nbody") == "Export fails"
+    assert headline("x" * 500) == "x" * 200
+    assert headline("") == ""
+
+
+def test_features_read_only_the_start_of_a_very_long_text() -> None:
+    features = TextFeatures().fit(["crash on export", "how to export", "crash on import"])
+    start = "crash on export " * (MAX_CHARS // 16)
+    cols_a, values_a = features.row(start)
+    cols_b, values_b = features.row(start + " how to " * 5000)
+    assert np.array_equal(cols_a, cols_b) and np.allclose(values_a, values_b)
+
+
+def test_rows_are_normalised_per_block() -> None:
+    features = TextFeatures(char_min_df=1).fit(["Export fails\nthe export fails"])
+    cols, values = features.row("Export fails\nthe export fails")
+    blocks = np.searchsorted(np.array(features.offsets[1:]), cols, side="right")
+    for b in range(3):
+        assert np.linalg.norm(values[blocks == b]) == pytest.approx(1.0)
+    assert features.transform(["Export fails"]).shape == (1, features.dim)
+
+
+def test_the_model_learns_from_dense_and_sparse_columns_and_weights_rows() -> None:
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(60, 4))
+    labels = (dense[:, 0] > 0).astype(int)
+    features = TextFeatures().fit(["a"]).transform(["a"] * 60)
+    model = SoftmaxRegression().fit(dense, features, labels, 2)
+    assert (model.logits(dense, features).argmax(axis=1) == labels).mean() > 0.95
+    # Weighting one class heavily moves the undecided point towards it.
+    middle = np.zeros((1, 4))
+    heavy = SoftmaxRegression().fit(dense, features, labels, 2,
+                                    np.where(labels == 1, 50.0, 1.0))
+    light = SoftmaxRegression().fit(dense, features, labels, 2)
+    assert (heavy.predict_proba(middle, features[:1])[0, 1]
+            > light.predict_proba(middle, features[:1])[0, 1])
+
+
+def test_the_temperature_softens_an_overconfident_model() -> None:
+    # Half the labels are noise: an unregularised fit is far too sure, held-out rows say so.
+    rng = np.random.default_rng(1)
+    words = ["alpha", "beta", "gamma", "delta", "omega", "sigma"]
+    rows = []
+    for i in range(300):
+        tag = ["bug", "usage_question"][i % 2]
+        noisy = tag if rng.random() < 0.75 else ["bug", "usage_question"][(i + 1) % 2]
+        rows.append((f"{words[i % 6]} item{i} {'broken' if tag == 'bug' else 'how'}", noisy))
+    tagger = _train(rows, l2=0.01)
+    assert tagger.model is not None and tagger.model.temperature > 1.5
+    uncalibrated = _train(rows, l2=0.01, holdout=0.0)
+    assert uncalibrated.model is not None and uncalibrated.model.temperature == 1.0
+    tests = [(f"{w} new{i} {'broken' if i % 2 else 'how'}", "bug" if i % 2 else "usage_question")
+             for i, w in enumerate(words * 10)]
+    calibrated = [tagger.predict(t, np.zeros(DIM)).confidence for t, _ in tests]
+    raw = [uncalibrated.predict(t, np.zeros(DIM)).confidence for t, _ in tests]
+    assert np.mean(calibrated) < np.mean(raw)
+
+
+def test_embeddings_are_features_and_their_size_is_checked() -> None:
+    rng = np.random.default_rng(2)
+    centres = rng.normal(size=(2, DIM))
+    vectors = np.vstack([centres[i % 2] + 0.1 * rng.normal(size=DIM) for i in range(40)])
+    labels = ["bug" if i % 2 == 0 else "usage_question" for i in range(40)]
+    tagger = Tagger.train(TAXONOMY, ["same words"] * 40, vectors, labels)
+    assert tagger.predict("same words", centres[0]).tag == "bug"
+    assert tagger.predict("same words", centres[1]).tag == "usage_question"
+    with pytest.raises(ValueError, match="8-d embeddings, not 4-d"):
+        tagger.predict("same words", np.zeros(4))
+
+
+def test_one_class_gives_a_tagger_that_always_says_it() -> None:
+    tagger = _train([("anything", "bug"), ("something else", "bug"), ("x", "not-a-tag")])
+    assert tagger.model is None
+    prediction = tagger.predict("whatever", np.zeros(DIM))
+    assert prediction.tag == "bug" and prediction.confidence == pytest.approx(1 / 3)
+
+
+def test_expected_calibration_error() -> None:
+    assert expected_calibration_error([0.9, 0.9], [True, True]) == pytest.approx(0.1)
+    assert expected_calibration_error([0.55, 0.95], [True, False]) == pytest.approx(
+        0.5 * 0.45 + 0.5 * 0.95)
+    assert expected_calibration_error([], []) == 0.0
+
+
+def test_small_sets_are_calibrated_on_every_row_large_ones_on_a_slice() -> None:
+    from agent.tagger import FOLDS_BELOW, MIN_CALIBRATION_ROWS, _calibration_parts
+
+    rng = np.random.default_rng(0)
+    small = np.array([0] * 60 + [1] * 40)
+    part = _calibration_parts(small, 2, 0.1, 5, rng)
+    assert set(part) == {0, 1, 2, 3, 4}  # five folds cover every row
+    assert all((small[part == k] == 1).sum() == 8 for k in range(5))  # stratified
+    large = np.array([0, 1] * (FOLDS_BELOW // 2 + 50))
+    part = _calibration_parts(large, 2, 0.1, 5, rng)
+    assert set(part) == {-1, 0} and (part == 0).mean() == pytest.approx(0.1, abs=0.01)
+    tiny = np.array([0, 1] * (MIN_CALIBRATION_ROWS // 2 - 1))
+    assert (_calibration_parts(tiny, 2, 0.1, 5, rng) == -1).all()
+    assert (_calibration_parts(small, 2, 0.0, 5, rng) == -1).all()  # holdout=0: uncalibrated
+
+
+def test_inputs_without_a_vector_get_their_own_temperature() -> None:
+    # Rows with a vector are separable by it; rows without one only by noisy words.
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(2, DIM))
+    texts, vectors, labels = [], [], []
+    for i in range(240):
+        label = i % 2
+        vectors.append(centres[label] + 0.05 * rng.normal(size=DIM) if i < 120 else np.zeros(DIM))
+        word = ["broken", "how"][label] if rng.random() < 0.7 else ["broken", "how"][1 - label]
+        texts.append(f"{word} item{i}")
+        labels.append(["bug", "usage_question"][label])
+    tagger = Tagger.train(TAXONOMY, texts, np.vstack(vectors), labels)
+    assert tagger.model is not None
+    assert tagger.no_vector_temperature > tagger.model.temperature
+    blank = tagger.predict("broken thing", np.zeros(DIM))
+    shared = softmax(tagger._logits(["broken thing"], np.zeros((1, DIM)))
+                     / tagger.model.temperature)[0].max()
+    assert blank.confidence < shared
