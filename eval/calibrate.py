@@ -138,7 +138,8 @@ def write_policy(path: Path, calibration: Calibration) -> bool:
     data changes nothing).
     """
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    lines = _without_block(text.splitlines(), "answerability")
+    # Trailing blank lines go too: the one before a removed block would be left dangling.
+    lines = _rstrip(_without_block(text.splitlines(), "answerability"))
     if calibration.model is not None:
         model = calibration.model.model_dump(mode="json")
         before = _written_model(text)
