@@ -131,8 +131,11 @@ def chart_svg(series: Sequence[Series], *, title: str, width: int = 560,
     for i, s in enumerate(series):
         ly = legend_y + i * 16
         dash = ' stroke-dasharray="6 3"' if s.dashed else ""
-        where = (f" — this run: {_pct(s.operating.deflection)} answered, "
-                 f"{_pct(s.operating.wrong_rate)} wrong" if s.operating else "")
+        where = ""
+        if s.operating is not None:
+            where = (f" — this run: {_pct(s.operating.deflection)} answered, "
+                     f"{_pct(s.operating.wrong_rate)} wrong" if s.operating.answered
+                     else " — this run: none answered")
         parts.append(f'<line x1="{left}" y1="{ly - 4}" x2="{left + 26}" y2="{ly - 4}" '
                      f'stroke="{s.color}" stroke-width="2"{dash}/>'
                      f'<circle cx="{left + 13}" cy="{ly - 4}" r="4" fill="white" '
