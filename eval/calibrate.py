@@ -16,6 +16,7 @@ grounding threshold is calibrated instead (the fallback rule, moved, not replace
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -127,24 +128,56 @@ def _fit(rows: Sequence[Row], *, folds: int, seed: int) -> tuple[AnswerabilityMo
 _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
 
-def write_policy(path: Path, calibration: Calibration) -> None:
+def write_policy(path: Path, calibration: Calibration) -> bool:
     """Write the calibration into a policy file, keeping the rest of it (and its comments).
 
     The fitted model replaces any `answerability:` block; a grounding-score calibration sets
-    `thresholds.answer_min_confidence` and removes a model fitted before.
+    `thresholds.answer_min_confidence` and removes a model fitted before. Returns False, and
+    leaves the file as it is, when it already holds this calibration (a model that differs
+    only in the date it was fitted counts as the same: re-running calibration on unchanged
+    data changes nothing).
     """
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    lines = _without_block(text.splitlines(), "answerability")
+    # Trailing blank lines go too: the one before a removed block would be left dangling.
+    lines = _rstrip(_without_block(text.splitlines(), "answerability"))
     if calibration.model is not None:
-        block = yaml.safe_dump({"answerability": calibration.model.model_dump(mode="json")},
-                               allow_unicode=True, sort_keys=False, width=100)
+        model = calibration.model.model_dump(mode="json")
+        before = _written_model(text)
+        if before is not None and _same_fit(before, model):
+            return False
+        block = yaml.safe_dump({"answerability": model}, allow_unicode=True, sort_keys=False,
+                               width=96, default_flow_style=None)
         header = ["", "# Written by `python -m eval calibrate`: the answer decision's model, "
                   "fitted on the data named in its evidence."]
         lines = [*_rstrip(lines), *header, *block.rstrip("\n").splitlines()]
     else:
         lines = _set_threshold(lines, calibration.threshold)
-    _atomic_write(path, "\n".join(lines) + "\n")
-    yaml.safe_load(path.read_text(encoding="utf-8"))  # still valid YAML
+    written = "\n".join(lines) + "\n"
+    if written == text:
+        return False
+    yaml.safe_load(written)  # still valid YAML, or nothing is written
+    _atomic_write(path, written)
+    return True
+
+
+def _written_model(text: str) -> dict[str, Any] | None:
+    """Return the `answerability` block a policy file holds, if it holds one."""
+    try:
+        data = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        return None  # rewritten below; the new file is checked before it is written
+    found = data.get("answerability") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _same_fit(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Tell whether two written models differ at most in the date they were fitted."""
+    def undated(model: dict[str, Any]) -> dict[str, Any]:
+        evidence = {k: v for k, v in (model.get("evidence") or {}).items() if k != "fitted"}
+        return {**model, "evidence": evidence}
+
+    # Through JSON and back: the file's YAML reads numbers and lists as the dump wrote them.
+    return bool(json.loads(json.dumps(undated(before))) == json.loads(json.dumps(undated(after))))
 
 
 def _without_block(lines: list[str], key: str) -> list[str]:

@@ -3,7 +3,7 @@
 Examples:
   python -m eval run cases.jsonl --kb kb/ --tickets tickets.jsonl --taxonomy tags.yaml --out reports/x
   python -m eval run cases.jsonl --out reports/live        # against the configured store
-  python -m eval compare reports/before reports/after
+  python -m eval compare reports/before reports/after --html reports/ab.html
   python -m eval gate reports/x                            # exit 1 below eval/thresholds.json
   python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
   python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
@@ -30,7 +30,7 @@ from eval.calibrate import DEFAULT_TARGET, calibrate, history_rows, write_policy
 from eval.calibrate import as_json as calibration_json
 from eval.calibrate import report as calibration_report
 from eval.cases import load_cases
-from eval.compare import RunDirError, compare_runs, render_comparison
+from eval.compare import RunDirError, compare_runs, comparison_html, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
 from eval.injection import add_arguments as add_injection_arguments
 from eval.injection import cmd_injection
@@ -102,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_b", type=Path)
     compare.add_argument("--all", action="store_true", help="list unchanged metrics too")
     compare.add_argument("--json", type=Path, metavar="FILE", help="also write the comparison")
+    compare.add_argument("--html", type=Path, metavar="FILE",
+                         help="also write both runs' risk-coverage curves on one chart")
 
     gate = commands.add_parser("gate", help="fail (exit 1) when a metric misses its threshold")
     gate.add_argument("run_dir", type=Path)
@@ -252,6 +254,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(comparison.to_json(), indent=2, ensure_ascii=False)
                              + "\n", encoding="utf-8")
+    if args.html is not None:
+        if not comparison.has_curves:
+            raise UsageError("--html draws the runs' risk-coverage curves, and "
+                             f"{args.run_a if comparison.risk[0] is None else args.run_b} has "
+                             "none: re-run it with this version of `python -m eval`")
+        args.html.write_text(comparison_html(comparison), encoding="utf-8")
+        print(f"wrote {args.html}")
     return 0
 
 
@@ -360,19 +369,31 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         corpus = (load_corpus(args.kb, args.tickets, args.taxonomy)
                   if args.kb is not None or args.tickets is not None else None)
         jobs.append((str(args.cases or "history"), args.cases, corpus, None))
+    target = args.policy or (jobs[0][3] if len(jobs) == 1 else None)
+    if args.write and target is None:
+        raise UsageError("--write needs --policy FILE: which policy file to write into")
+    for name, cases_path, _corpus, _policy in jobs:
+        if cases_path is None and not args.history:
+            raise UsageError(f"--set {name}: data/{name} has no eval/cases.jsonl; add --history "
+                             "to learn from its past tickets")
     for name, cases_path, corpus, policy in jobs:
         job_args = argparse.Namespace(**{**vars(args), "policy": args.policy or policy})
         if cases_path is not None:
             run = evaluate(_spec(job_args, cases_path, corpus, corpus.sources if corpus else {}))
-            rows += [replace(r, case_id=f"{name}:{r.case_id}") for r in
-                     rows_from_results(run.results)]
+            found_rows = rows_from_results(run.results)
+            rows += [replace(r, case_id=f"{name}:{r.case_id}") for r in found_rows]
             cases += run.metrics["cases"]["total"]
-            used[name] = {"cases": str(cases_path), "rows": len(rows)}
+            used[name] = {"cases": _shown_path(cases_path), "rows": len(found_rows)}
         if args.history:
             found, replayed = _history(job_args, corpus)
             rows += [replace(r, case_id=f"{name}:history:{r.case_id}") for r in found]
             cases += replayed
             used[f"{name} history"] = {"tickets": replayed, "rows": len(found)}
+    if not rows:
+        raise UsageError("no inquiry in the data was decided by the answer threshold (each was "
+                         "escalated by a guard, found no source, or had no expected action): "
+                         "nothing to calibrate on; give cases with `expected_action`, or "
+                         "--history with resolved tickets")
     settings = _settings(args)
     embedder_name = settings.embedder_name
     result = calibrate(rows, target=args.target, cases=cases, embedder=embedder_name,
@@ -384,12 +405,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                           encoding="utf-8")
     print(f"wrote {out}/calibration.json")
     if args.write:
-        target = args.policy or (jobs[0][3] if len(jobs) == 1 else None)
-        if target is None:
-            raise UsageError("--write needs --policy FILE: which policy file to write into")
-        write_policy(target, result)
-        print(f"wrote the {result.method} into {target}")
+        assert target is not None  # checked before any work
+        if write_policy(target, result):
+            print(f"wrote the {result.method} into {target}")
+        else:
+            print(f"{target} already holds this calibration: left as it is")
     return 0
+
+
+def _shown_path(path: Path) -> str:
+    """Return a path as the policy's evidence records it: relative to the project if inside.
+
+    An absolute path would differ between clones, and the file with it.
+    """
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _history(args: argparse.Namespace, corpus: Corpus | None) -> tuple[list[Row], int]:

@@ -11,7 +11,7 @@ before going live; `eval calibrate` chooses the threshold from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -141,3 +141,19 @@ def summary(results: Sequence[CaseResult], threshold: float | None = None) -> di
                             for language, subset in sorted(groups["by_language"].items())},
             "by_source": {source: describe(subset, total)
                           for source, subset in sorted(groups["by_source"].items())}}
+
+
+def points_from(data: Iterable[Mapping[str, Any]]) -> list[Point]:
+    """Return points as metrics.json stores them (dicts) as Points."""
+    return [Point(float(d["threshold"]), int(d["answered"]), int(d["wrong"]),
+                  float(d["deflection"]), float(d["wrong_rate"])) for d in data]
+
+
+def at_deflection(points: Sequence[Point], level: float) -> Point:
+    """Return the point answering the most inquiries without deflecting more than `level`.
+
+    How two runs are compared when their thresholds are on different scales (a grounding
+    score and a model's probability): at equal deflection, the lower wrong-answer rate wins.
+    """
+    within = [p for p in points if p.deflection <= level + 1e-9]
+    return max(within, key=lambda p: (p.answered, p.threshold)) if within else points[0]
