@@ -7,7 +7,7 @@ similar the source is by vector, how much of the question the quoted passage cov
 the question's rarest word is in it at all, whether the question names things the knowledge
 base never mentions, how far ahead of the next article the source is, whether it is in the
 customer's language, the tagger's certainty, whether this is a follow-up. A logistic
-regression over these, with its output mapped through an isotonic calibration, says how often
+regression over these, with its output mapped through a Platt calibration, says how often
 such an answer was right on labelled data (`python -m eval calibrate` fits it and writes it
 into the policy file, with the evidence). Without a fitted model the policy's fixed grounding
 threshold decides, as before.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 #: What the model reads, in this order. Each is 0..1 or a small count, measured by the pipeline.
@@ -49,9 +48,10 @@ class AnswerabilityModel(BaseModel):
     scale: list[float]
     weights: list[float]
     intercept: float
-    # isotonic calibration: the raw logistic output at these points maps to these rates
-    calibration_x: list[float] = Field(default_factory=list)
-    calibration_y: list[float] = Field(default_factory=list)
+    # Platt calibration of the regression's output, fitted on out-of-fold predictions:
+    # probability = sigmoid(platt_a * logit(raw) + platt_b)
+    platt_a: float = 1.0
+    platt_b: float = 0.0
     threshold: float = Field(ge=0.0, le=1.0)  # answer when the probability is at least this
     embedder: str | None = None  # the embedding model the features were measured with
     evidence: dict[str, object] = Field(default_factory=dict)  # what it was fitted on
@@ -65,8 +65,6 @@ class AnswerabilityModel(BaseModel):
         unknown = sorted(set(self.features) - set(FEATURES))
         if unknown:
             raise ValueError(f"answerability: unknown features {unknown}; known: {list(FEATURES)}")
-        if len(self.calibration_x) != len(self.calibration_y):
-            raise ValueError("answerability: calibration_x and calibration_y differ in length")
         if any(s <= 0 for s in self.scale):
             raise ValueError("answerability: every scale must be positive")
         return self
@@ -81,10 +79,9 @@ class AnswerabilityModel(BaseModel):
 
     def probability(self, values: Mapping[str, float]) -> float:
         """Return how likely an answer with these feature values is right (calibrated)."""
-        raw = self.raw(values)
-        if not self.calibration_x:
-            return raw
-        return float(np.interp(raw, self.calibration_x, self.calibration_y))
+        raw = min(max(self.raw(values), 1e-6), 1 - 1e-6)
+        z = self.platt_a * math.log(raw / (1 - raw)) + self.platt_b
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
 def margin(best: float, others: Sequence[float]) -> float:

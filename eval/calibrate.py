@@ -7,7 +7,7 @@ hand-written case at all (past tickets replayed against the knowledge base and t
 tickets, each labelled by whether the source found agrees with the ticket's own resolution).
 
 From them, a logistic regression over agent.answerability.FEATURES is fitted and its output
-mapped through an isotonic calibration fitted on out-of-fold predictions, so a probability of
+mapped through a Platt calibration fitted on out-of-fold predictions, so a probability of
 0.9 means about nine right answers in ten on data the model did not see. The threshold is the
 lowest probability whose out-of-fold answers keep the wrong-answer rate within the target,
 which maximises deflection under that promise. With too few rows of either kind the fixed
@@ -93,9 +93,8 @@ def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int
 
 
 def _fit(rows: Sequence[Row], *, folds: int, seed: int) -> tuple[AnswerabilityModel, np.ndarray]:
-    """Fit the logistic regression and its isotonic calibration; return the model and the
+    """Fit the logistic regression and its Platt calibration; return the model and the
     calibrated out-of-fold probability of every row."""
-    from sklearn.isotonic import IsotonicRegression
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
@@ -114,15 +113,23 @@ def _fit(rows: Sequence[Row], *, folds: int, seed: int) -> tuple[AnswerabilityMo
                              shuffle=True, random_state=seed)
     for train, test in splits.split(z, y):
         raw[test] = logistic().fit(z[train], y[train]).predict_proba(z[test])[:, 1]
-    isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(raw, y)
+    # Platt scaling of the out-of-fold outputs: strictly increasing, so every row keeps its
+    # own score and the threshold can fall between any two (an isotonic map's flat steps
+    # put dozens of rows on one value, and the chosen point jumped past the target).
+    logit = _logit(raw).reshape(-1, 1)
+    platt = LogisticRegression(C=1e6, max_iter=2000).fit(logit, y)
     full = logistic().fit(z, y)
     model = AnswerabilityModel(
         features=list(FEATURES), mean=mean.round(6).tolist(), scale=scale.round(6).tolist(),
         weights=full.coef_[0].round(6).tolist(), intercept=round(float(full.intercept_[0]), 6),
-        calibration_x=[round(float(v), 6) for v in isotonic.X_thresholds_],
-        calibration_y=[round(float(v), 6) for v in isotonic.y_thresholds_],
+        platt_a=round(float(platt.coef_[0][0]), 6), platt_b=round(float(platt.intercept_[0]), 6),
         threshold=1.0)
-    return model, isotonic.predict(raw)
+    return model, platt.predict_proba(logit)[:, 1]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
 
 
 _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
