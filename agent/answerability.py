@@ -23,8 +23,9 @@ from pydantic import BaseModel, Field, model_validator
 #: What the model reads, in this order. Each is 0..1 or a small count, measured by the pipeline.
 FEATURES: tuple[str, ...] = (
     "confidence",  # the hand-set grounding score (the fallback rule's)
-    "cosine",  # the source's cosine similarity to the question (0 when not found by vector)
+    "cosine",  # its cosine to the question on the model's scale (0 unrelated, 1 an answer)
     "vector",  # 1 when the model reads the question's language (the cosine means something)
+    "passage_match",  # how well the quoted section matched the question (retrieval.passages)
     "coverage",  # IDF-weighted share of the question's words in the quoted passage
     "rare_found",  # 1 when the question's rarest word is in the quoted passage
     "unknown",  # IDF-weighted share of the question's words the knowledge base never uses

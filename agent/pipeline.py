@@ -461,7 +461,11 @@ class Agent:
                 # ranked well below the top one is less likely to be the answer.
                 conf *= 0.7 + 0.3 * max(0.0, hit.score) / top_score
                 evidence = {
-                    "cosine": cosine, "vector": float(vector_trusted), "coverage": coverage,
+                    # on the model's scale (0: unrelated, 1: an answer), whatever the model
+                    "cosine": (scale.relative(cosine, same_language=same_language)
+                               if hit.vector_score is not None else 0.0),
+                    "vector": float(vector_trusted), "coverage": coverage,
+                    "passage_match": passage.score,
                     "rare_found": float(bool(rarest) and lexical.group_coverage(
                         passage.chunk_ids, rarest) > 0),
                     "unknown": unknown, "both_legs": float(both),

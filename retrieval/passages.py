@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class Passage:
     section: str
     headings: tuple[str, ...] = ()
     omitted: tuple[str, ...] = ()  # headings of the article's further steps that did not fit
+    score: float = 0.0  # how well its best section matched the question (SectionScores)
 
 
 @dataclass(frozen=True)
@@ -233,14 +234,15 @@ class PassageSelector:
             # From the first section of steps to the last: a step may be a section of its own
             # without a numbered list (a table of settings under "Step 2").
             procedure = sections[with_steps[0]:with_steps[-1] + 1]
-            return self._quote(procedure, scored)
+            return replace(self._quote(procedure, scored), score=scores[best.index])
         chosen = [best]
         if len(ranked) > 1:
             second = ranked[1]
             if (scores[second.index] >= w.second * scores[best.index]
                     and scored.gain(second.index, best.index) >= w.second_gain):
                 chosen.append(second)
-        return self._quote(sorted(chosen, key=lambda s: s.index), scored)
+        return replace(self._quote(sorted(chosen, key=lambda s: s.index), scored),
+                       score=scores[best.index])
 
     def _quote(self, sections: Sequence[SectionView], scored: SectionScores) -> Passage:
         """Quote sections whole while they fit, the first one trimmed if it alone does not."""
