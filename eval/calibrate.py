@@ -263,32 +263,42 @@ def history_rows(agent: Agent, store: KnowledgeStore, *, limit: int | None = Non
     links the article, or at least `agreement` of its words (IDF-weighted) are in the quote.
     Returns the rows and how many tickets were replayed.
     """
-    lexical, rows = store.lexical("ticket")
-    kb_index, _ = store.lexical("kb")
-    analyze = store.analyzer.terms
+    _, rows = store.lexical("ticket")
     tickets = sorted((r for r in rows.values() if r.metadata.get("resolution")),
                      key=lambda r: r.chunk_id)[:limit]
     out: list[Row] = []
     for ticket in tickets:
-        language = ticket.language if ticket.language in ("en", "ja") else None
-        decision = agent.handle(Inquiry(text=ticket.text[:20_000], language=language),
-                                exclude=frozenset({ticket.doc_id}))
-        candidate = decision.candidate
-        if candidate is None or (decision.escalation is not None and
-                                 decision.escalation.reason != ReasonCode.LOW_CONFIDENCE):
-            continue
-        quoted = (decision.answer if decision.action == "answer"
-                  else decision.escalation.draft if decision.escalation else "") or ""
-        resolution = str(ticket.metadata["resolution"])
-        linked = any(mark and mark in resolution for mark in (candidate.url, candidate.title))
-        # Words of the resolution that the knowledge base or the tickets use: names, greetings
-        # and one-off details cannot be in any source and say nothing about agreement.
-        words = {t: max(kb_index.idf(t), lexical.idf(t)) for t in analyze(resolution)
-                 if kb_index.knows(t) or lexical.document_frequency(t) > 1}
-        found = set(analyze(quoted))
-        share = (sum(w for t, w in words.items() if t in found) / sum(words.values())
-                 if words else 0.0)
-        out.append(Row(ticket.doc_id, ticket.language, candidate.source,
-                       float(decision.confidence), linked or share >= agreement,
-                       dict(decision.evidence)))
+        row = label_replay(agent, store, ticket.doc_id, ticket.text, ticket.language,
+                           str(ticket.metadata["resolution"]), agreement=agreement)
+        if row is not None:
+            out.append(row)
     return out, len(tickets)
+
+
+def label_replay(agent: Agent, store: KnowledgeStore, ticket_id: str, text: str,
+                 language: str, resolution: str, *, agreement: float = 0.5) -> Row | None:
+    """Ask a past ticket's question again (never grounded in the ticket itself) and label the
+    source found by whether the ticket's resolution agrees with it; None when a guard, not
+    the threshold, decided."""
+    lexical, _ = store.lexical("ticket")
+    kb_index, _ = store.lexical("kb")
+    analyze = store.analyzer.terms
+    decision = agent.handle(
+        Inquiry(text=text[:20_000], language=language if language in ("en", "ja") else None),
+        exclude=frozenset({ticket_id}))
+    candidate = decision.candidate
+    if candidate is None or (decision.escalation is not None and
+                             decision.escalation.reason != ReasonCode.LOW_CONFIDENCE):
+        return None
+    quoted = (decision.answer if decision.action == "answer"
+              else decision.escalation.draft if decision.escalation else "") or ""
+    linked = any(mark and mark in resolution for mark in (candidate.url, candidate.title))
+    # Words of the resolution that the knowledge base or the tickets use: names, greetings
+    # and one-off details cannot be in any source and say nothing about agreement.
+    words = {t: max(kb_index.idf(t), lexical.idf(t)) for t in analyze(resolution)
+             if kb_index.knows(t) or lexical.document_frequency(t) > 1}
+    found = set(analyze(quoted))
+    share = (sum(w for t, w in words.items() if t in found) / sum(words.values())
+             if words else 0.0)
+    return Row(ticket_id, language, candidate.source, float(decision.confidence),
+               linked or share >= agreement, dict(decision.evidence))
