@@ -430,6 +430,7 @@ class Agent:
         # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so
         # that the weights below and the policy's thresholds hold for any model.
         scale = cosine_scale(self.deps.embedder, query_language)
+        translated = self._glossary_groups(query, query_language, kb_hits, ticket_hits)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -445,9 +446,12 @@ class Agent:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 same_language = hit.language == query_language
                 semantic = min(1.0, max(0.0, scale.relative(cosine, same_language=same_language)))
-                # Coverage of what an answer would quote (the section, when it is short).
+                # Coverage of what an answer would quote (the section, when it is short), in
+                # the passage's language: a Japanese question's words through the glossary.
                 passage = self.deps.retriever.passage(hit, question)
-                coverage = lexical.group_coverage(passage.chunk_ids, groups)
+                coverage = lexical.group_coverage(
+                    passage.chunk_ids, groups if same_language or translated is None
+                    or hit.language != translated[0] else translated[1])
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
                 # the BM25 coverage is all the evidence. 0.9 of 0.85-1.0 kept the demo eval's
@@ -483,6 +487,23 @@ class Agent:
                     out.append(Grounding(hit, conf, "kb", passage, evidence))
         out.sort(key=lambda g: -g.confidence)
         return out
+
+    def _glossary_groups(self, query: str, query_language: str, *hit_lists: Sequence[SearchHit],
+                         ) -> tuple[str, Sequence[Sequence[str]]] | None:
+        """Return the question's words in another language, when a source in that language
+        was found by a model that reads both: (language, alternative terms per word)."""
+        translator = self.deps.translator
+        if (translator is None or translator.source != query_language
+                or not any(h.language == translator.target for hits in hit_lists for h in hits)):
+            return None
+        try:
+            translation = translator.translate(query)
+        except sqlite3.Error as exc:  # the glossary went bad under us: answer without it
+            log.warning("glossary skipped: it cannot be read (%s)", exc)
+            return None
+        if not translation or not translation.groups:
+            return None
+        return translator.target, translation.groups
 
     def _choose(self, groundings: Sequence[Grounding], language: str) -> Grounding | None:
         """Pick the source to answer from: same language first, knowledge base over tickets."""

@@ -320,6 +320,9 @@ def load_policy_data(path: Path, _seen: tuple[Path, ...] = (),
         return data
     base = load_policy_data(_base_path(extends, path), (*_seen, resolved), read)
     replaced = set(replace_paths)
+    # A fitted model is one whole: a company's own replaces the default's, never merges with it.
+    if "answerability" in data and "answerability" in base:
+        replaced.add("answerability")
     merged: dict[str, Any] = _merge(base, data, replaced, "")
     if replaced:
         raise ConfigError(f"policy file {path}: `replace` names {sorted(replaced)}, which this "

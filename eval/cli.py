@@ -377,7 +377,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             raise UsageError(f"--set {name}: data/{name} has no eval/cases.jsonl; add --history "
                              "to learn from its past tickets")
     for name, cases_path, corpus, policy in jobs:
-        job_args = argparse.Namespace(**{**vars(args), "policy": args.policy or policy})
+        # a set runs with its own policy; --policy is the file to write (and the run's otherwise)
+        job_args = argparse.Namespace(**{**vars(args), "policy": policy or args.policy})
         if cases_path is not None:
             run = evaluate(_spec(job_args, cases_path, corpus, corpus.sources if corpus else {}))
             found_rows = rows_from_results(run.results)

@@ -103,7 +103,7 @@ class SelectionWeights:
     specific: float = 1.0  # share of the question's non-title words found in the section
     heading: float = 0.6  # share of them found in the section's heading
     bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
-    vector: float = 0.9  # gap to the article's most similar section, on the model's scale
+    vector: float = 1.5  # gap to the article's most similar section, on the model's scale
     steps: float = 0.3  # numbered steps, for a question asking how to do something
     opening: float = 0.15  # taken off the untitled opening for such a question
     second: float = 0.6  # a second section joins when it scores this share of the first...
@@ -230,10 +230,7 @@ class PassageSelector:
         # A question about the article's task as a whole (its words are mostly the title's):
         # the answer is the procedure, every section of steps in order.
         if question.procedural and scored.title_share >= w.whole_task and best.has_steps:
-            with_steps = [n for n, s in enumerate(sections) if s.has_steps]
-            # From the first section of steps to the last: a step may be a section of its own
-            # without a numbered list (a table of settings under "Step 2").
-            procedure = sections[with_steps[0]:with_steps[-1] + 1]
+            procedure = _procedure(sections, sections.index(best))
             return replace(self._quote(procedure, scored), score=scores[best.index])
         chosen = [best]
         if len(ranked) > 1:
@@ -298,6 +295,23 @@ class PassageSelector:
             used += rows[i].tokens
             lo, hi = min(lo, i), max(hi, i)
         return rows[lo:hi + 1]
+
+
+def _procedure(sections: Sequence[SectionView], at: int) -> Sequence[SectionView]:
+    """Return the run of sections of steps around one: the article's procedure.
+
+    A step may be a section of its own without a numbered list (a table of settings under
+    "Step 2"), so one such section between two of steps belongs to the run; two or more end
+    it (symptom, cause and status sections between the set-up steps and a workaround's).
+    """
+    lo = hi = at
+    while hi + 1 < len(sections) and (sections[hi + 1].has_steps or (
+            hi + 2 < len(sections) and sections[hi + 2].has_steps)):
+        hi += 2 if not sections[hi + 1].has_steps else 1
+    while lo > 0 and (sections[lo - 1].has_steps or (
+            lo - 2 >= 0 and sections[lo - 2].has_steps)):
+        lo -= 2 if not sections[lo - 1].has_steps else 1
+    return sections[lo:hi + 1]
 
 
 #: English suffixes that Snowball leaves on a word its verb does not have (pay -> payment).
