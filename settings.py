@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     model_dir: Path = Field(default_factory=_default_model_dir)
     # local: all-MiniLM-L6-v2 (English only); e5: multilingual-e5-small (every language);
     # openai: the embeddings endpoint. All but openai run offline (`make models`).
-    embedder: Literal["local", "e5", "openai"] = "local"
+    embedder: Literal["local", "e5", "openai"] = "e5"
     # Threads one local embedding call may use. Default: every core for ingestion (one call
     # at a time); 1 in the API server, whose requests already run in parallel (on 2 cores
     # the API load test went from 55.6 to 75.5 inquiries/s with one uvicorn worker).

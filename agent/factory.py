@@ -76,9 +76,12 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
 
 def _translator(settings: Settings, store: KnowledgeStore,
                 embedder: Embedder) -> QueryTranslator | None:
-    """The Japanese-English glossary, when it is on, needed (the embedding model reads no
-    Japanese) and prepared; a missing or unreadable one leaves it off with a warning."""
-    if not settings.cross_lingual or embedder_reads(embedder, "ja"):
+    """The Japanese-English glossary, when it is on and prepared; a missing or unreadable one
+    leaves it off with a warning.
+
+    With a model that reads Japanese it does not search (vectors find English articles
+    already) but says how much of a Japanese question an English passage covers."""
+    if not settings.cross_lingual:
         return None
     try:
         translator = load_translator(settings.model_dir, store.analyzer)

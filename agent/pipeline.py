@@ -9,6 +9,7 @@ it fails, the offline decision stands (or the inquiry escalates, as the policy s
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import sqlite3
@@ -20,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 
+from agent.answerability import margin
 from agent.guards import detect_conversation_injection
 from agent.markup import to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
@@ -68,6 +70,8 @@ class Grounding:
     confidence: float
     kind: Literal["kb", "precedent"]
     passage: Passage  # what an answer from this source quotes (HybridRetriever.passage)
+    # what the confidence was measured from, for the answerability model (agent.answerability)
+    evidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,11 +127,16 @@ class Agent:
 
     def handle(
         self, inquiry: Inquiry, *, on_token: Callable[[str], None] | None = None,
+        exclude: frozenset[str] = frozenset(),
     ) -> Decision:
-        """Tag an inquiry and answer it or escalate it, with citations and signals."""
+        """Tag an inquiry and answer it or escalate it, with citations and signals.
+
+        `exclude`: sources (document or ticket ids) not to ground in, as when a past ticket is
+        replayed against the others (eval calibrate).
+        """
         started = self.deps.clock()
         with self._cpu:
-            decision, groundings = self._offline(inquiry)
+            decision, groundings = self._offline(inquiry, exclude)
         # The guards (injection, human request, sensitive topics, rules, sentiment) are
         # deterministic and final; the model only judges what retrieval and tagging could.
         use_llm = self.deps.llm is not None and (
@@ -240,7 +249,8 @@ class Agent:
 
     # ------------------------------------------------------------------ offline decision
 
-    def _offline(self, inquiry: Inquiry) -> tuple[Decision, list[Grounding]]:
+    def _offline(self, inquiry: Inquiry,
+                 exclude: frozenset[str] = frozenset()) -> tuple[Decision, list[Grounding]]:
         text = inquiry.text.strip()
         language = self.conversation_language(inquiry)
         query = self.retrieval_query(inquiry)
@@ -257,7 +267,8 @@ class Agent:
         tag = self.deps.tagger.predict(query, self.tagging_embedding(query, query_language))
         # Breakage or expansion words in the policy decide the tag when the tagger is unsure.
         tag, cue = self.policy.cue_tag(text, tag)
-        groundings = [g for g in (self.ground(query, query_language) if injection is None else [])
+        groundings = [g for g in (self.ground(query, query_language, exclude)
+                                  if injection is None else [])
                       if not own_precedent(g, inquiry.conversation_id)]
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
@@ -290,9 +301,15 @@ class Agent:
                 flags.append("known_bug")
             else:
                 reason, detail = ReasonCode.BUG_REPORT, "no documented workaround found"
-        if reason is None and (best is None or confidence < thresholds.answer_min_confidence):
+        evidence = self.answer_evidence(best, groundings, language, tag, inquiry)
+        floor = thresholds.answer_min_confidence
+        model = self.policy.answerability(self.deps.embedder.name)
+        if best is not None and model is not None:
+            # How often an answer like this one was right (agent.answerability), not the score.
+            confidence, floor = model.probability(evidence), model.threshold
+        if reason is None and (best is None or confidence < floor):
             reason = ReasonCode.LOW_CONFIDENCE
-            detail = (f"best grounding {confidence:.2f} < {thresholds.answer_min_confidence:.2f}"
+            detail = (f"best grounding {confidence:.2f} < {floor:.2f}"
                       + (f" ({best.hit.doc_id})" if best else " (nothing retrieved)"))
 
         # A follow-up is tagged with the question it borrows: only its own words raise signals
@@ -302,12 +319,13 @@ class Agent:
             sensitive.name if sensitive else None)) if injection is None else []
         if reason is None and best is not None:
             answer, prompt_version = self.compose_answer(best, language)
-            citations = [citation_of(best.hit, best.confidence)]
+            citations = [citation_of(best.hit, confidence)]
             return Decision(
                 action="answer", answer=answer, citations=citations, tag=tag.tag,
                 tag_confidence=round(tag.confidence, 4), confidence=round(confidence, 4),
                 language=language, signals=signals, flags=flags, mode="offline",
                 prompt_version=prompt_version, retrieved=retrieved, candidate=citations[0],
+                evidence=evidence,
             ), groundings
         assert reason is not None
         notice, draft, prompt_version = self.escalation_texts(
@@ -320,10 +338,30 @@ class Agent:
             escalation=Escalation(reason=reason, detail=detail, draft=draft),
             language=language, signals=signals, flags=flags, mode="offline",
             prompt_version=prompt_version, retrieved=retrieved,
-            candidate=citation_of(best.hit, best.confidence) if best is not None else None,
+            candidate=citation_of(best.hit, confidence) if best is not None else None,
+            evidence=evidence,
         ), groundings
 
-    def ground(self, query: str, query_language: str | None = None) -> list[Grounding]:
+    def answer_evidence(self, best: Grounding | None, groundings: Sequence[Grounding],
+                        language: str, tag: TagPrediction, inquiry: Inquiry) -> dict[str, float]:
+        """Return what the answer decision reads about the source it would answer from."""
+        if best is None:
+            return {}
+        others = [g.confidence for g in groundings if g.hit.doc_id != best.hit.doc_id]
+        values = {
+            **best.evidence,
+            "confidence": best.confidence,
+            "margin": margin(best.confidence, others),
+            "precedent": float(best.kind == "precedent"),
+            "same_language": float(best.hit.language == language),
+            "tag_confidence": tag.confidence,
+            "follow_up": float(any(m.role == "customer" for m in inquiry.history)),
+        }
+        values.setdefault("translated", 0.0)
+        return {k: round(float(v), 4) for k, v in values.items()}
+
+    def ground(self, query: str, query_language: str | None = None,
+               exclude: frozenset[str] = frozenset()) -> list[Grounding]:
         """Search the knowledge base and past tickets, and score what comes back.
 
         Searches run in the query's own language (detected from its text unless given), which
@@ -333,8 +371,11 @@ class Agent:
         retriever = self.deps.retriever
         kb_hits = retriever.search(query, source="kb", k=self.deps.kb_k,
                                    query_language=query_language, group_by_document=True)
-        ticket_hits = retriever.search(query, source="ticket", k=self.deps.ticket_k,
+        ticket_hits = retriever.search(query, source="ticket", k=self.deps.ticket_k + len(exclude),
                                        query_language=query_language)
+        if exclude:
+            kb_hits = [h for h in kb_hits if h.doc_id not in exclude]
+            ticket_hits = [h for h in ticket_hits if h.doc_id not in exclude][:self.deps.ticket_k]
         found = self.groundings(query, query_language, kb_hits, ticket_hits)
         extra = self._cross_lingual(query, query_language, found)
         if not extra:
@@ -374,7 +415,8 @@ class Agent:
             translation.text, source="kb", k=self.deps.kb_k, language=translator.target,
             query_language=translator.target, group_by_document=True)
         # groundings() returns them best first, and one discount keeps that order.
-        return [replace(g, confidence=g.confidence * CROSS_LINGUAL_DISCOUNT)
+        return [replace(g, confidence=g.confidence * CROSS_LINGUAL_DISCOUNT,
+                        evidence={**g.evidence, "translated": 1.0})
                 for g in self.groundings(translation.text, translator.target, hits, [],
                                          groups=translation.groups)]
 
@@ -402,19 +444,28 @@ class Agent:
         # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so
         # that the weights below and the policy's thresholds hold for any model.
         scale = cosine_scale(self.deps.embedder, query_language)
+        translated = self._glossary_groups(query, query_language, kb_hits, ticket_hits)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
                 continue
             lexical, _rows = store.lexical(source)
             top_score = max(h.score for h in hits) or 1.0
+            # The question's rarest word, and the share of its words the source never uses.
+            weights = [max(lexical.idf(t) for t in group) for group in groups] or [0.0]
+            rarest = [groups[int(np.argmax(weights))]] if groups else []
+            unknown = sum(w for w, group in zip(weights, groups, strict=False)
+                          if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 same_language = hit.language == query_language
                 semantic = min(1.0, max(0.0, scale.relative(cosine, same_language=same_language)))
-                # Coverage of what an answer would quote (the section, when it is short).
+                # Coverage of what an answer would quote (the section, when it is short), in
+                # the passage's language: a Japanese question's words through the glossary.
                 passage = self.deps.retriever.passage(hit, question)
-                coverage = lexical.group_coverage(passage.chunk_ids, groups)
+                coverage = lexical.group_coverage(
+                    passage.chunk_ids, groups if same_language or translated is None
+                    or hit.language != translated[0] else translated[1])
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # In a language the model cannot read there are no vectors (retrieval.search):
                 # the BM25 coverage is all the evidence. 0.9 of 0.85-1.0 kept the demo eval's
@@ -427,17 +478,46 @@ class Agent:
                 # The fused ranking weighs term frequency and both legs together; a source
                 # ranked well below the top one is less likely to be the answer.
                 conf *= 0.7 + 0.3 * max(0.0, hit.score) / top_score
+                evidence = {
+                    # on the model's scale (0: unrelated, 1: an answer), whatever the model
+                    "cosine": (scale.relative(cosine, same_language=same_language)
+                               if hit.vector_score is not None else 0.0),
+                    "vector": float(vector_trusted), "coverage": coverage,
+                    "passage_match": passage.score,
+                    "rare_found": float(bool(rarest) and lexical.group_coverage(
+                        passage.chunk_ids, rarest) > 0),
+                    "unknown": unknown, "both_legs": float(both),
+                    "fused": max(0.0, hit.score) / top_score,
+                    "terms": math.log1p(len(groups)),
+                }
                 if source == "ticket":
                     similar_enough = (scale.to_reference(cosine, same_language=same_language)
                                       >= self.policy.thresholds.precedent_min_similarity)
                     if not hit.resolution or not (similar_enough or (not vector_trusted
                                                                      and coverage >= 0.8)):
                         continue
-                    out.append(Grounding(hit, conf, "precedent", passage))
+                    out.append(Grounding(hit, conf, "precedent", passage, evidence))
                 else:
-                    out.append(Grounding(hit, conf, "kb", passage))
+                    out.append(Grounding(hit, conf, "kb", passage, evidence))
         out.sort(key=lambda g: -g.confidence)
         return out
+
+    def _glossary_groups(self, query: str, query_language: str, *hit_lists: Sequence[SearchHit],
+                         ) -> tuple[str, Sequence[Sequence[str]]] | None:
+        """Return the question's words in another language, when a source in that language
+        was found by a model that reads both: (language, alternative terms per word)."""
+        translator = self.deps.translator
+        if (translator is None or translator.source != query_language
+                or not any(h.language == translator.target for hits in hit_lists for h in hits)):
+            return None
+        try:
+            translation = translator.translate(query)
+        except sqlite3.Error as exc:  # the glossary went bad under us: answer without it
+            log.warning("glossary skipped: it cannot be read (%s)", exc)
+            return None
+        if not translation or not translation.groups:
+            return None
+        return translator.target, translation.groups
 
     def _choose(self, groundings: Sequence[Grounding], language: str) -> Grounding | None:
         """Pick the source to answer from: same language first, knowledge base over tickets."""

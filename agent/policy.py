@@ -9,6 +9,8 @@ names `extends: default` and lists only what it adds or changes (`load_policy_da
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,11 +19,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from agent.answerability import AnswerabilityModel
 from agent.sentiment import Lexicon
 from agent.tagger import TagPrediction
 from errors import ConfigError
 from retrieval import linear_re
 from retrieval.linear_re import LinearPattern, PatternError
+
+log = logging.getLogger("kotae.policy")
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 LANGUAGES: tuple[Literal["en", "ja"], ...] = ("en", "ja")
@@ -187,6 +192,9 @@ class PolicyFile(_Strict):
     # A question asking how to do something: its answer is the article's steps.
     procedure_question: Patterns = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
+    # A fitted answerability model (python -m eval calibrate writes it); without one, the
+    # answer_min_confidence threshold decides.
+    answerability: AnswerabilityModel | None = None
     # Prompt-injection patterns by kind (agent.guards); None: the built-in policy's.
     injection: dict[str, Patterns] | None = None
     # Cut from a resolution before it becomes a precedent (agent.precedent); None: built-in.
@@ -272,12 +280,18 @@ def _base_path(name: object, path: Path) -> Path:
     return base if base.is_absolute() else path.parent / base
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path, read: list[tuple[Path, str]] | None = None) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        if read is not None:
+            read.append((path.resolve(), text_digest(text)))
+        data = yaml.safe_load(text) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read policy file {path}: {exc}",
                           hint="check KOTAE_POLICY_PATH and `extends`") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"policy file {path} is not UTF-8 text: {exc}",
+                          hint="save it as UTF-8") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"policy file {path} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
@@ -286,13 +300,17 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_policy_data(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a policy file and the files it extends into one mapping, not yet validated."""
+def load_policy_data(path: Path, _seen: tuple[Path, ...] = (),
+                     read: list[tuple[Path, str]] | None = None) -> dict[str, Any]:
+    """Read a policy file and the files it extends into one mapping, not yet validated.
+
+    `read`, when given, receives each file read and the sha256 of the text that was parsed.
+    """
     resolved = path.resolve()
     if resolved in _seen:
         chain = " -> ".join(str(p) for p in (*_seen, resolved))
         raise ConfigError(f"policy files extend each other in a circle: {chain}")
-    data = _read_yaml(path)
+    data = _read_yaml(path, read)
     extends = data.pop("extends", None)
     replace_paths = data.pop("replace", [])
     if not isinstance(replace_paths, list) or not all(isinstance(p, str) for p in replace_paths):
@@ -303,8 +321,11 @@ def load_policy_data(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]
             raise ConfigError(f"policy file {path}: `replace` needs `extends` (there is "
                               "nothing to replace)")
         return data
-    base = load_policy_data(_base_path(extends, path), (*_seen, resolved))
+    base = load_policy_data(_base_path(extends, path), (*_seen, resolved), read)
     replaced = set(replace_paths)
+    # A fitted model is one whole: a company's own replaces the default's, never merges with it.
+    if "answerability" in data and "answerability" in base:
+        replaced.add("answerability")
     merged: dict[str, Any] = _merge(base, data, replaced, "")
     if replaced:
         raise ConfigError(f"policy file {path}: `replace` names {sorted(replaced)}, which this "
@@ -314,14 +335,31 @@ def load_policy_data(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]
     return merged
 
 
+def text_digest(text: str) -> str:
+    """Return the sha256 of a policy file's text as read (newlines normalised)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_of(sources: Iterable[tuple[Path, str]]) -> str:
+    """Return one sha256 over files' paths and content hashes (a policy's `digest`)."""
+    return hashlib.sha256("\n".join(f"{path}\t{digest}" for path, digest in sources)
+                          .encode("utf-8")).hexdigest()
+
+
 # ----------------------------------------------------------------------------- the policy
 
 
 class Policy:
     """A loaded policy with its patterns compiled."""
 
-    def __init__(self, spec: PolicyFile) -> None:
+    def __init__(self, spec: PolicyFile, *, path: Path | None = None,
+                 sources: Sequence[tuple[Path, str]] = ()) -> None:
+        self._warned: set[str] = set()  # embedders told that the model is not theirs
         self.spec = spec
+        # Where it was read from: the file and those it extends, each with the sha256 of the
+        # text parsed (what a reload compares with; agent.policy_reload).
+        self.path = path
+        self.sources = tuple(sources)
         self.thresholds = spec.thresholds
         self._sensitive = {name: [compile_pattern(p) for p in ps]
                            for name, ps in spec.sensitive_topics.items()}
@@ -356,13 +394,21 @@ class Policy:
         """Return the policy file's version."""
         return self.spec.version
 
+    @property
+    def digest(self) -> str:
+        """Return the sha256 of what was read (every file of the `extends` chain), or ""."""
+        if not self.sources:
+            return ""
+        return sha256_of(self.sources)
+
     @classmethod
     def load(cls, path: Path | None = None) -> Policy:
         """Read a policy file (the default one when path is None), resolving `extends`."""
         path = path or DEFAULT_POLICY_PATH
-        data = load_policy_data(path)
+        read: list[tuple[Path, str]] = []
+        data = load_policy_data(path, read=read)
         try:
-            return cls(PolicyFile.model_validate(data))
+            return cls(PolicyFile.model_validate(data), path=path, sources=read)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                  for e in exc.errors())
@@ -387,6 +433,22 @@ class Policy:
     def churn_intent(self, text: str) -> Match | None:
         """Return words that signal the customer may leave, if any."""
         return _first(self._churn, text, "churn")
+
+    def answerability(self, embedder: str) -> AnswerabilityModel | None:
+        """Return the fitted answerability model, if the policy has one for this embedder.
+
+        A model fitted on another embedding model's cosines would misjudge this one's, so
+        it is not used (the fixed threshold decides) and a warning says to calibrate again.
+        """
+        model = self.spec.answerability
+        if model is None or model.embedder in (None, embedder):
+            return model
+        if embedder not in self._warned:
+            self._warned.add(embedder)
+            log.warning("the policy's answerability model was fitted with embedder %s, not %s: "
+                        "deciding with answer_min_confidence; run `python -m eval calibrate`",
+                        model.embedder, embedder)
+        return None
 
     def injection(self, text: str) -> Match | None:
         """Return the first injection pattern a (normalised) text matches, by kind."""

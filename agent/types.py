@@ -143,3 +143,5 @@ class Decision(BaseModel):
     # for an answer, the best one for an escalation (None when nothing was retrieved or a
     # guard stopped the search). Moving the answer threshold answers or escalates on it.
     candidate: Citation | None = None
+    # What the answer decision read about the candidate (agent.answerability.FEATURES).
+    evidence: dict[str, float] = Field(default_factory=dict)

@@ -3,12 +3,14 @@
 Examples:
   python -m eval run cases.jsonl --kb kb/ --tickets tickets.jsonl --taxonomy tags.yaml --out reports/x
   python -m eval run cases.jsonl --out reports/live        # against the configured store
-  python -m eval compare reports/before reports/after
+  python -m eval compare reports/before reports/after --html reports/ab.html
   python -m eval gate reports/x                            # exit 1 below eval/thresholds.json
   python -m eval demo --out reports/demo                   # the demo eval + gate (CI)
   python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
   python -m eval injection                                 # prompt-injection eval + gate (CI)
   python -m eval public clinc150 --out reports/clinc150 --limit 1000
+  python -m eval calibrate --set demo --target 0.05 --write   # choose the answer threshold
+  python -m eval calibrate --history --write --policy my_policy.yaml  # from past tickets alone
 
 Exit status: 0 done (gate passed), 1 gate failed, 2 usage or set-up error.
 """
@@ -19,17 +21,22 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from errors import KotaeError
+from eval.calibrate import DEFAULT_TARGET, calibrate, history_rows, write_policy
+from eval.calibrate import as_json as calibration_json
+from eval.calibrate import report as calibration_report
 from eval.cases import load_cases
-from eval.compare import RunDirError, compare_runs, render_comparison
+from eval.compare import RunDirError, compare_runs, comparison_html, render_comparison
 from eval.gate import DEFAULT_THRESHOLDS, ThresholdsError, check_gate, load_thresholds
 from eval.injection import add_arguments as add_injection_arguments
 from eval.injection import cmd_injection
 from eval.report import HEADLINE, fmt, shown
 from eval.results import RunResult
+from eval.riskcoverage import Row, rows_from_results
 from eval.runner import (
     DEFAULT_CACHE,
     ROOT,
@@ -95,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_b", type=Path)
     compare.add_argument("--all", action="store_true", help="list unchanged metrics too")
     compare.add_argument("--json", type=Path, metavar="FILE", help="also write the comparison")
+    compare.add_argument("--html", type=Path, metavar="FILE",
+                         help="also write both runs' risk-coverage curves on one chart")
 
     gate = commands.add_parser("gate", help="fail (exit 1) when a metric misses its threshold")
     gate.add_argument("run_dir", type=Path)
@@ -110,6 +119,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(helpcenter)
     injection = commands.add_parser("injection", help="the prompt-injection eval and its gate")
     add_injection_arguments(injection)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="choose the answer threshold for a target wrong-answer rate",
+        description="Replay labelled cases and/or the store's own past tickets, fit how likely "
+        "an answer is right, and choose the threshold that answers the most inquiries while "
+        "keeping the wrong-answer rate within --target. Prints what to expect; --write puts "
+        "the result into the policy file (the API reloads it without a restart).")
+    calibrate.add_argument("cases", type=Path, nargs="?", help="labelled eval cases, JSONL")
+    calibrate.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME",
+                           help="a data set shipped in data/ (demo, helpcenter): its knowledge "
+                           "base, tickets, cases and policy; repeat to pool several")
+    calibrate.add_argument("--kb", type=Path, help="knowledge base for a throwaway index")
+    calibrate.add_argument("--tickets", type=Path, help="past tickets for a throwaway index")
+    calibrate.add_argument("--taxonomy", type=Path, help="taxonomy for a throwaway index")
+    calibrate.add_argument("--history", action="store_true",
+                           help="also learn from the store's own past tickets (each replayed "
+                           "against the others); with no cases, from them alone")
+    calibrate.add_argument("--target", type=float, default=DEFAULT_TARGET, metavar="RATE",
+                           help=f"wrong-answer rate to stay within (default {DEFAULT_TARGET})")
+    calibrate.add_argument("--write", action="store_true",
+                           help="write the result into the policy file (--policy, or the set's "
+                           "own policy.yaml)")
+    _add_common(calibrate)
 
     public = commands.add_parser("public", help="convert a public dataset and run it")
     public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq"))
@@ -222,6 +254,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(comparison.to_json(), indent=2, ensure_ascii=False)
                              + "\n", encoding="utf-8")
+    if args.html is not None:
+        if not comparison.has_curves:
+            raise UsageError("--html draws the runs' risk-coverage curves, and "
+                             f"{args.run_a if comparison.risk[0] is None else args.run_b} has "
+                             "none: re-run it with this version of `python -m eval`")
+        args.html.write_text(comparison_html(comparison), encoding="utf-8")
+        print(f"wrote {args.html}")
     return 0
 
 
@@ -307,8 +346,110 @@ def cmd_public(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the answer decision to labelled cases and/or the store's history."""
+    if not 0.0 <= args.target < 1.0:
+        raise UsageError(f"--target {args.target}: give a wrong-answer rate from 0 to 1")
+    if args.cases is None and not args.sets and not args.history:
+        raise UsageError("nothing to calibrate on: give a case file, --set NAME, or --history")
+    rows: list[Row] = []
+    cases = 0
+    used: dict[str, object] = {}
+    jobs: list[tuple[str, Path | None, Corpus | None, Path | None]] = []
+    for name in args.sets:
+        folder = ROOT / "data" / name
+        if not folder.is_dir():
+            raise UsageError(f"--set {name}: no data/{name} folder")
+        found = [p for p in (folder / "eval" / "cases.jsonl", folder / "cases.jsonl") if p.exists()]
+        policy = folder / "policy.yaml"
+        jobs.append((name, found[0] if found else None,
+                     load_corpus(folder / "kb", folder / "tickets.jsonl", folder / "taxonomy.yaml"),
+                     policy if policy.exists() else None))
+    if args.cases is not None or (args.history and not args.sets):
+        corpus = (load_corpus(args.kb, args.tickets, args.taxonomy)
+                  if args.kb is not None or args.tickets is not None else None)
+        jobs.append((str(args.cases or "history"), args.cases, corpus, None))
+    target = args.policy or (jobs[0][3] if len(jobs) == 1 else None)
+    if args.write and target is None:
+        raise UsageError("--write needs --policy FILE: which policy file to write into")
+    for name, cases_path, _corpus, _policy in jobs:
+        if cases_path is None and not args.history:
+            raise UsageError(f"--set {name}: data/{name} has no eval/cases.jsonl; add --history "
+                             "to learn from its past tickets")
+    for name, cases_path, corpus, policy in jobs:
+        # a set runs with its own policy; --policy is the file to write (and the run's otherwise)
+        job_args = argparse.Namespace(**{**vars(args), "policy": policy or args.policy})
+        if cases_path is not None:
+            run = evaluate(_spec(job_args, cases_path, corpus, corpus.sources if corpus else {}))
+            found_rows = rows_from_results(run.results)
+            rows += [replace(r, case_id=f"{name}:{r.case_id}") for r in found_rows]
+            cases += run.metrics["cases"]["total"]
+            used[name] = {"cases": _shown_path(cases_path), "rows": len(found_rows)}
+        if args.history:
+            found, replayed = _history(job_args, corpus)
+            rows += [replace(r, case_id=f"{name}:history:{r.case_id}") for r in found]
+            cases += replayed
+            used[f"{name} history"] = {"tickets": replayed, "rows": len(found)}
+    if not rows:
+        raise UsageError("no inquiry in the data was decided by the answer threshold (each was "
+                         "escalated by a guard, found no source, or had no expected action): "
+                         "nothing to calibrate on; give cases with `expected_action`, or "
+                         "--history with resolved tickets")
+    settings = _settings(args)
+    embedder_name = settings.embedder_name
+    result = calibrate(rows, target=args.target, cases=cases, embedder=embedder_name,
+                       sources=used)
+    print(calibration_report(result, cases))
+    out = _out(args, "calibrate")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "calibration.json").write_text(json.dumps(calibration_json(result, cases), indent=2),
+                                          encoding="utf-8")
+    print(f"wrote {out}/calibration.json")
+    if args.write:
+        assert target is not None  # checked before any work
+        if write_policy(target, result):
+            print(f"wrote the {result.method} into {target}")
+        else:
+            print(f"{target} already holds this calibration: left as it is")
+    return 0
+
+
+def _shown_path(path: Path) -> str:
+    """Return a path as the policy's evidence records it: relative to the project if inside.
+
+    An absolute path would differ between clones, and the file with it.
+    """
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _history(args: argparse.Namespace, corpus: Corpus | None) -> tuple[list[Row], int]:
+    """Replay the past tickets of a throwaway index of `corpus`, or of the configured store."""
+    from agent.factory import build_agent
+    from eval.runner import close_store, throwaway_store
+    from retrieval.store import KnowledgeStore
+
+    settings = _settings(args)
+    embedder = settings.embedder_factory()()
+    if corpus is not None:
+        with throwaway_store(corpus, embedder, cache=args.cache / "index" if args.cache else None,
+                             progress=args.progress) as (store, _info):
+            agent = build_agent(settings.model_copy(update={"store_dir": store.config.path}),
+                                store=store, embedder=embedder)
+            return history_rows(agent, store, limit=args.limit)
+    store = KnowledgeStore.open(settings.store)
+    try:
+        return history_rows(build_agent(settings, store=store, embedder=embedder), store,
+                            limit=args.limit)
+    finally:
+        close_store(store)
+
+
 COMMANDS = {"run": cmd_run, "compare": cmd_compare, "gate": cmd_gate, "demo": cmd_demo,
-            "helpcenter": cmd_helpcenter, "public": cmd_public, "injection": cmd_injection}
+            "helpcenter": cmd_helpcenter, "public": cmd_public, "injection": cmd_injection,
+            "calibrate": cmd_calibrate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -325,3 +466,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("python -m eval: interrupted", file=sys.stderr)
         return 130
+

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from eval import riskplot
 from eval.results import RunResult
 from eval.scorers import CaseResult, expected_action
 
@@ -284,6 +285,7 @@ text-align:left;vertical-align:top;font-size:13px} th{background:#f5f5f5}
 .fail{color:#b03020;font-weight:bold} .error{color:#8a1f9a;font-weight:bold}
 .pass{color:#2f7a2f} pre{white-space:pre-wrap;margin:0;font-size:12px;max-height:12em;
 overflow:auto} details{margin:6px 0}
+.charts{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start} figure{margin:0}
 """
 
 
@@ -383,6 +385,10 @@ def render_html(run: RunResult) -> str:
         out.append(bars_svg([(k, [v / total]) for k, v in reasons.items()], ["share"]))
         out.append(_table(["reason", "escalations"], list(reasons.items())))
 
+    risk = action.get("risk_coverage")
+    if risk:
+        out.append(risk_coverage_html(risk, meta.get("answer_threshold")))
+
     facts = fact_table(m)
     if facts:
         out.append('<h2 id="facts">Facts</h2><p>Cases listing facts an answer must contain: '
@@ -454,6 +460,26 @@ def _tags_by_language_md(by_language: dict[str, dict[str, Any]]) -> list[str]:
                                per_class.get(t, {}).get("f1"), per_class.get(t, {}).get("support")]
                               for t in labels]))
     return out
+def risk_coverage_html(risk: dict[str, Any], answer_threshold: dict[str, Any] | None) -> str:
+    """Return the risk-coverage section: the caption, two charts (by language, by source
+    kind) with the run's operating point marked, and two small tables."""
+    overall = riskplot.series_of(risk)
+    by_language = riskplot.series_of(risk, group="by_language")
+    by_source = riskplot.series_of(risk, group="by_source")
+    charts = ['<figure id="risk-coverage-language">'
+              + riskplot.chart_svg([*overall, *by_language],
+                                   title="Wrong answers against deflection, by language")
+              + "</figure>"]
+    if by_source:
+        charts.append('<figure id="risk-coverage-source">'
+                      + riskplot.chart_svg([*overall, *by_source], title="By source kind",
+                                           width=460)
+                      + "</figure>")
+    return "".join(['<section id="risk-coverage"><h2>Risk against coverage</h2>',
+                    riskplot.caption_html(risk, answer_threshold),
+                    f'<div class="charts">{"".join(charts)}</div>',
+                    _table(*riskplot.point_rows(risk)), _table(*riskplot.group_rows(risk)),
+                    "</section>"])
 
 
 def top_confusions(tag: dict[str, Any], n: int) -> list[list[Any]]:
@@ -522,6 +548,15 @@ def render_markdown(run: RunResult) -> str:
     if reasons:
         out += ["", "## Escalation reasons", ""]
         out.append(_md_table(["reason", "escalations"], list(reasons.items())))
+    risk = m.get("action", {}).get("risk_coverage")
+    if risk:
+        used = riskplot.threshold_words(meta.get("answer_threshold"), risk.get("threshold"))
+        out += ["", "## Risk against coverage", "",
+                f"Wrong-answer rate against deflection as the answer threshold moves (the "
+                f"chart is in report.html). This run answered when {used}.", ""]
+        out.append(_md_table(*riskplot.point_rows(risk)))
+        out += [""]
+        out.append(_md_table(*riskplot.group_rows(risk)))
     curve = m.get("oos_curve")
     if curve:
         out += ["", "## Out-of-scope curve (escalate when tag confidence < t)", ""]

@@ -36,6 +36,7 @@ from eval.cases import EvalCase
 from eval.judge import Judge, JudgeVerdict, document_text
 from eval.report import render_html, render_markdown
 from eval.results import RunResult
+from eval.riskcoverage import summary as risk_coverage
 from eval.scorers import (
     CaseResult,
     Terms,
@@ -363,6 +364,11 @@ def evaluate(spec: RunSpec, *, judge_factory: JudgeFactory | None = None) -> Run
         mark = time.perf_counter()
         agent = build_agent(settings, store=store, embedder=embedder)
         labels = store.taxonomy().names
+        model = agent.policy.answerability(embedder.name)
+        threshold = (model.threshold if model is not None
+                     else agent.policy.thresholds.answer_min_confidence)
+        meta["answer_threshold"] = {"threshold": threshold,
+                                    "by": "answerability model" if model else "grounding score"}
         timings["agent_s"] = round(time.perf_counter() - mark, 2)
         mark = time.perf_counter()
         results = replay(agent, spec.cases, store.analyzer.terms, progress=spec.progress)
@@ -380,6 +386,7 @@ def evaluate(spec: RunSpec, *, judge_factory: JudgeFactory | None = None) -> Run
             timings["judge_s"] = round(time.perf_counter() - mark, 2)
     metrics = aggregate(results, labels, skipped_lines=len(spec.problems))
     metrics["by_language"] = metrics_by_language(results, labels)
+    metrics["action"]["risk_coverage"] = risk_coverage(results, threshold)
     metrics["tag_by_language"] = tag_metrics_by_language(results, labels)
     by_category = metrics_by_category(results)
     if by_category:

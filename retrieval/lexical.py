@@ -105,6 +105,17 @@ class BM25Index:
         col = self._vocab.get(term)
         return float(self._idf[col]) if col is not None else self._idf_max
 
+    def knows(self, term: str) -> bool:
+        """Tell whether any indexed row holds a term."""
+        return term in self._vocab
+
+    def document_frequency(self, term: str) -> int:
+        """Return how many indexed rows hold a term."""
+        col = self._vocab.get(term)
+        if col is None or self._matrix is None:
+            return 0
+        return int(self._matrix.indptr[col + 1] - self._matrix.indptr[col])
+
     def row_weights(self, key: str, terms: Sequence[str]) -> list[float]:
         """Return each term's BM25 weight in one row (0 for a term it lacks or an unknown row)."""
         row = self._row_of.get(key)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class Passage:
     section: str
     headings: tuple[str, ...] = ()
     omitted: tuple[str, ...] = ()  # headings of the article's further steps that did not fit
+    score: float = 0.0  # how well its best section matched the question (SectionScores)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class SelectionWeights:
     specific: float = 1.0  # share of the question's non-title words found in the section
     heading: float = 0.6  # share of them found in the section's heading
     bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
-    vector: float = 0.9  # gap to the article's most similar section, on the model's scale
+    vector: float = 1.5  # gap to the article's most similar section, on the model's scale
     steps: float = 0.3  # numbered steps, for a question asking how to do something
     opening: float = 0.15  # taken off the untitled opening for such a question
     second: float = 0.6  # a second section joins when it scores this share of the first...
@@ -229,18 +230,16 @@ class PassageSelector:
         # A question about the article's task as a whole (its words are mostly the title's):
         # the answer is the procedure, every section of steps in order.
         if question.procedural and scored.title_share >= w.whole_task and best.has_steps:
-            with_steps = [n for n, s in enumerate(sections) if s.has_steps]
-            # From the first section of steps to the last: a step may be a section of its own
-            # without a numbered list (a table of settings under "Step 2").
-            procedure = sections[with_steps[0]:with_steps[-1] + 1]
-            return self._quote(procedure, scored)
+            procedure = _procedure(sections, sections.index(best))
+            return replace(self._quote(procedure, scored), score=scores[best.index])
         chosen = [best]
         if len(ranked) > 1:
             second = ranked[1]
             if (scores[second.index] >= w.second * scores[best.index]
                     and scored.gain(second.index, best.index) >= w.second_gain):
                 chosen.append(second)
-        return self._quote(sorted(chosen, key=lambda s: s.index), scored)
+        return replace(self._quote(sorted(chosen, key=lambda s: s.index), scored),
+                       score=scores[best.index])
 
     def _quote(self, sections: Sequence[SectionView], scored: SectionScores) -> Passage:
         """Quote sections whole while they fit, the first one trimmed if it alone does not."""
@@ -296,6 +295,23 @@ class PassageSelector:
             used += rows[i].tokens
             lo, hi = min(lo, i), max(hi, i)
         return rows[lo:hi + 1]
+
+
+def _procedure(sections: Sequence[SectionView], at: int) -> Sequence[SectionView]:
+    """Return the run of sections of steps around one: the article's procedure.
+
+    A step may be a section of its own without a numbered list (a table of settings under
+    "Step 2"), so one such section between two of steps belongs to the run; two or more end
+    it (symptom, cause and status sections between the set-up steps and a workaround's).
+    """
+    lo = hi = at
+    while hi + 1 < len(sections) and (sections[hi + 1].has_steps or (
+            hi + 2 < len(sections) and sections[hi + 2].has_steps)):
+        hi += 2 if not sections[hi + 1].has_steps else 1
+    while lo > 0 and (sections[lo - 1].has_steps or (
+            lo - 2 >= 0 and sections[lo - 2].has_steps)):
+        lo -= 2 if not sections[lo - 1].has_steps else 1
+    return sections[lo:hi + 1]
 
 
 #: English suffixes that Snowball leaves on a word its verb does not have (pay -> payment).

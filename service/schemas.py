@@ -394,6 +394,17 @@ class MeOut(BaseModel):
         None, description="the key's label, as claims and acknowledgements record it (not "
         "shown to widget keys, which are public)"
     )
+class PolicyOut(BaseModel):
+    """The policy in use: reloaded by the maintenance pass when its file changes."""
+
+    version: str = Field(description="the policy file's `version`")
+    sha256: str = Field(description="of the policy file and the files it extends, as loaded")
+    loaded_at: str = Field(description="when it was loaded (ISO 8601, UTC)")
+    answer_decision: str = Field(description="what decides answer or escalate, and its "
+                                 "threshold")
+    rejected_at: str | None = Field(None, description="when a changed policy file was refused "
+                                    "as invalid (the log says why); the policy above stays")
+    rejected_sha256: str | None = None
 
 
 class HealthOut(BaseModel):
@@ -401,3 +412,4 @@ class HealthOut(BaseModel):
 
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+    policy: PolicyOut | None = None

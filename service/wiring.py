@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 import anyio
 from fastapi import FastAPI
 
+from agent.policy import Policy
+from agent.policy_reload import PolicyHolder, PolicyReloader
 from agent.types import Decision, Inquiry
 from errors import ConfigError
 from retrieval.types import Document, Ticket
@@ -122,6 +124,8 @@ class Services:
     agent_limiter: anyio.CapacityLimiter
     worker: BackgroundWorker
     in_flight: dict[str, asyncio.Task[processing.Outcome]] = field(default_factory=dict)
+    # Watches the agent's policy file (None for an agent without one, e.g. a custom factory's).
+    policy: PolicyReloader | None = None
 
 
 async def in_thread(func: Callable[[], T]) -> T:
@@ -166,6 +170,7 @@ async def open_services(
                 # still freed by reference counting.)
                 gc.collect()
                 gc.freeze()
+        reloader = policy_reloader(the_agent)
         worker = BackgroundWorker(
             db,
             WorkerConfig(
@@ -179,7 +184,7 @@ async def open_services(
             learn=the_agent.learn,
             on_outcome=metrics.outcome,
             on_delivery=metrics.delivered,
-            refresh=getattr(the_agent, "refresh_tagger", None),
+            refresh=maintenance(reloader, getattr(the_agent, "refresh_tagger", None)),
         )
         services = Services(
             api=api,
@@ -194,6 +199,7 @@ async def open_services(
             proxies=api.proxy_networks(),
             agent_limiter=anyio.CapacityLimiter(api.agent_concurrency),
             worker=worker,
+            policy=reloader,
         )
         worker.in_flight = services.in_flight.keys()
         worker.start()
@@ -201,6 +207,37 @@ async def open_services(
         db.close()
         raise
     return services
+
+
+def policy_reloader(agent: object) -> PolicyReloader | None:
+    """Return a watcher of the agent's policy file, or None when it has none to watch."""
+    policy = getattr(agent, "policy", None)
+    deps = getattr(agent, "deps", None)
+    if not isinstance(policy, Policy) or policy.path is None or deps is None:
+        return None
+    embedder = getattr(getattr(deps, "embedder", None), "name", None)
+    reloader = PolicyReloader(cast(PolicyHolder, agent), embedder=embedder)
+    status = reloader.status()
+    log.info("policy %s from %s (sha256 %s); answer decision: %s; a change to the file is "
+             "picked up by the maintenance pass", status.version, policy.path,
+             status.sha256[:12], status.answer_decision)
+    return reloader
+
+
+def maintenance(reloader: PolicyReloader | None,
+                refresh_tagger: Callable[[], object] | None) -> Callable[[], None] | None:
+    """Return what each maintenance pass does for the agent: reload a changed policy file,
+    then retrain the tagger if another process taught the store."""
+    if reloader is None and refresh_tagger is None:
+        return None
+
+    def refresh() -> None:
+        if reloader is not None:
+            reloader.check()  # first: cheap, and a new policy should not wait for a retrain
+        if refresh_tagger is not None:
+            refresh_tagger()
+
+    return refresh
 
 
 async def close_services(services: Services, *, close_agent: bool) -> None:

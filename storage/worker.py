@@ -2,8 +2,9 @@
 
 Two loops run beside the API, each doing its blocking work in a thread:
 - maintenance: finish inquiries interrupted by a crash, teach the agent resolutions
-  whose learning failed when they were resolved, and let it catch up with resolutions
-  another process taught the shared store (its tagger retrains);
+  whose learning failed when they were resolved, and let it catch up: a policy file that
+  changed is reloaded (agent.policy_reload), resolutions another process taught the shared
+  store retrain its tagger;
 - delivery: post due webhook events from the outbox, with retries and backoff.
 Everything they act on lives in the database, so a restart loses nothing.
 """

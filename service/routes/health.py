@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import cast
 
 from fastapi import APIRouter, Request, Response
@@ -10,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from errors import StoreError
 from service.metrics import Metrics
-from service.schemas import HealthOut
+from service.schemas import HealthOut, PolicyOut
 from service.wiring import Services
 
 router = APIRouter()
@@ -29,7 +30,7 @@ def healthz() -> HealthOut:
     responses={503: {"model": HealthOut, "description": "not ready"}},
 )
 def readyz(request: Request) -> JSONResponse:
-    """Say whether the database and the agent are ready."""
+    """Say whether the database and the agent are ready, and which policy is in force."""
     services = cast(Services | None, getattr(request.app.state, "services", None))
     checks: dict[str, str] = {}
     if services is None:
@@ -47,8 +48,11 @@ def readyz(request: Request) -> JSONResponse:
         except Exception as exc:  # broad on purpose: readiness reports, never raises
             checks["agent"] = f"{exc.__class__.__name__}: {exc}"
     healthy = bool(checks) and all(value == "ok" for value in checks.values())
-    body = HealthOut(status="ready" if healthy else "not ready", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)
+    policy = services.policy if services is not None else None
+    body = HealthOut(status="ready" if healthy else "not ready", checks=checks,
+                     policy=PolicyOut(**asdict(policy.status())) if policy else None)
+    return JSONResponse(body.model_dump(exclude_none=True),
+                        status_code=200 if healthy else 503)
 
 
 @router.get("/metrics", include_in_schema=False)

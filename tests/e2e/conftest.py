@@ -122,12 +122,16 @@ def kotae(e2e_store_dir: Path, local_embedder: Any,
     from agent.factory import build_agent
     from api import ApiSettings, create_app
     from settings import load_settings
+    from tests.support.policies import demo_policy_with_grounding_rule
 
     port, allowed_port, refused_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     allowed, refused = f"http://127.0.0.1:{allowed_port}", f"http://127.0.0.1:{refused_port}"
+    # The demo policy as the widget tests were written against: the fixed grounding rule,
+    # whatever model `make demo` last fitted into it (tests/support/policies.py).
+    policy = demo_policy_with_grounding_rule(tmp_path_factory.mktemp("e2e-policy"))
     agent = build_agent(load_settings(store_dir=e2e_store_dir, mode="offline",
-                                      policy_path=ROOT / "data" / "demo" / "policy.yaml"),
+                                      policy_path=policy),
                         embedder=local_embedder)
     database = tmp_path_factory.mktemp("e2e-db") / "kotae.sqlite3"
     api_settings = ApiSettings(

@@ -63,3 +63,45 @@ def test_compare_shows_fact_hit_rate_overall_and_per_language(tmp_path: Path) ->
     assert "answer.fact_hit_rate" in text and "+0.1500" in text
     assert "by_language.ja.fact_hit_rate" in text and "+0.3000" in text
     assert "by_language.en.fact_hit_rate" not in text  # unchanged
+
+
+def _risk(rates: list[float]) -> dict[str, object]:
+    """A risk-coverage summary: 10 cases, one threshold per answered case, given wrong rates."""
+    points = [{"threshold": 1.0, "answered": 0, "wrong": 0, "deflection": 0.0,
+               "wrong_rate": 0.0}]
+    for n, rate in enumerate(rates, start=1):
+        points.append({"threshold": round(1 - n / 10, 2), "answered": n,
+                       "wrong": round(rate * n), "deflection": n / 10, "wrong_rate": rate})
+    group = {"rows": len(rates), "answerable": len(rates), "points": points,
+             "operating_point": points[min(3, len(rates))]}
+    return {"threshold": 0.7, "cases": 10, **group, "by_language": {"en": group, "ja": group},
+            "by_source": {"kb": group}}
+
+
+def test_compare_shows_both_risk_curves_at_equal_deflection(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_run(tmp_path / "a", {"action": {"risk_coverage": _risk([0.0, 0.5, 0.33, 0.25])}},
+                  {"c1": "pass"})
+    b = write_run(tmp_path / "b", {"action": {"risk_coverage": _risk([0.0, 0.0, 0.0, 0.25])}},
+                  {"c1": "pass"})
+    (b / "run.json").write_text(json.dumps({"answer_threshold": {
+        "threshold": 0.93, "by": "answerability model"}}), encoding="utf-8")
+    page = tmp_path / "ab.html"
+    assert main(["compare", str(a), str(b), "--html", str(page)]) == 0
+    text = capsys.readouterr().out
+    assert "B answered when the answerability model's probability was at least 0.9300" in text
+    assert "A answered when ?" in text  # no run.json: nothing to say
+    line = next(row for row in text.splitlines() if row.strip().startswith("≤ 20%"))
+    assert line.split()[2:] == ["0.2000", "0.5000", "0.2000", "0"]
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and html.count('class="operating-point"') == 2 + 4
+    assert "stroke-dasharray" in html and "<script" not in html
+
+
+def test_compare_html_needs_both_curves(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    a = write_run(tmp_path / "a", {"x": 1}, {"c1": "pass"})
+    b = write_run(tmp_path / "b", {"action": {"risk_coverage": _risk([0.0])}}, {"c1": "pass"})
+    assert main(["compare", str(a), str(b), "--html", str(tmp_path / "ab.html")]) == 2
+    assert "has none" in capsys.readouterr().err
+    assert "risk against coverage" not in render_comparison(compare_runs(a, b))

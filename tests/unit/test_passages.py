@@ -219,3 +219,13 @@ def test_a_table_cut_between_two_chunks_is_quoted_as_one_table() -> None:
         QuestionView(ANALYZER.terms("ロールごとの権限")), sections, set(ANALYZER.terms(title)),
         index, ANALYZER.terms)
     assert "|\n\n|" not in passage.text
+
+
+def test_a_procedure_ends_where_sections_without_steps_begin() -> None:
+    text = ("# Googleカレンダー連携\n\n概要です。\n\n## 連携の手順\n\n1. 「連携」を開きます。\n"
+            "2. 「Googleカレンダー」を選びます。\n\n## 症状\n\n予定が重複して表示されます。\n\n"
+            "## 原因\n\nタイムゾーンの違いです。\n\n## 対応状況\n\n修正中です。\n\n## 回避方法\n\n"
+            "1. タイムゾーンを揃えます。\n2. 連携をやり直します。\n")
+    passage = _select(text, "Googleカレンダー連携", "ja", procedural=True)
+    assert "「連携」を開きます" in passage.text
+    assert "重複して表示" not in passage.text and "タイムゾーンを揃え" not in passage.text

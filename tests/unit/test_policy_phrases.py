@@ -363,3 +363,16 @@ def test_every_policy_pattern_is_compiled_through_one_function(
         assert rule.pattern in seen
     for word in spec.sentiment.negative:
         assert not word.isascii() or any(re.escape(word) in p for p in seen), word
+
+
+def test_a_companys_fitted_answer_model_replaces_the_defaults(tmp_path: Path) -> None:
+    model = {"features": ["confidence"], "mean": [0.5], "scale": [0.2], "weights": [3.0],
+             "intercept": 0.0, "threshold": 0.6}
+    path = tmp_path / "policy.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump({"extends": "default", "answerability": model}),
+                    encoding="utf-8")
+    policy = Policy.load(path)
+    assert policy.spec.answerability is not None
+    assert policy.spec.answerability.features == ["confidence"]
+    assert policy.spec.answerability.threshold == 0.6

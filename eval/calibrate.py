@@ -1,0 +1,304 @@
+"""`python -m eval calibrate`: choose how sure the agent must be to answer, from data.
+
+The input is rows of the risk-coverage curve (eval.riskcoverage): what the pipeline measured
+about the source it would answer from, and whether answering would have been right. They come
+from labelled cases replayed through the agent, or from the store's own history with no
+hand-written case at all (past tickets replayed against the knowledge base and the other
+tickets, each labelled by whether the source found agrees with the ticket's own resolution).
+
+From them, a logistic regression over agent.answerability.FEATURES is fitted and its output
+mapped through a Platt calibration fitted on out-of-fold predictions, so a probability of
+0.9 means about nine right answers in ten on data the model did not see. The threshold is the
+lowest probability whose out-of-fold answers keep the wrong-answer rate within the target,
+which maximises deflection under that promise. With too few rows of either kind the fixed
+grounding threshold is calibrated instead (the fallback rule, moved, not replaced).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import yaml
+
+from agent.answerability import FEATURES, AnswerabilityModel
+from agent.types import Inquiry, ReasonCode
+from eval.riskcoverage import Point, Row, choose, curve, thin
+
+if TYPE_CHECKING:
+    from agent.pipeline import Agent
+    from retrieval.store import KnowledgeStore
+
+#: Fewer rows than this of answerable or unanswerable ones, and no model is fitted.
+MIN_ROWS_PER_CLASS = 15
+DEFAULT_TARGET = 0.05
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What calibration chose and what the team should expect from it."""
+
+    method: str  # "answerability model" or "grounding score"
+    threshold: float
+    expected: Point  # the chosen point of the out-of-fold curve
+    points: list[Point]
+    rows: int
+    answerable: int
+    model: AnswerabilityModel | None
+    target: float
+
+    def expectation(self, cases: int) -> dict[str, Any]:
+        """Return the expected deflection and wrong-answer rate over `cases` inquiries."""
+        return {"answered": self.expected.answered, "wrong": self.expected.wrong,
+                "deflection": round(self.expected.answered / cases, 4) if cases else 0.0,
+                "wrong_answer_rate": round(self.expected.wrong_rate, 4)}
+
+
+def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int,
+              embedder: str | None, sources: dict[str, Any] | None = None,
+              folds: int = 5, seed: int = 0) -> Calibration:
+    """Fit the answerability model (or, with too little data, move the grounding threshold)."""
+    answerable = sum(r.correct for r in rows)
+    if min(answerable, len(rows) - answerable) < MIN_ROWS_PER_CLASS:
+        # Too little data for a model: the fallback rule's threshold on the grounding score.
+        score: Callable[[Row], float] = lambda r: r.features.get("confidence", r.score)  # noqa: E731
+        points = curve(rows, cases, score=score)
+        chosen = choose(points, target)
+        return Calibration("grounding score", chosen.threshold, chosen, points, len(rows),
+                           answerable, None, target)
+    model, out_of_fold = _fit(rows, folds=folds, seed=seed)
+    probabilities = dict(zip((r.case_id for r in rows), out_of_fold, strict=True))
+    points = curve(rows, cases, score=lambda r: probabilities[r.case_id])
+    chosen = choose(points, target)
+    model = model.model_copy(update={
+        "threshold": min(1.0, chosen.threshold), "embedder": embedder,
+        "evidence": {
+            "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "data": sources or {}, "rows": len(rows), "answerable": answerable,
+            "target_wrong_answer_rate": target, "folds": folds,
+            "expected": {"answered": chosen.answered, "wrong": chosen.wrong,
+                         "deflection": round(chosen.deflection, 4),
+                         "wrong_answer_rate": round(chosen.wrong_rate, 4)},
+            "curve": [[round(p.threshold, 4), round(p.deflection, 4), round(p.wrong_rate, 4)]
+                      for p in thin(points, 25)],
+        }})
+    return Calibration("answerability model", model.threshold, chosen, points, len(rows),
+                       answerable, model, target)
+
+
+def _fit(rows: Sequence[Row], *, folds: int, seed: int) -> tuple[AnswerabilityModel, np.ndarray]:
+    """Fit the logistic regression and its Platt calibration; return the model and the
+    calibrated out-of-fold probability of every row."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    x = np.array([[r.features.get(f, 0.0) for f in FEATURES] for r in rows], dtype=np.float64)
+    y = np.array([r.correct for r in rows], dtype=np.int64)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+
+    def logistic() -> Any:
+        # C: fairly strong regularisation, a few hundred rows of 15 correlated features.
+        return LogisticRegression(C=0.5, max_iter=2000)
+
+    raw = np.zeros(len(rows))
+    splits = StratifiedKFold(n_splits=min(folds, int(min(y.sum(), len(y) - y.sum()))),
+                             shuffle=True, random_state=seed)
+    for train, test in splits.split(z, y):
+        raw[test] = logistic().fit(z[train], y[train]).predict_proba(z[test])[:, 1]
+    # Platt scaling of the out-of-fold outputs: strictly increasing, so every row keeps its
+    # own score and the threshold can fall between any two (an isotonic map's flat steps
+    # put dozens of rows on one value, and the chosen point jumped past the target).
+    logit = _logit(raw).reshape(-1, 1)
+    platt = LogisticRegression(C=1e6, max_iter=2000).fit(logit, y)
+    full = logistic().fit(z, y)
+    model = AnswerabilityModel(
+        features=list(FEATURES), mean=mean.round(6).tolist(), scale=scale.round(6).tolist(),
+        weights=full.coef_[0].round(6).tolist(), intercept=round(float(full.intercept_[0]), 6),
+        platt_a=round(float(platt.coef_[0][0]), 6), platt_b=round(float(platt.intercept_[0]), 6),
+        threshold=1.0)
+    return model, platt.predict_proba(logit)[:, 1]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    clipped = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
+
+
+_TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
+
+
+def write_policy(path: Path, calibration: Calibration) -> bool:
+    """Write the calibration into a policy file, keeping the rest of it (and its comments).
+
+    The fitted model replaces any `answerability:` block; a grounding-score calibration sets
+    `thresholds.answer_min_confidence` and removes a model fitted before. Returns False, and
+    leaves the file as it is, when it already holds this calibration (a model that differs
+    only in the date it was fitted counts as the same: re-running calibration on unchanged
+    data changes nothing).
+    """
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    # Trailing blank lines go too: the one before a removed block would be left dangling.
+    lines = _rstrip(_without_block(text.splitlines(), "answerability"))
+    if calibration.model is not None:
+        model = calibration.model.model_dump(mode="json")
+        before = _written_model(text)
+        if before is not None and _same_fit(before, model):
+            return False
+        block = yaml.safe_dump({"answerability": model}, allow_unicode=True, sort_keys=False,
+                               width=96, default_flow_style=None)
+        header = ["", "# Written by `python -m eval calibrate`: the answer decision's model, "
+                  "fitted on the data named in its evidence."]
+        lines = [*_rstrip(lines), *header, *block.rstrip("\n").splitlines()]
+    else:
+        lines = _set_threshold(lines, calibration.threshold)
+    written = "\n".join(lines) + "\n"
+    if written == text:
+        return False
+    yaml.safe_load(written)  # still valid YAML, or nothing is written
+    _atomic_write(path, written)
+    return True
+
+
+def _written_model(text: str) -> dict[str, Any] | None:
+    """Return the `answerability` block a policy file holds, if it holds one."""
+    try:
+        data = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        return None  # rewritten below; the new file is checked before it is written
+    found = data.get("answerability") if isinstance(data, dict) else None
+    return found if isinstance(found, dict) else None
+
+
+def _same_fit(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Tell whether two written models differ at most in the date they were fitted."""
+    def undated(model: dict[str, Any]) -> dict[str, Any]:
+        evidence = {k: v for k, v in (model.get("evidence") or {}).items() if k != "fitted"}
+        return {**model, "evidence": evidence}
+
+    # Through JSON and back: the file's YAML reads numbers and lists as the dump wrote them.
+    return bool(json.loads(json.dumps(undated(before))) == json.loads(json.dumps(undated(after))))
+
+
+def _without_block(lines: list[str], key: str) -> list[str]:
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        if _TOP_LEVEL_KEY.match(line):
+            skipping = line.split(":", 1)[0].strip() == key
+        if skipping and out and out[-1].startswith("# Written by `python -m eval calibrate`"):
+            out.pop()
+        if not skipping:
+            out.append(line)
+    return out
+
+
+def _rstrip(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def _set_threshold(lines: list[str], threshold: float) -> list[str]:
+    value = f"{threshold:.4f}"
+    for i, line in enumerate(lines):
+        if re.match(r"^\s+answer_min_confidence\s*:", line):
+            indent = line[: len(line) - len(line.lstrip())]
+            lines[i] = f"{indent}answer_min_confidence: {value}"
+            return lines
+    for i, line in enumerate(lines):
+        if re.match(r"^thresholds\s*:", line):
+            return [*lines[: i + 1], f"  answer_min_confidence: {value}", *lines[i + 1:]]
+    return [*_rstrip(lines), "thresholds:", f"  answer_min_confidence: {value}"]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.calibrate.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def report(calibration: Calibration, cases: int) -> str:
+    """Return what the team should expect, in a few lines."""
+    e = calibration.expectation(cases)
+    lines = [
+        f"calibrated on {calibration.rows} inquiries the threshold decides "
+        f"({calibration.answerable} answerable from the source found), {cases} in all",
+        f"method: {calibration.method}; answer when it is at least {calibration.threshold:.4f}",
+        f"expect: {e['deflection']:.1%} of inquiries answered ({e['answered']} of {cases}), "
+        f"{e['wrong_answer_rate']:.1%} of answers wrong ({e['wrong']}); target "
+        f"{calibration.target:.1%}",
+        "the trade-off (threshold: answered, wrong-answer rate):",
+    ]
+    for p in thin(calibration.points, 8)[1:]:
+        lines.append(f"  {p.threshold:.3f}: {p.deflection:6.1%}  {p.wrong_rate:6.1%}")
+    return "\n".join(lines)
+
+
+def as_json(calibration: Calibration, cases: int) -> dict[str, Any]:
+    """Return the calibration as a JSON-ready record."""
+    return {"method": calibration.method, "threshold": calibration.threshold,
+            "target": calibration.target, "rows": calibration.rows,
+            "answerable": calibration.answerable, "expected": calibration.expectation(cases),
+            "points": [asdict(p) for p in thin(calibration.points)]}
+
+
+# --------------------------------------------------------------------------- history
+
+
+def history_rows(agent: Agent, store: KnowledgeStore, *, limit: int | None = None,
+                 agreement: float = 0.5) -> tuple[list[Row], int]:
+    """Return rows from the store's own past tickets, with no hand-written case.
+
+    Each ticket with a resolution is replayed as an inquiry against the knowledge base and
+    the other tickets (never itself). It counts as answerable from the source found when its
+    own resolution agrees with what an answer from that source would quote: the resolution
+    links the article, or at least `agreement` of its words (IDF-weighted) are in the quote.
+    Returns the rows and how many tickets were replayed.
+    """
+    _, rows = store.lexical("ticket")
+    tickets = sorted((r for r in rows.values() if r.metadata.get("resolution")),
+                     key=lambda r: r.chunk_id)[:limit]
+    out: list[Row] = []
+    for ticket in tickets:
+        row = label_replay(agent, store, ticket.doc_id, ticket.text, ticket.language,
+                           str(ticket.metadata["resolution"]), agreement=agreement)
+        if row is not None:
+            out.append(row)
+    return out, len(tickets)
+
+
+def label_replay(agent: Agent, store: KnowledgeStore, ticket_id: str, text: str,
+                 language: str, resolution: str, *, agreement: float = 0.5) -> Row | None:
+    """Ask a past ticket's question again (never grounded in the ticket itself) and label the
+    source found by whether the ticket's resolution agrees with it; None when a guard, not
+    the threshold, decided."""
+    lexical, _ = store.lexical("ticket")
+    kb_index, _ = store.lexical("kb")
+    analyze = store.analyzer.terms
+    decision = agent.handle(
+        Inquiry(text=text[:20_000], language=language if language in ("en", "ja") else None),
+        exclude=frozenset({ticket_id}))
+    candidate = decision.candidate
+    if candidate is None or (decision.escalation is not None and
+                             decision.escalation.reason != ReasonCode.LOW_CONFIDENCE):
+        return None
+    quoted = (decision.answer if decision.action == "answer"
+              else decision.escalation.draft if decision.escalation else "") or ""
+    linked = any(mark and mark in resolution for mark in (candidate.url, candidate.title))
+    # Words of the resolution that the knowledge base or the tickets use: names, greetings
+    # and one-off details cannot be in any source and say nothing about agreement.
+    words = {t: max(kb_index.idf(t), lexical.idf(t)) for t in analyze(resolution)
+             if kb_index.knows(t) or lexical.document_frequency(t) > 1}
+    found = set(analyze(quoted))
+    share = (sum(w for t, w in words.items() if t in found) / sum(words.values())
+             if words else 0.0)
+    return Row(ticket_id, language, candidate.source, float(decision.confidence),
+               linked or share >= agreement, dict(decision.evidence))
