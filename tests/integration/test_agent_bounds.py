@@ -88,7 +88,7 @@ def test_offline_passes_run_no_more_at_once_than_the_agent_has_slots(
             with lock:
                 running -= 1
 
-    agent._offline = counted  # type: ignore[method-assign,assignment]  # a counting stand-in
+    agent._offline = counted  # type: ignore[method-assign]  # a counting stand-in
     threads = [threading.Thread(target=agent.handle, args=(Inquiry(text=q),))
                for q in ("How do I invite people?", "メンバーを招待する方法は？",
                          "Can I export my board as a PDF?", "How do I reset my password?")]

@@ -201,4 +201,5 @@ def test_kotae_ranks_stackfaq_above_the_baseline(model_files: Any) -> None:
     result = bench("--skip", "ingest,latency,demo")
     assert result.returncode == 0, result.stderr[-3000:]
     stackfaq = row(result.stdout, "StackFAQ MAP [1249 queries, depth 20]")
-    assert 0.9 < number(stackfaq[2]) < number(stackfaq[1]) <= 1, stackfaq
+    # Kotae above the stock pipeline on the same embedding model (the default, e5)
+    assert 0.8 < number(stackfaq[2]) < number(stackfaq[1]) <= 1, stackfaq

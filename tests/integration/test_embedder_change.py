@@ -232,7 +232,8 @@ def test_ingest_kb_follows_kotae_embedder(
                                       encoding="utf-8")
     store_dir = tmp_path / "store"
     argv = ["--kb", str(kb), "--store", str(store_dir), "--no-progress"]
-    assert ingest_kb.run(argv) == 0  # the default model, MiniLM: the English chunk only
+    monkeypatch.setenv("KOTAE_EMBEDDER", "local")
+    assert ingest_kb.run(argv) == 0  # MiniLM: the English chunk only
     assert "2 chunks (1 embedded)" in capsys.readouterr().out
 
     monkeypatch.setenv("KOTAE_EMBEDDER", "e5")
@@ -255,6 +256,7 @@ def test_the_embedder_setting_names_each_model(e5_files: Any) -> None:
     assert e5.embedder_name == "local-multilingual-e5-small-int8"
     assert e5.embedder_languages is None
     assert isinstance(e5.embedder_factory()(), LocalE5Embedder)
-    assert load_settings().embedder_languages == frozenset({"en"})
+    assert load_settings(embedder="local").embedder_languages == frozenset({"en"})
+    assert load_settings().embedder == "e5"  # the default reads both languages
     with pytest.raises(ConfigError, match="'local', 'e5' or 'openai'"):
         load_settings(embedder="minilm")
