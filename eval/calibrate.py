@@ -139,7 +139,8 @@ def write_policy(path: Path, calibration: Calibration) -> bool:
     """Write the calibration into a policy file, keeping the rest of it (and its comments).
 
     The fitted model replaces any `answerability:` block; a grounding-score calibration sets
-    `thresholds.answer_min_confidence` and removes a model fitted before. Returns False, and
+    `thresholds.answer_min_confidence` and writes `answerability: null`, so that neither a
+    model fitted before nor one the file would inherit from the policy it extends decides. Returns False, and
     leaves the file as it is, when it already holds this calibration (a model that differs
     only in the date it was fitted counts as the same: re-running calibration on unchanged
     data changes nothing).
@@ -158,7 +159,10 @@ def write_policy(path: Path, calibration: Calibration) -> bool:
                   "fitted on the data named in its evidence."]
         lines = [*_rstrip(lines), *header, *block.rstrip("\n").splitlines()]
     else:
-        lines = _set_threshold(lines, calibration.threshold)
+        # `null`, not nothing: a file that extends the default must not inherit its model.
+        lines = [*_set_threshold(lines, calibration.threshold), "",
+                 "# Written by `python -m eval calibrate`: no model; the grounding score decides.",
+                 "answerability: null"]
     written = "\n".join(lines) + "\n"
     if written == text:
         return False

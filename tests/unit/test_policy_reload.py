@@ -17,6 +17,7 @@ extends: default
 version: "v1"
 thresholds:
   answer_min_confidence: 0.5
+answerability: null  # the grounding score decides, not the default's fitted model
 """
 
 
