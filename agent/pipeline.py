@@ -317,6 +317,17 @@ class Agent:
         own = tag if query == query_window(inquiry.text) else replace(tag, tag="", confidence=0.0)
         signals = self.signals(inquiry, own, sentiment, sensitive_name=(
             sensitive.name if sensitive else None)) if injection is None else []
+        intent = (self._intent_answer(tag, language, query, query_language)
+                  if reason == ReasonCode.LOW_CONFIDENCE else None)
+        if intent is not None:
+            answer, citations, prompt_version = intent
+            return Decision(
+                action="answer", answer=answer, citations=citations, tag=tag.tag,
+                tag_confidence=round(tag.confidence, 4), confidence=round(tag.confidence, 4),
+                language=language, signals=signals, flags=[*flags, "intent_answer"],
+                mode="offline", prompt_version=prompt_version, retrieved=retrieved,
+                candidate=citations[0] if citations else None, evidence=evidence,
+            ), groundings
         if reason is None and best is not None:
             answer, prompt_version = self.compose_answer(best, language)
             citations = [citation_of(best.hit, confidence)]
@@ -518,6 +529,27 @@ class Agent:
         if not translation or not translation.groups:
             return None
         return translator.target, translation.groups
+
+    def _intent_answer(self, tag: TagPrediction, language: str, query: str,
+                       query_language: str) -> tuple[str, list[Citation], str] | None:
+        """Answer with what the taxonomy gives a confidently recognised label: its article
+        (the passage of it that answers the question), or else its reply."""
+        if tag.confidence < self.policy.thresholds.intent_min_confidence:
+            return None
+        spec = next((t for t in self.deps.tagger.taxonomy.tags if t.name == tag.tag), None)
+        if spec is None:
+            return None
+        if spec.article:
+            hits = self.deps.retriever.search(query, source="kb", k=1, mode="lexical",
+                                              filters={"doc_id": spec.article})
+            found = self.groundings(query, query_language, hits, [])
+            if found:
+                text, version = self.compose_answer(found[0], language)
+                return text, [citation_of(found[0].hit, tag.confidence)], version
+        reply = spec.answer_in(language)
+        if reply is None:
+            return None
+        return reply, [], "taxonomy_answer@1"
 
     def _choose(self, groundings: Sequence[Grounding], language: str) -> Grounding | None:
         """Pick the source to answer from: same language first, knowledge base over tickets."""

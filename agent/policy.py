@@ -71,6 +71,9 @@ class Thresholds(_Strict):
     precedent_min_similarity: float = Field(0.82, ge=0.0, le=1.0)
     negative_sentiment: float = Field(-0.6, ge=-1.0, le=0.0)
     tag_min_confidence: float = Field(0.4, ge=0.0, le=1.0)
+    # A label the taxonomy gives a reply or an article answers with it at this confidence,
+    # when no source grounds an answer (an intent bot's canned replies).
+    intent_min_confidence: float = Field(0.8, ge=0.0, le=1.0)
 
 
 class Rule(_Strict):

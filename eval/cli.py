@@ -342,6 +342,11 @@ def cmd_public(args: argparse.Namespace) -> int:
         best = run.metrics["oos_curve"]["best_balanced"]
         print(f"  out-of-scope: at t={best['threshold']:.2f} in-scope accuracy "
               f"{best['in_scope_accuracy']:.3f}, out-of-scope recall {best['oos_recall']:.3f}")
+        curve = run.metrics["oos_curve"]
+        if curve.get("agent_in_scope_answered_right") is not None:
+            print(f"  through the agent: in-scope answered with the right intent "
+                  f"{curve['agent_in_scope_answered_right']:.3f}, out-of-scope escalated "
+                  f"{curve['agent_oos_recall']:.3f}")
     print(f"  published: {data.notes}")
     return 0
 

@@ -142,7 +142,10 @@ def load_clinc150(root: Path, *, limit: int | None = None,
         oos = [str(t).strip() for t, _ in data["oos_test"] if str(t).strip()]
     except (KeyError, TypeError, ValueError) as exc:
         raise DatasetError(f"clinc150/data_full.json: unexpected shape ({exc})") from exc
-    taxonomy = Taxonomy(tuple(TagSpec(n) for n in sorted({label for _, label in train})))
+    # CLINC150 ships no replies: each intent's canned reply names it (what is scored is that
+    # the agent answers an in-scope query with the right intent and escalates the rest).
+    taxonomy = Taxonomy(tuple(TagSpec(n, answer=(("en", f"[{n.replace('_', ' ')}]"),))
+                              for n in sorted({label for _, label in train})))
     in_scope = [EvalCase(id=f"clinc150-test-{n:04d}", inquiry=text, expected_tag=(label,),
                          expected_action="answer", language="en", extra={"scope": "in"})
                 for n, (text, label) in enumerate(test, start=1)]
@@ -230,7 +233,11 @@ def oos_curve(results: Sequence[CaseResult], steps: int = 20) -> dict[str, Any]:
     balanced = max(fine, key=lambda p: (p["in_scope_accuracy"] + p["oos_recall"],
                                         -p["threshold"]))
     agent = [r for r in results if r.decision and r.case.extra.get("scope") == "oos"]
+    inside = [r for r in results if r.decision and r.case.extra.get("scope") == "in"]
     return {
+        "agent_in_scope_answered_right": (sum(
+            1 for r in inside if r.decision and r.decision.action == "answer" and r.checks.tag)
+            / len(inside)) if inside else None,
         "points": points,
         "best_balanced": balanced,
         "agent_oos_recall": (sum(1 for r in agent if r.decision and

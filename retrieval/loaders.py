@@ -17,7 +17,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 
 from retrieval import linear_re
-from retrieval.textproc import detect_language, japanese_char_count
+from retrieval.textproc import detect_language, japanese_char_count, language_code
 from retrieval.types import Document, Problem, Ticket
 
 KB_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".json", ".jsonl"}
@@ -59,6 +59,15 @@ class TagSpec:
     name: str
     description: str = ""
     examples: tuple[str, ...] = ()
+    # What to answer an inquiry confidently tagged with this label, per language (an intent's
+    # canned reply), and/or the knowledge-base article that answers it.
+    answer: tuple[tuple[str, str], ...] = ()
+    article: str | None = None
+
+    def answer_in(self, language: str) -> str | None:
+        """Return the label's reply in a language, else in any language it has, else None."""
+        replies = dict(self.answer)
+        return replies.get(language) or next(iter(replies.values()), None)
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,10 @@ class Taxonomy:
     def to_dict(self) -> dict[str, Any]:
         """Return the taxonomy as the JSON/YAML file format."""
         return {"tags": [{"name": t.name, "description": t.description,
-                          "examples": list(t.examples)} for t in self.tags]}
+                          "examples": list(t.examples),
+                          **({"answer": dict(t.answer)} if t.answer else {}),
+                          **({"article": t.article} if t.article else {})}
+                         for t in self.tags]}
 
     @classmethod
     def default(cls) -> Taxonomy:
@@ -533,8 +545,20 @@ def load_taxonomy(path: Path | None) -> Taxonomy:
         examples = item.get("examples") or []
         if not isinstance(examples, list):
             raise TaxonomyError(f"{path}: examples of tag {item['name']!r} must be a list")
+        answer = item.get("answer") or {}
+        if isinstance(answer, str):  # one text: in the language it is written in
+            answer = {detect_language(answer): answer}
+        if not isinstance(answer, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in answer.items()):
+            raise TaxonomyError(f"{path}: answer of tag {item['name']!r} must be a text or a "
+                                "mapping of language to text (en: ..., ja: ...)")
+        article = item.get("article")
+        if article is not None and not (isinstance(article, str) and article.strip()):
+            raise TaxonomyError(f"{path}: article of tag {item['name']!r} must be a document id")
         tags.append(TagSpec(str(item["name"]).strip(), str(item.get("description") or ""),
-                            tuple(str(e) for e in examples)))
+                            tuple(str(e) for e in examples),
+                            tuple((language_code(k), v.strip()) for k, v in answer.items()),
+                            article.strip() if isinstance(article, str) else None))
     names = [t.name for t in tags]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -197,3 +197,20 @@ def test_the_size_limit_speaks_one_unit(tmp_path: Path) -> None:
     write(tmp_path / "big.md", "x" * (3 * 1024 * 1024 // 2))
     result = load_knowledge_base(tmp_path, max_file_bytes=1024 * 1024)
     assert "file is 1.5 MiB, over the 1 MiB limit" in str(result.problems[0])
+
+
+def test_a_taxonomy_label_may_carry_its_reply_and_article(tmp_path: Path) -> None:
+    from retrieval.loaders import TaxonomyError, load_taxonomy
+
+    path = tmp_path / "tags.yaml"
+    path.write_text("tags:\n- name: hours\n  answer: {en: 'Open 9-18 JST.', ja-JP: '9時〜18時です。'}\n"
+                    "- name: refund\n  answer: 返金は30日以内です。\n  article: kb-refund\n"
+                    "- name: other\n", encoding="utf-8")
+    hours, refund, other = load_taxonomy(path).tags
+    assert hours.answer_in("ja") == "9時〜18時です。" and hours.answer_in("en") == "Open 9-18 JST."
+    assert refund.answer_in("en") == "返金は30日以内です。"  # the only reply it has
+    assert refund.article == "kb-refund" and other.answer_in("en") is None
+    assert load_taxonomy(path).to_dict()["tags"][1]["article"] == "kb-refund"
+    path.write_text("tags:\n- name: hours\n  answer: [not, a, text]\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="answer of tag 'hours'"):
+        load_taxonomy(path)
