@@ -1,0 +1,1 @@
+"""Insights for inquiry prevention: topics, bug clusters, knowledge gaps, content and account health."""

@@ -1,0 +1,38 @@
+"""Entry point: `python -m insights <command> ...`.
+
+Each subcommand is one entry of COMMANDS: its name maps to a callable taking the remaining
+command-line arguments and returning an exit status. Entries import their module when
+called, so `python -m insights evaluate` does not load the web service and the digest does
+not load the clustering benchmarks.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+Command = Callable[[Sequence[str]], int]
+
+COMMANDS: dict[str, Command] = {}
+
+
+def _usage() -> str:
+    names = ", ".join(sorted(COMMANDS)) or "(none)"
+    return f"usage: python -m insights <command> [args...]\ncommands: {names}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the subcommand named by the first argument."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        print(_usage())
+        return 0 if args else 2
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"unknown command {args[0]!r}\n{_usage()}", file=sys.stderr)
+        return 2
+    return command(args[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
