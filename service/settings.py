@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from errors import ConfigError
 from storage.models import API_KEY_ROLES
 from storage.outbox import WebhookConfig
+
+if TYPE_CHECKING:
+    from insights.accounts import HealthConfig
 
 Role = Literal["widget", "agent", "csm", "admin"]
 
@@ -78,6 +81,17 @@ class ApiSettings(BaseSettings):
     agent_factory: str | None = Field(
         None, description='"module:callable" returning an agent (stubs for benchmarks, tests)'
     )
+    # Insights: account health (insights.accounts) and content performance. Weights and
+    # full points override the defaults part by part ("churn_signals=25,bugs_hit=10").
+    health_weights: str | None = None
+    health_full_at: str | None = None
+    health_watch_below: float = 75.0
+    health_risk_below: float = 50.0
+    insights_window_days: int = 30
+    # Pages read computed insights at most this old; the maintenance pass recomputes them.
+    insights_max_age_s: float = 60.0
+    # A JSON list of {account_id, company, plan, seats}: names accounts on the pages.
+    accounts_path: str | None = None
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -109,9 +123,23 @@ class ApiSettings(BaseSettings):
         """Return the trusted proxies as networks."""
         return tuple(ipaddress.ip_network(item, strict=False) for item in self.trusted_proxies)
 
+    def health_config(self) -> HealthConfig:
+        """Return how account health is scored (raises ConfigError on bad weights or bands)."""
+        from insights.accounts import HealthConfig
+
+        return HealthConfig.from_settings(
+            self.health_weights, self.health_full_at, watch_below=self.health_watch_below,
+            risk_below=self.health_risk_below, window_days=self.insights_window_days)
+
     @model_validator(mode="after")
     def _check(self) -> ApiSettings:
         self.parsed_keys()  # raises on a malformed KOTAE_API_KEYS
+        try:
+            self.health_config()
+        except ConfigError as exc:
+            raise ValueError(f"KOTAE_HEALTH_*: {exc}") from exc
+        if self.insights_max_age_s < 0:
+            raise ValueError("KOTAE_INSIGHTS_MAX_AGE_S must not be negative")
         if self.webhook_url:
             if not self.webhook_url.startswith(("http://", "https://")):
                 raise ValueError("KOTAE_WEBHOOK_URL must be an http:// or https:// URL")

@@ -184,7 +184,8 @@ async def open_services(
             learn=the_agent.learn,
             on_outcome=metrics.outcome,
             on_delivery=metrics.delivered,
-            refresh=maintenance(reloader, getattr(the_agent, "refresh_tagger", None)),
+            refresh=with_insights(
+                maintenance(reloader, getattr(the_agent, "refresh_tagger", None)), db, api),
         )
         services = Services(
             api=api,
@@ -238,6 +239,23 @@ def maintenance(reloader: PolicyReloader | None,
             refresh_tagger()
 
     return refresh
+
+
+def with_insights(refresh: Callable[[], None] | None, db: Database,
+                  api: ApiSettings) -> Callable[[], None]:
+    """Return the maintenance pass plus keeping account health fresh, so a band change
+    reaches the account.health_changed webhook even when nobody opens the page."""
+    from insights.accounts import directory_for, ensure_fresh
+
+    config, directory = api.health_config(), directory_for(api.accounts_path)
+
+    def run() -> None:
+        if refresh is not None:
+            refresh()
+        with db.session() as session:
+            ensure_fresh(session, config, directory, api.insights_max_age_s)
+
+    return run
 
 
 async def close_services(services: Services, *, close_agent: bool) -> None:

@@ -271,3 +271,50 @@ class OutboxRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- insights: content and accounts
+
+
+class AnswerCitationRow(Base):
+    """A source an answer cited, written with the decision, so content performance is a join."""
+
+    __tablename__ = "answer_citations"
+    __table_args__ = (UniqueConstraint("inquiry_id", "doc_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"))
+    conversation_id: Mapped[str] = mapped_column(String(40), index=True)
+    doc_id: Mapped[str] = mapped_column(String(300), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="kb")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AccountHealthRow(Base):
+    """An account's health as last computed: its score, band and visible parts.
+
+    The band is remembered so that crossing into another one is reported once
+    (the `account.health_changed` webhook).
+    """
+
+    __tablename__ = "account_health"
+
+    account_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(16))
+    expansion: Mapped[float] = mapped_column(Float, default=0.0)
+    health: Mapped[dict[str, Any]]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    band_since: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InsightSnapshotRow(Base):
+    """A computed insight kept for a short while, so pages read it instead of recomputing."""
+
+    __tablename__ = "insight_snapshots"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    payload: Mapped[dict[str, Any]]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

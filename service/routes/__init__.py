@@ -1,11 +1,13 @@
 """One module of routes per resource, each saying whom it serves; ROUTERS lists them in order."""
 
 from service.routes import (
+    accounts,
     analytics,
     conversations,
     escalations,
     health,
     inquiries,
+    insights_content,
     kb,
     me,
     precedents,
@@ -21,6 +23,8 @@ ROUTERS = (
     signals.router,
     kb.router,
     analytics.router,
+    accounts.router,
+    insights_content.router,
     search.router,
     me.router,
     health.router,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agent.types import Decision
 from errors import ConflictError
 from storage.models import (
+    AnswerCitationRow,
     ConversationRow,
     EscalationRow,
     FeedbackRow,
@@ -30,6 +31,7 @@ from storage.models import (
 )
 from storage.outbox import event_values
 from storage.repo.base import get_or_raise, sha256_hex, table, updated
+from storage.repo.citations import citation_rows
 from storage.repo.conversations import (
     derived_conversation_token,
     get_conversation,
@@ -288,13 +290,15 @@ _DECIDE = update(_INQUIRIES).where(
     _INQUIRIES.c.id == bindparam("inquiry_id_"), _INQUIRIES.c.status == "received"
 )
 _DECIDED_CONTEXT = (
-    select(InquiryRow.conversation_id, InquiryRow.text, ConversationRow.account_id)
+    select(InquiryRow.conversation_id, InquiryRow.text, InquiryRow.created_at,
+           ConversationRow.account_id)
     .outerjoin(ConversationRow, ConversationRow.id == InquiryRow.conversation_id)
     .where(InquiryRow.id == bindparam("inquiry_id_"))
 )
 _INSERT_ESCALATION = insert(table(EscalationRow))
 _INSERT_SIGNAL = insert(table(SignalRow))
 _INSERT_EVENT = insert(table(OutboxRow))
+_INSERT_CITATION = insert(table(AnswerCitationRow))
 
 
 def record_decision(
@@ -314,6 +318,7 @@ def record_decision(
     """
     now = utcnow()
     reason = decision.escalation.reason.value if decision.escalation else None
+    stored = decision.model_dump(mode="json")
     connection = session.connection()
     result = connection.execute(
         _DECIDE,
@@ -331,7 +336,7 @@ def record_decision(
             "completion_tokens": decision.usage.completion_tokens,
             "cost_usd": decision.usage.cost_usd,
             "mode": decision.mode,
-            "decision": decision.model_dump(mode="json"),
+            "decision": stored,
             "error": error,
         },
     )
@@ -362,6 +367,9 @@ def record_decision(
         connection.execute(_INSERT_ESCALATION, values)
         payload = escalation_event(EscalationRow(**values), inquiry.text)
         events.append(event_values("escalation.created", payload))
+    cited = citation_rows(inquiry_id, inquiry.conversation_id, inquiry.created_at, stored)
+    if cited:
+        connection.execute(_INSERT_CITATION, cited)
     text = decision.answer if decision.action == "answer" else notice
     if text:
         connection.execute(
