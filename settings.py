@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     store_dir: Path = Path("var/store")
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # A Chroma server (`chroma run`) for the vectors, as http://host:port; sets chroma_host
+    # and chroma_port. Several API hosts share one.
+    chroma_url: str | None = None
+    # Where the index catalog lives: "store", a SQLite file in store_dir (one host); or
+    # "database", the operational database (DATABASE_URL), which several hosts share.
+    catalog: Literal["store", "database"] = "store"
+    database_url: str = Field("sqlite:///var/kotae.sqlite3", validation_alias="DATABASE_URL")
+    # With catalog=database: how often each host checks the shared generation and rebuilds
+    # its caches (seconds).
+    catalog_poll_s: float = Field(0.5, gt=0, le=60)
     collection_prefix: str = ""
     model_dir: Path = Field(default_factory=_default_model_dir)
     # local: all-MiniLM-L6-v2 (English only); e5: multilingual-e5-small (every language);
@@ -64,6 +74,9 @@ class Settings(BaseSettings):
         if self.embedder == "openai" and self.openai_api_key is None:
             raise ValueError("KOTAE_EMBEDDER=openai needs OPENAI_API_KEY (and OPENAI_BASE_URL "
                              "for a non-OpenAI endpoint); unset KOTAE_EMBEDDER to stay offline")
+        if self.chroma_url:
+            host, port = parse_chroma_url(self.chroma_url)
+            self.chroma_host, self.chroma_port = host, port
         return self
 
     @property
@@ -75,7 +88,9 @@ class Settings(BaseSettings):
     def store(self) -> StoreConfig:
         """Return where the index lives."""
         return StoreConfig(self.store_dir, self.chroma_host, self.chroma_port,
-                           self.collection_prefix)
+                           self.collection_prefix,
+                           catalog_url=self.database_url if self.catalog == "database" else None,
+                           follow_s=self.catalog_poll_s)
 
     @property
     def embedder_name(self) -> str:
@@ -132,6 +147,21 @@ class Settings(BaseSettings):
             return LocalMiniLMEmbedder(files, intra_op_threads=self.embed_threads)
 
         return build
+
+
+def parse_chroma_url(url: str) -> tuple[str, int]:
+    """Return the host and port of a Chroma server URL such as http://127.0.0.1:8000."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    try:
+        port = parts.port or 8000
+    except ValueError as exc:
+        raise ValueError(f"KOTAE_CHROMA_URL={url!r} has no valid port") from exc
+    if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"KOTAE_CHROMA_URL={url!r} is not a Chroma server address; "
+                         "use http://host:port")
+    return parts.hostname, port
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -178,6 +178,15 @@ class Agent:
             self.deps.tagger.predict(text, self.tagging_embedding(text, language))
             for source in ("kb", "ticket"):
                 self.deps.retriever.search(text, source=source, k=1)
+
+    def follow_index(self) -> bool:
+        """Keep the search caches current with a catalog other hosts write too (the API calls
+        this once it is warm); False for a store of this host's own."""
+        return self.deps.retriever.store.follow()
+
+    def index_status(self) -> dict[str, Any]:
+        """Say how current this process's search caches are with the catalog (/readyz)."""
+        return self.deps.retriever.store.index_status()
 
     def tagging_embedding(self, text: str, language: str) -> np.ndarray:
         """Return the embedding the tagger reads: zeros in a language the model cannot read.

@@ -8,6 +8,7 @@ than the vector store has; a `pending` flag marks a write in progress for repair
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from retrieval.locks import file_lock
 from retrieval.types import Chunk
 
 SCHEMA = """
@@ -81,6 +83,8 @@ GENERATION_TTL_S = 0.25
 class Catalog:
     """SQLite record of indexed documents and chunks."""
 
+    shared = False  # one host's file (retrieval.db_catalog.DatabaseCatalog is shared)
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -138,6 +142,17 @@ class Catalog:
             value = int(row[0]) if row is not None else 0
             self._generations[source] = (value, now)
         return value
+
+    def writer_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Return the store's writer lock: an flock on writer.lock beside the catalog, which
+        the processes of this host share (a process that dies drops it)."""
+        return file_lock(self.path.parent / "writer.lock")
+
+    def meta_items(self) -> list[tuple[str, str]]:
+        """Return every store setting as (key, value)."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+        return [(str(k), str(v)) for k, v in rows]
 
     def get_meta(self, key: str) -> str | None:
         """Read a store setting."""

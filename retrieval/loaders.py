@@ -533,6 +533,11 @@ def load_taxonomy(path: Path | None) -> Taxonomy:
         data = yaml.safe_load(text)  # YAML is a superset of JSON
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: not valid YAML or JSON ({exc})") from exc
+    return taxonomy_from_data(data, str(path))
+
+
+def taxonomy_from_data(data: Any, path: str) -> Taxonomy:
+    """Build a taxonomy from a taxonomy file's parsed content (`path` names it in errors)."""
     items = data.get("tags") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         raise TaxonomyError(f"{path}: expected a list of tags, or {{tags: [...]}}")

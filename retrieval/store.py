@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,11 +24,14 @@ from errors import StoreError
 from retrieval.catalog import Catalog, ChunkRow
 from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
-from retrieval.loaders import Taxonomy, load_taxonomy
-from retrieval.locks import file_lock, try_file_lock
+from retrieval.loaders import Taxonomy, load_taxonomy, taxonomy_from_data
+from retrieval.locks import try_file_lock
 from retrieval.model_prep import fsync_dir
 from retrieval.textproc import Analyzer
 from retrieval.vectors import CHROMA_BATCH, DEFAULT_EF_SEARCH, AnnVectors, FlatVectors, VectorIndex
+
+if TYPE_CHECKING:
+    from retrieval.db_catalog import DatabaseCatalog
 
 SOURCES = ("kb", "ticket")
 
@@ -67,6 +70,13 @@ class StoreConfig:
     # the next process (another API worker, a restart) loads it and adds only what changed
     # since, instead of building it again from Chroma (~35 s of one core at 100k chunks).
     ann_snapshots: bool = True
+    # The catalog in the operational database at this URL (KOTAE_CATALOG=database) instead
+    # of catalog.sqlite3 in the folder: several hosts then share one index (with the vectors
+    # on a Chroma server), each keeping only caches in its folder.
+    catalog_url: str | None = None
+    # With a shared catalog, how often a host compares its caches' generation with the
+    # catalog's and rebuilds them in the background (KOTAE_CATALOG_POLL_S).
+    follow_s: float = 0.5
 
 
 #: Up to this many chunk removals and additions (an edited chunk counts as one of each) are
@@ -129,7 +139,8 @@ _SNAPSHOT_RESAVE = 1_000
 class KnowledgeStore:
     """Everything indexed for one tenant: catalog, vectors, lexical indexes, taxonomy."""
 
-    def __init__(self, config: StoreConfig, catalog: Catalog, vectors: VectorIndex) -> None:
+    def __init__(self, config: StoreConfig, catalog: Catalog | DatabaseCatalog,
+                 vectors: VectorIndex) -> None:
         self.config = config
         self.catalog = catalog
         self.vectors = vectors
@@ -146,6 +157,9 @@ class KnowledgeStore:
         self._lock_table: dict[tuple[str, str], threading.Lock] = {}
         self._writer = threading.RLock()
         self._writer_depth = 0
+        self._follower: threading.Thread | None = None
+        self._behind_since: dict[str, float] = {}  # source -> when this host fell behind
+        self._shared_taxonomy: tuple[str, Taxonomy] | None = None
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -154,12 +168,13 @@ class KnowledgeStore:
         A document's vectors go to Chroma and its text and hash to the catalog in two steps;
         two writers of one document interleaving those steps left the catalog holding one
         version and Chroma the other. API workers, their learning loop and ingest_kb.py all
-        write through this lock (an flock on writer.lock in the store folder); searches do
-        not take it. Re-entrant within a thread.
+        write through this lock (an flock on writer.lock in the store folder; with the catalog
+        in the database, a lock there that every host shares); searches do not take it.
+        Re-entrant within a thread.
         """
         with self._writer, contextlib.ExitStack() as held:
             if self._writer_depth == 0:
-                held.enter_context(file_lock(self.config.path / "writer.lock"))
+                held.enter_context(self.catalog.writer_lock())
             self._writer_depth += 1
             try:
                 yield
@@ -173,7 +188,13 @@ class KnowledgeStore:
     @classmethod
     def open(cls, config: StoreConfig) -> KnowledgeStore:
         """Open (or create) a store."""
-        catalog = Catalog(config.path / "catalog.sqlite3")
+        catalog: Catalog | DatabaseCatalog
+        if config.catalog_url:
+            from retrieval.db_catalog import DatabaseCatalog
+
+            catalog = DatabaseCatalog(config.catalog_url)
+        else:
+            catalog = Catalog(config.path / "catalog.sqlite3")
         vectors = VectorIndex.open(
             None if config.chroma_host else config.path / "chroma",
             host=config.chroma_host, port=config.chroma_port, prefix=config.collection_prefix,
@@ -192,7 +213,77 @@ class KnowledgeStore:
         for state in list(self._ann.values()):
             if state.worker is not None:
                 state.worker.join()
+        if self._follower is not None:
+            self._follower.join()
         self.catalog.close()
+
+    def follow(self, every_s: float | None = None) -> bool:
+        """Keep this host's caches current with a shared catalog: every `every_s` (default
+        follow_s), a background thread compares each source's generation with the one its
+        BM25 matrix and exact vector copy were built for, and rebuilds them (and updates the
+        HNSW copy) when another host changed the index. Searches then find a change made
+        elsewhere within about a poll, and rarely pay for a rebuild themselves. Returns
+        False (and does nothing) for a store whose catalog is this folder's own file."""
+        if not self.catalog.shared or self._follower is not None:
+            return False
+        every = every_s if every_s is not None else self.config.follow_s
+
+        def run() -> None:
+            while not self._closing.wait(every):
+                try:
+                    self.refresh_caches()
+                except Exception as exc:  # broad on purpose: the next poll tries again
+                    log.warning("could not refresh the index caches: %s", exc)
+
+        self._follower = threading.Thread(target=run, name="kotae-index-follower", daemon=True)
+        self._follower.start()
+        return True
+
+    def _cached_generation(self, source: str) -> int | None:
+        """Return the catalog generation this process's copies of a source are current for
+        (the older of the BM25 matrix and the exact vector copy), or None before any."""
+        lexical = self._lexical.get(source)
+        if lexical is None:
+            return None
+        flat = self._flat.get(source) if self.config.flat_max_chunks > 0 else None
+        return lexical[0] if flat is None else min(lexical[0], flat[0])
+
+    def refresh_caches(self) -> None:
+        """Rebuild the copies of every source whose catalog generation moved on."""
+        for source in SOURCES:
+            shared = self.catalog.generation(source, fresh=True)
+            if self._cached_generation(source) == shared:
+                self._behind_since.pop(source, None)
+                continue
+            self._behind_since.setdefault(source, time.monotonic())
+            self.lexical(source)
+            self.flat_vectors(source)
+            self.ann_vectors(source)  # small changes now, large ones in the background
+            if self._cached_generation(source) == self.catalog.generation(source, fresh=True):
+                self._behind_since.pop(source, None)
+
+    def index_status(self) -> dict[str, Any]:
+        """Say how current this process's copies are with the catalog: its generation and
+        theirs (summed over the sources), whether they are behind and for how long."""
+        now = time.monotonic()
+        sources: dict[str, dict[str, int]] = {}
+        lag = 0.0
+        for source in SOURCES:
+            shared = self.catalog.generation(source)
+            cached = self._cached_generation(source)
+            current = cached if cached is not None else 0
+            if current != shared:
+                lag = max(lag, now - self._behind_since.setdefault(source, now))
+            else:
+                self._behind_since.pop(source, None)
+            sources[source] = {"generation": shared, "cached_generation": current}
+        generation = sum(s["generation"] for s in sources.values())
+        cached_total = sum(s["cached_generation"] for s in sources.values())
+        return {"shared": self.catalog.shared, "generation": generation,
+                "cached_generation": cached_total,
+                "behind": any(s["generation"] != s["cached_generation"]
+                              for s in sources.values()),
+                "lag_s": round(lag, 3), "sources": sources}
 
     def _bump_generations(self) -> None:
         """Start a new generation of every source: each process rebuilds its copies."""
@@ -618,8 +709,18 @@ class KnowledgeStore:
         """Return the taxonomy saved at ingestion, or the default one.
 
         Read again only when the file changed: every API worker asks on each maintenance
-        pass whether its tagger is still current.
+        pass whether its tagger is still current. A shared catalog holds it instead of the
+        folder, so every host tags with the one ingestion saved.
         """
+        if self.catalog.shared:
+            raw = self.catalog.get_meta("taxonomy")
+            if not raw:
+                return Taxonomy.default()
+            shared = self._shared_taxonomy
+            if shared is None or shared[0] != raw:
+                shared = (raw, taxonomy_from_data(json.loads(raw), "the catalog's taxonomy"))
+                self._shared_taxonomy = shared
+            return shared[1]
         path = self.config.path / "taxonomy.json"
         try:
             stat = path.stat()
@@ -634,8 +735,9 @@ class KnowledgeStore:
 
     def save_taxonomy(self, taxonomy: Taxonomy) -> None:
         """Keep the taxonomy with the store so the agent uses the one the data was labelled with."""
-        import json
-
+        if self.catalog.shared:
+            self.catalog.set_meta("taxonomy", json.dumps(taxonomy.to_dict(), ensure_ascii=False))
+            return
         self.config.path.mkdir(parents=True, exist_ok=True)
         tmp = self.config.path / "taxonomy.json.tmp"
         tmp.write_text(json.dumps(taxonomy.to_dict(), ensure_ascii=False, indent=2),

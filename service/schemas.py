@@ -407,9 +407,28 @@ class PolicyOut(BaseModel):
     rejected_sha256: str | None = None
 
 
+class IndexSourceOut(BaseModel):
+    """One source's generation in the catalog and in this host's caches."""
+
+    generation: int
+    cached_generation: int
+
+
+class IndexOut(BaseModel):
+    """How current this host's search caches are with the index catalog."""
+
+    shared: bool = Field(description="the catalog is in the database, shared by every host")
+    generation: int = Field(description="the catalog's generation (summed over sources)")
+    cached_generation: int = Field(description="the generation this host's caches hold")
+    behind: bool
+    lag_s: float = Field(description="how long the caches have been behind, in seconds")
+    sources: dict[str, IndexSourceOut] = Field(default_factory=dict)
+
+
 class HealthOut(BaseModel):
     """Liveness or readiness."""
 
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
     policy: PolicyOut | None = None
+    index: IndexOut | None = None

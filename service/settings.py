@@ -78,6 +78,12 @@ class ApiSettings(BaseSettings):
     recovery_max_attempts: int = 2
     maintenance_s: float = 5.0
     shutdown_grace_s: float = 10.0
+    # With the index catalog in the database (KOTAE_CATALOG=database), /readyz answers 503
+    # while this host's search caches have been behind the shared index for longer.
+    ready_max_lag_s: float = Field(30.0, gt=0)
+    # A resolution being learned is claimed by one host for this long (then, if it failed,
+    # retried by any host).
+    learn_claim_s: float = Field(60.0, gt=0)
     agent_factory: str | None = Field(
         None, description='"module:callable" returning an agent (stubs for benchmarks, tests)'
     )

@@ -161,6 +161,9 @@ async def open_services(
                 except Exception:  # broad on purpose: a cold index is no reason not to start
                     log.warning("warming the agent up failed; the first inquiries will "
                                 "build its indexes", exc_info=True)
+            follow = getattr(the_agent, "follow_index", None)
+            if callable(follow):  # a shared catalog: keep the caches current with it
+                await in_thread(follow)
             if api.gc_freeze:
                 # What start-up built (the index, the models, the app) lives as long as
                 # the process: keep the cyclic garbage collector from walking it. A full
@@ -179,6 +182,7 @@ async def open_services(
                 maintenance_s=api.maintenance_s,
                 webhook=api.webhook(),
                 delivery_poll_s=api.webhook_poll_s,
+                learn_retry_s=api.learn_claim_s,
             ),
             decide=the_agent.handle,
             learn=the_agent.learn,

@@ -201,6 +201,10 @@ class EscalationRow(Base):
     precedent_status: Mapped[str | None] = mapped_column(String(16))
     precedent_reviewer: Mapped[str | None] = mapped_column(String(200))
     precedent_reviewed_at: Mapped[datetime | None]
+    # Until when one process is teaching the agent this resolution: with several API hosts,
+    # the first to claim it learns it and the others leave it alone (a failed attempt keeps
+    # the claim until its retry is due).
+    learn_claimed_until: Mapped[datetime | None]
 
 
 class SignalRow(Base):
@@ -318,3 +322,70 @@ class InsightSnapshotRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     payload: Mapped[dict[str, Any]]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+# --------------------------------------------------------------------------- index catalog
+# The index catalog in the operational database (KOTAE_CATALOG=database): what every API host
+# needs to agree on about the knowledge base and the past tickets. retrieval.db_catalog reads
+# and writes these; the default single-host store keeps the same records in a SQLite file
+# beside embedded Chroma (retrieval.catalog).
+
+
+class CatalogMetaRow(Base):
+    """A store setting: the embedder, the vector languages, the taxonomy, the crash flag, the
+    writer's lease on SQLite."""
+
+    __tablename__ = "catalog_meta"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class CatalogGenerationRow(Base):
+    """A number that changes whenever one source's documents change: hosts poll it and
+    rebuild their in-memory copies (BM25 matrices, exact vectors, HNSW) when it moves."""
+
+    __tablename__ = "catalog_generations"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogDocumentRow(Base):
+    """An indexed document or ticket: its content hash (unchanged content is skipped) and
+    the record it was indexed from."""
+
+    __tablename__ = "catalog_documents"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(Text)
+    record: Mapped[str] = mapped_column(Text)  # JSON, as the embedded catalog keeps it
+    chunk_count: Mapped[int] = mapped_column(Integer)
+    tokens: Mapped[int] = mapped_column(Integer)
+    indexed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CatalogChunkRow(Base):
+    """A chunk: its text and lexical terms (BM25 is rebuilt from these on every host)."""
+
+    __tablename__ = "catalog_chunks"
+    __table_args__ = (Index("ix_catalog_chunks_by_doc", "source", "doc_id", "position"),)
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    chunk_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    doc_id: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    section: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    heading: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(Text)  # space-separated
+    tokens: Mapped[int] = mapped_column(Integer)
+    chunk_metadata: Mapped[str] = mapped_column("metadata", Text)  # JSON

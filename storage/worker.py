@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,7 +24,7 @@ import httpx
 from retrieval.types import Ticket
 from storage import outbox, processing
 from storage.db import Database
-from storage.models import utcnow
+from storage.models import EscalationRow, utcnow
 from storage.repo import escalations, inquiries
 
 log = logging.getLogger(__name__)
@@ -38,6 +37,8 @@ class WorkerConfig:
     lease_s: float = 15.0  # renewed every third of this while answering; then retried
     max_attempts: int = 2  # answer attempts before an interrupted inquiry is escalated
     maintenance_s: float = 5.0
+    # A resolution is claimed for this long while it is learned; after a failure, it is
+    # tried again (by any process) once the claim has run out.
     learn_retry_s: float = 60.0
     webhook: outbox.WebhookConfig | None = None
     delivery_poll_s: float = 1.0
@@ -66,7 +67,6 @@ class BackgroundWorker:
         self.in_flight = in_flight
         self.on_outcome = on_outcome
         self.on_delivery = on_delivery
-        self._learn_attempted: dict[str, float] = {}
         self._recovering: set[str] = set()  # inquiries the maintenance pass is answering
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
@@ -102,25 +102,29 @@ class BackgroundWorker:
             return inquiries.renew_leases(session, ids, utcnow(), self.config.lease_s)
 
     def learn_once(self, *, settle_s: float = 5.0) -> int:
-        """Teach the agent resolutions it has not learned; return how many it learned."""
+        """Teach the agent resolutions it has not learned; return how many it learned.
+
+        Each is claimed in the database first, so that with several hosts (or workers) one
+        learns it; the others' tagger follows through the shared index (refresh).
+        """
         learned = 0
-        now = time.monotonic()
         with self.db.session() as session:
             rows = escalations.escalations_to_learn(session)
             # The resolve request teaches the agent itself; leave it a moment to do so.
             cutoff = utcnow() - timedelta(seconds=settle_s)
-            due = [
-                row
-                for row in rows
-                if row.resolved_at is not None
-                and row.resolved_at <= cutoff
-                and now - self._learn_attempted.get(row.id, -1e9) >= self.config.learn_retry_s
-            ]
-            tickets = [escalations.ticket_for(session, row) for row in due]
-        for ticket in tickets:
+            due = [row.id for row in rows
+                   if row.resolved_at is not None and row.resolved_at <= cutoff]
+        for escalation_id in due:
             if self._stopping:
                 break
-            self._learn_attempted[ticket.id] = now
+            with self.db.session() as session:
+                if not escalations.claim_learning(session, escalation_id,
+                                                  self.config.learn_retry_s):
+                    continue  # learned meanwhile, or another process is learning it
+                row = session.get(EscalationRow, escalation_id)
+                if row is None:
+                    continue
+                ticket = escalations.ticket_for(session, row)
             error = learn_ticket(self.learn, ticket)
             with self.db.session() as session:
                 escalations.mark_learned(session, ticket.id, error)

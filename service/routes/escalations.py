@@ -166,9 +166,11 @@ def precedent_candidate(agent: object, answer: str) -> tuple[str, bool]:
 
 def learn_now(services: Services, session: Session, row: EscalationRow) -> None:
     """Teach the agent an approved precedent (retried in the background if it fails)."""
-    ticket = escalations.ticket_for(session, row)
-    error = learn_ticket(services.agent.learn, ticket)
-    escalations.mark_learned(session, row.id, error)
+    if escalations.claim_learning(session, row.id, services.api.learn_claim_s):
+        ticket = escalations.ticket_for(session, row)
+        error = learn_ticket(services.agent.learn, ticket)
+        # A failure is left to the background pass, which may run on any host.
+        escalations.mark_learned(session, row.id, error, release=True)
     session.refresh(row)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -390,12 +390,31 @@ def ticket_for(session: Session, row: EscalationRow) -> Ticket:
     )
 
 
-def mark_learned(session: Session, escalation_id: str, error: str | None) -> None:
-    """Record whether the agent learned a resolution (errors are retried later)."""
+def claim_learning(session: Session, escalation_id: str, hold_s: float) -> bool:
+    """Claim a resolution to learn for `hold_s` seconds; False when it is learned already or
+    another process holds a claim (several API hosts each run the learning pass)."""
+    now = utcnow()
+    result = session.execute(
+        update(EscalationRow)
+        .where(EscalationRow.id == escalation_id, EscalationRow.status == "resolved",
+               EscalationRow.learned_at.is_(None),
+               or_(EscalationRow.learn_claimed_until.is_(None),
+                   EscalationRow.learn_claimed_until <= now))
+        .values(learn_claimed_until=now + timedelta(seconds=hold_s))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+
+
+def mark_learned(session: Session, escalation_id: str, error: str | None, *,
+                 release: bool = False) -> None:
+    """Record whether the agent learned a resolution (errors are retried later: by anyone
+    at once with `release`, else when the claim runs out)."""
     values: dict[str, Any] = (
-        {"learned_at": utcnow(), "learn_error": None}
+        {"learned_at": utcnow(), "learn_error": None, "learn_claimed_until": None}
         if error is None
-        else {"learn_error": error[:2000]}
+        else {"learn_error": error[:2000], **({"learn_claimed_until": None} if release else {})}
     )
     session.execute(
         update(EscalationRow)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from agent.factory import train_tagger
+from retrieval.catalog import Catalog
 from retrieval.embeddings import FloatArray, HashingEmbedder
 from retrieval.indexer import Indexer
 from retrieval.search import HybridRetriever
@@ -124,6 +125,7 @@ def test_a_store_written_before_follows_the_models_languages(tmp_path: Path) -> 
     assert len(store.vectors.ids("kb")) == 4 and store.vector_languages is None
     before = store.flat_vectors("kb")
     assert before is not None and len(before.ids) == 4
+    assert isinstance(store.catalog, Catalog)
     with store.catalog.transaction() as db:  # as a store from before the setting
         db.execute("DELETE FROM meta WHERE key = 'vector_languages'")
 
