@@ -40,6 +40,11 @@ REASON_SENTENCE: dict[ReasonCode, dict[str, str]] = {
         "en": "This kind of request is handled by our team.",
         "ja": "このご依頼は担当チームが対応いたします。",
     },
+    ReasonCode.REPEATED_QUESTION: {
+        "en": "My answers do not seem to have helped, so I have passed this conversation to "
+              "a person on our team.",
+        "ja": "これまでのご案内では解決できていないようですので、この会話を担当者に引き継ぎました。",
+    },
 }
 
 #: What a draft says for each reason, before the passage that may answer the question. A draft

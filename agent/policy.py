@@ -76,6 +76,38 @@ class Thresholds(_Strict):
     intent_min_confidence: float = Field(0.8, ge=0.0, le=1.0)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+
+class OfficeHours(_Strict):
+    """When a team's people answer in one language (local time in `timezone`)."""
+
+    team: str = "support"
+    language: Literal["en", "ja"]
+    timezone: str = "UTC"
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
+    open: str = Field("09:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    close: str = Field("18:00", pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9]$")
+
+
+class Handoff(_Strict):
+    """How conversations pass between Kotae and people, in every channel (channels.handoff)."""
+
+    # Offer "talk to a person" before the first answer (a widget or channel shows the choice).
+    offer_human_up_front: bool = False
+    # The customer asking the same thing this many times in a row, each time answered: a person.
+    loop_turns: int = Field(3, ge=2, le=10)
+    # How alike two of the customer's messages must be to count as the same question
+    # (character-bigram Jaccard, so Japanese counts as well as English).
+    loop_similarity: float = Field(0.6, gt=0.0, le=1.0)
+    # Office hours per team and language; none listed: people are always there.
+    office_hours: list[OfficeHours] = Field(default_factory=list)
+    # Which team takes an escalation of each tag; any other tag: default_team.
+    teams: dict[str, str] = Field(default_factory=dict)
+    default_team: str = "support"
+
+
 class Rule(_Strict):
     """A configured rule: a pattern that escalates with reason `policy`."""
 
@@ -202,6 +234,8 @@ class PolicyFile(_Strict):
     injection: dict[str, Patterns] | None = None
     # Cut from a resolution before it becomes a precedent (agent.precedent); None: built-in.
     precedent_cleaning: PrecedentCleaning | None = None
+    # Hand-over between Kotae and people: loops, office hours, teams.
+    handoff: Handoff = Handoff()
 
 
 @dataclass(frozen=True)

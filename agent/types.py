@@ -33,6 +33,7 @@ class ReasonCode(StrEnum):
     INJECTION_ATTEMPT = "injection_attempt"
     LLM_UNAVAILABLE = "llm_unavailable"
     POLICY = "policy"
+    REPEATED_QUESTION = "repeated_question"
 
 
 class SignalKind(StrEnum):

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from channels.chatwoot import Chatwoot
+from channels.model import Channel
+from channels.runner import RunnerConfig
 from errors import ConfigError
 from storage.models import API_KEY_ROLES
 from storage.outbox import WebhookConfig
@@ -84,6 +87,18 @@ class ApiSettings(BaseSettings):
     # A resolution being learned is claimed by one host for this long (then, if it failed,
     # retried by any host).
     learn_claim_s: float = Field(60.0, gt=0)
+    # Channels (docs/CHANNELS.md): Chatwoot as an Agent Bot. Set all three to turn it on.
+    chatwoot_url: str | None = None  # the Chatwoot installation, e.g. https://chat.example.com
+    chatwoot_bot_token: SecretStr | None = None  # the agent bot's access token
+    chatwoot_webhook_secret: SecretStr | None = None  # the agent bot's secret (signs webhooks)
+    # The contact custom attribute that names Kotae's account id (else the contact's company).
+    chatwoot_account_attribute: str = "account_id"
+    channel_poll_s: float = 1.0
+    channel_claim_s: float = 120.0  # an event being worked is retried by anyone after this
+    channel_backoff_s: float = 2.0
+    channel_max_backoff_s: float = 300.0
+    channel_max_attempts: int = 50
+    channel_timeout_s: float = 10.0
     agent_factory: str | None = Field(
         None, description='"module:callable" returning an agent (stubs for benchmarks, tests)'
     )
@@ -155,7 +170,15 @@ class ApiSettings(BaseSettings):
                     "KOTAE_WEBHOOK_URL needs KOTAE_WEBHOOK_SECRET of at least 16 "
                     "characters, shared with the receiver to check signatures"
                 )
+        chatwoot = (self.chatwoot_url, self.chatwoot_bot_token, self.chatwoot_webhook_secret)
+        if any(chatwoot) and not all(chatwoot):
+            raise ValueError("Chatwoot needs KOTAE_CHATWOOT_URL, KOTAE_CHATWOOT_BOT_TOKEN and "
+                             "KOTAE_CHATWOOT_WEBHOOK_SECRET (the agent bot's secret) together")
+        if self.chatwoot_url and not self.chatwoot_url.startswith(("http://", "https://")):
+            raise ValueError("KOTAE_CHATWOOT_URL must be an http:// or https:// URL")
         for name in (
+            "channel_poll_s",
+            "channel_timeout_s",
             "agent_timeout_s",
             "webhook_timeout_s",
             "webhook_poll_s",
@@ -240,6 +263,27 @@ class ApiSettings(BaseSettings):
             claim_s=self.webhook_claim_s,
             raw_text=self.webhook_raw_text,
         )
+
+
+    def channels(self) -> dict[str, Channel]:
+        """Return the configured channels by name (empty: none)."""
+        found: dict[str, Channel] = {}
+        if self.chatwoot_url and self.chatwoot_bot_token and self.chatwoot_webhook_secret:
+            found["chatwoot"] = Chatwoot(
+                base_url=self.chatwoot_url,
+                bot_token=self.chatwoot_bot_token.get_secret_value(),
+                secret=self.chatwoot_webhook_secret.get_secret_value(),
+                account_attribute=self.chatwoot_account_attribute,
+            )
+        return found
+
+    def channel_runner(self) -> RunnerConfig:
+        """Return how channel events are worked."""
+        return RunnerConfig(
+            poll_s=self.channel_poll_s, claim_s=self.channel_claim_s,
+            backoff_s=self.channel_backoff_s, max_backoff_s=self.channel_max_backoff_s,
+            max_attempts=self.channel_max_attempts, timeout_s=self.channel_timeout_s,
+            lease_s=self.inquiry_lease_s)
 
 
 def load_api_settings(**overrides: Any) -> ApiSettings:

@@ -19,6 +19,8 @@ from fastapi import FastAPI
 from agent.policy import Policy
 from agent.policy_reload import PolicyHolder, PolicyReloader
 from agent.types import Decision, Inquiry
+from channels.handoff import HandoffRules
+from channels.runner import ChannelRunner
 from errors import ConfigError
 from retrieval.types import Document, Ticket
 from service.access import KeyRing, Network, TokenBuckets
@@ -126,6 +128,20 @@ class Services:
     in_flight: dict[str, asyncio.Task[processing.Outcome]] = field(default_factory=dict)
     # Watches the agent's policy file (None for an agent without one, e.g. a custom factory's).
     policy: PolicyReloader | None = None
+    # The hand-over rules (channels.handoff) every channel's inquiries go through.
+    rules: HandoffRules | None = None
+    # Works channel events (help desks, e-mail) off the outbox; None when none is configured.
+    channels: ChannelRunner | None = None
+
+    def deciding(self) -> processing.Decide:
+        """Return the agent as every channel asks it: behind the hand-over rules."""
+        return self.rules.guard(self.agent.handle) if self.rules else self.agent.handle
+
+    def decide(
+        self, inquiry: Inquiry, *, on_token: Callable[[str], None] | None = None
+    ) -> Decision:
+        """Ask the current agent behind the hand-over rules (for the background loops)."""
+        return self.deciding()(inquiry, on_token=on_token)
 
 
 async def in_thread(func: Callable[[], T]) -> T:
@@ -174,6 +190,7 @@ async def open_services(
                 gc.collect()
                 gc.freeze()
         reloader = policy_reloader(the_agent)
+        rules = HandoffRules(policy=partial(agent_policy, the_agent))
         worker = BackgroundWorker(
             db,
             WorkerConfig(
@@ -184,7 +201,7 @@ async def open_services(
                 delivery_poll_s=api.webhook_poll_s,
                 learn_retry_s=api.learn_claim_s,
             ),
-            decide=the_agent.handle,
+            decide=the_agent.handle,  # replaced below by the one behind the hand-over rules
             learn=the_agent.learn,
             on_outcome=metrics.outcome,
             on_delivery=metrics.delivered,
@@ -205,13 +222,33 @@ async def open_services(
             agent_limiter=anyio.CapacityLimiter(api.agent_concurrency),
             worker=worker,
             policy=reloader,
+            rules=rules,
         )
+        worker.decide = services.decide
         worker.in_flight = services.in_flight.keys()
         worker.start()
+        services.channels = start_channels(api, db, services.decide)
     except BaseException:
         db.close()
         raise
     return services
+
+
+def agent_policy(agent: object) -> Policy | None:
+    """Return the agent's current policy (it may be reloaded), or None when it has none."""
+    policy = getattr(agent, "policy", None)
+    return policy if isinstance(policy, Policy) else None
+
+
+def start_channels(api: ApiSettings, db: Database, decide: processing.Decide
+                   ) -> ChannelRunner | None:
+    """Start working the configured channels' events, or return None when none is set."""
+    configured = api.channels()
+    if not configured:
+        return None
+    runner = ChannelRunner(db, configured, decide, api.channel_runner())
+    runner.start()
+    return runner
 
 
 def policy_reloader(agent: object) -> PolicyReloader | None:
@@ -266,6 +303,8 @@ async def close_services(services: Services, *, close_agent: bool) -> None:
     """Let answers in progress be recorded, stop the worker, close the agent and the database."""
     if services.in_flight:
         await asyncio.wait(list(services.in_flight.values()), timeout=services.api.shutdown_grace_s)
+    if services.channels is not None:
+        await services.channels.stop()
     await services.worker.stop()
     close = getattr(services.agent, "close", None)
     if callable(close) and close_agent:

@@ -108,6 +108,10 @@ class ConversationRow(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where the customer wrote from: NULL for the widget, else a channel's name ("chatwoot").
+    channel: Mapped[str | None] = mapped_column(String(32))
+    # When the customer last wrote again after a person resolved it: it stays with people.
+    reopened_at: Mapped[datetime | None]
 
 
 class MessageRow(Base):
@@ -389,3 +393,39 @@ class CatalogChunkRow(Base):
     terms: Mapped[str] = mapped_column(Text)  # space-separated
     tokens: Mapped[int] = mapped_column(Integer)
     chunk_metadata: Mapped[str] = mapped_column("metadata", Text)  # JSON
+
+
+
+# ---------------------------------------------------------------- channels (help desks, e-mail)
+
+THREAD_STATES = ("bot", "human", "resolved")
+
+
+class ChannelThreadRow(Base):
+    """A conversation as a help desk or mailbox knows it, tied to one Kotae conversation.
+
+    `state` is who holds it: the bot, a person (an agent claimed or replied, or Kotae handed
+    it over), or nobody (resolved). `human_resolved` remembers that a person resolved it, so
+    that a customer who reopens it goes back to a person, not to the bot.
+    """
+
+    __tablename__ = "channel_threads"
+    __table_args__ = (
+        _one_of("state", THREAD_STATES),
+        UniqueConstraint("channel", "external_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="bot")
+    external_status: Mapped[str | None] = mapped_column(String(32))
+    human_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How to reach the thread again (a help desk's account and conversation ids, a mailbox's
+    # Message-ID chain), as the channel module needs it.
+    address: Mapped[dict[str, Any] | None]
+    human_since: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -129,16 +129,31 @@ def backoff(config: WebhookConfig, attempts: int) -> float:
     return float(min(config.backoff_s * 2 ** max(attempts - 1, 0), config.max_backoff_s))
 
 
-def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[OutboxRow]:
-    # Claim by pushing next_attempt_at forward with a conditional update: two workers
-    # (or two processes) never post the same event at the same time.
+def claim_due(
+    db: Database,
+    now: datetime,
+    *,
+    events: Sequence[str],
+    batch: int = 50,
+    claim_s: float = 60.0,
+) -> list[OutboxRow]:
+    """Claim due pending rows of the given event types, oldest first; return them.
+
+    A claim pushes next_attempt_at forward with a conditional update, so two workers (or two
+    processes) never take the same row at the same time; after a crash the row is due again
+    once the claim runs out. Each claim counts as an attempt.
+    """
     claimed: list[OutboxRow] = []
     with db.session() as session:
         due = session.scalars(
             select(OutboxRow)
-            .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
+            .where(
+                OutboxRow.status == "pending",
+                OutboxRow.next_attempt_at <= now,
+                OutboxRow.event.in_(list(events)),
+            )
             .order_by(OutboxRow.next_attempt_at, OutboxRow.created_at)
-            .limit(config.batch)
+            .limit(batch)
         ).all()
         for row in due:
             result = session.execute(
@@ -149,7 +164,7 @@ def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[Outbo
                     OutboxRow.next_attempt_at == row.next_attempt_at,
                 )
                 .values(
-                    next_attempt_at=now + timedelta(seconds=config.claim_s),
+                    next_attempt_at=now + timedelta(seconds=claim_s),
                     attempts=OutboxRow.attempts + 1,
                 )
                 .execution_options(synchronize_session=False)
@@ -158,6 +173,11 @@ def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[Outbo
                 claimed.append(row)
         session.commit()
     return claimed
+
+
+def _claim_due(db: Database, config: WebhookConfig, now: datetime) -> list[OutboxRow]:
+    # Only webhook events: the table also queues other work (channels.runner's events).
+    return claim_due(db, now, events=EVENTS, batch=config.batch, claim_s=config.claim_s)
 
 
 def _post(client: httpx.Client, config: WebhookConfig, row: OutboxRow) -> str | None:

@@ -22,6 +22,7 @@ from errors import StoreError
 from retrieval.textproc import detect_language
 from storage.db import Database
 from storage.models import InquiryRow, MessageRow, utcnow
+from storage.repo import channels as channel_threads
 from storage.repo import escalations, inquiries
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,16 @@ NOTICES: dict[tuple[str, bool], str] = {
     "question to our support team; a person will reply in this conversation.",
     ("ja", True): "現在、自動応答をご利用いただけないため、サポート担当者に引き継ぎました。"
     "この会話で担当者からご返信します。",
+}
+
+
+#: What the customer is told when a person already holds the conversation (the bot is silent).
+HELD_NOTICES: dict[tuple[str, str], str] = {
+    ("en", "held"): "A person from our team is handling this conversation and will reply here.",
+    ("ja", "held"): "この会話は担当者が対応しております。担当者よりこちらでご返信いたします。",
+    ("en", "reopened"): "Thank you; we have reopened this conversation and a person from our "
+    "team will reply here.",
+    ("ja", "reopened"): "ありがとうございます。この会話を再開しました。担当者よりこちらでご返信いたします。",
 }
 
 
@@ -285,6 +296,10 @@ def answer(
         outcome = load_outcome(db, inquiry_id)
         assert outcome is not None  # status says it was decided
         return outcome
+    with db.session() as session:
+        hold = channel_threads.hold_of(session, row.conversation_id, row.created_at)
+    if hold is not None:
+        return held(db, row, hold)
     history = [Message(role=m.role, text=m.text) for m in loaded]
     inquiry = build_inquiry(row, history)
     started = time.perf_counter()
@@ -300,6 +315,27 @@ def answer(
             update={"latency_ms": round((time.perf_counter() - started) * 1000, 3)}
         )
     return record(db, row, decision, status=status, error=error)
+
+
+def held(db: Database, row: InquiryRow, hold: channel_threads.Hold) -> Outcome:
+    """Record an inquiry in a conversation a person holds: no agent, no bot answer (no
+    talking over a person); the customer's turn waits in the conversation for them."""
+    language = _language(row)
+    try:
+        reason = ReasonCode(hold.reason or ReasonCode.POLICY)
+    except ValueError:
+        reason = ReasonCode.POLICY
+    notice = HELD_NOTICES[(language, "reopened" if hold.kind == "reopened" else "held")]
+    decision = fallback_decision(
+        row, reason, f"a person holds this conversation ({hold.kind}); Kotae stayed silent"
+    ).model_copy(update={"answer": notice, "flags": ["held", hold.kind]})
+    with db.session() as session:
+        recorded = channel_threads.record_held(session, row.id, decision)
+    if not recorded:
+        outcome = load_outcome(db, row.id)
+        assert outcome is not None  # decided by someone else first
+        return outcome
+    return Outcome(row.id, row.conversation_id, "decided", decision, hold.escalation_id, notice)
 
 
 def give_up(db: Database, inquiry_id: str, reason: ReasonCode, detail: str) -> Outcome:

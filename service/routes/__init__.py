@@ -3,6 +3,7 @@
 from service.routes import (
     accounts,
     analytics,
+    channels,
     conversations,
     escalations,
     health,
@@ -28,4 +29,5 @@ ROUTERS = (
     search.router,
     me.router,
     health.router,
+    channels.router,
 )

@@ -67,7 +67,7 @@ async def _answer(
         processing.answer,
         services.db,
         inquiry_id,
-        services.agent.handle,
+        services.deciding(),
         on_token=on_token,
         received=received,
     )
