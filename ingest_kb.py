@@ -30,7 +30,7 @@ from retrieval.loaders import (
 )
 from retrieval.store import KnowledgeStore
 from retrieval.types import Problem
-from settings import load_settings
+from settings import DATABASE_FILE, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,11 +54,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--keep-missing", action="store_true",
                         help="do not delete indexed documents that are not in this input")
     parser.add_argument("--rebuild", action="store_true",
-                        help="drop the existing index first (not needed after changing "
-                        "KOTAE_EMBEDDER: a store made with another model is re-embedded)")
+                        help="drop the existing index first, keeping the operational database "
+                        f"({DATABASE_FILE}) if it lives in the store folder (not needed after "
+                        "changing KOTAE_EMBEDDER: a store made with another model is re-embedded)")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="show progress bars (default: on long runs in a terminal)")
     return parser
+
+
+def empty_store(store_dir: Path) -> None:
+    """Delete the index in a store folder, keeping the operational database that may live there.
+
+    The database (settings.DATABASE_FILE, with its -wal, -shm and lock files) holds inquiries
+    and escalations, which no re-ingest can bring back.
+    """
+    for entry in store_dir.iterdir():
+        if entry.name.startswith(DATABASE_FILE):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -79,11 +95,12 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     store_dir = settings.store.path
     if args.rebuild and store_dir.exists():
-        if not (store_dir / "catalog.sqlite3").exists():
+        index = [e for e in store_dir.iterdir() if not e.name.startswith(DATABASE_FILE)]
+        if index and not (store_dir / "catalog.sqlite3").exists():
             print(f"ingest_kb.py: refusing to --rebuild {store_dir}: it is not a Kotae store",
                   file=sys.stderr)
             return 2
-        shutil.rmtree(store_dir)
+        empty_store(store_dir)
 
     max_bytes = int(args.max_file_mb * 1024 * 1024)
     report = SyncReport()

@@ -13,6 +13,20 @@ from errors import ConfigError
 from retrieval.embeddings import Embedder
 from retrieval.store import StoreConfig
 
+#: Where the index lives unless KOTAE_STORE_DIR says otherwise.
+DEFAULT_STORE_DIR = Path("var/store")
+#: The operational database's file name in the store folder (the default DATABASE_URL).
+DATABASE_FILE = "kotae.sqlite3"
+
+
+def default_database_url(store_dir: Path) -> str:
+    """Return the operational database's default URL: a SQLite file in the store folder.
+
+    Kept beside the index it was served from, so that a server started on another store
+    does not show this one's inquiries and escalations.
+    """
+    return f"sqlite:///{store_dir / DATABASE_FILE}"
+
 
 def _default_model_dir() -> Path:
     return Path.home() / ".cache" / "kotae" / "models"
@@ -23,7 +37,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KOTAE_", env_file=".env", extra="ignore")
 
-    store_dir: Path = Path("var/store")
+    store_dir: Path = DEFAULT_STORE_DIR
     chroma_host: str | None = None
     chroma_port: int = 8000
     # A Chroma server (`chroma run`) for the vectors, as http://host:port; sets chroma_host
@@ -32,7 +46,8 @@ class Settings(BaseSettings):
     # Where the index catalog lives: "store", a SQLite file in store_dir (one host); or
     # "database", the operational database (DATABASE_URL), which several hosts share.
     catalog: Literal["store", "database"] = "store"
-    database_url: str = Field("sqlite:///var/kotae.sqlite3", validation_alias="DATABASE_URL")
+    # Unset: default_database_url(store_dir), the operational database beside its store.
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
     # With catalog=database: how often each host checks the shared generation and rebuilds
     # its caches (seconds).
     catalog_poll_s: float = Field(0.5, gt=0, le=60)
@@ -85,11 +100,16 @@ class Settings(BaseSettings):
         return self.mode == "llm" or (self.mode == "auto" and self.openai_api_key is not None)
 
     @property
+    def database(self) -> str:
+        """Return the operational database's URL: DATABASE_URL, else the file in the store."""
+        return self.database_url or default_database_url(self.store_dir)
+
+    @property
     def store(self) -> StoreConfig:
         """Return where the index lives."""
         return StoreConfig(self.store_dir, self.chroma_host, self.chroma_port,
                            self.collection_prefix,
-                           catalog_url=self.database_url if self.catalog == "database" else None,
+                           catalog_url=self.database if self.catalog == "database" else None,
                            follow_s=self.catalog_poll_s)
 
     @property

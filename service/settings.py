@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -12,6 +13,7 @@ from channels.chatwoot import Chatwoot
 from channels.model import Channel
 from channels.runner import RunnerConfig
 from errors import ConfigError
+from settings import default_database_url
 from storage.models import API_KEY_ROLES
 from storage.outbox import WebhookConfig
 
@@ -34,7 +36,9 @@ class ApiSettings(BaseSettings):
         env_prefix="KOTAE_", env_file=".env", extra="ignore", populate_by_name=True
     )
 
-    database_url: str = Field("sqlite:///var/kotae.sqlite3", validation_alias="DATABASE_URL")
+    # Unset: sqlite:///<KOTAE_STORE_DIR>/kotae.sqlite3, the database beside its store
+    # (database_for). Any SQLite file or postgresql+psycopg://… URL overrides it.
+    database_url: str | None = Field(None, validation_alias="DATABASE_URL")
     api_keys: SecretStr | None = Field(
         None, description='"role:key,…" with roles widget, agent, csm, admin'
     )
@@ -243,6 +247,10 @@ class ApiSettings(BaseSettings):
             seen.add(key)
             pairs.append((cast(Role, role), key))
         return pairs
+
+    def database_for(self, store_dir: Path) -> str:
+        """Return DATABASE_URL, else the SQLite file in the store folder (settings.DATABASE_FILE)."""
+        return self.database_url or default_database_url(store_dir)
 
     @property
     def lease_s(self) -> float:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 import anyio
@@ -26,6 +27,7 @@ from retrieval.types import Document, Ticket
 from service.access import KeyRing, Network, TokenBuckets
 from service.metrics import Metrics
 from service.settings import ApiSettings
+from settings import DATABASE_FILE
 from storage import processing
 from storage.db import Database
 from storage.repo import keys as key_store
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
     from settings import Settings
 
 log = logging.getLogger("kotae.api")
+# Where the database lived by default, relative to the working directory, before it moved
+# into the store folder (settings.default_database_url).
+LEGACY_DATABASE = "var/kotae.sqlite3"
 T = TypeVar("T")
 
 
@@ -110,6 +115,25 @@ def load_agent(api: ApiSettings, settings: Settings | None) -> TriageAgent:
     return cast(TriageAgent, build_agent(settings))
 
 
+def database_url(api: ApiSettings, settings: Settings | None) -> str:
+    """Return the operational database's URL: DATABASE_URL, else the file in the agent's store."""
+    if api.database_url:
+        return api.database_url
+    from settings import load_settings
+
+    store_dir = (settings or load_settings()).store_dir
+    url = api.database_for(store_dir)
+    legacy = Path(LEGACY_DATABASE)
+    if legacy.exists() and not (store_dir / DATABASE_FILE).exists():
+        log.warning(
+            "%s (the database's default location before it moved into the store folder) is "
+            "not used: this server starts a new database at %s/%s. To keep the old one, set "
+            "DATABASE_URL=sqlite:///%s or move the file (with its -wal and -shm files, server "
+            "stopped) into %s", legacy, store_dir, DATABASE_FILE, legacy, store_dir)
+    log.info("operational database: %s", url)
+    return url
+
+
 @dataclass
 class Services:
     """Everything routes need, opened once by the lifespan."""
@@ -153,7 +177,7 @@ async def open_services(
     api: ApiSettings, settings: Settings | None, agent: TriageAgent | None, metrics: Metrics
 ) -> Services:
     """Migrate the database, sync the keys, build and warm the agent, start the worker."""
-    db = Database.open(api.database_url)
+    db = Database.open(database_url(api, settings))
     try:
         await in_thread(db.migrate)
         keys = [(role, sha256_hex(key)) for role, key in api.parsed_keys()]

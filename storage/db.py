@@ -146,7 +146,7 @@ def make_engine(url: str) -> Engine:
         if database in ("", ":memory:"):
             raise ConfigError(
                 "an in-memory SQLite database would lose every inquiry on restart",
-                hint="point DATABASE_URL at a file: sqlite:///var/kotae.sqlite3",
+                hint="point DATABASE_URL at a file: sqlite:///var/store/kotae.sqlite3",
             )
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(

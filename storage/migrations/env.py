@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import Connection
@@ -32,9 +33,11 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get(
-        "DATABASE_URL", "sqlite:///var/kotae.sqlite3"
-    )
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+    if not url:  # the API's default: the file in the store folder
+        from settings import DEFAULT_STORE_DIR, default_database_url
+
+        url = default_database_url(Path(os.environ.get("KOTAE_STORE_DIR") or DEFAULT_STORE_DIR))
     engine = make_engine(url)
     try:
         with engine.begin() as connection:

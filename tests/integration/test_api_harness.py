@@ -313,8 +313,9 @@ def agent_from_env() -> FakeAgent:
 # ---------------------------------------------------------------- apps and servers
 
 
-def api_settings(database_url: str, **overrides: Any) -> ApiSettings:
-    """Return settings for a test app: test keys, no rate limits, fast background loops."""
+def api_settings(database_url: str | None, **overrides: Any) -> ApiSettings:
+    """Return settings for a test app: test keys, no rate limits, fast background loops
+    (database_url None: the default, a file in the store folder)."""
     values: dict[str, Any] = {
         "database_url": database_url,
         "api_keys": ",".join(f"{role}:{key}" for role, key in KEYS.items()),

@@ -2,13 +2,19 @@
 
 import json
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import ingest_kb
 from retrieval.catalog import Catalog
-from tests.conftest import DEMO
+from settings import default_database_url
+from storage.db import Database
+from storage.repo import keys as key_store
+from tests.conftest import DEMO, ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +121,30 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "tax.yaml"
     bad.write_text(json.dumps({"tags": []}))
     assert ingest_kb.run(["--kb", str(tmp_path), "--taxonomy", str(bad)]) == 2
+
+
+def test_rebuild_drops_the_index_and_keeps_the_operational_database_beside_it(
+    tmp_path: Path, model_files: object,
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.md").write_text("---\nid: kb-a\ntitle: A\n---\nInvite people from Members.")
+    store = tmp_path / "store"
+    store.mkdir()
+    database = Database.open(default_database_url(store))  # where the API keeps it by default
+    database.migrate()
+    with database.session() as session:
+        key_store.sync_env_keys(session, [("agent", "0" * 64)])
+    database.close()
+    args = ["--kb", str(kb), "--store", str(store), "--no-progress"]
+    assert ingest_kb.run([*args, "--rebuild"]) == 0  # a folder holding only the database
+    (kb / "a.md").unlink()
+    (kb / "b.md").write_text("---\nid: kb-b\ntitle: B\n---\nExport a project as CSV.")
+    # In a process of its own: embedded Chroma keeps a client per folder for the process's life.
+    rebuilt = subprocess.run([sys.executable, "ingest_kb.py", *args, "--rebuild", "--keep-missing"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "kb: added 1" in rebuilt.stdout
+    assert set(Catalog(store / "catalog.sqlite3").hashes("kb")) == {"kb-b"}  # kb-a dropped
+    with sqlite3.connect(store / "kotae.sqlite3") as kept:
+        assert kept.execute("select count(*) from api_keys").fetchone() == (1,)
