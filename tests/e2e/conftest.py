@@ -138,7 +138,8 @@ def kotae(e2e_store_dir: Path, local_embedder: Any,
         _env_file=None, database_url=f"sqlite:///{database}",
         api_keys=",".join(f"{role}:{key}" for role, key in KEYS.items()),
         cors_origins=[allowed], rate_limit_key_per_s=0.0, rate_limit_ip_per_s=0.0,
-        maintenance_s=0.5, agent_timeout_s=30.0, shutdown_grace_s=2.0)
+        maintenance_s=0.5, agent_timeout_s=30.0, shutdown_grace_s=2.0,
+        insights_max_age_s=0.0, accounts_path=str(ROOT / "data" / "demo" / "accounts.json"))
     app = create_app(api_settings=api_settings, agent=agent)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))

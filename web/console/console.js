@@ -126,6 +126,17 @@
     }
   };
 
+  // Pages defined in other scripts (insights.js), loaded before this one: each is
+  // {name, roles, strings: {en, ja}, labels?: {en, ja}, view: function (kit, rest, moved)}.
+  var PAGES = window.KotaeConsolePages || [];
+  PAGES.forEach(function (page) {
+    ["en", "ja"].forEach(function (l) {
+      var extra = (page.strings || {})[l] || {}, more = (page.labels || {})[l] || {};
+      for (var k in extra) STRINGS[l][k] = extra[k];
+      for (var m in more) LABELS[l][m] = more[m];
+    });
+  });
+
   var SESSION = "kotae-console";
   var lang = pickLang();
   var session = readSession();
@@ -281,6 +292,10 @@
     var out = [];
     if (roles.indexOf("agent") >= 0) out.push("escalations", "precedents");
     if (roles.indexOf("csm") >= 0) out.push("signals", "analytics");
+    PAGES.forEach(function (page) {
+      var admitted = page.roles.some(function (r) { return roles.indexOf(r) >= 0; });
+      if (admitted && out.indexOf(page.name) < 0) out.push(page.name);
+    });
     return out;
   }
 
@@ -806,6 +821,14 @@
     return wrap;
   }
 
+  // What pages from other scripts use: the same helpers the built-in pages do.
+  var kit = {
+    h: h, t: t, label: label, json: json, api: api, failed: failed, flash: flash, view: view,
+    focusHeading: focusHeading, select: select, bars: bars, svgEl: svgEl, pct: pct, when: when,
+    safeUrl: safeUrl, ApiError: ApiError, lang: function () { return lang; },
+    roles: function () { return session ? session.roles : []; }
+  };
+
   // ------------------------------------------------------------------ routing
 
   function render(moved) {
@@ -824,7 +847,11 @@
     else if (parts[0] === "escalations") queueView(moved);
     else if (parts[0] === "precedents") precedentsView(moved);
     else if (parts[0] === "signals") signalsView(moved);
-    else analyticsView(moved);
+    else if (parts[0] === "analytics") analyticsView(moved);
+    else {
+      var page = PAGES.filter(function (p) { return p.name === parts[0]; })[0];
+      page.view(kit, parts.slice(1).map(decodeURIComponent), moved);
+    }
   }
 
   $("lang-select").addEventListener("change", function (e) {
