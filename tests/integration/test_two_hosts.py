@@ -1,0 +1,263 @@
+"""Two API hosts sharing one index: two real uvicorn processes with the real agent, each with a
+folder of its own (no shared files), one real PostgreSQL (catalog, inquiries, outbox) and one
+real `chroma run` server (vectors), all on 127.0.0.1 (KOTAE_CATALOG=database)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from retrieval.db_catalog import DatabaseCatalog
+from retrieval.vectors import VectorIndex
+from tests.integration.test_api_harness import KEYS, ROOT, WEBHOOK_SECRET, auth, webhook_receiver
+from tests.support.net import free_port, wait_until
+from tests.support.postgres import shared_server
+
+pytestmark = pytest.mark.slow
+
+ARTICLES = {
+    "kb-invite": ("Invite people to a workspace",
+                  "To invite people, open Settings > Members and choose Invite. Enter their "
+                  "email addresses; each person gets a link that is valid for seven days.", "en"),
+    "kb-ja-invoice": ("請求書のダウンロード",
+                      "請求書は「設定」>「請求」>「請求書」からPDFでダウンロードできます。"
+                      "過去12か月分が表示されます。", "ja"),
+}
+
+
+@contextlib.contextmanager
+def chroma_server(folder: Path) -> Iterator[int]:
+    """Run `chroma run` on a free loopback port until the block ends; yield the port."""
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+
+    def up() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"chroma run exited: {process.stderr.read().decode() if process.stderr else ''}")
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, timeout_s=60, every_s=0.1, what="the Chroma server")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Host:
+    """One API process: its own folder, the shared database and Chroma server."""
+
+    def __init__(self, name: str, folder: Path, env: dict[str, str]) -> None:
+        self.name, self.folder, self.env = name, folder, env
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = (folder / "uvicorn.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api:create_app", "--factory", "--host",
+             "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log,
+            env={**os.environ, **env, "KOTAE_STORE_DIR": str(folder / "store")})
+
+    def ready(self) -> bool:
+        if self.process.poll() is not None:
+            self.log.flush()
+            pytest.fail(f"host {self.name} exited: {Path(self.log.name).read_text()[-3000:]}")
+        try:
+            return httpx.get(f"{self.base}/readyz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def call(self, method: str, path: str, role: str = "admin", **kwargs: Any) -> httpx.Response:
+        return httpx.request(method, f"{self.base}{path}", headers=auth(role), timeout=60,
+                             **kwargs)
+
+    def ask(self, text: str, **body: Any) -> dict[str, Any]:
+        response = self.call("POST", "/v1/inquiries", "widget", json={"text": text, **body})
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def pending_flag(url: str) -> str | None:
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as db:
+        row = db.execute("SELECT value FROM catalog_meta WHERE key = 'pending'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def cited(result: dict[str, Any]) -> list[str]:
+    """Return the documents an answer cites (citations name chunks: doc#n)."""
+    return sorted({c["id"].split("#")[0] for c in result["decision"]["citations"]})
+
+
+def put_quietly(host: Host, doc_id: str, body: dict[str, Any]) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # the host may be killed under it
+        host.call("PUT", f"/v1/kb/documents/{doc_id}", json=body)
+
+
+def big_article(n: int) -> str:
+    return "\n\n".join(f"## Step {i}\n\nRotate the audit key number {i} of attempt {n} from the "
+                       f"security page, then confirm it with the second administrator. "
+                       f"Keys rotated this way expire after {i + 30} days." for i in range(40))
+
+
+def test_two_hosts_share_one_index(tmp_path: Path) -> None:
+    started = time.monotonic()
+    database = shared_server().create_database()
+    with chroma_server(tmp_path / "chroma") as chroma_port, webhook_receiver() as receiver:
+        env = {
+            "DATABASE_URL": database,
+            "KOTAE_CATALOG": "database",
+            "KOTAE_CHROMA_URL": f"http://127.0.0.1:{chroma_port}",
+            "KOTAE_CATALOG_POLL_S": "0.2",
+            "KOTAE_API_KEYS": ",".join(f"{role}:{key}" for role, key in KEYS.items()),
+            "KOTAE_MAINTENANCE_S": "0.3",
+            "KOTAE_WEBHOOK_URL": receiver.url,
+            "KOTAE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "KOTAE_WEBHOOK_POLL_S": "0.05",
+            # An event A had claimed when it was killed is sent by B once the claim runs out.
+            "KOTAE_WEBHOOK_CLAIM_S": "1",
+            "KOTAE_RATE_LIMIT_IP_PER_S": "0",
+        }
+        folders = {name: tmp_path / name for name in ("a", "b")}
+        for folder in folders.values():
+            folder.mkdir()
+        hosts = [Host(name, folder, env) for name, folder in folders.items()]
+        try:
+            wait_until(lambda: all(host.ready() for host in hosts), timeout_s=120, every_s=0.2,
+                       what="both hosts ready")
+            run_scenario(hosts, database, chroma_port, receiver)
+        finally:
+            for host in hosts:
+                host.stop()
+    # The hosts kept nothing of the index in their folders: no catalog, no Chroma files.
+    for folder in folders.values():
+        assert not list(folder.rglob("catalog.sqlite3")) and not list(folder.rglob("*.bin"))
+    print(f"two hosts: {time.monotonic() - started:.1f} s")
+
+
+def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: Any) -> None:
+    a, b = hosts
+    # Ingest through host A.
+    for doc_id, (title, text, language) in ARTICLES.items():
+        response = a.call("PUT", f"/v1/kb/documents/{doc_id}",
+                          json={"title": title, "text": text, "language": language})
+        assert response.status_code == 200, response.text
+
+    # An inquiry on host B answered from it, in English and in Japanese.
+    english = b.ask("How do I invite people to my workspace?")
+    assert english["status"] == "answered", english["decision"]
+    assert cited(english) == ["kb-invite"]
+    japanese = b.ask("請求書はどこからダウンロードできますか？")
+    assert japanese["status"] == "answered", japanese["decision"]
+    assert cited(japanese) == ["kb-ja-invoice"]
+
+    # An admin upsert on A is searchable on B within 2 seconds.
+    for doc_id, title, text, query, language in (
+            ("kb-export", "Export reports", "Export any report as a CSV file from the report's "
+             "menu: choose Export, then CSV.", "export a report as CSV", "en"),
+            ("kb-ja-sso", "シングルサインオン", "SAML によるシングルサインオンは「セキュリティ」から"
+             "設定します。", "シングルサインオンの設定", "ja")):
+        put = a.call("PUT", f"/v1/kb/documents/{doc_id}",
+                     json={"title": title, "text": text, "language": language})
+        assert put.status_code == 200, put.text
+        upserted = time.monotonic()
+
+        def found(query: str = query, doc_id: str = doc_id) -> bool:
+            hits = b.call("GET", "/v1/search", "agent", params={"q": query, "k": 3}).json()
+            return any(h["doc_id"] == doc_id for h in hits["hits"])
+
+        wait_until(found, timeout_s=10, every_s=0.05, what=f"{doc_id} searchable on B")
+        assert time.monotonic() - upserted < 2.0, f"{doc_id}: {time.monotonic() - upserted:.2f} s"
+    index = httpx.get(f"{b.base}/readyz").json()["index"]
+    assert index["shared"] and index["lag_s"] < 2
+
+    # A resolution learned on B is taught to A's tagger.
+    question = "The zorblax gadget makes a quiet humming noise when idle."
+    before = a.ask(question)["decision"]["tag"]
+    taught = next(t for t in ("success_opportunity", "usage_question") if t != before)
+    escalated = b.ask(f"{question} I want to talk to a person.")
+    assert escalated["status"] == "escalated", escalated["decision"]
+    escalation = escalated["escalation_id"]
+    resolved = b.call("POST", f"/v1/escalations/{escalation}/resolve", "agent",
+                      json={"answer": "That hum is normal for the zorblax gadget.", "tag": taught})
+    assert resolved.status_code == 200, resolved.text
+    approved = b.call("POST", f"/v1/precedents/{escalation}/approve", "agent")
+    assert approved.status_code == 200 and approved.json()["learned"] is True, approved.text
+    wait_until(lambda: a.ask(question)["decision"]["tag"] == taught, timeout_s=15, every_s=0.3,
+               what=f"A's tagger taught {taught!r} by B")
+
+    # A SIGKILL of A in the middle of a write (Chroma has the new vectors, the catalog not
+    # yet), repaired by B's next write.
+    catalog = DatabaseCatalog(database, migrate=False)
+    vectors = VectorIndex.open(None, host="127.0.0.1", port=chroma_port)
+    for attempt in range(8):
+        known = vectors.ids("kb")
+        assert known == catalog.chunk_ids("kb")
+        body = {"title": "Audit keys", "text": big_article(attempt)}
+        writing = threading.Thread(target=put_quietly, args=(a, f"kb-audit-{attempt}", body),
+                                   daemon=True)
+        writing.start()
+        while writing.is_alive() and len(vectors.ids("kb")) == len(known):
+            pass
+        if writing.is_alive():
+            a.process.send_signal(signal.SIGKILL)
+            a.process.wait(timeout=10)
+            if pending_flag(database) == "1":
+                break
+            a.stop()  # killed just after the catalog caught up: start A again, try again
+            a = Host("a", a.folder, a.env)
+            hosts.append(a)
+            wait_until(a.ready, timeout_s=120, every_s=0.2, what="host A restarted")
+    assert a.process.poll() is not None, "A was never caught between Chroma and the catalog"
+    orphans = vectors.ids("kb") - catalog.chunk_ids("kb")
+    assert orphans and all(c.startswith("kb-audit-") for c in orphans)
+    repair = b.call("PUT", "/v1/kb/documents/kb-after",
+                    json={"title": "After the crash", "text": "Written by host B."})
+    assert repair.status_code == 200, repair.text
+    assert pending_flag(database) == "0"
+    assert vectors.ids("kb") == catalog.chunk_ids("kb")
+    catalog.close()
+
+    # Webhooks: every event delivered once, whichever host claimed it.
+    with psycopg.connect(database.replace("postgresql+psycopg://", "postgresql://")) as db:
+        events = {str(r[0]) for r in db.execute("SELECT id FROM webhook_outbox").fetchall()}
+    assert events
+    wait_until(lambda: {d.headers.get("X-Kotae-Delivery") for d in receiver.deliveries} >= events,
+               timeout_s=15, what="every webhook event delivered")
+    counts = Counter(d.headers.get("X-Kotae-Delivery") for d in receiver.deliveries)
+    assert [e for e, n in counts.items() if n > 1] == []
+
