@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import pytest
 from retrieval.db_catalog import DatabaseCatalog
 from retrieval.vectors import VectorIndex
 from tests.integration.test_api_harness import KEYS, ROOT, WEBHOOK_SECRET, auth, webhook_receiver
-from tests.support.net import free_port, wait_until
+from tests.support.net import chroma_server, free_port, wait_until
 from tests.support.postgres import shared_server
 
 pytestmark = pytest.mark.slow
@@ -36,36 +35,6 @@ ARTICLES = {
                       "請求書は「設定」>「請求」>「請求書」からPDFでダウンロードできます。"
                       "過去12か月分が表示されます。", "ja"),
 }
-
-
-@contextlib.contextmanager
-def chroma_server(folder: Path) -> Iterator[int]:
-    """Run `chroma run` on a free loopback port until the block ends; yield the port."""
-    port = free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(folder), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-
-    def up() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"chroma run exited: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(up, timeout_s=60, every_s=0.1, what="the Chroma server")
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class Host:
