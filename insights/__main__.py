@@ -8,12 +8,27 @@ not load the clustering benchmarks.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
 Command = Callable[[Sequence[str]], int]
 
 COMMANDS: dict[str, Command] = {}
+
+
+def _lazy(module: str) -> Command:
+    """Return a command that imports insights.<module> only when run, and calls its main."""
+
+    def run(args: Sequence[str]) -> int:
+        main: Command = importlib.import_module(f"insights.{module}").main
+        return main(args)
+
+    return run
+
+
+COMMANDS["digest"] = _lazy("digest")  # python -m insights digest --since 7d --out DIR
+COMMANDS["seed"] = _lazy("seed")  # python -m insights seed --tickets … --cases …
 
 
 def _usage() -> str:
