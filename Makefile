@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export KOTAE_MODEL_DIR ?= $(HOME)/.cache/kotae/models
 
-.PHONY: install models ingest calibrate-demo demo test lint typecheck unit eval bench browser e2e clean lock
+.PHONY: install models ingest calibrate-demo seed-demo demo test lint typecheck unit eval bench browser e2e clean lock
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,14 @@ var/demo-calibrated: $(DEMO_CALIBRATION_INPUTS) | models
 
 calibrate-demo: var/demo-calibrated  ## fit the demo policy's answer decision (make demo does)
 
-demo: ingest var/demo-calibrated  ## set up everything and serve the demo on http://127.0.0.1:8000
+# Past tickets and eval cases replayed through the agent, spread over the past four weeks, so
+# the Insights and Accounts pages show real traffic on first run (a second run adds nothing).
+seed-demo: ingest var/demo-calibrated  ## seed the demo database with realistic traffic
+	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl
+
+demo: ingest var/demo-calibrated seed-demo  ## set up everything and serve the demo on http://127.0.0.1:8000
 	@echo "demo: http://$(HOST):$(PORT)/   console: http://$(HOST):$(PORT)/console/ (agent key sk_demo_agent_0123456789, CSM key sk_demo_csm_0123456789)"
-	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
+	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_ACCOUNTS_PATH=data/demo/accounts.json KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
 
 e2e: models browser  ## widget and console in headless Chromium
 	$(PY) -m pytest -q -m e2e tests/e2e
