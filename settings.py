@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from errors import ConfigError
 from retrieval.embeddings import Embedder
 from retrieval.store import StoreConfig
+from retrieval.vectors import parse_chroma_url
 
 #: Where the index lives unless KOTAE_STORE_DIR says otherwise.
 DEFAULT_STORE_DIR = Path("var/store")
@@ -167,21 +168,6 @@ class Settings(BaseSettings):
             return LocalMiniLMEmbedder(files, intra_op_threads=self.embed_threads)
 
         return build
-
-
-def parse_chroma_url(url: str) -> tuple[str, int]:
-    """Return the host and port of a Chroma server URL such as http://127.0.0.1:8000."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    try:
-        port = parts.port or 8000
-    except ValueError as exc:
-        raise ValueError(f"KOTAE_CHROMA_URL={url!r} has no valid port") from exc
-    if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
-        raise ValueError(f"KOTAE_CHROMA_URL={url!r} is not a Chroma server address; "
-                         "use http://host:port")
-    return parts.hostname, port
 
 
 def load_settings(**overrides: object) -> Settings:

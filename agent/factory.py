@@ -6,7 +6,8 @@ import logging
 
 import numpy as np
 
-from agent.pipeline import Agent, AgentDeps
+from agent.grounding import AgentDeps
+from agent.pipeline import Agent
 from agent.policy import Policy
 from agent.tagger import Tagger
 from prompts import PromptLibrary

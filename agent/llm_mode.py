@@ -17,21 +17,18 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeoutError
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from agent.grounding import GroundedAgent, Grounding, citation_of, own_precedent
 from agent.guards import detect_injection
 from agent.llm import ChatMessage, ChatModel, LLMError, LLMTimeout, add_usage
 from agent.output_guard import OutputFinding, check_answer
 from agent.pii import redact_pii
-from agent.pipeline import citation_of, own_precedent
 from agent.types import Decision, Escalation, Inquiry, ReasonCode, Usage
 from retrieval.textproc import query_window
 from retrieval.tokens import count_tokens, truncate_tokens
-
-if TYPE_CHECKING:
-    from agent.pipeline import Agent, Grounding
 
 log = logging.getLogger("kotae.agent")
 #: Prompt budget for the sources (settings.llm_context_tokens overrides it), the most blocks
@@ -67,7 +64,7 @@ class TriageVerdict(BaseModel):
 
 
 def decide_with_llm(
-    agent: Agent, inquiry: Inquiry, offline: Decision, *,
+    agent: GroundedAgent, inquiry: Inquiry, offline: Decision, *,
     groundings: Sequence[Grounding] = (),
     on_token: Callable[[str], None] | None = None,
 ) -> Decision:
@@ -210,7 +207,7 @@ def _within(consult: Callable[[], _Consulted], deadline_s: float) -> _Consulted:
                          hint="raise KOTAE_LLM_DEADLINE_S, or check the endpoint") from None
 
 
-def _withheld(agent: Agent, offline: Decision, inquiry: Inquiry, decision: Decision,
+def _withheld(agent: GroundedAgent, offline: Decision, inquiry: Inquiry, decision: Decision,
               finding: OutputFinding) -> Decision:
     """Escalate instead of sending an answer that failed agent.output_guard."""
     reason = (ReasonCode.INJECTION_ATTEMPT if finding.kind == "prompt_leak"
@@ -228,7 +225,7 @@ def _withheld(agent: Agent, offline: Decision, inquiry: Inquiry, decision: Decis
     return decision
 
 
-def _fallback(agent: Agent, offline: Decision, inquiry: Inquiry, detail: str,
+def _fallback(agent: GroundedAgent, offline: Decision, inquiry: Inquiry, detail: str,
               usage: Usage) -> Decision:
     decision = offline.model_copy(deep=True)
     decision.usage = usage
@@ -247,7 +244,7 @@ def _fallback(agent: Agent, offline: Decision, inquiry: Inquiry, detail: str,
     return decision
 
 
-def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tuple[str, Usage]:
+def _rewrite(agent: GroundedAgent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tuple[str, Usage]:
     prompt = agent.prompts.render("rewrite_followup", conversation=_conversation(agent, inquiry),
                                   inquiry=_redacted(agent, inquiry.text))
     reply = llm.complete([ChatMessage(role="user", content=prompt.text)], flow="rewrite",
@@ -256,7 +253,7 @@ def _rewrite(agent: Agent, llm: ChatModel, inquiry: Inquiry, usage: Usage) -> tu
         usage, reply.usage)
 
 
-def _context(agent: Agent, groundings: Sequence[Grounding],
+def _context(agent: GroundedAgent, groundings: Sequence[Grounding],
              budget: int) -> tuple[str, dict[str, str]]:
     """Render the best passages as numbered blocks, best first, within a token budget.
 
@@ -343,12 +340,12 @@ def _unbold(line: str) -> str:
 HISTORY_TURNS = 6
 
 
-def _conversation(agent: Agent, inquiry: Inquiry) -> str:
+def _conversation(agent: GroundedAgent, inquiry: Inquiry) -> str:
     """Render the turns the model reads, each redacted as the current one is."""
     return "\n".join(f"{m.role}: {_redacted(agent, m.text)}"
                      for m in inquiry.history[-HISTORY_TURNS:])
 
 
-def _redacted(agent: Agent, text: str) -> str:
+def _redacted(agent: GroundedAgent, text: str) -> str:
     return redact_pii(text).text if agent.policy.spec.redact_pii else text
 

@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 
 from agent.answerability import margin
+from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent
 from agent.guards import detect_conversation_injection
 from agent.markup import to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
 from agent.pii import redact_pii
 from agent.policy import LANGUAGES, Policy, SignalTexts
 from agent.precedent import clean_resolution
-from agent.tagger import Tagger, TagPrediction
+from agent.tagger import TagPrediction
 from agent.types import (
     Citation,
     Decision,
@@ -40,12 +39,9 @@ from agent.types import (
     SignalKind,
     SignalText,
 )
-from prompts import PromptLibrary
-from retrieval.crosslingual import QueryTranslator
-from retrieval.embeddings import Embedder, cosine_scale, embedder_reads
-from retrieval.indexer import Indexer
+from retrieval.embeddings import cosine_scale, embedder_reads
 from retrieval.locks import FairSlots
-from retrieval.passages import Passage, QuestionView
+from retrieval.passages import QuestionView
 from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language, query_window
 from retrieval.types import Document, Ticket
@@ -60,47 +56,6 @@ Language = Literal["en", "ja"]
 CROSS_LINGUAL_DISCOUNT = 0.85
 # Phrase lists (breakage, expansion intent, follow-ups, workarounds, greetings) are policy
 # data: agent/default_policy.yaml and a company's own policy file (agent.policy).
-
-
-@dataclass(frozen=True)
-class Grounding:
-    """A candidate source for an answer, with how sure we are it answers the question."""
-
-    hit: SearchHit
-    confidence: float
-    kind: Literal["kb", "precedent"]
-    passage: Passage  # what an answer from this source quotes (HybridRetriever.passage)
-    # what the confidence was measured from, for the answerability model (agent.answerability)
-    evidence: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class AgentDeps:
-    """Everything the agent needs, passed in explicitly (no globals)."""
-
-    retriever: HybridRetriever
-    embedder: Embedder
-    tagger: Tagger
-    policy: Policy
-    prompts: PromptLibrary
-    indexer: Indexer | None = None
-    llm: object | None = None  # agent.llm.ChatModel; typed loosely to keep this module light
-    signature: str = "Support team"
-    kb_k: int = 5
-    ticket_k: int = 5
-    clock: Callable[[], float] = time.perf_counter
-    retrain_tagger: Callable[[], Tagger] | None = None
-    # Japanese question -> English search words (retrieval.crosslingual); None: no glossary.
-    translator: QueryTranslator | None = None
-    # What the tagger's training data is now, and what it was when the tagger was trained:
-    # when they differ (another worker learned a resolution), refresh_tagger retrains.
-    tagger_basis: Callable[[], object] | None = None
-    tagger_trained_on: object = None
-    extra: dict[str, object] = field(default_factory=dict)
-    # Offline passes run at once (CPU-bound: more threads only fight over the GIL and starve
-    # the API's event loop); the model calls after them are not limited by this.
-    cpu_slots: int = field(default_factory=lambda: len(os.sched_getaffinity(0)) if hasattr(
-        os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 class Agent:
@@ -143,7 +98,7 @@ class Agent:
             decision.escalation is None
             or decision.escalation.reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.BUG_REPORT))
         if use_llm:
-            from agent.llm_mode import decide_with_llm
+            from agent.llm_mode import decide_with_llm  # late: the LLM stack loads on demand
 
             decision = decide_with_llm(self, inquiry, decision, groundings=groundings,
                                        on_token=on_token)
@@ -691,18 +646,6 @@ def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalT
     return Signal(kind=kind, account_id=account, evidence=evidence, why=texts.why.en,
                   next_step=texts.next_step.en, confidence=round(confidence, 4),
                   localized=localized)
-
-
-def own_precedent(grounding: Grounding, conversation_id: str | None) -> bool:
-    """Tell whether a grounding is the resolution of this very conversation (never reused in it)."""
-    return conversation_id is not None and grounding.hit.metadata.get(
-        "conversation_id") == conversation_id
-
-
-def citation_of(hit: SearchHit, score: float) -> Citation:
-    """Return the citation of a retrieved source (its document, not the chunk)."""
-    return Citation(id=hit.doc_id, title=hit.title, url=hit.url,
-                    source="ticket" if hit.source == "ticket" else "kb", score=round(score, 4))
 
 
 def _link_text(text: str) -> str:

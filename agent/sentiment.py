@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -52,16 +51,3 @@ class Lexicon:
         if "??" in text or "？？" in text:
             negative += 0.1
         return max(-1.0, min(1.0, positive - negative))
-
-
-@lru_cache(maxsize=1)
-def _default_lexicon() -> Lexicon:
-    from agent.policy import Policy  # the policy module builds lexicons: imported late
-
-    return Policy.load().sentiment_lexicon
-
-
-def sentiment_score(text: str, lexicon: Lexicon | None = None) -> float:
-    """Score a message from -1 (very negative) to 1 (very positive); the default policy's
-    words unless a lexicon is given."""
-    return (lexicon or _default_lexicon()).score(text)

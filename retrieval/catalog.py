@@ -77,6 +77,8 @@ class ChunkRow:
     metadata: dict[str, Any]
 
 
+#: The sources an index holds: knowledge-base articles and past tickets.
+SOURCES = ("kb", "ticket")
 GENERATION_TTL_S = 0.25
 
 

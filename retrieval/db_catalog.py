@@ -406,12 +406,9 @@ def migrate_store(store: Path, database_url: str, chroma_url: str | None = None,
                   replace: bool = False) -> str:
     """Copy a store's catalog (and vectors, to a Chroma server) into the database; return a
     summary line."""
-    from retrieval.catalog import Catalog
-    from retrieval.indexer import _vector_metadata
+    from retrieval.catalog import SOURCES, Catalog
     from retrieval.loaders import load_taxonomy
-    from retrieval.store import SOURCES
-    from retrieval.vectors import CHROMA_BATCH, VectorIndex
-    from settings import parse_chroma_url
+    from retrieval.vectors import CHROMA_BATCH, VectorIndex, parse_chroma_url, vector_metadata
 
     if not (store / "catalog.sqlite3").exists():
         raise ValueError(f"{store} is not a Kotae store (no catalog.sqlite3)")
@@ -439,7 +436,7 @@ def migrate_store(store: Path, database_url: str, chroma_url: str | None = None,
                         import numpy as np
 
                         remote.upsert(name, present, np.vstack([found[c] for c in present]),
-                                      [_vector_metadata(rows[c]) for c in present],
+                                      [vector_metadata(rows[c]) for c in present],
                                       [rows[c].text for c in present])
                         moved += len(present)
     finally:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from tqdm import tqdm
 
-from retrieval.catalog import ChunkRow
+from retrieval.catalog import SOURCES
 from retrieval.chunking import (
     CHUNKER_VERSION,
     DEFAULT_MAX_TOKENS,
@@ -26,8 +26,9 @@ from retrieval.chunking import (
     ticket_chunk,
 )
 from retrieval.embeddings import Embedder, FloatArray, reads
-from retrieval.store import SOURCES, KnowledgeStore
+from retrieval.store import KnowledgeStore
 from retrieval.types import Chunk, Document, Problem, Ticket
+from retrieval.vectors import vector_metadata
 
 Outcome = Literal["added", "updated", "unchanged"]
 _EMBED_BATCH_DOCS = 64
@@ -194,7 +195,7 @@ class Indexer:
                 vectors = self._get_embedder().embed_documents(
                     [embedded_text(r.source, r.title, r.heading, r.text) for r in batch])
                 self.store.vectors.upsert(source, [r.chunk_id for r in batch], vectors,
-                                          [_vector_metadata(r) for r in batch],
+                                          [vector_metadata(r) for r in batch],
                                           [r.text for r in batch])
             self.store.catalog.set_hashes(source, self._rehashed(source, previous, name))
         self.store.catalog.set_meta("pending", "0")  # every chunk the catalog knows has its vector
@@ -348,7 +349,7 @@ class Indexer:
             embedded = prepared.embedded
             self.store.vectors.upsert(
                 source, [c.id for c in embedded], prepared.vectors,
-                [_vector_metadata(c) for c in embedded], [c.text for c in embedded])
+                [vector_metadata(c) for c in embedded], [c.text for c in embedded])
         if stale:
             self.store.vectors.delete(source, stale)
         entries = []
@@ -389,17 +390,3 @@ class Indexer:
             self.store.vectors.delete(source, chunk_ids)
         self.store.catalog.delete_documents(source, doc_ids)
         self.store.catalog.set_meta("pending", "0")
-
-
-def _vector_metadata(chunk: Chunk | ChunkRow) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "doc_id": chunk.doc_id, "source": chunk.source, "language": chunk.language,
-        "title": chunk.title, "heading": chunk.heading, "section": chunk.section,
-        "position": chunk.position,
-    }
-    if chunk.url:
-        meta["url"] = chunk.url
-    for key in ("tag", "account_id", "created_at", "category", "plan"):
-        if key in chunk.metadata:
-            meta[key] = chunk.metadata[key]
-    return meta

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from errors import StoreError
-from retrieval.catalog import Catalog, ChunkRow
+from retrieval.catalog import SOURCES, Catalog, ChunkRow
 from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy, taxonomy_from_data
@@ -33,7 +33,6 @@ from retrieval.vectors import CHROMA_BATCH, DEFAULT_EF_SEARCH, AnnVectors, FlatV
 if TYPE_CHECKING:
     from retrieval.db_catalog import DatabaseCatalog
 
-SOURCES = ("kb", "ticket")
 
 log = logging.getLogger(__name__)
 

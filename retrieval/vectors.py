@@ -13,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from errors import StoreError
+from retrieval.catalog import ChunkRow
 from retrieval.ranking import top_k
+from retrieval.types import Chunk
 
 COLLECTIONS = {"kb": "kotae_kb_chunks", "ticket": "kotae_tickets"}
 CHROMA_BATCH = 2000  # stays under Chroma's max batch size on every backend
@@ -533,3 +535,33 @@ def _where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     clauses = [{k: {"$in": list(v)} if isinstance(v, list | tuple | set) else {"$eq": v}}
                for k, v in filters.items()]
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def vector_metadata(chunk: Chunk | ChunkRow) -> dict[str, Any]:
+    """Return what Chroma stores beside a chunk's vector (filters and the hit's fields)."""
+    meta: dict[str, Any] = {
+        "doc_id": chunk.doc_id, "source": chunk.source, "language": chunk.language,
+        "title": chunk.title, "heading": chunk.heading, "section": chunk.section,
+        "position": chunk.position,
+    }
+    if chunk.url:
+        meta["url"] = chunk.url
+    for key in ("tag", "account_id", "created_at", "category", "plan"):
+        if key in chunk.metadata:
+            meta[key] = chunk.metadata[key]
+    return meta
+
+
+def parse_chroma_url(url: str) -> tuple[str, int]:
+    """Return the host and port of a Chroma server URL such as http://127.0.0.1:8000."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    try:
+        port = parts.port or 8000
+    except ValueError as exc:
+        raise ValueError(f"KOTAE_CHROMA_URL={url!r} has no valid port") from exc
+    if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+        raise ValueError(f"KOTAE_CHROMA_URL={url!r} is not a Chroma server address; "
+                         "use http://host:port")
+    return parts.hostname, port

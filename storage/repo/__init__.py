@@ -1,5 +1,4 @@
-"""Queries and changes by aggregate; each changing function is one transaction and commits.
+"""Queries and changes by aggregate; each changing function is one transaction and commits."""
 
-State changes use conditional updates (`... WHERE status = 'open'`) so two requests racing
-on the same escalation or inquiry cannot both win, on SQLite and PostgreSQL alike.
-"""
+# State changes use conditional updates (`... WHERE status = 'open'`) so two requests racing
+# on the same escalation or inquiry cannot both win, on SQLite and PostgreSQL alike.

@@ -388,7 +388,7 @@ def test_the_english_articles_are_searched_only_when_nothing_japanese_is_good_en
 
 
 def test_an_english_question_answered_from_a_japanese_article_says_so(agent: Agent) -> None:
-    from agent.pipeline import Grounding
+    from agent.grounding import Grounding
 
     hit = agent.deps.retriever.search("請求書払い", k=1, language="ja")[0]
     grounding = Grounding(hit, 0.9, "kb", agent.deps.retriever.passage(hit))

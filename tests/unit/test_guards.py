@@ -2,7 +2,7 @@ import pytest
 
 from agent.guards import detect_conversation_injection, detect_injection
 from agent.pii import luhn_ok, redact_pii
-from agent.sentiment import sentiment_score
+from agent.policy import Policy
 
 
 @pytest.mark.parametrize("text", [
@@ -53,6 +53,7 @@ def test_non_luhn_digit_runs_are_kept() -> None:
 
 
 def test_sentiment_scores_frustration_in_both_languages() -> None:
+    sentiment_score = Policy.load().sentiment  # the default policy's words
     assert sentiment_score("This is UNACCEPTABLE. THIRD TIME the export is broken!!! Useless.") <= -0.6
     assert sentiment_score("最悪です。何度も同じ不具合で、いい加減にしてください。") <= -0.6
     assert sentiment_score("How do I set up SAML SSO with Okta?") == 0.0

@@ -24,7 +24,6 @@ from agent.output_guard import check_answer
 from agent.pii import mask_pii, redact_pii
 from agent.policy import Policy
 from agent.precedent import clean_resolution
-from agent.sentiment import sentiment_score
 from agent.types import Inquiry
 from retrieval import loaders, textproc
 
@@ -85,7 +84,7 @@ GUARDS: dict[str, Callable[[str], object]] = {
     "readings": readings,
     "pii redaction": redact_pii,
     "mask_pii": mask_pii,
-    "sentiment": sentiment_score,
+    "sentiment": POLICY.sentiment,
     "sensitive topics": POLICY.sensitive_topic,
     "human request": POLICY.human_requested,
     "churn": POLICY.churn_intent,
