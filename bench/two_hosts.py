@@ -1,6 +1,6 @@
 """One API host against two sharing one index, at the same total CPU, in the same run.
 
-  python bench/two_hosts.py [--seconds 20] [--concurrency 16] [--warmup 5]
+  python bench/two_hosts.py [--seconds 15] [--rounds 3] [--concurrency 16] [--warmup 5]
 
 Both set-ups run the real offline agent over the demo store moved into the shared catalog
 (`python -m retrieval.db_catalog migrate --store DIR --chroma-url ...`): one PostgreSQL and one
@@ -95,6 +95,13 @@ async def spread(bases: list[str], seconds: float, concurrency: int,
     return latencies, errors, time.perf_counter() - started
 
 
+def stop_hosts(hosts: list[tuple[subprocess.Popen[bytes], str]]) -> None:
+    for proc, _ in hosts:
+        proc.terminate()
+    for proc, _ in hosts:
+        proc.wait(timeout=30)
+
+
 def database_counters(url: str) -> dict[str, int]:
     """Return the database's commits and rows written so far (pg_stat_database)."""
     import psycopg
@@ -162,9 +169,12 @@ def measure(name: str, hosts: list[tuple[subprocess.Popen[bytes], str]], args: a
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--warmup", type=float, default=5,
+                        help="seconds of load before each measured round (not counted)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measured rounds per set-up, taken in turns")
     parser.add_argument("--store", type=Path, default=None,
                         help="a demo store to reuse (re-synced, not rebuilt)")
     args = parser.parse_args()
@@ -189,20 +199,38 @@ def main() -> int:
         env = {"DATABASE_URL": url, "KOTAE_CATALOG": "database", "KOTAE_MODE": "offline",
                "KOTAE_CHROMA_URL": f"http://127.0.0.1:{chroma_port}", "KOTAE_API_KEYS": KEYS,
                "KOTAE_RATE_LIMIT_KEY_PER_S": "0", "KOTAE_RATE_LIMIT_IP_PER_S": "0"}
-        print(f"closed loop, concurrency {args.concurrency}, {args.seconds:g} s each after a "
-              f"{args.warmup:g} s warm-up; {os.cpu_count()} CPUs")
-        results = {}
-        for name, layout in (("one host, 2 workers", [2]), ("two hosts, 1 worker each", [1, 1])):
-            hosts = [start_host(work / f"{name[:3]}-{i}", env, workers)
-                     for i, workers in enumerate(layout)]
-            try:
-                time.sleep(3)  # every worker up, not only the first to answer /readyz
-                results[name] = measure(name, hosts, args, url, postgres_pid, chroma_pid)
-            finally:
-                for proc, _ in hosts:
-                    proc.terminate()
-                    proc.wait(timeout=30)
-        one, two = results.values()
+        print(f"closed loop, concurrency {args.concurrency}, {args.rounds} rounds of "
+              f"{args.seconds:g} s per set-up in turns, each after a {args.warmup:g} s warm-up; "
+              f"{os.cpu_count()} CPUs; load average before: {os.getloadavg()[0]:.1f}")
+        layouts = {"one host, 2 workers": [2], "two hosts, 1 worker each": [1, 1]}
+        # Both set-ups are started at once and loaded in turns, round after round: on a
+        # machine other work shares, a drift in the CPU left over then hits both alike. An
+        # idle set-up costs only its pollers.
+        running = {name: [start_host(work / f"{name[:3]}-{i}", env, workers)
+                          for i, workers in enumerate(layout)]
+                   for name, layout in layouts.items()}
+        for hosts in running.values():
+            stack.callback(stop_hosts, hosts)
+        time.sleep(3)  # every worker up, not only the first to answer /readyz
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in layouts}
+        for turn in range(args.rounds):
+            for name, hosts in running.items():
+                rounds[name].append(measure(f"round {turn + 1}, {name}", hosts, args, url,
+                                            postgres_pid, chroma_pid))
+        summary = {}
+        for name, figures in rounds.items():
+            done = sum(f["done"] for f in figures)
+            summary[name] = {key: sum(f[key] * f["done"] for f in figures) / max(done, 1)
+                             for key in ("api_ms", "pg_ms", "commits", "rows")}
+            summary[name]["rate"] = statistics.median(f["rate"] for f in figures)
+            print(f"{name}, median of {len(figures)} rounds: {summary[name]['rate']:.1f}/s, "
+                  f"p50 {statistics.median(f['p50'] for f in figures):.0f} ms, p99 "
+                  f"{statistics.median(f['p99'] for f in figures):.0f} ms, errors "
+                  f"{sum(f['errors'] for f in figures):.0f}; API CPU {summary[name]['api_ms']:.1f}"
+                  f" ms, PostgreSQL CPU {summary[name]['pg_ms']:.1f} ms, "
+                  f"{summary[name]['commits']:.1f} commits and {summary[name]['rows']:.1f} rows "
+                  "written per inquiry")
+        one, two = summary.values()
         print(f"two hosts / one host: throughput x{two['rate'] / max(one['rate'], 1e-9):.2f}, "
               f"API CPU per inquiry x{two['api_ms'] / max(one['api_ms'], 1e-9):.2f}")
     return 0
