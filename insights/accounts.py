@@ -4,7 +4,8 @@ Every account that asked something starts at 100. Each part of its recent suppor
 takes off at most its weight: `contribution = -weight * min(1, value / full_at)`, so a CSM
 reads exactly why an account scores what it does. The parts:
 
-- `volume_trend`: growth of inquiries against the previous window (doubling is full);
+- `volume_trend`: growth of inquiries against the previous window (doubling is full; none
+  without history in the previous window);
 - frustration: `negative_sentiment` (escalations for strong negative words),
   `repeated_contacts` (follow-ups beyond a conversation's first question),
   `reopenings` (a resolved escalation reopened, or the customer writing again after it),
@@ -201,8 +202,9 @@ def _part(name: str, value: float, config: HealthConfig, sign: int,
 def score(account_id: str, counts: Counts, config: HealthConfig,
           directory: Directory | None = None) -> dict[str, Any]:
     """Return an account's health: score, band, expansion potential and every part."""
+    # Growth against the window before; an account with no history then has no trend yet.
     growth = ((counts.inquiries - counts.previous_inquiries) / max(counts.previous_inquiries, 3)
-              if counts.inquiries > counts.previous_inquiries else 0.0)
+              if counts.inquiries > counts.previous_inquiries > 0 else 0.0)
     repeated = max(0, counts.inquiries - counts.conversations)
     parts = [
         _part("volume_trend", growth, config, -1,

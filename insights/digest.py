@@ -51,6 +51,16 @@ TEXT = {
         "healthy": "良好", "watch": "要注意", "at_risk": "リスクあり",
     },
 }
+REASONS = {
+    "en": {"low_confidence": "low confidence", "human_requested": "human requested",
+           "bug_report": "bug report", "sensitive_topic": "sensitive topic",
+           "negative_sentiment": "negative sentiment", "injection_attempt": "injection attempt",
+           "llm_unavailable": "LLM unavailable", "policy": "policy"},
+    "ja": {"low_confidence": "確信度が低い", "human_requested": "担当者を希望",
+           "bug_report": "不具合報告", "sensitive_topic": "慎重な対応が必要",
+           "negative_sentiment": "強い不満", "injection_attempt": "不正な指示の疑い",
+           "llm_unavailable": "LLM利用不可", "policy": "ポリシー"},
+}
 PART_NAMES = {
     "en": {"volume_trend": "inquiry trend", "negative_sentiment": "negative sentiment",
            "repeated_contacts": "repeated contacts", "reopenings": "reopenings",
@@ -167,7 +177,8 @@ def tables(d: Digest, lang: str, limit: int = 5) -> list[tuple[str, list[str], l
         [t["helpful"], _pct(s.helpful_rate), _pct(p.helpful_rate)],
     ]))
     reasons = sorted(s.reasons.items(), key=lambda kv: -kv[1])
-    out.append((t["reasons"], ["", t["count"]], [[k, str(v)] for k, v in reasons]))
+    out.append((t["reasons"], ["", t["count"]],
+                [[REASONS[lang].get(k, k), str(v)] for k, v in reasons]))
     for key, found in (("topics", d.topics), ("bugs", d.bugs)):
         if found is None:
             out.append((t[key], [], [[t["unavailable"]]]))

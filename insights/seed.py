@@ -162,6 +162,14 @@ def seed(db: Database, decide: Decide, items: Iterable[Item], *, days: float = 2
     return result
 
 
+def seeded(session: Session, item: Item) -> bool:
+    """Return whether every turn of an item was received already."""
+    return all(
+        inquiries.find_by_idempotency_key(session, SEED_KEY,
+                                          item.key if turn == 0 else f"{item.key}#{turn}")
+        for turn in range(len(item.turns)))
+
+
 def _move(session: Session, inquiry_id: str, conversation_id: str, at: datetime) -> None:
     """Put an inquiry and everything its decision wrote at `at` (and drop its webhook events)."""
     decided = at + timedelta(seconds=2)
@@ -252,6 +260,12 @@ def main(argv: Sequence[str]) -> int:
     db.migrate()
     items = load_items(args.tickets, args.cases)
     started = time.perf_counter()
+    with db.session() as session:
+        done = sum(len(i.turns) for i in items if seeded(session, i))
+    if done == sum(len(i.turns) for i in items):  # nothing to add: no need for the agent
+        db.close()
+        print(f"seed: 0 inquiries added ({done} already there)")
+        return 0
     agent = load_agent(api, settings)
     result = seed(db, agent.handle, items, days=args.days)
     db.close()

@@ -318,6 +318,10 @@ class AccountHealthRow(Base):
     band_since: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# An account's escalations are read per account (its health, its page).
+Index("ix_escalations_account_id", EscalationRow.account_id)
+
+
 class InsightSnapshotRow(Base):
     """A computed insight kept for a short while, so pages read it instead of recomputing."""
 

@@ -5,12 +5,11 @@ customer's personal data masked; agents see how each article performs."""
 from __future__ import annotations
 
 import re
-import shutil
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e.conftest import ROOT, SHOTS, Kotae, Pages, shot
+from tests.e2e.conftest import Kotae, Pages, shot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -111,12 +110,3 @@ def test_agents_see_content_performance_and_every_other_section_says_what_it_has
     expect(csm.get_by_role("heading", name="コンテンツの効果")).to_be_visible()
     expect(csm.locator("#insights-content")).to_contain_text("この項目はあなたの権限では表示されません。")
 
-
-def test_the_screenshots_are_where_the_readme_shows_them() -> None:
-    """Copy the pages' screenshots (taken above) to docs/img when asked to refresh them."""
-    import os
-
-    if not os.environ.get("KOTAE_UPDATE_SCREENSHOTS"):
-        pytest.skip("set KOTAE_UPDATE_SCREENSHOTS=1 to refresh docs/img")
-    shutil.copy(SHOTS / "insights-accounts.png", ROOT / "docs" / "img" / "accounts.png")
-    shutil.copy(SHOTS / "insights-content.png", ROOT / "docs" / "img" / "insights.png")
