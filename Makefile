@@ -47,7 +47,7 @@ var/demo-calibrated: $(DEMO_CALIBRATION_INPUTS) | models
 
 calibrate-demo: var/demo-calibrated  ## fit the demo policy's answer decision (make demo does)
 
-# Past tickets and eval cases replayed through the agent, spread over the past four weeks, so
+# Past tickets and eval cases replayed through the agent, spread over the past six weeks, so
 # the Insights and Accounts pages show real traffic on first run (a second run adds nothing).
 seed-demo: ingest var/demo-calibrated  ## seed the demo database with realistic traffic
 	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl

@@ -126,7 +126,7 @@ class Seeded:
     resolved: int = 0
 
 
-def seed(db: Database, decide: Decide, items: Iterable[Item], *, days: float = 28.0,
+def seed(db: Database, decide: Decide, items: Iterable[Item], *, days: float = 45.0,
          now: datetime | None = None, feedback_share: float = 0.3,
          resolve_share: float = 0.5, progress: Callable[[int], None] | None = None) -> Seeded:
     """Replay items through `decide` into db (idempotent); return what was added."""
@@ -244,7 +244,7 @@ def main(argv: Sequence[str]) -> int:
                "--cases data/demo/eval/cases.jsonl --days 28")
     parser.add_argument("--tickets", type=Path, help="past tickets (JSONL)")
     parser.add_argument("--cases", type=Path, help="eval cases (JSONL)")
-    parser.add_argument("--days", type=float, default=28.0, help="spread over this many days")
+    parser.add_argument("--days", type=float, default=45.0, help="spread over this many days")
     args = parser.parse_args(list(argv))
     if args.tickets is None and args.cases is None:
         parser.error("give --tickets and/or --cases")

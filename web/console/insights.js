@@ -136,9 +136,9 @@
     function generic(holder, data) {
       var list = items(data);
       if (!list.length) { holder.appendChild(h("p", { class: "muted empty", text: t("nothingYet") })); return; }
-      var counts = {};
-      list.slice(0, 10).forEach(function (x) { counts[nameOf(x)] = Number(countOf(x)) || 0; });
-      holder.appendChild(k.bars(counts));
+      holder.appendChild(namedBars(k, list.slice(0, 10).map(function (x) {
+        return [nameOf(x), Number(countOf(x)) || 0];
+      })));
       holder.appendChild(h("ol", { class: "insight-list" }, list.slice(0, 10).map(function (x) {
         var said = x.representative || x.example || (x.examples && x.examples[0]) || x.draft_title || "";
         if (said && typeof said === "object") said = said.text || said.question || "";
@@ -150,10 +150,9 @@
 
     function content(holder, page) {
       if (!page.items.length) { holder.appendChild(h("p", { class: "muted empty", text: t("nothingYet") })); return; }
-      var top = {};
-      page.items.slice(0, 8).forEach(function (a) { top[a.title] = a.cited; });
       holder.appendChild(h("figure", { class: "chart", id: "chart-cited", "aria-labelledby": "chart-cited-cap" },
-        h("figcaption", { id: "chart-cited-cap", text: t("mostCited") }), k.bars(top)));
+        h("figcaption", { id: "chart-cited-cap", text: t("mostCited") }),
+        namedBars(k, page.items.slice(0, 8).map(function (a) { return [a.title, a.cited]; }))));
       holder.appendChild(h("div", { class: "table-wrap" }, h("table", { class: "content-table" },
         h("thead", {}, h("tr", {}, [t("article"), t("cited"), t("helpfulRate"), t("trouble")].map(function (c) {
           return h("th", { scope: "col", text: c });
@@ -182,6 +181,31 @@
     }
     load();
     k.focusHeading(v, moved);
+  }
+
+  // Horizontal bars for [name, count] pairs whose names may be long (article titles, topic
+  // names): each name is cut to fit its column, and the whole name is the bar's tooltip.
+  function namedBars(k, items) {
+    var row = 26, width = 560, labelW = 250, max = Math.max.apply(null, items.map(function (x) { return x[1]; })) || 1;
+    var svg = k.svgEl("svg", { viewBox: "0 0 " + width + " " + items.length * row, width: width,
+                               height: items.length * row, role: "img",
+                               "aria-label": items.map(function (x) { return x[0] + ": " + x[1]; }).join(", ") });
+    items.forEach(function (x, i) {
+      var name = String(x[0]), w = Math.max(2, (width - labelW - 40) * x[1] / max), y = i * row;
+      var wide = 0, cut = "";
+      for (var c = 0; c < name.length && wide < 34; c++) {
+        cut += name[c];
+        wide += name.charCodeAt(c) > 0x2e80 ? 2 : 1;  // CJK characters are about twice as wide
+      }
+      var label = k.svgEl("text", { x: 0, y: y + 17, class: "bar-label" }, cut.length < name.length ? cut + "…" : cut);
+      label.appendChild(k.svgEl("title", {}, name));
+      svg.appendChild(label);
+      var rect = k.svgEl("rect", { x: labelW, y: y + 4, width: w, height: row - 8, rx: 3, class: "bar" });
+      rect.appendChild(k.svgEl("title", {}, name + ": " + x[1]));
+      svg.appendChild(rect);
+      svg.appendChild(k.svgEl("text", { x: labelW + w + 6, y: y + 17, class: "bar-value" }, String(x[1])));
+    });
+    return svg;
   }
 
   // A small horizontal meter (0..1) drawn in SVG.
