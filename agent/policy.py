@@ -94,8 +94,6 @@ class OfficeHours(_Strict):
 class Handoff(_Strict):
     """How conversations pass between Kotae and people, in every channel (channels.handoff)."""
 
-    # Offer "talk to a person" before the first answer (a widget or channel shows the choice).
-    offer_human_up_front: bool = False
     # The customer asking the same thing this many times in a row, each time answered: a person.
     loop_turns: int = Field(3, ge=2, le=10)
     # How alike two of the customer's messages must be to count as the same question
