@@ -25,8 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from retrieval.artifacts import default_cache_dir
 from retrieval.embeddings import LocalMiniLMEmbedder
-from retrieval.model_prep import default_cache_dir, prepare_local_model
+from retrieval.model_prep import prepare_local_model
 
 TARGET_INT8 = 200.0
 

@@ -31,11 +31,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from retrieval.artifacts import default_cache_dir  # noqa: E402
 from retrieval.chunking import chunk_document, ticket_chunk  # noqa: E402
 from retrieval.e5_prep import prepare_e5_model  # noqa: E402
 from retrieval.embeddings import LocalE5Embedder, LocalMiniLMEmbedder  # noqa: E402
 from retrieval.loaders import load_knowledge_base, load_tickets  # noqa: E402
-from retrieval.model_prep import default_cache_dir, prepare_local_model  # noqa: E402
+from retrieval.model_prep import prepare_local_model  # noqa: E402
 
 DEMO = ROOT / "data" / "demo"
 FIXTURE = ROOT / "tests" / "fixtures" / "e5_reference.json"

@@ -39,8 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrieval.locks import file_lock
-from retrieval.model_prep import (
+from retrieval.artifacts import (
     Log,
     ModelPrepError,
     atomic_move,
@@ -50,6 +49,7 @@ from retrieval.model_prep import (
     remove_stale_temporaries,
     sha256_file,
 )
+from retrieval.locks import file_lock
 from retrieval.textproc import CACHE_MAX_CHARS
 
 if TYPE_CHECKING:

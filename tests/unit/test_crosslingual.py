@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.artifacts import sha256_file
 from retrieval.crosslingual import (
     BUILD_VERSION,
     GLOSSARY_NAME,
@@ -18,7 +19,6 @@ from retrieval.crosslingual import (
     glossary_file,
 )
 from retrieval.lexical import BM25Index
-from retrieval.model_prep import sha256_file
 from retrieval.textproc import Analyzer
 
 # (idseq, kanji, kana, priority tags, senses: [(part of speech, [glosses])])
@@ -168,7 +168,7 @@ def test_prepare_builds_from_the_pinned_package_and_reuses_or_repairs_it(
     import lzma
     import tarfile
 
-    from retrieval import crosslingual, model_prep
+    from retrieval import artifacts, crosslingual
 
     # A package shaped like jamdict-data's sdist, holding the small JMdict above.
     jmdict = make_jmdict(tmp_path / "jmdict.db")
@@ -213,7 +213,7 @@ def test_prepare_builds_from_the_pinned_package_and_reuses_or_repairs_it(
     def offline(*_args: object, **_kwargs: object) -> None:
         raise crosslingual.GlossaryError("no network in tests")
 
-    monkeypatch.setattr(model_prep, "pip_download", offline)
+    monkeypatch.setattr(artifacts, "pip_download", offline)
     with pytest.raises(crosslingual.GlossaryError, match="no network"):
         crosslingual.prepare_glossary(tmp_path / "cache", force=True, log=said.append)
     assert any("is invalid, downloading again" in line for line in said)

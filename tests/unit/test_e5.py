@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from retrieval.artifacts import ModelPrepError
 from retrieval.e5_prep import (
     BIN_SHA256,
     CHARMAP_NAME,
@@ -33,7 +34,6 @@ from retrieval.embeddings import (
     cosine_scale,
     embedder_reads,
 )
-from retrieval.model_prep import ModelPrepError
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "e5_reference.json"
 MIN_COSINE = 0.99

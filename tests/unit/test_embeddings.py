@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from retrieval.artifacts import ModelPrepError, default_cache_dir
 from retrieval.embeddings import (
     Embedder,
     HashingEmbedder,
@@ -29,10 +30,8 @@ from retrieval.embeddings import (
 )
 from retrieval.model_prep import (
     ModelFiles,
-    ModelPrepError,
     _check_wheel_hash,
     _manifest_matches,
-    default_cache_dir,
     parse_safetensors,
     prepare_local_model,
 )

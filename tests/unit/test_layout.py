@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# A module longer than this (lines of code: no blank lines, comments or docstrings) is two
+# modules, unless splitting it would hurt reading; such exceptions are listed with why.
+MAX_CODE_LINES = 600
+LONG_ON_PURPOSE: dict[str, str] = {}
 # Folders that are not the project's code (tests may import anything; data holds no code).
 SKIP = {".venv", ".git", "tests", "data", "docs", "var", "reports", "build", "node_modules"}
 
@@ -117,6 +123,38 @@ def test_every_package_says_in_one_line_what_lives_there() -> None:
         if not docstring or "\n" in docstring.strip():
             unclear.append(str(path.relative_to(ROOT)))
     assert unclear == [], f"packages without a one-line docstring: {unclear}"
+
+
+def code_lines(source: str) -> int:
+    """Count the lines holding code: not blank, not only a comment, not a docstring."""
+    docstrings: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                docstrings.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    lines: set[int] = set()
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+            tokenize.ENDMARKER}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type not in skip:
+            lines.update(n for n in range(token.start[0], token.end[0] + 1) if n not in docstrings)
+    return len(lines)
+
+
+def test_code_lines_count_code_only() -> None:
+    source = ('"""Doc.\n\nMore."""\n\n# why\nx = 1\n\n\n'
+              'def f() -> str:\n    """Say."""\n    return (\n        "a"\n    )\n')
+    assert code_lines(source) == 5  # x = 1, def, and the three lines of the return
+
+
+def test_no_module_is_longer_than_a_reader_can_hold() -> None:
+    long = {str(path.relative_to(ROOT)): count for path in project_modules().values()
+            if (count := code_lines(path.read_text(encoding="utf-8"))) > MAX_CODE_LINES}
+    assert set(long) <= set(LONG_ON_PURPOSE), (
+        f"modules over {MAX_CODE_LINES} lines of code (split them, or list them in "
+        f"LONG_ON_PURPOSE with why): {long}")
 
 
 def test_api_py_is_a_page() -> None:
