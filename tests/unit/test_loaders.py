@@ -214,3 +214,20 @@ def test_a_taxonomy_label_may_carry_its_reply_and_article(tmp_path: Path) -> Non
     path.write_text("tags:\n- name: hours\n  answer: [not, a, text]\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="answer of tag 'hours'"):
         load_taxonomy(path)
+
+
+def test_the_readmes_taxonomy_example_loads_as_documented(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### The taxonomy file", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(example, encoding="utf-8")
+    taxonomy = load_taxonomy(path)
+    assert taxonomy.names == ["bug", "usage_question", "success_opportunity", "opening_hours",
+                              "invoice_download"]
+    hours = taxonomy.tags[3]
+    assert (hours.answer_in("ja") or "").startswith("サポートの受付時間")
+    assert "Monday to Friday" in (hours.answer_in("en") or "")
+    assert taxonomy.tags[4].article == "kb-invoices-and-payment-methods"
+    assert (Path(__file__).resolve().parents[2] / "data/demo/kb/invoices-and-payment-methods.md"
+            ).read_text(encoding="utf-8").count("id: kb-invoices-and-payment-methods") == 1
