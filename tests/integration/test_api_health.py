@@ -32,6 +32,34 @@ def test_readyz_reports_an_agent_that_is_not_ready(tmp_path: Path) -> None:
     assert response.json()["checks"]["agent"] == "not ready"
 
 
+def test_readyz_says_how_far_this_hosts_caches_are_behind_a_shared_index(
+        tmp_path: Path) -> None:
+    class Following(FakeAgent):
+        def __init__(self) -> None:
+            super().__init__()
+            self.status: dict[str, object] = {
+                "shared": True, "generation": 12, "cached_generation": 12, "behind": False,
+                "lag_s": 0.0, "sources": {"kb": {"generation": 9, "cached_generation": 9},
+                                          "ticket": {"generation": 3, "cached_generation": 3}}}
+
+        def index_status(self) -> dict[str, object]:
+            return self.status
+
+    agent = Following()
+    with client_for(sqlite_url(tmp_path), agent=agent, ready_max_lag_s=5) as client:
+        current = client.get("/readyz")
+        assert current.status_code == 200 and current.json()["checks"]["index"] == "ok"
+        assert current.json()["index"]["sources"]["kb"] == {"generation": 9,
+                                                            "cached_generation": 9}
+        agent.status = {**agent.status, "cached_generation": 11, "behind": True, "lag_s": 1.5}
+        assert client.get("/readyz").status_code == 200  # behind, within the limit
+        agent.status = {**agent.status, "lag_s": 7.25}
+        late = client.get("/readyz")
+    assert late.status_code == 503
+    assert late.json()["index"]["behind"] is True
+    assert late.json()["checks"]["index"] == "7.2 s behind the shared index (limit 5 s)"
+
+
 def test_readyz_reports_an_unreachable_database(client: TestClient) -> None:
     from storage.db import make_engine
 
