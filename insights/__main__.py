@@ -14,7 +14,17 @@ from collections.abc import Callable, Sequence
 
 Command = Callable[[Sequence[str]], int]
 
-COMMANDS: dict[str, Command] = {}
+
+
+def _evaluate(argv: Sequence[str]) -> int:
+    from insights.evaluate import main as evaluate
+
+    return evaluate(argv)
+
+
+COMMANDS: dict[str, Command] = {
+    "evaluate": _evaluate,
+}
 
 
 def _lazy(module: str) -> Command:

@@ -309,6 +309,12 @@ class _LocalOnnxEmbedder:
         return self._query_cache.through(
             text, lambda texts: self._encode([self._query_input(t) for t in texts]))
 
+    def embed_queries(self, texts: Sequence[str]) -> FloatArray:
+        """Embed many queries as embed_query would, in batches (no cache)."""
+        if isinstance(texts, str):
+            raise TypeError("embed_queries expects a sequence of strings, not a string")
+        return self._encode([self._query_input(t) for t in texts])
+
 
 class LocalMiniLMEmbedder(_LocalOnnxEmbedder):
     """all-MiniLM-L6-v2 (384-d) run with onnxruntime on CPU; int8 by default."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -431,5 +432,90 @@ class ChannelThreadRow(Base):
     address: Mapped[dict[str, Any] | None]
     human_since: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+
+
+# ---------------------------------------------------------------------------------------------
+# Insights: topics, bug clusters and knowledge gaps (insights/)
+
+INSIGHT_KINDS = ("topic", "bug")
+INSIGHT_STATUSES = ("active", "merged", "retired", "fixed", "reopened")
+GAP_STATUSES = ("open", "approved", "dismissed")
+
+
+class InquiryEmbeddingRow(Base):
+    """An inquiry's embedding, kept so that re-clustering never embeds it again."""
+
+    __tablename__ = "inquiry_embeddings"
+
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(120))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian, unit length
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InsightClusterRow(Base):
+    """A topic or a bug cluster: inquiries that mean the same, with a stable id and a name."""
+
+    __tablename__ = "insight_clusters"
+    __table_args__ = (
+        _one_of("kind", INSIGHT_KINDS),
+        _one_of("status", INSIGHT_STATUSES),
+        Index(None, "kind", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    label: Mapped[str] = mapped_column(String(300))  # its most distinctive terms
+    name: Mapped[str | None] = mapped_column(String(200))  # an admin's name for it
+    terms: Mapped[dict[str, Any]]  # {"all": [...], "en": [...], "ja": [...]}
+    representative_id: Mapped[str | None] = mapped_column(String(40))  # an inquiry id
+    representative: Mapped[str | None] = mapped_column(Text)  # its question, PII masked
+    model: Mapped[str] = mapped_column(String(120))
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
+    radius: Mapped[float] = mapped_column(Float)  # a new inquiry this close or closer joins
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into: Mapped[str | None] = mapped_column(String(40))
+    fixed_at: Mapped[datetime | None]
+    fixed_by: Mapped[str | None] = mapped_column(String(200))
+    reports_since_fixed: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InquiryClusterRow(Base):
+    """Which topic (and, for a bug report, which bug cluster) an inquiry belongs to."""
+
+    __tablename__ = "inquiry_clusters"
+    __table_args__ = (_one_of("kind", INSIGHT_KINDS),)
+
+    inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    cluster_id: Mapped[str] = mapped_column(ForeignKey("insight_clusters.id"), index=True)
+    similarity: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(16))  # "fit" (a re-cluster) or "incremental"
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeGapRow(Base):
+    """A topic that people answer and no article covers, with a draft article for it."""
+
+    __tablename__ = "knowledge_gaps"
+    __table_args__ = (
+        _one_of("status", GAP_STATUSES),
+        UniqueConstraint("topic_id", "language"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(ForeignKey("insight_clusters.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    title: Mapped[str] = mapped_column(Text)
+    draft: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]]  # {"escalations": [...], "inquiries": [...], counts}
+    doc_id: Mapped[str | None] = mapped_column(String(300))
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

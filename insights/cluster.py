@@ -1,0 +1,150 @@
+"""Group inquiries by meaning: scikit-learn's HDBSCAN on reduced sentence embeddings.
+
+The embeddings are L2-normalised, projected by PCA to a few dozen whitened dimensions (so
+that no handful of directions that every support question shares dominates the distances)
+and normalised again; HDBSCAN then finds the dense groups and chooses how many there are.
+Every point HDBSCAN calls noise joins the group whose centroid is nearest: a topic list must
+account for each inquiry. Large sets are fitted on a sample and the rest assigned to the
+nearest centroid, which keeps a re-cluster of 100,000 inquiries within a couple of minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.embeddings import l2_normalize
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """How inquiries are grouped; the defaults are what docs/INSIGHTS.md measured."""
+
+    dims: int = 50  # PCA components kept (whitened)
+    min_cluster_size: int = 6
+    min_samples: int | None = 1
+    selection: str = "eom"  # HDBSCAN cluster_selection_method: "eom" or "leaf"
+    epsilon: float = 0.0  # HDBSCAN cluster_selection_epsilon
+    max_fit: int = 12_000  # larger sets are fitted on a sample of this many
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.dims < 2 or self.min_cluster_size < 2 or self.max_fit < 10:
+            raise ValueError("dims and min_cluster_size must be >= 2, max_fit >= 10")
+        if self.selection not in ("eom", "leaf"):
+            raise ValueError("selection must be 'eom' or 'leaf'")
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The fitted reduction: apply it to new vectors with `transform`."""
+
+    mean: FloatArray
+    components: FloatArray  # (dims, input dim), already divided by the component scales
+
+    def transform(self, vectors: npt.ArrayLike) -> FloatArray:
+        """Project normalised embeddings into the reduced, whitened, normalised space."""
+        arr = l2_normalize(vectors)
+        return l2_normalize((arr - self.mean) @ self.components.T)
+
+
+#: Whitening needs many samples per component: with fewer than this many per kept dimension
+#: it amplifies noise (24 questions on 3 topics split by language instead of by meaning), so
+#: a small set is clustered on the embeddings themselves.
+SAMPLES_PER_DIM = 20
+
+
+def fit_projection(vectors: npt.ArrayLike, dims: int, seed: int = 0) -> Projection:
+    """Fit PCA with whitening on normalised embeddings (the identity for small sets)."""
+    from sklearn.decomposition import PCA
+
+    arr = l2_normalize(vectors)
+    if arr.shape[0] < SAMPLES_PER_DIM * dims:
+        return Projection(mean=np.zeros(arr.shape[1], dtype=np.float32),
+                          components=np.eye(arr.shape[1], dtype=np.float32))
+    n_components = max(1, min(dims, arr.shape[0] - 1, arr.shape[1]))
+    pca = PCA(n_components=n_components, whiten=True, random_state=seed,
+              svd_solver="randomized" if arr.shape[0] > 2000 else "full")
+    pca.fit(arr)
+    scale = np.sqrt(np.maximum(pca.explained_variance_, 1e-12))
+    components = (pca.components_ / scale[:, None]).astype(np.float32)
+    return Projection(mean=pca.mean_.astype(np.float32), components=components)
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """Labels 0..k-1 for every input row, the centroids (reduced space) and the projection."""
+
+    labels: IntArray
+    centroids: FloatArray  # (k, dims), unit length
+    projection: Projection
+    noise: int  # rows HDBSCAN left out before they joined the nearest centroid
+
+    @property
+    def count(self) -> int:
+        """Return the number of clusters."""
+        return int(self.centroids.shape[0])
+
+
+def centroids_of(points: FloatArray, labels: IntArray, k: int) -> FloatArray:
+    """Return the unit-length mean of each label's points."""
+    sums = np.zeros((k, points.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, points)
+    return l2_normalize(sums)
+
+
+def nearest(points: FloatArray, centroids: FloatArray,
+            batch: int = 8192) -> tuple[IntArray, FloatArray]:
+    """Return each point's nearest centroid and its cosine (points and centroids unit length)."""
+    best = np.zeros(points.shape[0], dtype=np.int64)
+    score = np.zeros(points.shape[0], dtype=np.float32)
+    for start in range(0, points.shape[0], batch):
+        sims = points[start:start + batch] @ centroids.T
+        best[start:start + batch] = sims.argmax(axis=1)
+        score[start:start + batch] = sims.max(axis=1)
+    return best, score
+
+
+def _hdbscan(points: FloatArray, config: ClusterConfig) -> IntArray:
+    from sklearn.cluster import HDBSCAN
+
+    model = HDBSCAN(min_cluster_size=config.min_cluster_size, min_samples=config.min_samples,
+                    cluster_selection_method=config.selection,
+                    cluster_selection_epsilon=config.epsilon, copy=True)
+    return np.asarray(model.fit_predict(points), dtype=np.int64)
+
+
+def cluster(vectors: npt.ArrayLike, config: ClusterConfig | None = None) -> Clustering:
+    """Cluster embeddings; every row gets a label (noise joins its nearest cluster)."""
+    config = config or ClusterConfig()
+    arr = np.asarray(vectors, dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise ValueError("cluster needs a non-empty 2-d array of embeddings")
+    n = arr.shape[0]
+    rng = np.random.default_rng(config.seed)
+    fit_rows = (np.sort(rng.choice(n, size=config.max_fit, replace=False))
+                if n > config.max_fit else np.arange(n))
+    projection = fit_projection(arr[fit_rows], config.dims, config.seed)
+    points = projection.transform(arr)
+    if len(fit_rows) < max(2 * config.min_cluster_size, 3):
+        labels = np.zeros(n, dtype=np.int64)  # too few to split: one group
+        return Clustering(labels, centroids_of(points, labels, 1), projection, 0)
+    fit_labels = _hdbscan(points[fit_rows], config)
+    found = sorted(set(fit_labels.tolist()) - {-1})
+    if not found:
+        labels = np.zeros(n, dtype=np.int64)
+        return Clustering(labels, centroids_of(points, labels, 1), projection, n)
+    remap = {old: new for new, old in enumerate(found)}
+    fit_labels = np.asarray([remap.get(int(x), -1) for x in fit_labels], dtype=np.int64)
+    members = fit_labels >= 0
+    centroids = centroids_of(points[fit_rows][members], fit_labels[members], len(found))
+    labels, _ = nearest(points, centroids)  # noise and unsampled rows: the nearest centroid
+    labels[fit_rows[members]] = fit_labels[members]
+    noise = int((~members).sum()) + (n - len(fit_rows))
+    # The centroids of what each cluster finally holds.
+    return Clustering(labels, centroids_of(points, labels, len(found)), projection, noise)

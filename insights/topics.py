@@ -1,0 +1,306 @@
+"""Topics: what customers ask about, with how well each is answered.
+
+Functions the digest, the API and the CLI call:
+
+- ``compute_topics(session, embedder, config=None) -> SaveResult``: embed what is not embedded
+  yet, re-cluster every inquiry, keep the ids of topics that persist.
+- ``assign_pending(session, embedder) -> int``: put inquiries that arrived since into their
+  nearest topic (no re-clustering); returns how many joined one.
+- ``top_topics(session_or_engine, since, until=None, limit=20) -> list[TopicStats]``: the
+  busiest topics of [since, until) with their volume, trend against the period before,
+  deflection rate, 👎 / reopened / escalated-after-answer counts, escalation reasons, tags,
+  languages, PII-masked examples and the articles answers cited.
+- ``rename_topic(session, topic_id, name)``, ``merge_topics(session, topic_id, into)``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from agent.pii import mask_pii
+from errors import ConflictError, NotFoundError
+from insights import embedding
+from insights.cluster import ClusterConfig, cluster
+from insights.store import SaveResult, assign, join_margin, save_clustering
+from retrieval.embeddings import Embedder
+from retrieval.textproc import Analyzer
+from storage.models import (
+    AnswerCitationRow,
+    EscalationRow,
+    FeedbackRow,
+    InquiryClusterRow,
+    InquiryRow,
+    InsightClusterRow,
+    utcnow,
+)
+
+EXAMPLES = 3
+
+
+def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig | None = None,
+                   *, analyzer: Analyzer | None = None,
+                   clean: embedding.Cleaner | None = None) -> SaveResult:
+    """Re-cluster every inquiry into topics, keeping the ids of topics that persist."""
+    embedding.ensure_embeddings(session, embedder, clean=clean)
+    ids, vectors = embedding.load_embeddings(session, embedder.name)
+    if not ids:
+        return SaveResult()
+    clustering = cluster(vectors, config)
+    result = save_clustering(session, "topic", embedder.name, ids, vectors, clustering.labels,
+                             analyzer or Analyzer(), margin=join_margin(embedder))
+    session.commit()
+    return result
+
+
+def assign_pending(session: Session, embedder: Embedder,
+                   clean: embedding.Cleaner | None = None) -> int:
+    """Embed inquiries that arrived since and join each to its nearest topic if close enough."""
+    todo = embedding.missing(session, embedder.name)
+    unassigned = [i for (i,) in session.execute(
+        select(InquiryRow.id)
+        .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
+                   & (InquiryClusterRow.kind == "topic"))
+        .where(InquiryClusterRow.inquiry_id.is_(None)))]
+    if todo:
+        ids = [i for i, _ in todo]
+        embedding.store(session, embedder.name, ids,
+                        embedding.embed_questions(embedder, [t for _, t in todo], clean))
+    if not unassigned:
+        session.commit()
+        return 0
+    ids, vectors = embedding.load_embeddings(session, embedder.name, unassigned)
+    joined = assign(session, "topic", embedder.name, ids, vectors)
+    session.commit()
+    return sum(1 for j in joined if j is not None)
+
+
+def assign_one(session: Session, embedder: Embedder, inquiry_id: str, text: str,
+               clean: embedding.Cleaner | None = None) -> str | None:
+    """Embed one new inquiry, keep its vector and join it to its nearest topic if close enough."""
+    vector = embedding.embed_questions(embedder, [text], clean)
+    embedding.store(session, embedder.name, [inquiry_id], vector)
+    joined = assign(session, "topic", embedder.name, [inquiry_id], vector)[0]
+    session.commit()
+    return joined
+
+
+@dataclass
+class TopicStats:
+    """One topic over a period, as the Insights page and the digest show it."""
+
+    id: str
+    name: str
+    label: str
+    terms: dict[str, Any]
+    representative: str | None
+    size: int
+    volume: int = 0
+    previous: int = 0
+    decided: int = 0
+    answered: int = 0
+    deflected: int = 0
+    thumbs_down: int = 0
+    thumbs_up: int = 0
+    reopened: int = 0
+    escalated_after_answer: int = 0
+    escalation_reasons: dict[str, int] = field(default_factory=dict)
+    tags: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def trend(self) -> float | None:
+        """Return the change in volume against the previous period (0.5: half as many more)."""
+        return (self.volume - self.previous) / self.previous if self.previous else None
+
+    @property
+    def deflection_rate(self) -> float | None:
+        """Return the share of decided inquiries answered without a person."""
+        return self.deflected / self.decided if self.decided else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the topic as JSON-ready data."""
+        return {**{k: v for k, v in self.__dict__.items()}, "trend": self.trend,
+                "deflection_rate": self.deflection_rate}
+
+
+def _session(session_or_engine: Session | Engine) -> tuple[Session, bool]:
+    if isinstance(session_or_engine, Session):
+        return session_or_engine, False
+    return Session(session_or_engine), True
+
+
+def top_topics(session_or_engine: Session | Engine, since: datetime,
+               until: datetime | None = None, limit: int = 20) -> list[TopicStats]:
+    """Return the topics with the most inquiries in [since, until), busiest first."""
+    session, own = _session(session_or_engine)
+    try:
+        return _top_topics(session, since, until or utcnow(), limit)
+    finally:
+        if own:
+            session.close()
+
+
+def _top_topics(session: Session, since: datetime, until: datetime,
+                limit: int) -> list[TopicStats]:
+    before = since - (until - since)
+    rows = session.execute(
+        select(InquiryClusterRow.cluster_id, InquiryRow.id, InquiryRow.conversation_id,
+               InquiryRow.status, InquiryRow.action, InquiryRow.reason, InquiryRow.tag,
+               InquiryRow.language, InquiryRow.created_at, InquiryRow.decided_at)
+        .join(InquiryRow, InquiryRow.id == InquiryClusterRow.inquiry_id)
+        .where(InquiryClusterRow.kind == "topic", InquiryRow.created_at >= before,
+               InquiryRow.created_at < until)).all()
+    topics = {row.id: row for row in session.scalars(
+        select(InsightClusterRow).where(InsightClusterRow.kind == "topic",
+                                        InsightClusterRow.status == "active"))}
+    volume: Counter[str] = Counter()
+    previous: Counter[str] = Counter()
+    current = []
+    for row in rows:
+        if row.created_at >= since:
+            volume[row.cluster_id] += 1
+            current.append(row)
+        else:
+            previous[row.cluster_id] += 1
+    chosen = [cid for cid, _ in sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
+              if cid in topics][:limit]
+    out = {cid: TopicStats(id=cid, name=topics[cid].name or topics[cid].label,
+                           label=topics[cid].label, terms=topics[cid].terms,
+                           representative=topics[cid].representative, size=topics[cid].size,
+                           volume=volume[cid], previous=previous[cid]) for cid in chosen}
+    mine = [r for r in current if r.cluster_id in out]
+    inquiry_ids = [r.id for r in mine]
+    feedback = _in(session, select(FeedbackRow.inquiry_id, FeedbackRow.helpful),
+                   FeedbackRow.inquiry_id, inquiry_ids)
+    helpful = {r.inquiry_id: r.helpful for r in feedback}
+    conversations = sorted({r.conversation_id for r in mine})
+    escalations = _in(session, select(EscalationRow.conversation_id, EscalationRow.created_at),
+                      EscalationRow.conversation_id, conversations)
+    escalated_at: dict[str, list[datetime]] = {}
+    for e in escalations:
+        escalated_at.setdefault(e.conversation_id, []).append(e.created_at)
+    per_conversation: dict[tuple[str, str], list[Any]] = {}
+    for r in mine:
+        per_conversation.setdefault((r.conversation_id, r.cluster_id), []).append(r)
+    reasons: dict[str, Counter[str]] = {c: Counter() for c in out}
+    tags: dict[str, Counter[str]] = {c: Counter() for c in out}
+    languages: dict[str, Counter[str]] = {c: Counter() for c in out}
+    for r in mine:
+        t = out[r.cluster_id]
+        if r.status != "received":
+            t.decided += 1
+        answered = r.action == "answer"
+        later_escalation = answered and r.decided_at is not None and any(
+            at >= r.decided_at for at in escalated_at.get(r.conversation_id, []))
+        t.answered += answered
+        t.deflected += answered and not later_escalation
+        t.escalated_after_answer += later_escalation
+        if r.id in helpful:
+            t.thumbs_up += helpful[r.id]
+            t.thumbs_down += not helpful[r.id]
+        if r.action == "escalate" and r.reason:
+            reasons[r.cluster_id][r.reason] += 1
+        if r.tag:
+            tags[r.cluster_id][r.tag] += 1
+        languages[r.cluster_id][r.language or "?"] += 1
+    for (_, cid), group in per_conversation.items():
+        group.sort(key=lambda r: r.created_at)
+        # The customer came back on the same topic after an answer.
+        out[cid].reopened += sum(1 for a in group[:-1] if a.action == "answer")
+    for cid, t in out.items():
+        t.escalation_reasons = dict(reasons[cid].most_common())
+        t.tags = dict(tags[cid].most_common())
+        t.languages = dict(languages[cid].most_common())
+    _examples_and_articles(session, out, mine)
+    return [out[c] for c in chosen]
+
+
+def _in(session: Session, query: Any, column: Any, values: Sequence[str]) -> list[Any]:
+    """Run a query restricted to column IN values, a thousand at a time."""
+    found: list[Any] = []
+    for start in range(0, len(values), 1000):
+        found += session.execute(query.where(column.in_(values[start:start + 1000]))).all()
+    return found
+
+
+def _examples_and_articles(session: Session, out: dict[str, TopicStats], mine: list[Any]) -> None:
+    latest: dict[str, list[str]] = {}
+    for r in sorted(mine, key=lambda r: r.created_at, reverse=True):
+        picked = latest.setdefault(r.cluster_id, [])
+        if len(picked) < EXAMPLES:
+            picked.append(r.id)
+    wanted = [i for ids in latest.values() for i in ids]
+    texts = {r.id: r for r in _in(session, select(InquiryRow.id, InquiryRow.text,
+                                                  InquiryRow.language, InquiryRow.created_at,
+                                                  InquiryRow.action),
+                                  InquiryRow.id, wanted)}
+    for cid, ids in latest.items():
+        out[cid].examples = [{"inquiry_id": i, "text": mask_pii(texts[i].text)[:500],
+                              "language": texts[i].language, "action": texts[i].action,
+                              "created_at": texts[i].created_at.isoformat()} for i in ids]
+    topic_of = {r.id: r.cluster_id for r in mine}
+    cited = _in(session, select(AnswerCitationRow.inquiry_id, AnswerCitationRow.doc_id,
+                                AnswerCitationRow.title, AnswerCitationRow.url,
+                                AnswerCitationRow.source),
+                AnswerCitationRow.inquiry_id, list(topic_of))
+    counts: dict[str, Counter[tuple[str, str, str | None, str]]] = {}
+    for c in cited:
+        counts.setdefault(topic_of[c.inquiry_id], Counter())[
+            (c.doc_id, c.title, c.url, c.source)] += 1
+    for cid, counter in counts.items():
+        out[cid].articles = [{"doc_id": d, "title": t, "url": u, "source": s, "cited": n}
+                             for (d, t, u, s), n in counter.most_common(5)]
+
+
+def get_topic(session: Session, topic_id: str, kind: str = "topic") -> InsightClusterRow:
+    """Return a topic (or bug cluster) by id."""
+    row = session.get(InsightClusterRow, topic_id)
+    if row is None or row.kind != kind:
+        raise NotFoundError(f"no {kind} {topic_id!r}")
+    return row
+
+
+def rename_topic(session: Session, topic_id: str, name: str | None) -> InsightClusterRow:
+    """Give a topic a name people chose (None: back to its automatic name)."""
+    row = get_topic(session, topic_id)
+    row.name = (name or "").strip()[:200] or None
+    row.updated_at = utcnow()
+    session.commit()
+    return row
+
+
+def merge_topics(session: Session, topic_id: str, into: str) -> InsightClusterRow:
+    """Fold one topic into another: its inquiries move and its id points to the other."""
+    if topic_id == into:
+        raise ConflictError("a topic cannot be merged into itself")
+    source, target = get_topic(session, topic_id), get_topic(session, into)
+    for row in (source, target):
+        if row.status != "active":
+            raise ConflictError(f"topic {row.id} is {row.status}; only active topics merge")
+    session.execute(update(InquiryClusterRow)
+                    .where(InquiryClusterRow.kind == "topic",
+                           InquiryClusterRow.cluster_id == source.id)
+                    .values(cluster_id=target.id))
+    sizes = np.asarray([source.size, target.size], dtype=np.float32)
+    centroids = np.stack([np.frombuffer(source.centroid, dtype="<f4"),
+                          np.frombuffer(target.centroid, dtype="<f4")])
+    merged = (centroids * sizes[:, None]).sum(axis=0)
+    merged /= max(float(np.linalg.norm(merged)), 1e-12)
+    target.centroid = np.asarray(merged, dtype="<f4").tobytes()
+    target.radius = min(source.radius, target.radius)
+    target.size += source.size
+    now = utcnow()
+    target.updated_at = source.updated_at = now
+    source.status, source.merged_into, source.size = "merged", target.id, 0
+    session.commit()
+    return target
