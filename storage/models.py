@@ -432,6 +432,8 @@ class ChannelThreadRow(Base):
     address: Mapped[dict[str, Any] | None]
     human_since: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # ---------------------------------------------------------------------------------------------
