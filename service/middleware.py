@@ -32,7 +32,7 @@ class GuardMiddleware:
         self.metrics = metrics
 
     def _limit(self, path: str) -> int:
-        if path.startswith("/v1/kb/"):
+        if path.startswith(("/v1/kb/", "/v1/channels/")):  # documents; mail with attachments
             return self.settings.max_document_bytes
         return self.settings.max_body_bytes
 

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from channels.chatwoot import Chatwoot
+from channels.email import Email
 from channels.model import Channel
 from channels.runner import RunnerConfig
 from errors import ConfigError
@@ -97,6 +98,15 @@ class ApiSettings(BaseSettings):
     chatwoot_webhook_secret: SecretStr | None = None  # the agent bot's secret (signs webhooks)
     # The contact custom attribute that names Kotae's account id (else the contact's company).
     chatwoot_account_attribute: str = "account_id"
+    # E-mail (docs/CHANNELS.md): inbound webhook (Postmark's JSON) in, SMTP out. Set
+    # KOTAE_EMAIL_FROM, KOTAE_EMAIL_WEBHOOK_SECRET and KOTAE_SMTP_HOST to turn it on.
+    email_from: str | None = None  # e.g. "Support <support@example.com>"
+    email_webhook_secret: SecretStr | None = None  # the Basic-auth password of the webhook URL
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
     channel_poll_s: float = 1.0
     channel_claim_s: float = 120.0  # an event being worked is retried by anyone after this
     channel_backoff_s: float = 2.0
@@ -178,6 +188,10 @@ class ApiSettings(BaseSettings):
         if any(chatwoot) and not all(chatwoot):
             raise ValueError("Chatwoot needs KOTAE_CHATWOOT_URL, KOTAE_CHATWOOT_BOT_TOKEN and "
                              "KOTAE_CHATWOOT_WEBHOOK_SECRET (the agent bot's secret) together")
+        email = (self.email_from, self.email_webhook_secret, self.smtp_host)
+        if any(email) and not all(email):
+            raise ValueError("e-mail needs KOTAE_EMAIL_FROM, KOTAE_EMAIL_WEBHOOK_SECRET and "
+                             "KOTAE_SMTP_HOST together")
         if self.chatwoot_url and not self.chatwoot_url.startswith(("http://", "https://")):
             raise ValueError("KOTAE_CHATWOOT_URL must be an http:// or https:// URL")
         for name in (
@@ -282,6 +296,17 @@ class ApiSettings(BaseSettings):
                 bot_token=self.chatwoot_bot_token.get_secret_value(),
                 secret=self.chatwoot_webhook_secret.get_secret_value(),
                 account_attribute=self.chatwoot_account_attribute,
+            )
+        if self.email_from and self.email_webhook_secret and self.smtp_host:
+            found["email"] = Email(
+                smtp_host=self.smtp_host,
+                smtp_port=self.smtp_port,
+                sender=self.email_from,
+                secret=self.email_webhook_secret.get_secret_value(),
+                smtp_username=self.smtp_username,
+                smtp_password=self.smtp_password.get_secret_value() if self.smtp_password
+                else None,
+                smtp_starttls=self.smtp_starttls,
             )
         return found
 

@@ -73,3 +73,13 @@ async def chatwoot_webhook(request: Request, services: ServicesDep) -> JSONRespo
     return await _receive(services, request, "chatwoot")
 
 
+
+
+@router.post(
+    "/v1/channels/email",
+    tags=["channels"],
+    responses={**ERROR_RESPONSES, 200: {"description": "stored; answered in the background"}},
+)
+async def inbound_email(request: Request, services: ServicesDep) -> JSONResponse:
+    """Receive an inbound e-mail (Postmark's JSON shape; Basic credentials in the URL)."""
+    return await _receive(services, request, "email")
