@@ -5,7 +5,7 @@ Functions the digest, the API and the CLI call:
 - ``compute_bug_clusters(session, embedder, similarity=None) -> SaveResult``: group every
   bug report (tagged ``bug`` or escalated as a bug report) by meaning, keeping the ids (and
   the fixed state) of clusters that persist.
-- ``bug_clusters(session_or_engine, since=None, until=None, status=None, limit=100)
+- ``bug_clusters(session_or_engine, since=None, until=None, limit=100, status=None)
   -> list[BugCluster]``: each cluster's count, accounts, first and last seen, severity hints,
   quoted evidence (PII masked), linked escalations and known-issue article.
 - ``mark_fixed(session, cluster_id, by)``: reports after this reopen the cluster with a count.
@@ -144,8 +144,8 @@ def _session(session_or_engine: Session | Engine) -> tuple[Session, bool]:
 
 
 def bug_clusters(session_or_engine: Session | Engine, since: datetime | None = None,
-                 until: datetime | None = None, status: str | None = None,
-                 limit: int = 100) -> list[BugCluster]:
+                 until: datetime | None = None, limit: int = 100,
+                 status: str | None = None) -> list[BugCluster]:
     """Return bug clusters with reports in [since, until), the most reported first."""
     session, own = _session(session_or_engine)
     try:

@@ -110,10 +110,16 @@ def nearest(points: FloatArray, centroids: FloatArray,
     return best, score
 
 
+#: A small deployment has small topics: below this many inquiries per unit of
+#: min_cluster_size, the size shrinks (to 3 at least), so 20 inquiries can make three topics.
+ROWS_PER_MIN_SIZE = 20
+
+
 def _hdbscan(points: FloatArray, config: ClusterConfig) -> IntArray:
     from sklearn.cluster import HDBSCAN
 
-    model = HDBSCAN(min_cluster_size=config.min_cluster_size, min_samples=config.min_samples,
+    size = max(3, min(config.min_cluster_size, points.shape[0] // ROWS_PER_MIN_SIZE))
+    model = HDBSCAN(min_cluster_size=size, min_samples=config.min_samples,
                     cluster_selection_method=config.selection,
                     cluster_selection_epsilon=config.epsilon, copy=True)
     return np.asarray(model.fit_predict(points), dtype=np.int64)
