@@ -104,6 +104,10 @@ class Handoff(_Strict):
     # Which team takes an escalation of each tag; any other tag: default_team.
     teams: dict[str, str] = Field(default_factory=dict)
     default_team: str = "support"
+    # A customer saying an answer helped (a resolution "confirmed" in analytics), unless the
+    # same message says it did not.
+    helped: Patterns = Field(default_factory=list)
+    helped_unless: Patterns = Field(default_factory=list)
 
 
 class Rule(_Strict):
@@ -399,6 +403,8 @@ class Policy:
         self._sensitive = {name: [compile_pattern(p) for p in ps]
                            for name, ps in spec.sensitive_topics.items()}
         self._human = [compile_pattern(p) for p in spec.human_request]
+        self._helped = compile_any(spec.handoff.helped)
+        self._helped_unless = compile_any(spec.handoff.helped_unless)
         self._churn = [compile_pattern(p) for p in spec.churn]
         self._rules = [(r, compile_pattern(r.pattern)) for r in spec.rules]
         self._procedure = [compile_pattern(p) for p in spec.procedure_question]
@@ -460,6 +466,12 @@ class Policy:
             if found:
                 return found
         return None
+
+    def said_it_helped(self, text: str) -> bool:
+        """Return whether the customer says an answer helped (handoff.helped, not _unless)."""
+        if self._helped is None or not self._helped.search(text):
+            return False
+        return self._helped_unless is None or not self._helped_unless.search(text)
 
     def human_requested(self, text: str) -> Match | None:
         """Return the phrase with which the customer asked for a human, if any."""

@@ -359,6 +359,19 @@ class SummaryOut(BaseModel):
     signals: dict[str, int]
 
 
+class ResolutionOut(BaseModel):
+    """Resolution metrics per channel ("all": every channel) for conversations started in
+    [since, until); definitions in storage/repo/resolution.py and the README."""
+
+    since: datetime | None
+    until: datetime | None
+    durable_days: int
+    channels: dict[str, dict[str, float | int | None]] = Field(
+        description="per channel: conversations, answered, contained, confirmed, durable, "
+        "durable_judged, handed_off, resolved_by_person, reopened and the rates "
+        "containment_rate, confirmed_rate, durable_rate, handoff_rate, reopen_rate")
+
+
 class SearchHitOut(BaseModel):
     """One retrieved passage."""
 

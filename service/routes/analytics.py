@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.deps import CsmDep, SessionDep, SinceQuery, UntilQuery, aware
+from agent.policy import Policy
+from service.deps import CsmDep, ServicesDep, SessionDep, SinceQuery, UntilQuery, aware
 from service.errors import ERROR_RESPONSES
-from service.schemas import SummaryOut
-from storage.repo import analytics
+from service.schemas import ResolutionOut, SummaryOut
+from service.wiring import agent_policy
+from storage.models import utcnow
+from storage.repo import analytics, resolution
 
 router = APIRouter()
 
@@ -45,3 +48,22 @@ def analytics_summary(
         cost_usd=s.cost_usd,
         signals=s.signals,
     )
+
+
+@router.get(
+    "/v1/analytics/resolution",
+    response_model=ResolutionOut,
+    tags=["admin", "csm"],
+    responses=ERROR_RESPONSES,
+)
+def resolution_metrics(
+    session: SessionDep, principal: CsmDep, services: ServicesDep, since: SinceQuery = None,
+    until: UntilQuery = None,
+) -> ResolutionOut:
+    """Contained, confirmed and durable resolutions, handoff and reopen rates, per channel."""
+    policy = agent_policy(services.agent) or Policy.load()
+    channels = resolution.resolution_by_channel(
+        session, aware(since), aware(until), now=utcnow(), said_it_helped=policy.said_it_helped)
+    return ResolutionOut(
+        since=aware(since), until=aware(until), durable_days=resolution.DURABLE_DAYS,
+        channels={name: stats.as_dict() for name, stats in channels.items()})
