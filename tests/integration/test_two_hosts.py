@@ -128,6 +128,7 @@ def test_two_hosts_share_one_index(tmp_path: Path) -> None:
         try:
             wait_until(lambda: all(host.ready() for host in hosts), timeout_s=120, every_s=0.2,
                        what="both hosts ready")
+            print(f"both hosts ready after {time.monotonic() - started:.1f} s")
             run_scenario(hosts, database, chroma_port, receiver)
         finally:
             for host in hosts:
@@ -140,12 +141,14 @@ def test_two_hosts_share_one_index(tmp_path: Path) -> None:
 
 def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: Any) -> None:
     a, b = hosts
+    begun = time.monotonic()
     # Ingest through host A.
     for doc_id, (title, text, language) in ARTICLES.items():
         response = a.call("PUT", f"/v1/kb/documents/{doc_id}",
                           json={"title": title, "text": text, "language": language})
         assert response.status_code == 200, response.text
 
+    print(f"ingested on A: {time.monotonic() - begun:.1f} s")
     # An inquiry on host B answered from it, in English and in Japanese.
     english = b.ask("How do I invite people to my workspace?")
     assert english["status"] == "answered", english["decision"]
@@ -154,6 +157,7 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
     assert japanese["status"] == "answered", japanese["decision"]
     assert cited(japanese) == ["kb-ja-invoice"]
 
+    print(f"answered on B: {time.monotonic() - begun:.1f} s")
     # An admin upsert on A is searchable on B within 2 seconds.
     for doc_id, title, text, query, language in (
             ("kb-export", "Export reports", "Export any report as a CSV file from the report's "
@@ -176,6 +180,7 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
     index = httpx.get(f"{b.base}/readyz").json()["index"]
     assert index["shared"] and index["lag_s"] < 2
 
+    print(f"upserts found on B: {time.monotonic() - begun:.1f} s")
     # A resolution learned on B is taught to A's tagger.
     question = "The zorblax gadget makes a quiet humming noise when idle."
     before = a.ask(question)["decision"]["tag"]
@@ -191,6 +196,7 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
     wait_until(lambda: a.ask(question)["decision"]["tag"] == taught, timeout_s=15, every_s=0.3,
                what=f"A's tagger taught {taught!r} by B")
 
+    print(f"tagger taught: {time.monotonic() - begun:.1f} s")
     # A SIGKILL of A in the middle of a write (Chroma has the new vectors, the catalog not
     # yet), repaired by B's next write.
     catalog = DatabaseCatalog(database, migrate=False)
@@ -223,6 +229,7 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
     assert vectors.ids("kb") == catalog.chunk_ids("kb")
     catalog.close()
 
+    print(f"repaired: {time.monotonic() - begun:.1f} s")
     # Webhooks: every event delivered once, whichever host claimed it.
     with psycopg.connect(database.replace("postgresql+psycopg://", "postgresql://")) as db:
         events = {str(r[0]) for r in db.execute("SELECT id FROM webhook_outbox").fetchall()}
