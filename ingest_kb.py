@@ -94,6 +94,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 2
 
     store_dir = settings.store.path
+    if args.rebuild and settings.catalog == "database":
+        print("ingest_kb.py: --rebuild empties a store folder, and with KOTAE_CATALOG=database "
+              "the index lives in the database and on the Chroma server, which every host "
+              "shares; re-run without --rebuild (unchanged documents are skipped, missing "
+              "ones deleted)", file=sys.stderr)
+        return 2
     if args.rebuild and store_dir.exists():
         index = [e for e in store_dir.iterdir() if not e.name.startswith(DATABASE_FILE)]
         if index and not (store_dir / "catalog.sqlite3").exists():

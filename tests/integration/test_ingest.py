@@ -123,6 +123,15 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert ingest_kb.run(["--kb", str(tmp_path), "--taxonomy", str(bad)]) == 2
 
 
+def test_rebuild_refuses_a_shared_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KOTAE_CATALOG", "database")
+    store = tmp_path / "store"
+    assert ingest_kb.run(["--kb", str(DEMO / "kb"), "--store", str(store), "--rebuild"]) == 2
+    assert "KOTAE_CATALOG=database" in capsys.readouterr().err
+    assert not store.exists()  # nothing was touched
+
+
 def test_rebuild_drops_the_index_and_keeps_the_operational_database_beside_it(
     tmp_path: Path, model_files: object,
 ) -> None:
