@@ -10,7 +10,7 @@ GET /v1/accounts (by risk and by expansion), /v1/accounts/{id}, /v1/accounts.csv
 /v1/insights/content. Printed per route: p50 and p95 against the target (200 ms p95), and
 /healthz from the same client as the HTTP floor. Also printed: what recomputing the stored
 health and the content table costs (the maintenance pass does it when older than
-KOTAE_INSIGHTS_MAX_AGE_S, 60 s by default, so a page reads the stored copy).
+KOTAE_INSIGHTS_MAX_AGE_S, 300 s by default, so a page reads the stored copy).
 PostgreSQL runs on a throwaway server on 127.0.0.1 (tests/support/postgres.py).
 """
 

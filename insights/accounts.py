@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from storage.models import (
     EscalationRow,
     FeedbackRow,
     InquiryRow,
+    InsightSnapshotRow,
     SignalRow,
     utcnow,
 )
@@ -254,7 +255,9 @@ def count_accounts(
 
     account = ConversationRow.account_id
     current = InquiryRow.created_at >= start
-    only = [account == account_id] if account_id else [account.is_not(None)]
+    # No "account_id IS NOT NULL" here: SQLite would then drive the join from that index
+    # (every conversation) instead of the inquiries' time range; rows without one are dropped.
+    only = [account == account_id] if account_id else []
     in_window = [InquiryRow.created_at >= previous, InquiryRow.created_at < now]
     rows = session.execute(
         select(
@@ -276,17 +279,16 @@ def count_accounts(
         c.inquiries, c.previous_inquiries, c.conversations = int(cur or 0), int(prev or 0), convs
         c.bugs, c.success_questions = int(bugs or 0), int(success or 0)
         c.last_inquiry_at = _aware(last)
-    # The customer wrote again after a person resolved the conversation.
-    came_back = exists().where(
-        EscalationRow.conversation_id == InquiryRow.conversation_id,
-        EscalationRow.resolved_at.is_not(None),
-        EscalationRow.resolved_at < InquiryRow.created_at,
-    )
+    # The customer wrote again after a person resolved the conversation: read from the
+    # resolved escalations (far fewer than inquiries) to the inquiries that followed.
     for acct, n in session.execute(
         select(account, func.count())
-        .select_from(InquiryRow)
+        .select_from(EscalationRow)
+        .join(InquiryRow, and_(InquiryRow.conversation_id == EscalationRow.conversation_id,
+                               InquiryRow.created_at > EscalationRow.resolved_at))
         .join(ConversationRow, ConversationRow.id == InquiryRow.conversation_id)
-        .where(*only, current, InquiryRow.created_at < now, came_back)
+        .where(*only, EscalationRow.resolved_at.is_not(None), current,
+               InquiryRow.created_at < now)
         .group_by(account)
     ):
         of(acct).reopenings += n
@@ -363,22 +365,45 @@ def refresh(session: Session, config: HealthConfig, directory: Directory | None 
     for account_id, health in healths.items():
         row = stored.get(account_id)
         before = row.band if row is not None else None
+        if before != health["band"] and (before is not None or health["band"] != "healthy"):
+            changed.append(health)
+            emit(session, "account.health_changed", change_event(health, before, now))
+        if quiet(health):
+            # Nothing to show: not stored (an account missing from the table is healthy).
+            if row is not None:
+                session.delete(row)
+            continue
         if row is None:
             row = AccountHealthRow(account_id=account_id, band_since=now)
             session.add(row)
         if before != health["band"]:
             row.band_since = now
-            if before is not None or health["band"] != "healthy":
-                changed.append(health)
-                emit(session, "account.health_changed", change_event(health, before, now))
         row.score, row.band, row.expansion = health["score"], health["band"], health["expansion"]
         row.health, row.computed_at = health, now
+    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == _COMPUTED))
+    session.add(InsightSnapshotRow(key=_COMPUTED, payload={"accounts": len(healths)},
+                                   computed_at=now))
     try:
         session.commit()
     except IntegrityError:  # another process stored the same accounts first: theirs stands
         session.rollback()
         return []
     return changed
+
+
+_COMPUTED = "accounts:computed"
+
+
+def quiet(health: Mapping[str, Any]) -> bool:
+    """Return whether an account's window holds nothing at all (no inquiries, no parts)."""
+    return not (health["inquiries"] or health["previous_inquiries"] or any(
+        p["value"] for p in [*health["parts"], *health["expansion_parts"]]))
+
+
+def computed_at(session: Session) -> datetime | None:
+    """Return when account health was last computed (None: never)."""
+    return _aware(session.scalar(select(InsightSnapshotRow.computed_at)
+                                 .where(InsightSnapshotRow.key == _COMPUTED)))
 
 
 def change_event(health: Mapping[str, Any], before: str | None, now: datetime) -> dict[str, Any]:
@@ -401,13 +426,13 @@ def ensure_fresh(session: Session, config: HealthConfig, directory: Directory | 
                  max_age_s: float, now: datetime | None = None) -> datetime | None:
     """Refresh the stored health when it is older than max_age_s; return when it was computed."""
     now = now or utcnow()
-    last = _aware(session.scalar(select(func.max(AccountHealthRow.computed_at))))
+    last = computed_at(session)
     if last is not None and (now - last).total_seconds() <= max_age_s:
         return last
     if not _refreshing.acquire(timeout=30):
         return last
     try:
-        last = _aware(session.scalar(select(func.max(AccountHealthRow.computed_at))))
+        last = computed_at(session)
         if last is None or (now - last).total_seconds() > max_age_s:
             refresh(session, config, directory, now)
             last = now
@@ -419,22 +444,31 @@ def ensure_fresh(session: Session, config: HealthConfig, directory: Directory | 
 Sort = Literal["risk", "expansion", "name"]
 
 
-def stored_healths(session: Session, *, band: str | None = None,
-                   sort: Sort = "risk") -> list[dict[str, Any]]:
-    """Return the stored health of every account that has some history, sorted."""
+def stored_healths(session: Session, *, band: str | None = None, sort: Sort = "risk",
+                   limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+    """Return the stored health of accounts with some history, sorted, one page of them."""
     query = select(AccountHealthRow.health)
     if band:
         query = query.where(AccountHealthRow.band == band)
-    items = [dict(h) for h in session.scalars(query)]
-    items = [h for h in items if h["inquiries"] or h["previous_inquiries"] or any(
-        p["value"] for p in [*h["parts"], *h["expansion_parts"]])]
-    if sort == "expansion":
-        items.sort(key=lambda h: (-h["expansion"], h["score"], h["account_id"]))
-    elif sort == "name":
-        items.sort(key=lambda h: ((h.get("name") or h["account_id"]).casefold(), h["account_id"]))
-    else:
-        items.sort(key=lambda h: (h["score"], -h["expansion"], h["account_id"]))
-    return items
+    if sort == "name":  # names live in the health document: sort here
+        items = sorted((dict(h) for h in session.scalars(query)), key=lambda h: (
+            (h.get("name") or h["account_id"]).casefold(), h["account_id"]))
+        return items[offset:None if limit is None else offset + limit]
+    order = ((AccountHealthRow.expansion.desc(), AccountHealthRow.score)
+             if sort == "expansion" else (AccountHealthRow.score, AccountHealthRow.expansion.desc()))
+    query = query.order_by(*order, AccountHealthRow.account_id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [dict(h) for h in session.scalars(query)]
+
+
+def band_counts(session: Session) -> dict[str, int]:
+    """Return how many stored accounts each band holds."""
+    counts: dict[str, int] = dict.fromkeys(BANDS, 0)
+    for band, n in session.execute(select(AccountHealthRow.band, func.count())
+                                   .group_by(AccountHealthRow.band)):
+        counts[band] = n
+    return counts
 
 
 def account_detail(session: Session, account_id: str, config: HealthConfig,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from storage.models import AnswerCitationRow, EscalationRow, FeedbackRow, InsightSnapshotRow, utcnow
 
 Sort = Literal["cited", "helpful_rate", "trouble_rate"]
+DEFAULT_DAYS = 30  # the period pages ask for first; the maintenance pass keeps it fresh
 
 
 def content_performance(session: Session, since: datetime | None,

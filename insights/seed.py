@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -128,37 +130,63 @@ class Seeded:
 
 def seed(db: Database, decide: Decide, items: Iterable[Item], *, days: float = 45.0,
          now: datetime | None = None, feedback_share: float = 0.3,
-         resolve_share: float = 0.5, progress: Callable[[int], None] | None = None) -> Seeded:
-    """Replay items through `decide` into db (idempotent); return what was added."""
+         resolve_share: float = 0.5, workers: int = 2,
+         progress: Callable[[int], None] | None = None) -> Seeded:
+    """Replay items through `decide` into db (idempotent); return what was added.
+
+    Items are replayed `workers` at a time (the agent answers requests in parallel threads
+    in the API as well); the turns of one conversation stay in order.
+    """
     now = now or utcnow()
     result = Seeded()
-    for index, item in enumerate(items):
-        at = when(item, now, days)
-        conversation_id: str | None = None
-        for turn, text in enumerate(item.turns):
-            key = item.key if turn == 0 else f"{item.key}#{turn}"
-            customer = {"id": f"user-{item.account_id or 'anon'}", "account_id": item.account_id,
-                        **({"plan": item.plan} if item.plan else {})}
-            with db.session() as session:
-                received = inquiries.receive_inquiry(
-                    session, text=text, conversation_id=conversation_id, customer=customer,
-                    language=item.language, api_key_id=SEED_KEY, idempotency_key=key,
-                    request_hash=None, lease_s=60.0)
-            conversation_id = received.conversation.id
-            if received.replay:
-                result.skipped += 1
-                continue
-            outcome = processing.answer(db, received.inquiry.id, decide, received=received)
-            moment = at + timedelta(minutes=3 * turn)
-            with db.session() as session:
-                _move(session, received.inquiry.id, conversation_id, moment)
-                result.feedback += _rate(session, item, outcome.decision, received.inquiry.id,
-                                         moment, feedback_share)
-                result.resolved += _resolve(session, item, outcome.escalation_id, moment,
-                                            resolve_share)
-            result.inquiries += 1
-        if progress is not None:
-            progress(index + 1)
+    lock = threading.Lock()
+    done = 0
+
+    def one(item: Item) -> None:
+        nonlocal done
+        added = _replay_item(db, decide, item, now, days, feedback_share, resolve_share)
+        with lock:
+            result.inquiries += added.inquiries
+            result.skipped += added.skipped
+            result.feedback += added.feedback
+            result.resolved += added.resolved
+            done += 1
+            if progress is not None:
+                progress(done)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for future in [pool.submit(one, item) for item in items]:
+            future.result()
+    return result
+
+
+def _replay_item(db: Database, decide: Decide, item: Item, now: datetime, days: float,
+                 feedback_share: float, resolve_share: float) -> Seeded:
+    result = Seeded()
+    at = when(item, now, days)
+    conversation_id: str | None = None
+    for turn, text in enumerate(item.turns):
+        key = item.key if turn == 0 else f"{item.key}#{turn}"
+        customer = {"id": f"user-{item.account_id or 'anon'}", "account_id": item.account_id,
+                    **({"plan": item.plan} if item.plan else {})}
+        with db.session() as session:
+            received = inquiries.receive_inquiry(
+                session, text=text, conversation_id=conversation_id, customer=customer,
+                language=item.language, api_key_id=SEED_KEY, idempotency_key=key,
+                request_hash=None, lease_s=60.0)
+        conversation_id = received.conversation.id
+        if received.replay:
+            result.skipped += 1
+            continue
+        outcome = processing.answer(db, received.inquiry.id, decide, received=received)
+        moment = at + timedelta(minutes=3 * turn)
+        with db.session() as session:
+            _move(session, received.inquiry.id, conversation_id, moment)
+            result.feedback += _rate(session, item, outcome.decision, received.inquiry.id,
+                                     moment, feedback_share)
+            result.resolved += _resolve(session, item, outcome.escalation_id, moment,
+                                        resolve_share)
+        result.inquiries += 1
     return result
 
 
@@ -226,10 +254,13 @@ def _resolve(session: Session, item: Item, escalation_id: str | None, at: dateti
                     .values(resolved_at=done, updated_at=done, claimed_at=done))
     session.execute(update(MessageRow).where(MessageRow.escalation_id == escalation_id,
                                              MessageRow.role == "agent").values(created_at=done))
-    session.execute(delete(OutboxRow).where(OutboxRow.event == "escalation.resolved",
-                                            OutboxRow.status == "pending",
-                                            OutboxRow.created_at >= utcnow() - timedelta(minutes=10))
-                    .execution_options(synchronize_session=False))
+    stale = [row.id for row in session.scalars(
+        select(OutboxRow).where(OutboxRow.event == "escalation.resolved",
+                                OutboxRow.status == "pending",
+                                OutboxRow.created_at >= utcnow() - timedelta(minutes=10)))
+        if (row.payload.get("data") or {}).get("escalation_id") == escalation_id]
+    if stale:
+        session.execute(delete(OutboxRow).where(OutboxRow.id.in_(stale)))
     session.commit()
     return 1
 
@@ -245,6 +276,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--tickets", type=Path, help="past tickets (JSONL)")
     parser.add_argument("--cases", type=Path, help="eval cases (JSONL)")
     parser.add_argument("--days", type=float, default=45.0, help="spread over this many days")
+    parser.add_argument("--workers", type=int, default=2, help="inquiries answered at once")
     args = parser.parse_args(list(argv))
     if args.tickets is None and args.cases is None:
         parser.error("give --tickets and/or --cases")
@@ -267,7 +299,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"seed: 0 inquiries added ({done} already there)")
         return 0
     agent = load_agent(api, settings)
-    result = seed(db, agent.handle, items, days=args.days)
+    result = seed(db, agent.handle, items, days=args.days, workers=args.workers)
     db.close()
     print(f"seed: {result.inquiries} inquiries added ({result.skipped} already there), "
           f"{result.feedback} rated, {result.resolved} resolved, "

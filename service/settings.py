@@ -123,8 +123,9 @@ class ApiSettings(BaseSettings):
     health_watch_below: float = 75.0
     health_risk_below: float = 50.0
     insights_window_days: int = 30
-    # Pages read computed insights at most this old; the maintenance pass recomputes them.
-    insights_max_age_s: float = 60.0
+    # Pages read computed insights (account health, the 30-day content table) at most this
+    # old; the maintenance pass recomputes them, so a band change is reported within it.
+    insights_max_age_s: float = 300.0
     # A JSON list of {account_id, company, plan, seats}: names accounts on the pages.
     accounts_path: str | None = None
 

@@ -311,6 +311,7 @@ def with_insights(refresh: Callable[[], None] | None, db: Database,
     """Return the maintenance pass plus keeping account health fresh, so a band change
     reaches the account.health_changed webhook even when nobody opens the page."""
     from insights.accounts import directory_for, ensure_fresh
+    from insights.content import DEFAULT_DAYS, cached_content
 
     config, directory = api.health_config(), directory_for(api.accounts_path)
 
@@ -319,6 +320,7 @@ def with_insights(refresh: Callable[[], None] | None, db: Database,
             refresh()
         with db.session() as session:
             ensure_fresh(session, config, directory, api.insights_max_age_s)
+            cached_content(session, DEFAULT_DAYS, api.insights_max_age_s)
 
     return run
 

@@ -100,13 +100,11 @@ SortQuery = Annotated[
 BandQuery = Annotated[BandName | None, Query(description="only accounts in this band")]
 
 
-def _healths(services: Any, session: Any, band: str | None,
-             sort: accounts.Sort) -> tuple[list[dict[str, Any]], datetime | None]:
+def _fresh(services: Any, session: Any) -> datetime | None:
     api = services.api
-    computed = accounts.ensure_fresh(session, api.health_config(),
-                                     accounts.directory_for(api.accounts_path),
-                                     api.insights_max_age_s)
-    return accounts.stored_healths(session, band=band, sort=sort), computed
+    return accounts.ensure_fresh(session, api.health_config(),
+                                 accounts.directory_for(api.accounts_path),
+                                 api.insights_max_age_s)
 
 
 @router.get("/v1/accounts", response_model=AccountPage, tags=["csm"], responses=ERROR_RESPONSES)
@@ -120,15 +118,12 @@ def list_accounts(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AccountPage:
     """List accounts with a support history by health, each part of the score shown."""
-    items, computed = _healths(services, session, None, sort)
-    bands = {name: 0 for name in accounts.BANDS}
-    for item in items:
-        bands[item["band"]] += 1
-    if band:
-        items = [i for i in items if i["band"] == band]
-    return AccountPage(
-        items=[AccountHealth.model_validate(i) for i in items[offset:offset + limit]],
-        total=len(items), limit=limit, offset=offset, computed_at=computed, bands=bands)
+    computed = _fresh(services, session)
+    bands = accounts.band_counts(session)
+    items = accounts.stored_healths(session, band=band, sort=sort, limit=limit, offset=offset)
+    total = bands[band] if band else sum(bands.values())
+    return AccountPage(items=[AccountHealth.model_validate(i) for i in items], total=total,
+                       limit=limit, offset=offset, computed_at=computed, bands=bands)
 
 
 @router.get(
@@ -147,7 +142,8 @@ def export_accounts(
     sort: SortQuery = "risk", band: BandQuery = None,
 ) -> StreamingResponse:
     """Export account health as CSV."""
-    items, _ = _healths(services, session, band, sort)
+    _fresh(services, session)
+    items = accounts.stored_healths(session, band=band, sort=sort)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # without it Excel reads UTF-8 as the local code page
     writer = csv.writer(buffer)

@@ -46,7 +46,7 @@ def content_performance(
     services: ServicesDep,
     session: SessionDep,
     principal: AgentDep,
-    days: Annotated[int, Query(ge=1, le=365)] = 30,
+    days: Annotated[int, Query(ge=1, le=365)] = content.DEFAULT_DAYS,
     sort: Literal["cited", "helpful_rate", "trouble_rate"] = "cited",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ContentPage:
