@@ -111,14 +111,15 @@ def _optional(module: str, name: str, session: Session, since: datetime, until: 
     except (ImportError, AttributeError):
         return None
     accepted = inspect.signature(function).parameters
-    offered = {"session": session, "since": since, "until": until, "limit": limit}
-    kwargs = {k: v for k, v in offered.items() if k in accepted}
-    found = function(**kwargs)
+    offered = {"since": since, "until": until, "limit": limit}
+    found = function(session, **{k: v for k, v in offered.items() if k in accepted})
     items = found.get("items", []) if isinstance(found, dict) else list(found or [])
     return [i if isinstance(i, dict) else _as_dict(i) for i in items][:limit]
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
+    if hasattr(value, "as_dict"):
+        return dict(value.as_dict())
     if hasattr(value, "model_dump"):
         return dict(value.model_dump())
     if hasattr(value, "__dataclass_fields__"):

@@ -136,11 +136,11 @@
     function generic(holder, data) {
       var list = items(data);
       if (!list.length) { holder.appendChild(h("p", { class: "muted empty", text: t("nothingYet") })); return; }
-      holder.appendChild(namedBars(k, list.slice(0, 10).map(function (x) {
-        return [nameOf(x), Number(countOf(x)) || 0];
-      })));
+      var counted = list.slice(0, 10).map(function (x) { return [nameOf(x), Number(countOf(x)) || 0]; });
+      if (counted.some(function (x) { return x[1] > 0; })) holder.appendChild(namedBars(k, counted));
       holder.appendChild(h("ol", { class: "insight-list" }, list.slice(0, 10).map(function (x) {
-        var said = x.representative || x.example || (x.examples && x.examples[0]) || x.draft_title || "";
+        var said = x.representative || x.example || (x.examples && x.examples[0]) ||
+          (x.draft ? String(x.draft).slice(0, 240) : "");
         if (said && typeof said === "object") said = said.text || said.question || "";
         return h("li", {}, h("strong", { text: nameOf(x) }),
           countOf(x) != null ? h("span", { class: "muted", text: " · " + countOf(x) }) : null,
@@ -172,12 +172,13 @@
     function load() {
       body.textContent = "";
       var q = "?days=" + days;
+      var since = "?since=" + encodeURIComponent(new Date(Date.now() - days * 86400000).toISOString());
       optional(section("insights-content", t("content")), "/v1/insights/content" + q, ["agent"], content);
       body.querySelector("#insights-content").insertBefore(
         h("p", { class: "hint", text: t("contentHint") }), body.querySelector("#insights-content > div"));
-      optional(section("insights-topics", t("topics")), "/v1/insights/topics" + q, ["csm"], generic);
-      optional(section("insights-bugs", t("bugs")), "/v1/insights/bugs" + q, ["agent"], generic);
-      optional(section("insights-gaps", t("gaps")), "/v1/insights/gaps" + q, ["agent"], generic);
+      optional(section("insights-topics", t("topics")), "/v1/insights/topics" + since, ["csm"], generic);
+      optional(section("insights-bugs", t("bugs")), "/v1/insights/bugs" + since, ["agent"], generic);
+      optional(section("insights-gaps", t("gaps")), "/v1/insights/gaps", ["agent"], generic);
     }
     load();
     k.focusHeading(v, moved);
