@@ -53,6 +53,7 @@ class Reply:
     """Say this to the customer, publicly, in the thread."""
 
     text: str
+    tag: str | None = None  # the inquiry's tag (a help desk may route or tag on it)
 
 
 @dataclass(frozen=True)

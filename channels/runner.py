@@ -106,7 +106,7 @@ def action_for(outcome: processing.Outcome, event: ChannelEvent) -> Action | Non
     """Return what the customer and the team are told about an outcome in a channel."""
     decision = outcome.decision
     if "held" in decision.flags:
-        if event.status not in (None, "pending"):
+        if event.status != "pending":
             return None  # people already have it in their queue: stay silent
         kind = "reopened by the customer after a person resolved it" if (
             "reopened" in decision.flags) else "the customer wrote while a person holds it"
@@ -115,7 +115,7 @@ def action_for(outcome: processing.Outcome, event: ChannelEvent) -> Action | Non
     if decision.action == "answer" and decision.answer:
         sources = [line for line in sources_of(decision) if "http" in line]
         text = decision.answer + ("\n\n" + "\n".join(sources) if sources else "")
-        return Reply(text)
+        return Reply(text, tag=decision.tag)
     reason = decision.escalation.reason.value if decision.escalation else "low_confidence"
     return Handover(notice=outcome.notice, note=team_note(decision), reason=reason,
                     tag=decision.tag)

@@ -487,6 +487,11 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[str, Any]]:
                                  "fix or remove this line; the other lines were read")
 
 
+def ticket_from_row(row: Any, where: str, columns: Mapping[str, str]) -> Ticket | Problem:
+    """Return the past ticket in one exported row, its columns mapped, or what is wrong."""
+    return _ticket_from_row(row, where, columns)
+
+
 def _ticket_from_row(row: Any, where: str, columns: Mapping[str, str]) -> Ticket | Problem:
     if not isinstance(row, dict):
         return Problem(where, f"expected a JSON object, got {type(row).__name__}",

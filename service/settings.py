@@ -13,6 +13,7 @@ from channels.chatwoot import Chatwoot
 from channels.email import Email
 from channels.model import Channel
 from channels.runner import RunnerConfig
+from channels.zendesk import Zendesk
 from errors import ConfigError
 from settings import default_database_url
 from storage.models import API_KEY_ROLES
@@ -107,6 +108,13 @@ class ApiSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
+    # Zendesk (docs/CHANNELS.md): a trigger's webhook in, ticket comments out.
+    zendesk_url: str | None = None  # https://<subdomain>.zendesk.com
+    zendesk_email: str | None = None  # the agent Kotae comments as
+    zendesk_api_token: SecretStr | None = None
+    zendesk_webhook_secret: SecretStr | None = None  # the webhook's signing secret
+    # Tags whose answers are left as internal drafts instead of public comments.
+    zendesk_draft_only: Annotated[list[str], NoDecode] = Field(default_factory=list)
     channel_poll_s: float = 1.0
     channel_claim_s: float = 120.0  # an event being worked is retried by anyone after this
     channel_backoff_s: float = 2.0
@@ -134,6 +142,13 @@ class ApiSettings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("zendesk_draft_only", mode="before")
+    @classmethod
+    def _split_tags(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("trusted_proxies", mode="before")
@@ -189,6 +204,11 @@ class ApiSettings(BaseSettings):
         if any(chatwoot) and not all(chatwoot):
             raise ValueError("Chatwoot needs KOTAE_CHATWOOT_URL, KOTAE_CHATWOOT_BOT_TOKEN and "
                              "KOTAE_CHATWOOT_WEBHOOK_SECRET (the agent bot's secret) together")
+        zendesk = (self.zendesk_url, self.zendesk_email, self.zendesk_api_token,
+                   self.zendesk_webhook_secret)
+        if any(zendesk) and not all(zendesk):
+            raise ValueError("Zendesk needs KOTAE_ZENDESK_URL, KOTAE_ZENDESK_EMAIL, "
+                             "KOTAE_ZENDESK_API_TOKEN and KOTAE_ZENDESK_WEBHOOK_SECRET together")
         email = (self.email_from, self.email_webhook_secret, self.smtp_host)
         if any(email) and not all(email):
             raise ValueError("e-mail needs KOTAE_EMAIL_FROM, KOTAE_EMAIL_WEBHOOK_SECRET and "
@@ -309,6 +329,13 @@ class ApiSettings(BaseSettings):
                 else None,
                 smtp_starttls=self.smtp_starttls,
             )
+        if (self.zendesk_url and self.zendesk_email and self.zendesk_api_token
+                and self.zendesk_webhook_secret):
+            found["zendesk"] = Zendesk(
+                base_url=self.zendesk_url, email=self.zendesk_email,
+                api_token=self.zendesk_api_token.get_secret_value(),
+                secret=self.zendesk_webhook_secret.get_secret_value(),
+                draft_only=tuple(self.zendesk_draft_only))
         return found
 
     def channel_runner(self) -> RunnerConfig:

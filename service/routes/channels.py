@@ -83,3 +83,13 @@ async def chatwoot_webhook(request: Request, services: ServicesDep) -> JSONRespo
 async def inbound_email(request: Request, services: ServicesDep) -> JSONResponse:
     """Receive an inbound e-mail (Postmark's JSON shape; Basic credentials in the URL)."""
     return await _receive(services, request, "email")
+
+
+@router.post(
+    "/v1/channels/zendesk",
+    tags=["channels"],
+    responses={**ERROR_RESPONSES, 200: {"description": "stored; answered in the background"}},
+)
+async def zendesk_webhook(request: Request, services: ServicesDep) -> JSONResponse:
+    """Receive a Zendesk trigger's webhook (signed with the webhook's signing secret)."""
+    return await _receive(services, request, "zendesk")
