@@ -29,6 +29,7 @@ FEATURES: tuple[str, ...] = (
     "coverage",  # IDF-weighted share of the question's words in the quoted passage
     "rare_found",  # 1 when the question's rarest word is in the quoted passage
     "unknown",  # IDF-weighted share of the question's words the knowledge base never uses
+    "unknown_name",  # 1 when the question names a thing (PayPal, GraphQL) no source mentions
     "both_legs",  # 1 when both BM25 and vectors found the source
     "fused",  # the source's fused search score relative to the best source's
     "margin",  # its lead in grounding score over the best source from another document

@@ -41,7 +41,7 @@ from agent.types import (
 )
 from retrieval.embeddings import cosine_scale, embedder_reads
 from retrieval.locks import FairSlots
-from retrieval.passages import QuestionView
+from retrieval.passages import QuestionView, part_asks, question_parts
 from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language, query_window
 from retrieval.types import Document, Ticket
@@ -335,6 +335,34 @@ class Agent:
         values.setdefault("translated", 0.0)
         return {k: round(float(v), 4) for k, v in values.items()}
 
+    def question_view(self, query: str, query_language: str) -> QuestionView:
+        """Return the question as passage selection reads it, with its parts when it has more
+        than one (each part that asks, by its form, for steps or for a figure)."""
+        store = self.deps.retriever.store
+        vector_trusted = embedder_reads(self.deps.embedder, query_language)
+
+        def view(text: str) -> QuestionView:
+            # The words that ask for steps ("方法", "how to") are the question's form, not its
+            # topic: neither the passage nor the confidence should look for them.
+            cues = self.policy.procedure_cues(text)
+            form = {t for cue in cues for t in store.analyzer.terms(cue)}
+            return QuestionView(
+                terms=[t for t in store.analyzer.terms(text) if t not in form],
+                procedural=bool(cues), language=query_language,
+                quantity=self.policy.asks_quantity(text), names_limits=self.policy.asks_quantity,
+                embedding=self.deps.embedder.embed_query(text) if vector_trusted else None)
+
+        question = view(query)
+        pieces = question_parts(query)
+        if len(pieces) > 1:
+            asking = [p for p in pieces if part_asks(p) or self.policy.procedure_cues(p)
+                      or self.policy.asks_quantity(p)]
+            # Two things asked, or one asked after context (whose own section the whole
+            # question finds): each asking part is answered too.
+            if asking:
+                question.parts = [view(p) for p in asking]
+        return question
+
     def ground(self, query: str, query_language: str | None = None,
                exclude: frozenset[str] = frozenset()) -> list[Grounding]:
         """Search the knowledge base and past tickets, and score what comes back.
@@ -406,14 +434,7 @@ class Agent:
         """
         store = self.deps.retriever.store
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
-        # The words that ask for steps ("方法", "how to") are the question's form, not its
-        # topic: neither the passage nor the confidence should look for them.
-        cues = self.policy.procedure_cues(query)
-        form = {t for cue in cues for t in store.analyzer.terms(cue)}
-        question = QuestionView(
-            terms=[t for t in store.analyzer.terms(query) if t not in form],
-            procedural=bool(cues), language=query_language,
-            embedding=self.deps.embedder.embed_query(query) if vector_trusted else None)
+        question = self.question_view(query, query_language)
         if groups is None:
             groups = [(term,) for term in dict.fromkeys(question.terms)]
         # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so
@@ -431,6 +452,12 @@ class Agent:
             rarest = [groups[int(np.argmax(weights))]] if groups else []
             unknown = sum(w for w, group in zip(weights, groups, strict=False)
                           if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
+            # A product, service or format the question names that no source mentions
+            # ("PayPal", "GraphQL", "Slackに"): the source shares the question's other words,
+            # but not what it asks about.
+            unknown_name = float(any(
+                not all(lexical.knows(t) for t in store.analyzer.terms(name))
+                for name in named_things(query)))
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 same_language = hit.language == query_language
@@ -461,7 +488,7 @@ class Agent:
                     "passage_match": passage.score,
                     "rare_found": float(bool(rarest) and lexical.group_coverage(
                         passage.chunk_ids, rarest) > 0),
-                    "unknown": unknown, "both_legs": float(both),
+                    "unknown": unknown, "unknown_name": unknown_name, "both_legs": float(both),
                     "fused": max(0.0, hit.score) / top_score,
                     "terms": math.log1p(len(groups)),
                 }
@@ -646,6 +673,29 @@ def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalT
     return Signal(kind=kind, account_id=account, evidence=evidence, why=texts.why.en,
                   next_step=texts.next_step.en, confidence=round(confidence, 4),
                   localized=localized)
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+&'-][A-Za-z0-9]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\n]\s*)$")
+
+
+def named_things(text: str) -> list[str]:
+    """Return the words of a question that name a thing, by their form: a word in Latin
+    script with a capital inside it or not at a sentence's start (PayPal, GraphQL, SAP,
+    "posted to a Slack channel"), or any Latin word among Japanese text (Slackに). Words with
+    digits (error codes, versions) are left out. Which of them a knowledge base mentions is
+    for it to say."""
+    japanese = bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))
+    out: list[str] = []
+    for m in _LATIN_WORD.finditer(text):
+        word = m.group(0)
+        if len(word) < 2 or any(c.isdigit() for c in word):
+            continue
+        inner_capital = any(c.isupper() for c in word[1:])
+        capital_inside = word[0].isupper() and not _SENTENCE_START.search(text[:m.start()])
+        if japanese or inner_capital or capital_inside:
+            out.append(word)
+    return list(dict.fromkeys(out))
 
 
 def _link_text(text: str) -> str:

@@ -228,6 +228,8 @@ class PolicyFile(_Strict):
     drafts: dict[str, dict[str, str]] = Field(default_factory=dict)
     # A question asking how to do something: its answer is the article's steps.
     procedure_question: Patterns = Field(default_factory=list)
+    # A question asking how many, how long, how often or up to what: its answer is a figure.
+    quantity_question: Patterns = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     # A fitted answerability model (python -m eval calibrate writes it); without one, the
     # answer_min_confidence threshold decides.
@@ -408,6 +410,7 @@ class Policy:
         self._churn = [compile_pattern(p) for p in spec.churn]
         self._rules = [(r, compile_pattern(r.pattern)) for r in spec.rules]
         self._procedure = [compile_pattern(p) for p in spec.procedure_question]
+        self._quantity = [compile_pattern(p) for p in spec.quantity_question]
         self._bug = compile_any(spec.bug.phrases)
         self._bug_unless = compile_any(spec.bug.unless)
         expansion = spec.expansion
@@ -515,6 +518,10 @@ class Policy:
         then steps); empty when it does not."""
         return [found.group(0) for pattern in self._procedure
                 for found in [pattern.search(text)] if found]
+
+    def asks_quantity(self, text: str) -> bool:
+        """Tell whether a question asks for a figure (how many, how long, up to what)."""
+        return any(pattern.search(text) for pattern in self._quantity)
 
     def sentiment(self, text: str) -> float:
         """Score a message from -1 (furious) to 1 (delighted) with the policy's words."""

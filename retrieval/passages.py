@@ -11,12 +11,18 @@ Every section of the article is scored on what tells it apart from the others:
   and found in its heading;
 - how strongly the section's chunks match by BM25 (term frequency, length);
 - how similar its chunks are to the question by vector, where the model reads the language;
-- for a question asking how to do something, whether the section holds numbered steps.
+- for a question asking how to do something, whether the section holds numbered steps;
+- for a question asking how many, how long or up to what, whether the section holds figures.
+
+A section that is only a list of links ("Related articles") is never the answer.
 
 The best section is quoted whole up to a budget; a longer one is trimmed to its best chunks,
 but a numbered list of steps is never cut. A second section is added when it holds question
 words the first lacks (steps and a limit), and a question about the whole article's task gets
-its step sections in order.
+its step sections in order. A question that asks two things ("How do I export to Yayoi, and is
+there a limit on the file size?", "登録手順と、何区間まで登録できるか") has each of its parts
+answered: the section that best answers a part joins the quote when it differs from the one
+chosen for the whole.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,6 +41,36 @@ from retrieval.lexical import BM25Index
 QUOTE_MAX_TOKENS = 450
 _STEP = re.compile(r"^[ \t]{0,3}(?:\d{1,2}[.)]|[０-９]{1,2}[．.)）]|[①-⑳])[ \t　]*\S", re.MULTILINE)
 _STEP_START = re.compile(r"^[ \t]{0,3}(?:\d{1,2}[.)]|[０-９]{1,2}[．.)）]|[①-⑳])")
+# A figure in the text (not a step's number, nor part of a link target or a word like "E5").
+_LINK = re.compile(r"\]\([^)\s]*\)|https?://\S+")
+_FIGURE = re.compile(r"(?<![A-Za-z_/#-])[0-9０-９]")
+# A line that is only a link, as a list item or after a label ("関連記事：[...](...)").
+_LINK_LINE = re.compile(r"^\s*(?:[-*+・]\s*)?(?:[^\[\n]{0,20}[:：]\s*)?"
+                        r"(?:\[[^\]\n]*\]\([^)\n]*\)[\s、,（(）)英語a-zA-Z]*)+$")
+# Where a question that asks two things divides: sentence ends, ", and which ..." (a second
+# question joined to the first), and a noun's "と、" ("登録手順と、何区間まで"; a verb's
+# conditional "すると、" does not divide).
+_PART_BREAK = re.compile(
+    r"(?<=[?!？！。])\s*|(?<=[.])\s+"
+    r"|,?\s+(?:and|or|also)\s+(?=(?:is|are|can|could|do|does|did|will|would|should|how|what|"
+    r"which|where|when|why|who|whats|any)\b)"
+    r"|(?<=[\u4e00-\u9fff\u30a0-\u30ffＡ-Ｚａ-ｚA-Za-z0-9])と、", re.IGNORECASE)
+_ASKS = re.compile(r"[?？]\s*$|[かね]\s*[。.]?\s*$")
+
+
+def question_parts(text: str) -> list[str]:
+    """Return the parts of a question that asks two things or more (one part: [text]).
+
+    A part counts when it asks (a question mark, a Japanese question's か); the caller adds
+    those that ask how to do something or how many. Context sentences stay with the whole.
+    """
+    pieces = [p.strip() for p in _PART_BREAK.split(text.strip()) if p and p.strip()]
+    return pieces if len(pieces) > 1 else [text.strip()]
+
+
+def part_asks(text: str) -> bool:
+    """Tell whether a part of a question asks something by its form (? or か at the end)."""
+    return bool(_ASKS.search(text))
 
 
 @dataclass(frozen=True)
@@ -83,6 +119,19 @@ class SectionView:
         return any(len(_STEP.findall(r.text)) >= 2 for r in self.rows) or (
             len(_STEP.findall(self.text)) >= 2)
 
+    @functools.cached_property
+    def has_figures(self) -> bool:
+        """Tell whether the section states a figure (a limit, a period, a price)."""
+        text = "\n".join(_STEP_START.sub("", line)
+                         for line in _LINK.sub("]", self.text).splitlines())
+        return bool(_FIGURE.search(text))
+
+    @functools.cached_property
+    def links_only(self) -> bool:
+        """Tell whether the section is only links to other articles ("Related articles")."""
+        lines = [line for line in self.text.splitlines() if line.strip()]
+        return bool(lines) and all(_LINK_LINE.match(line) for line in lines)
+
 
 def document_sections(rows: Sequence[ChunkRow]) -> list[SectionView]:
     """Group one document's chunk rows into its sections, in document order."""
@@ -105,6 +154,9 @@ class SelectionWeights:
     bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
     vector: float = 1.5  # gap to the article's most similar section, on the model's scale
     steps: float = 0.3  # numbered steps, for a question asking how to do something
+    figures: float = 0.4  # figures stated, for a question asking how many, how long, up to what
+    limits_heading: float = 0.4  # ...and more when its heading names limits ("Limits", "上限")
+    links: float = 1.0  # taken off a section that is only links (never quoted where others are)
     opening: float = 0.15  # taken off the untitled opening for such a question
     second: float = 0.6  # a second section joins when it scores this share of the first...
     second_gain: float = 0.2  # ...and adds this share of the question's words
@@ -119,6 +171,12 @@ class QuestionView:
     procedural: bool = False
     embedding: np.ndarray | None = None  # where the model reads the question's language
     language: str | None = None  # the question's language (which cosine scale applies)
+    quantity: bool = False  # asks how many, how long, how often, up to what (a figure)
+    # Whether a heading names limits ("Limits", "ファイルの上限"): the words that ask for a
+    # figure, read on the heading (the policy's quantity_question patterns).
+    names_limits: Callable[[str], bool] | None = None
+    # A question asking two things or more: each part as a question of its own.
+    parts: list[QuestionView] = field(default_factory=list)
 
 
 @dataclass
@@ -206,6 +264,13 @@ class PassageSelector:
                     score += w.steps
                 elif not s.heading and s.index == sections[0].index:
                     score -= w.opening
+            if question.quantity and s.has_figures:
+                score += w.figures
+                if question.names_limits is not None and s.heading and question.names_limits(
+                        s.heading.split(" > ")[-1]):
+                    score += w.limits_heading
+            if s.links_only:
+                score -= w.links
             if anchor is not None and anchor in s.chunk_ids:
                 score += 1e-6  # ties go to the chunk search found
             result.scores[s.index] = score
@@ -225,24 +290,57 @@ class PassageSelector:
         scored = self.score(question, sections, title_terms, index, analyze, similarity,
                             anchor=anchor)
         scores = scored.scores
-        ranked = sorted(sections, key=lambda s: -scores[s.index])
+        # A list of links to other articles answers nothing itself.
+        ranked = sorted([s for s in sections if not s.links_only] or sections,
+                        key=lambda s: -scores[s.index])
         best = ranked[0]
         # A question about the article's task as a whole (its words are mostly the title's):
         # the answer is the procedure, every section of steps in order.
+        chosen: list[SectionView]
         if question.procedural and scored.title_share >= w.whole_task and best.has_steps:
-            procedure = _procedure(sections, sections.index(best))
-            return replace(self._quote(procedure, scored), score=scores[best.index])
-        chosen = [best]
-        if len(ranked) > 1:
-            second = ranked[1]
-            if (scores[second.index] >= w.second * scores[best.index]
-                    and scored.gain(second.index, best.index) >= w.second_gain):
-                chosen.append(second)
-        return replace(self._quote(sorted(chosen, key=lambda s: s.index), scored),
-                       score=scores[best.index])
+            chosen = list(_procedure(sections, sections.index(best)))
+        else:
+            chosen = [best]
+            if len(ranked) > 1:
+                second = ranked[1]
+                if (scores[second.index] >= w.second * scores[best.index]
+                        and scored.gain(second.index, best.index) >= w.second_gain):
+                    chosen.append(second)
+                chosen.sort(key=lambda s: s.index)
+        extra = [s for s in self._part_sections(question, sections, title_terms, index, analyze,
+                                                similarity, anchor=anchor)
+                 if s not in chosen]
+        return replace(self._quote(chosen, scored, extra), score=scores[best.index])
 
-    def _quote(self, sections: Sequence[SectionView], scored: SectionScores) -> Passage:
-        """Quote sections whole while they fit, the first one trimmed if it alone does not."""
+    def _part_sections(
+        self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
+        index: BM25Index, analyze: Callable[[str], list[str]],
+        similarity: Callable[[Sequence[str]], dict[str, float]] | None, *, anchor: str | None,
+    ) -> list[SectionView]:
+        """Return, for each part of a question that asks two things, the section that best
+        answers that part, when it shows it does (holds the part's own words, or the steps
+        or figures the part asks for)."""
+        out: list[SectionView] = []
+        for part in question.parts:
+            if not part.terms:
+                continue
+            scored = self.score(part, sections, title_terms, index, analyze, similarity,
+                                anchor=anchor)
+            # A part asking how to do something is answered by steps, where the article has any.
+            candidates = [s for s in sections if s.has_steps] if part.procedural else []
+            best = max(candidates or sections, key=lambda s: scored.scores[s.index])
+            shows = (bool(scored.found[best.index] & set(scored.specific))
+                     or (part.quantity and best.has_figures)
+                     or (part.procedural and best.has_steps))
+            if shows and not best.links_only and best not in out:
+                out.append(best)
+        return out
+
+    def _quote(self, sections: Sequence[SectionView], scored: SectionScores,
+               extra: Sequence[SectionView] = ()) -> Passage:
+        """Quote sections whole while they fit, the first one trimmed if it alone does not;
+        then each of `extra` (what a part of the question asks) that still fits, or its best
+        chunks."""
         parts: list[tuple[SectionView, list[ChunkRow]]] = []
         used = 0
         for n, s in enumerate(sections):
@@ -256,6 +354,13 @@ class PassageSelector:
             else:
                 break
         omitted = tuple(s.heading.split(" > ")[-1] for s in sections[len(parts):] if s.heading)
+        for s in extra:
+            room = self.max_tokens - used
+            rows = list(s.rows) if s.tokens <= room else self._trim(s, scored, room)
+            if rows and sum(r.tokens for r in rows) <= room:
+                parts.append((s, rows))
+                used += sum(r.tokens for r in rows)
+        parts.sort(key=lambda p: p[0].index)
         text = "\n\n".join(_under_heading(s.heading, join_chunks(r.text for r in rows))
                            for s, rows in parts)
         return Passage(
@@ -266,10 +371,12 @@ class PassageSelector:
             omitted=omitted,
         )
 
-    def _trim(self, section: SectionView, scored: SectionScores) -> list[ChunkRow]:
+    def _trim(self, section: SectionView, scored: SectionScores,
+              budget: int | None = None) -> list[ChunkRow]:
         """Keep the best chunk of a long section and its neighbours while they fit, without
         cutting a numbered list: a chunk continuing the list of a kept one is kept too."""
         rows = list(section.rows)
+        budget = self.max_tokens if budget is None else budget
 
         def value(i: int) -> float:
             c = rows[i].chunk_id
@@ -288,7 +395,7 @@ class PassageSelector:
             used += rows[hi].tokens
         while True:
             options = [i for i in (lo - 1, hi + 1) if 0 <= i < len(rows)
-                       and used + rows[i].tokens <= self.max_tokens]
+                       and used + rows[i].tokens <= budget]
             if not options:
                 break
             i = max(options, key=value)

@@ -99,6 +99,7 @@ GUARDS: dict[str, Callable[[str], object]] = {
     "known workaround": POLICY.mentions_workaround,
     "reply cleanup": POLICY.clean_reply,
     "procedure question": POLICY.procedure_cues,
+    "quantity question": POLICY.asks_quantity,
 }
 
 

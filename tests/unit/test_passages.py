@@ -13,6 +13,8 @@ from retrieval.passages import (
     QuestionView,
     SectionView,
     document_sections,
+    part_asks,
+    question_parts,
 )
 from retrieval.textproc import Analyzer
 from retrieval.types import Document
@@ -229,3 +231,144 @@ def test_a_procedure_ends_where_sections_without_steps_begin() -> None:
     passage = _select(text, "Googleカレンダー連携", "ja", procedural=True)
     assert "「連携」を開きます" in passage.text
     assert "重複して表示" not in passage.text and "タイムゾーンを揃え" not in passage.text
+
+
+# ----------------------------------------------------------------- questions that ask two things
+
+EXPORT_EN = """# Export journal entries
+
+Hikae writes approved expenses as journal entries for your accounting software.
+
+## Supported formats
+
+Yayoi, freee and Money Forward each have their own layout; any other software reads the generic CSV.
+
+## Export journal entries
+
+1. Go to Accounting > Journal export.
+2. Choose the period and the format.
+3. Click Export.
+
+## Limits
+
+| Item | Limit |
+|---|---|
+| Journal lines in one file | 10,000 |
+| Period of one export | 12 months |
+
+## Troubleshooting
+
+**Yayoi shows garbled text.** Choose Shift_JIS as the character encoding when importing.
+
+## Related articles
+
+- [Approval flows](https://support.example/approval-flows)
+- [Corporate cards](https://support.example/cards)
+"""
+
+EXPORT_JA = """# 仕訳を出力する
+
+承認済みの経費を、会計ソフト用の仕訳として出力できます。
+
+## 対応している会計ソフト
+
+弥生会計、freee、マネーフォワードに対応しています。その他のソフトには汎用CSVをお使いください。
+
+## 出力の手順
+
+1. 「会計」＞「仕訳出力」を開きます。
+2. 期間と形式を選びます。
+3. 「出力」をクリックします。
+
+## 出力の上限
+
+- 1ファイルに含められる仕訳は**１０,０００行**までです。
+- 一度に出力できる期間は12か月です。
+
+## 弥生会計で文字化けする場合
+
+取り込むときに文字コードとしてShift_JISを選んでください。
+
+## 関連記事
+
+関連記事：[承認フロー](https://support.example/ja/approval-flows)
+"""
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("How do I get our journal entries into Yayoi, and is there a limit on how big one file "
+     "can be?", ["How do I get our journal entries into Yayoi",
+                 "is there a limit on how big one file can be?"]),
+    ("We use Yayoi. Which encoding should I pick?", ["We use Yayoi.",
+                                                     "Which encoding should I pick?"]),
+    ("仕訳を出力する手順と、1ファイルの上限を教えてください。", ["仕訳を出力する手順",
+                                                   "1ファイルの上限を教えてください。"]),
+    ("弥生会計に出力したいです。上限はありますか？", ["弥生会計に出力したいです。", "上限はありますか？"]),
+    # a verb's conditional "すると、" does not divide a question, nor does one sentence
+    ("出力すると、文字化けしますか？", ["出力すると、文字化けしますか？"]),
+    ("whats the export limit", ["whats the export limit"]),
+])
+def test_a_question_divides_where_it_asks_another_thing(question: str,
+                                                       parts: list[str]) -> None:
+    assert question_parts(question) == parts
+
+
+def test_a_part_asks_by_its_form() -> None:
+    assert part_asks("Which encoding should I pick?") and part_asks("上限はありますか？")
+    assert part_asks("出力できますか") and not part_asks("We use Yayoi.")
+    assert not part_asks("仕訳を出力する手順")
+
+
+def _view(text: str, *, procedural: bool = False, quantity: bool = False,
+          parts: list[QuestionView] | None = None) -> QuestionView:
+    return QuestionView(ANALYZER.terms(text), procedural, quantity=quantity,
+                        parts=parts or [], names_limits=lambda h: "limit" in h.lower()
+                        or "上限" in h)
+
+
+@pytest.mark.parametrize(("text", "language", "how", "how_many", "facts"), [
+    (EXPORT_EN, "en", "How do I get journal entries into Yayoi",
+     "is there a limit on how big one file can be?", ["Click Export", "10,000"]),
+    (EXPORT_JA, "ja", "弥生会計向けに仕訳を出力する手順", "1ファイルの上限はありますか？",
+     ["「出力」をクリック", "１０,０００行"]),
+])
+def test_each_part_of_a_question_that_asks_two_things_is_answered(
+        text: str, language: str, how: str, how_many: str, facts: list[str]) -> None:
+    sections, index, title = _article("kb-x", text, language)
+    whole = _view(f"{how}, {how_many}", procedural=True, quantity=True,
+                  parts=[_view(how, procedural=True), _view(how_many, quantity=True)])
+    passage = PassageSelector().select(whole, sections, set(ANALYZER.terms(title)), index,
+                                       ANALYZER.terms)
+    assert all(f in passage.text for f in facts), passage.text
+    assert passage.text.index(facts[0]) < passage.text.index(facts[1])  # in article order
+    alone = PassageSelector().select(_view(f"{how}, {how_many}", procedural=True,
+                                           quantity=True), sections,
+                                     set(ANALYZER.terms(title)), index, ANALYZER.terms)
+    assert not all(f in alone.text for f in facts)  # the parts are what brings both
+
+
+@pytest.mark.parametrize(("text", "language", "question", "heading"), [
+    (EXPORT_EN, "en", "How many lines can one journal file have?", "Limits"),
+    (EXPORT_JA, "ja", "仕訳は何行まで出力できますか", "出力の上限"),
+])
+def test_a_question_asking_for_a_figure_gets_the_section_that_states_it(
+        text: str, language: str, question: str, heading: str) -> None:
+    sections, index, title = _article("kb-x", text, language)
+    passage = PassageSelector().select(_view(question, quantity=True), sections,
+                                       set(ANALYZER.terms(title)), index, ANALYZER.terms)
+    assert passage.headings == (heading,), passage.text
+
+
+@pytest.mark.parametrize(("text", "language", "question"), [
+    (EXPORT_EN, "en", "approval flows and corporate cards"),
+    (EXPORT_JA, "ja", "承認フローについて"),
+])
+def test_a_section_of_links_is_never_the_answer(text: str, language: str, question: str) -> None:
+    sections, index, title = _article("kb-x", text, language)
+    assert [s.links_only for s in sections].count(True) == 1
+    assert sections[-1].links_only and not sections[0].links_only
+    assert [s.has_figures for s in sections if s.heading.endswith(("Limits", "出力の上限"))] == [
+        True]
+    passage = PassageSelector().select(_view(question), sections, set(ANALYZER.terms(title)),
+                                       index, ANALYZER.terms)
+    assert "support.example" not in passage.text

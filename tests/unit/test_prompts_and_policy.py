@@ -34,6 +34,8 @@ def test_default_policy_loads_and_matches_both_languages() -> None:
     policy = Policy.load()
     assert policy.sensitive_topic("I was charged twice this month")
     assert policy.sensitive_topic("先月分が二重に請求されています").name == "billing_dispute"
+    assert policy.sensitive_topic("同じ金額が2回請求されています").name == "billing_dispute"
+    assert policy.sensitive_topic("今月は２回も引き落とされました").name == "billing_dispute"
     assert policy.sensitive_topic("返金してください").name == "refund"
     assert policy.sensitive_topic("I'm locked out of my account").name == "account_access"
     assert policy.human_requested("Can I talk to a real person?")
