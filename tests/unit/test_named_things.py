@@ -1,0 +1,42 @@
+"""The things a question names, which no source may mention (agent.pipeline.named_things)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.pipeline import named_things
+from agent.policy import Policy
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("Can we pay for our subscription with PayPal?", ["PayPal"]),
+    ("Does the API have a GraphQL endpoint?", ["API", "GraphQL"]),
+    ("Can approval requests be posted to a Slack channel?", ["Slack"]),
+    ("Can I export our timeline to Microsoft Project (.mpp)?", ["Microsoft", "Project"]),
+    ("Slackに承認依頼を通知できますか？", ["Slack"]),
+    ("PayPayで利用料金を支払うことはできますか？", ["PayPay"]),
+    ("LINE WORKSと連携できますか？", ["LINE", "WORKS"]),
+])
+def test_a_name_is_read_from_its_form_in_both_languages(text: str, names: list[str]) -> None:
+    assert named_things(text) == names
+
+
+@pytest.mark.parametrize("text", [
+    "How do I forward a receipt? Can I send it from my gmail address?",  # sentence starts
+    "What does error E102 mean?",  # a code with digits is not a name
+    "領収書を撮影して申請したいです。",
+    "I", "",
+])
+def test_sentence_starts_codes_and_plain_words_are_not_names(text: str) -> None:
+    assert named_things(text) == []
+
+
+def test_the_shipped_answer_model_trusts_a_source_less_when_the_question_names_what_it_lacks(
+        ) -> None:
+    model = Policy.load().answerability("local-multilingual-e5-small-int8")
+    assert model is not None and "unknown_name" in model.features
+    evidence = {"confidence": 0.7, "cosine": 0.8, "vector": 1.0, "passage_match": 1.2,
+                "coverage": 0.6, "rare_found": 1.0, "both_legs": 1.0, "fused": 1.0,
+                "margin": 0.3, "same_language": 1.0, "tag_confidence": 0.9, "terms": 2.0}
+    assert model.probability({**evidence, "unknown_name": 1.0}) < model.probability(
+        {**evidence, "unknown_name": 0.0})
