@@ -21,6 +21,7 @@ from retrieval.loaders import TagSpec, Taxonomy
 from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore, StoreConfig
 from retrieval.types import Document, Ticket
+from tests.support.postgres import BACKENDS, database_url
 
 
 def documents() -> list[Document]:
@@ -41,14 +42,17 @@ def tickets() -> list[Ticket]:
                    resolution="請求 > 請求書 から。", language="ja")]
 
 
-def database_store(tmp_path: Path, name: str = "host") -> KnowledgeStore:
-    url = f"sqlite:///{tmp_path / 'kotae.sqlite3'}"
+def database_store(tmp_path: Path, name: str = "host", url: str | None = None
+                   ) -> KnowledgeStore:
+    url = url or f"sqlite:///{tmp_path / 'kotae.sqlite3'}"
     return KnowledgeStore.open(StoreConfig(tmp_path / name, catalog_url=url))
 
 
-def test_the_database_catalog_indexes_and_searches_as_the_embedded_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_database_catalog_indexes_and_searches_as_the_embedded_one(
+        tmp_path: Path, backend: str) -> None:
     embedded = KnowledgeStore.open(StoreConfig(tmp_path / "embedded"))
-    shared = database_store(tmp_path)
+    shared = database_store(tmp_path, url=database_url(backend, tmp_path, fresh=True))
     assert isinstance(shared.catalog, DatabaseCatalog) and shared.catalog.shared
     embedder = HashingEmbedder(dim=64)
     for store in (embedded, shared):
@@ -111,6 +115,25 @@ def test_the_taxonomy_lives_in_the_shared_catalog(tmp_path: Path) -> None:
     assert not (tmp_path / "a" / "taxonomy.json").exists()
     a.close()
     b.close()
+
+
+def test_writers_on_postgresql_take_turns_through_an_advisory_lock(tmp_path: Path) -> None:
+    url = database_url("postgresql", tmp_path, fresh=True)
+    first, second = DatabaseCatalog(url), DatabaseCatalog(url, migrate=False)
+    order: list[str] = []
+    with first.writer_lock():
+        def wait_turn() -> None:
+            with second.writer_lock():
+                order.append("second")
+
+        thread = threading.Thread(target=wait_turn)
+        thread.start()
+        time.sleep(0.3)
+        order.append("first")
+    thread.join(timeout=10)
+    assert order == ["first", "second"]
+    first.close()
+    second.close()
 
 
 def test_writers_take_turns_through_a_lease_and_a_dead_writers_is_taken_over(
