@@ -222,3 +222,22 @@ def test_migrate_copies_a_stores_catalog_into_the_database(
     assert catalog.counts() == counts
     catalog.close()
     assert json.loads(DatabaseCatalog(url, migrate=False).get_meta("taxonomy") or "{}")["tags"]
+
+
+def test_settings_name_the_shared_catalog_and_the_chroma_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from errors import ConfigError
+    from settings import load_settings
+
+    monkeypatch.setenv("KOTAE_CATALOG", "database")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://kotae@db.internal/kotae")
+    monkeypatch.setenv("KOTAE_CHROMA_URL", "http://chroma.internal:8001")
+    store = load_settings(store_dir=tmp_path).store
+    assert store.catalog_url == "postgresql+psycopg://kotae@db.internal/kotae"
+    assert (store.chroma_host, store.chroma_port) == ("chroma.internal", 8001)
+    monkeypatch.delenv("KOTAE_CATALOG")
+    assert load_settings(store_dir=tmp_path).store.catalog_url is None  # the default: a file
+    for bad in ("https://chroma.internal", "http://chroma.internal:8000/api", "http://:8000"):
+        monkeypatch.setenv("KOTAE_CHROMA_URL", bad)
+        with pytest.raises(ConfigError, match="KOTAE_CHROMA_URL"):
+            load_settings(store_dir=tmp_path)
