@@ -101,7 +101,9 @@ class DatabaseCatalog:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url)
+        # Few connections: a writer holds two (its lock and its transaction), searches read a
+        # generation at a time, and rebuilds read under per-source locks.
+        self.engine: Engine = make_engine(url, pool_size=2, max_overflow=6)
         if migrate:
             Database(self.engine).migrate()
         self.dialect = self.engine.dialect.name

@@ -138,8 +138,9 @@ class _SqliteWriterLock:
             self._lock.release()
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine with settings that suit many threads sharing it."""
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> Engine:
+    """Create an engine with settings that suit many threads sharing it (the pool sizes are
+    PostgreSQL's; SQLite keeps one connection per request thread)."""
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -166,7 +167,8 @@ def make_engine(url: str) -> Engine:
         # commit reaches SQLite: releasing there let the next writer run into SQLite's lock.)
         event.listen(engine.pool, "checkin", writers.release_record)
         return engine
-    return create_engine(parsed, pool_size=10, max_overflow=30, pool_timeout=60, pool_pre_ping=True)
+    return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=60,
+                         pool_pre_ping=True)
 
 
 class Database:
