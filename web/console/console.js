@@ -5,7 +5,8 @@
   "use strict";
 
   var REASONS = ["low_confidence", "human_requested", "bug_report", "sensitive_topic",
-                 "negative_sentiment", "injection_attempt", "llm_unavailable", "policy"];
+                 "negative_sentiment", "injection_attempt", "llm_unavailable", "policy",
+                 "repeated_question"];
   var TAGS = ["bug", "usage_question", "success_opportunity"];
   var REFRESH_MS = 10000;
 
@@ -51,6 +52,11 @@
       answered: "Answered", escalated: "Escalated", perDay: "Answered and escalated per day",
       reasons: "Escalation reasons", tags: "Tags", languages: "Languages",
       signalKinds: "Signals raised", noData: "No data yet.",
+      resolution: "Resolution by channel", channel: "Channel", conversationsCol: "Conversations",
+      contained: "Contained", confirmed: "Confirmed", durable: "Durable (7 days)",
+      handoff: "Handed off", reopened: "Reopened", judged: "{n} judged",
+      resolutionHint: "Contained: answered, no person involved. Confirmed: the customer said it helped. Durable: not reopened, no new inquiry on the topic within 7 days. Reopened: of the conversations a person resolved.",
+      ch_widget: "Widget", ch_chatwoot: "Chatwoot", ch_email: "E-mail", ch_zendesk: "Zendesk", ch_all: "All channels",
       rateLimited: "Too many requests: wait {s} s and try again.",
       unavailable: "The service is unavailable ({code}); try again in a moment.",
       offline: "Cannot reach the API. Check the connection and try again.",
@@ -100,6 +106,11 @@
       answered: "自動回答", escalated: "エスカレーション", perDay: "日別の自動回答とエスカレーション",
       reasons: "エスカレーション理由", tags: "タグ", languages: "言語",
       signalKinds: "シグナル", noData: "まだデータがありません。",
+      resolution: "チャネル別の解決", channel: "チャネル", conversationsCol: "会話",
+      contained: "自己完結", confirmed: "解決確認", durable: "持続（7日）",
+      handoff: "引き継ぎ", reopened: "再オープン", judged: "判定 {n}件",
+      resolutionHint: "自己完結：自動回答のみで担当者の関与なし。解決確認：お客様が解決したと伝えた。持続：7日以内に再オープンも同じ話題の問い合わせもない。再オープン：担当者が解決した会話のうち。",
+      ch_widget: "ウィジェット", ch_chatwoot: "Chatwoot", ch_email: "メール", ch_zendesk: "Zendesk", ch_all: "全チャネル",
       rateLimited: "リクエストが多すぎます。{s}秒待ってから再度お試しください。",
       unavailable: "サービスを利用できません（{code}）。しばらくしてから再度お試しください。",
       offline: "APIに接続できません。接続を確認して再度お試しください。",
@@ -114,6 +125,7 @@
       low_confidence: "Low confidence", human_requested: "Human requested", bug_report: "Bug report",
       sensitive_topic: "Sensitive topic", negative_sentiment: "Negative sentiment",
       injection_attempt: "Injection attempt", llm_unavailable: "LLM unavailable", policy: "Policy",
+      repeated_question: "Repeated question",
       bug: "Bug", usage_question: "Usage question", success_opportunity: "Success opportunity",
       untagged: "Untagged", en: "English", ja: "Japanese", expansion: "Expansion", churn_risk: "Churn risk"
     },
@@ -121,6 +133,7 @@
       low_confidence: "確信度が低い", human_requested: "担当者を希望", bug_report: "不具合報告",
       sensitive_topic: "慎重な対応が必要", negative_sentiment: "強い不満",
       injection_attempt: "不正な指示の疑い", llm_unavailable: "LLM利用不可", policy: "ポリシー",
+      repeated_question: "同じ質問の繰り返し",
       bug: "不具合", usage_question: "使い方の質問", success_opportunity: "拡大機会",
       untagged: "タグなし", en: "英語", ja: "日本語", expansion: "拡大機会", churn_risk: "解約リスク"
     }
@@ -723,7 +736,35 @@
             .then(function (s) { return { day: start, answered: s.answered, escalated: s.escalated }; }));
         })(dayStart(i), dayStart(i - 1));
       }
-      Promise.all([total, Promise.all(series)]).then(function (r) { draw(r[0], r[1]); }, failed);
+      var resolution = json("GET", "/v1/analytics/resolution" + since);
+      Promise.all([total, Promise.all(series), resolution]).then(function (r) {
+        draw(r[0], r[1]);
+        body.appendChild(resolutionTable(r[2].channels));
+      }, failed);
+    }
+
+    function resolutionTable(channels) {
+      var names = Object.keys(channels).filter(function (k) { return k !== "all"; }).sort();
+      if (names.length > 1) names.push("all");
+      var cap = h("caption", { text: t("resolution") });
+      var head = h("tr", {}, [t("channel"), t("conversationsCol"), t("contained"), t("confirmed"),
+                              t("durable"), t("handoff"), t("reopened")].map(function (c) {
+        return h("th", { scope: "col", text: c });
+      }));
+      var rows = names.map(function (name) {
+        var c = channels[name];
+        return h("tr", {}, h("th", { scope: "row", text: t("ch_" + name) === "ch_" + name ? name : t("ch_" + name) }),
+          h("td", { text: String(c.conversations) }),
+          h("td", { text: pct(c.containment_rate) }),
+          h("td", { text: pct(c.confirmed_rate) }),
+          h("td", { text: pct(c.durable_rate) + " · " + t("judged", { n: c.durable_judged }) }),
+          h("td", { text: pct(c.handoff_rate) }),
+          h("td", { text: pct(c.reopen_rate) }));
+      });
+      return h("section", { class: "resolution", id: "resolution" },
+        h("div", { class: "table-wrap" },
+          h("table", {}, cap, h("thead", {}, head), h("tbody", {}, rows))),
+        h("p", { class: "muted", text: t("resolutionHint") }));
     }
 
     function draw(s, perDay) {
