@@ -408,6 +408,8 @@ def migrate_store(store: Path, database_url: str, chroma_url: str | None = None,
                   replace: bool = False) -> str:
     """Copy a store's catalog (and vectors, to a Chroma server) into the database; return a
     summary line."""
+    import numpy as np
+
     from retrieval.catalog import SOURCES, Catalog
     from retrieval.loaders import load_taxonomy
     from retrieval.vectors import CHROMA_BATCH, VectorIndex, parse_chroma_url, vector_metadata
@@ -435,12 +437,13 @@ def migrate_store(store: Path, database_url: str, chroma_url: str | None = None,
                     found = local.stored(name, batch)
                     present = [c for c in batch if c in found]
                     if present:
-                        import numpy as np
-
                         remote.upsert(name, present, np.vstack([found[c] for c in present]),
                                       [vector_metadata(rows[c]) for c in present],
                                       [rows[c].text for c in present])
                         moved += len(present)
+            # The server may hold vectors of something else (an earlier copy): the next
+            # writer on any host reconciles it with the catalog, as after a crash.
+            target.set_meta("pending", "1")
     finally:
         source.close()
         target.close()

@@ -239,3 +239,39 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
     counts = Counter(d.headers.get("X-Kotae-Delivery") for d in receiver.deliveries)
     assert [e for e, n in counts.items() if n > 1] == []
 
+
+
+def test_migrate_moves_a_store_onto_postgresql_and_a_chroma_server(tmp_path: Path) -> None:
+    from retrieval.db_catalog import main as db_catalog
+    from retrieval.embeddings import HashingEmbedder
+    from retrieval.indexer import Indexer
+    from retrieval.search import HybridRetriever
+    from retrieval.store import KnowledgeStore, StoreConfig
+    from retrieval.types import Document
+
+    embedder = HashingEmbedder(dim=64)
+    folder = tmp_path / "store"
+    embedded = KnowledgeStore.open(StoreConfig(folder))
+    documents = [Document(id=doc_id, title=title, text=text, language=language)
+                 for doc_id, (title, text, language) in ARTICLES.items()]
+    Indexer(embedded, embedder).sync("kb", documents)
+    expected = {q: [h.doc_id for h in HybridRetriever(embedded, embedder).search(q, k=1)]
+                for q in ("invite people", "請求書 ダウンロード")}
+    ids = embedded.vectors.ids("kb")
+    embedded.close()
+    database = shared_server().create_database()
+    with chroma_server(tmp_path / "chroma") as port:
+        chroma = f"http://127.0.0.1:{port}"
+        stray = VectorIndex.open(None, host="127.0.0.1", port=port)  # left by an earlier copy
+        stray.upsert("kb", ["kb-gone#0"], embedder.embed_documents(["gone"]),
+                     [{"doc_id": "kb-gone", "source": "kb"}], ["gone"])
+        assert db_catalog(["migrate", "--store", str(folder), "--database-url", database,
+                           "--chroma-url", chroma]) == 0
+        shared = KnowledgeStore.open(StoreConfig(tmp_path / "host", chroma_host="127.0.0.1",
+                                                 chroma_port=port, catalog_url=database))
+        assert shared.vectors.ids("kb") == ids | {"kb-gone#0"}
+        Indexer(shared, embedder)  # the first writer reconciles the server with the catalog
+        assert shared.vectors.ids("kb") == ids == shared.catalog.chunk_ids("kb")
+        for query, hits in expected.items():
+            assert [h.doc_id for h in HybridRetriever(shared, embedder).search(query, k=1)] == hits
+        shared.close()
