@@ -62,7 +62,6 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_insight_snapshots")),
     )
-    op.create_index("ix_escalations_account_id", "escalations", ["account_id"])
     _backfill(citations)
 
 
@@ -89,7 +88,6 @@ def _backfill(citations: sa.Table) -> None:
 
 def downgrade() -> None:
     """Drop the insight tables."""
-    op.drop_index("ix_escalations_account_id", table_name="escalations")
     op.drop_table("insight_snapshots")
     op.drop_index(op.f("ix_account_health_computed_at"), table_name="account_health")
     op.drop_table("account_health")
