@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -434,11 +434,26 @@ def ensure_fresh(session: Session, config: HealthConfig, directory: Directory | 
     try:
         last = computed_at(session)
         if last is None or (now - last).total_seconds() > max_age_s:
+            if last is not None and not _claim_refresh(session, last, now):
+                return computed_at(session)  # another process (another host) is refreshing
             refresh(session, config, directory, now)
             last = now
         return last
     finally:
         _refreshing.release()
+
+
+def _claim_refresh(session: Session, last: datetime, now: datetime) -> bool:
+    """Claim the refresh of stale account health for this process: the first of several API
+    hosts to move the computed time on from `last` refreshes, the others find it fresh. (The
+    very first refresh has no row to claim: two at once are settled by its primary key.)"""
+    claimed = session.execute(
+        update(InsightSnapshotRow)
+        .where(InsightSnapshotRow.key == _COMPUTED, InsightSnapshotRow.computed_at == last)
+        .values(computed_at=now)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]  # CursorResult of an UPDATE
 
 
 Sort = Literal["risk", "expansion", "name"]

@@ -332,6 +332,7 @@ class InsightSnapshotRow(Base):
     payload: Mapped[dict[str, Any]]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+
 # --------------------------------------------------------------------------- index catalog
 # The index catalog in the operational database (KOTAE_CATALOG=database): what every API host
 # needs to agree on about the knowledge base and the past tickets. retrieval.db_catalog reads

@@ -132,6 +132,23 @@ def test_crossing_a_band_emits_one_webhook_event(client: TestClient) -> None:
     assert data["main_parts"][0]["name"] == "churn_signals"
 
 
+def test_stale_health_is_refreshed_by_one_of_several_hosts(client: TestClient) -> None:
+    from insights.accounts import _claim_refresh, computed_at
+    from storage.models import utcnow
+
+    ask(client, "I will cancel, this is broken", **customer("acct_en"))
+    client.get("/v1/accounts", headers=auth("csm"))
+    db = services_of(client).db
+    with db.session() as first, db.session() as second:
+        last = computed_at(first)
+        assert last is not None
+        now = utcnow()
+        # Both hosts found it stale at `last`: the first to move it on refreshes.
+        assert _claim_refresh(first, last, now) is True
+        assert _claim_refresh(second, last, now) is False
+        assert computed_at(second) == now
+
+
 def test_content_performance_counts_citations_feedback_and_later_escalations(
     client: TestClient,
 ) -> None:
