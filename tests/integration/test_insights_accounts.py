@@ -134,3 +134,41 @@ def test_the_digest_command_writes_both_files_and_refuses_a_bad_period(
     with pytest.raises(SystemExit):
         insights_main(["digest", "--since", "last week", "--out", str(tmp_path / "d")])
     assert "7d, 24h, 2w" in capsys.readouterr().err
+
+
+def test_the_migration_fills_in_the_citations_of_answers_stored_before_it(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS
+
+    db = Database.open(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    decision = {"action": "answer", "citations": [
+        {"id": "kb-a", "title": "Article A", "url": "https://docs.example/a", "source": "kb"},
+        {"id": "T-1", "title": "A past ticket", "source": "ticket"},
+        {"id": "kb-a", "title": "Article A again", "source": "kb"}]}
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO conversations (id, token_hash, created_at, updated_at) "
+            "VALUES ('conv_1', 'x', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"))
+        for inquiry, action in (("inq_1", "answer"), ("inq_2", "escalate")):
+            connection.execute(text(
+                "INSERT INTO inquiries (id, conversation_id, text, status, attempts, "
+                "lease_expires_at, created_at, action, prompt_tokens, completion_tokens, "
+                "cost_usd, decision) VALUES (:id, 'conv_1', 'q', 'decided', 1, "
+                "'2026-11-01 10:00:00', '2026-11-01 10:00:00', :action, 0, 0, 0, :decision)"),
+                {"id": inquiry, "action": action,
+                 "decision": json.dumps({**decision, "action": action})})
+    db.migrate()
+    with db.session() as session:
+        rows = session.scalars(select(AnswerCitationRow).order_by(AnswerCitationRow.doc_id)).all()
+    assert [(r.inquiry_id, r.doc_id, r.source, r.title) for r in rows] == [
+        ("inq_1", "T-1", "ticket", "A past ticket"), ("inq_1", "kb-a", "kb", "Article A")]
+    assert rows[1].created_at.isoformat().startswith("2026-11-01T10:00:00")
+    db.close()

@@ -72,7 +72,7 @@ def _backfill(citations: sa.Table) -> None:
     bind = op.get_bind()
     inquiries = sa.table(
         "inquiries", sa.column("id"), sa.column("conversation_id"), sa.column("action"),
-        sa.column("created_at"), sa.column("decision", sa.JSON()),
+        sa.column("created_at", sa.DateTime(timezone=True)), sa.column("decision", sa.JSON()),
     )
     query = sa.select(inquiries.c.id, inquiries.c.conversation_id, inquiries.c.created_at,
                       inquiries.c.decision).where(inquiries.c.action == "answer")
