@@ -10,13 +10,15 @@ otherwise.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -224,18 +226,37 @@ class Centroids:
     radius: FloatArray
 
 
+#: Centroids as last read, per database, kind and model, with the stamp they were read at.
+#: A re-cluster, a merge or a rename changes `updated_at` (an assignment does not), so a
+#: stamp of (count, latest updated_at) says whether the copy still holds; reading a few
+#: thousand centroids again for every new inquiry cost tens of milliseconds.
+_CENTROIDS: dict[tuple[str, str, str], tuple[tuple[Any, ...], Centroids]] = {}
+_CENTROIDS_LOCK = threading.Lock()
+
+
 def live_centroids(session: Session, kind: str, model: str) -> Centroids:
     """Return the live clusters of a kind made with a model."""
+    where = (InsightClusterRow.kind == kind, InsightClusterRow.status.in_(LIVE),
+             InsightClusterRow.model == model)
+    stamp = tuple(session.execute(select(func.count(), func.max(InsightClusterRow.updated_at))
+                                  .where(*where)).one())
+    key = (str(session.get_bind().engine.url), kind, model)
+    with _CENTROIDS_LOCK:
+        cached = _CENTROIDS.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     rows = session.execute(select(InsightClusterRow.id, InsightClusterRow.centroid,
-                                  InsightClusterRow.radius)
-                           .where(InsightClusterRow.kind == kind,
-                                  InsightClusterRow.status.in_(LIVE),
-                                  InsightClusterRow.model == model)).all()
+                                  InsightClusterRow.radius).where(*where)).all()
     if not rows:
-        return Centroids([], np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.float32))
-    matrix = np.stack([np.frombuffer(r.centroid, dtype="<f4") for r in rows]).astype(np.float32)
-    return Centroids([r.id for r in rows], matrix,
-                     np.asarray([r.radius for r in rows], dtype=np.float32))
+        found = Centroids([], np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.float32))
+    else:
+        matrix = np.stack([np.frombuffer(r.centroid, dtype="<f4") for r in rows]).astype(
+            np.float32)
+        found = Centroids([r.id for r in rows], matrix,
+                          np.asarray([r.radius for r in rows], dtype=np.float32))
+    with _CENTROIDS_LOCK:
+        _CENTROIDS[key] = (stamp, found)
+    return found
 
 
 def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
@@ -267,11 +288,12 @@ def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
             InquiryClusterRow.kind == kind,
             InquiryClusterRow.inquiry_id.in_([r["inquiry_id"] for r in rows])))
         session.execute(insert(InquiryClusterRow), rows)
-        for row in session.scalars(select(InsightClusterRow)
-                                   .where(InsightClusterRow.id.in_(list(joined)))):
-            row.size += joined[row.id]
-            row.updated_at = now
-            if row.status in ("fixed", "reopened"):
-                row.status = "reopened"
-                row.reports_since_fixed += joined[row.id]
+        # Not updated_at: the centroids did not move (live_centroids keeps its copy).
+        for cid, count in joined.items():
+            session.execute(update(InsightClusterRow).where(InsightClusterRow.id == cid)
+                            .values(size=InsightClusterRow.size + count))
+            session.execute(update(InsightClusterRow).where(
+                InsightClusterRow.id == cid, InsightClusterRow.status.in_(("fixed", "reopened")))
+                .values(status="reopened",
+                        reports_since_fixed=InsightClusterRow.reports_since_fixed + count))
     return out

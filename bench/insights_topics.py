@@ -1,0 +1,204 @@
+"""Topics over 100,000 stored inquiries: the re-cluster's time and a new inquiry's assignment.
+
+  python bench/insights_topics.py [--inquiries 100000] [--distinct 6000] [--cache DIR]
+
+Generates the inquiries into a fresh SQLite database: questions drawn from the BANKING77 and
+CLINC150 training sets (intents nobody here wrote), each stored with its embedding as
+`inquiry_embeddings` keeps it. Every inquiry is embedded once, when it arrives (the
+incremental figure below includes that); a re-cluster reads the stored vectors. So that
+generating 100,000 does not take the ~20 minutes embedding them would on two cores, `--distinct`
+questions are embedded by the configured model (kept in --cache between runs) and each stored
+inquiry takes one of them with a small perturbation of its vector (cosine ~0.99 to it), as two
+customers asking the same thing in other words would.
+
+Printed: the time of `insights.topics.compute_topics` (reading the vectors, reducing and
+clustering, naming each topic by class-based TF-IDF, matching old ids, writing the topics and
+100,000 assignments) against the 120 s target, the topics found and their agreement with the
+source intents (NMI), and the latency of assigning a new inquiry (embedding it, storing its
+vector, joining its nearest topic, committing) against the 20 ms target, p50 and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from eval.public import DEFAULT_DATASETS  # noqa: E402
+from insights import topics  # noqa: E402
+from insights.embedding import embed_questions, to_bytes  # noqa: E402
+from retrieval.embeddings import Embedder, available_cpus, l2_normalize  # noqa: E402
+from settings import load_settings  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.models import (  # noqa: E402
+    ConversationRow,
+    InquiryClusterRow,
+    InquiryEmbeddingRow,
+    InquiryRow,
+    new_id,
+    utcnow,
+)
+
+TARGET_COMPUTE_S = 120.0
+TARGET_ASSIGN_MS = 20.0
+# How far a stored inquiry's vector is moved from its question's (cosine ~0.95): copies of
+# one question spread like paraphrases instead of forming a topic of their own.
+NOISE = 0.33
+
+
+def questions(root: Path) -> list[tuple[str, str]]:
+    """Return (text, intent) rows of both training sets."""
+    with (root / "banking77" / "train.csv").open(encoding="utf-8") as fh:
+        rows = [(r["text"], f"b77:{r['category']}") for r in csv.DictReader(fh)]
+    data = json.loads((root / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
+    rows += [(t, f"clinc:{label}") for t, label in data["train"]]
+    return rows
+
+
+def base_vectors(embedder: Embedder, texts: list[str], cache: Path | None) -> np.ndarray:
+    """Embed the distinct questions (or read them from a previous run's cache)."""
+    if cache is not None:
+        digest = hashlib.sha256("\x1f".join([embedder.name, *texts]).encode()).hexdigest()[:16]
+        path = cache / f"insights-topics-{digest}.npy"
+        if path.exists():
+            return np.asarray(np.load(path))
+    vectors = embed_questions(embedder, texts)
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors)
+    return vectors
+
+
+def generate(db: Database, model: str, rows: list[tuple[str, str]], vectors: np.ndarray,
+             n: int, seed: int) -> dict[str, str]:
+    """Store n inquiries (and conversations, embeddings) drawn from the rows; return each
+    inquiry's source intent."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(rows), size=n)
+    noise = rng.standard_normal((n, vectors.shape[1])).astype(np.float32)
+    perturbed = l2_normalize(vectors[picks] + NOISE * l2_normalize(noise))
+    now = utcnow()
+    intents: dict[str, str] = {}
+    with db.session() as session:
+        batch = 5000
+        for start in range(0, n, batch):
+            conversations, inquiries, embeddings = [], [], []
+            for k in range(start, min(n, start + batch)):
+                text, intent = rows[int(picks[k])]
+                at = now - timedelta(minutes=int(rng.integers(0, 60 * 24 * 60)))
+                cid, iid = new_id("conv"), new_id("inq")
+                conversations.append({"id": cid, "token_hash": "0" * 64, "created_at": at,
+                                      "updated_at": at, "account_id": f"acct_{k % 500}"})
+                inquiries.append({"id": iid, "conversation_id": cid, "text": text,
+                                  "status": "decided", "lease_expires_at": at,
+                                  "created_at": at, "decided_at": at, "language": "en",
+                                  "action": "answer" if k % 3 else "escalate",
+                                  "reason": None if k % 3 else "low_confidence"})
+                embeddings.append({"inquiry_id": iid, "model": model, "dim": vectors.shape[1],
+                                   "vector": to_bytes(perturbed[k]), "created_at": at})
+                intents[iid] = intent
+            session.execute(insert(ConversationRow), conversations)
+            session.execute(insert(InquiryRow), inquiries)
+            session.execute(insert(InquiryEmbeddingRow), embeddings)
+            session.commit()
+    return intents
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, re-cluster, assign; print the figures against the targets."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--inquiries", type=int, default=100_000)
+    parser.add_argument("--distinct", type=int, default=6000)
+    parser.add_argument("--assignments", type=int, default=50)
+    parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "bench-cache")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    embedder = load_settings().embedder_factory()()
+    rows = questions(args.datasets)
+    rng = np.random.default_rng(args.seed)
+    rows = [rows[i] for i in sorted(rng.choice(len(rows), min(args.distinct, len(rows)),
+                                               replace=False).tolist())]
+    started = time.perf_counter()
+    vectors = base_vectors(embedder, [t for t, _ in rows], args.cache)
+    print(f"{len(rows)} distinct questions embedded (or read from the cache) in "
+          f"{time.perf_counter() - started:.0f} s by {embedder.name}; "
+          f"{available_cpus()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database.open(f"sqlite:///{tmp}/bench.sqlite")
+        db.migrate()
+        started = time.perf_counter()
+        intents = generate(db, embedder.name, rows, vectors, args.inquiries, args.seed)
+        print(f"{args.inquiries:,} inquiries generated in {time.perf_counter() - started:.0f} s")
+        with db.session() as session:
+            started, cpu = time.perf_counter(), time.process_time()
+            result = topics.compute_topics(session, embedder)
+            took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
+            assigned = {r.inquiry_id: r.cluster_id for r in session.query(
+                InquiryClusterRow.inquiry_id, InquiryClusterRow.cluster_id)}
+        print(f"compute_topics: {took:.1f} s wall ({took_cpu:.1f} s CPU) for "
+              f"{args.inquiries:,} inquiries -> {result.clusters} topics "
+              f"(target <= {TARGET_COMPUTE_S:.0f} s: {'met' if took <= TARGET_COMPUTE_S else 'MISSED'})")
+        keys = sorted(intents)
+        nmi = normalized_mutual_info_score([intents[i] for i in keys], [assigned[i] for i in keys])
+        print(f"agreement with the {len(set(intents.values()))} source intents: NMI {nmi:.3f}")
+        with db.session() as session:
+            started = time.perf_counter()
+            again = topics.compute_topics(session, embedder)
+            print(f"a second re-cluster: {time.perf_counter() - started:.1f} s, kept "
+                  f"{again.kept} of {again.clusters} topic ids")
+        latencies: list[float] = []
+        embedding_ms: list[float] = []
+        joined = 0
+        probe = [rows[int(i)][0] for i in rng.integers(0, len(rows), size=args.assignments)]
+        with db.session() as session:
+            for k, text in enumerate(probe):
+                conversation = new_id("conv")
+                inquiry = new_id("inq")
+                at = utcnow()
+                session.add(ConversationRow(id=conversation, token_hash="0" * 64,
+                                            created_at=at, updated_at=at))
+                session.add(InquiryRow(id=inquiry, conversation_id=conversation,
+                                       text=f"{text} ({k})", status="decided",
+                                       lease_expires_at=at, created_at=at, language="en"))
+                session.commit()
+                started = time.perf_counter()
+                joined += topics.assign_one(session, embedder, inquiry, f"{text} ({k})") is not None
+                latencies.append(1000 * (time.perf_counter() - started))
+                started = time.perf_counter()
+                embed_questions(embedder, [f"{text} [{k}]"])  # the embedding alone, for scale
+                embedding_ms.append(1000 * (time.perf_counter() - started))
+        latencies.sort()
+        p50 = statistics.median(latencies)
+        p95 = latencies[max(0, int(0.95 * len(latencies)) - 1)]
+        print(f"assigning a new inquiry (embed, store, nearest topic, commit): p50 {p50:.1f} ms, "
+              f"p95 {p95:.1f} ms over {len(latencies)} (target <= {TARGET_ASSIGN_MS:.0f} ms: "
+              f"{'met' if p95 <= TARGET_ASSIGN_MS else 'MISSED'}); {joined} joined a topic")
+        rest = sorted(a - b for a, b in zip(latencies, embedding_ms, strict=True))
+        print(f"  of which embedding the question: p50 {statistics.median(embedding_ms):.1f} ms; "
+              f"the rest (store, nearest topic, commit): p50 {statistics.median(rest):.1f} ms, "
+              f"p95 {rest[max(0, int(0.95 * len(rest)) - 1)]:.1f} ms; load average "
+              f"{os.getloadavg()[0]:.1f}")
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
