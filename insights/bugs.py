@@ -274,6 +274,23 @@ def assign_bug(session: Session, embedder: Embedder, inquiry_id: str) -> str | N
     return joined
 
 
+def assign_new_bugs(session: Session, embedder: Embedder) -> int:
+    """Join bug reports not in a cluster yet to their nearest one (reopening a fixed one)."""
+    from insights.store import assign
+
+    waiting = [i for (i,) in session.execute(
+        select(InquiryRow.id)
+        .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
+                   & (InquiryClusterRow.kind == "bug"))
+        .where(_bug_filter(), InquiryClusterRow.inquiry_id.is_(None)))]
+    if not waiting:
+        return 0
+    ids, vectors = embedding.load_embeddings(session, embedder.name, waiting)
+    joined = assign(session, "bug", embedder.name, ids, vectors)
+    session.commit()
+    return sum(1 for j in joined if j is not None)
+
+
 CSV_COLUMNS = ("id", "title", "status", "count", "reports_since_fixed", "accounts",
                "first_seen", "last_seen", "languages", "severity_words", "evidence",
                "escalations", "known_issue")

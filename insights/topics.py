@@ -43,6 +43,7 @@ from storage.models import (
 )
 
 EXAMPLES = 3
+PASS_LIMIT = 500  # inquiries one maintenance pass embeds at most (the rest wait for the next)
 
 
 def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig | None = None,
@@ -61,9 +62,10 @@ def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig |
 
 
 def assign_pending(session: Session, embedder: Embedder,
-                   clean: embedding.Cleaner | None = None) -> int:
-    """Embed inquiries that arrived since and join each to its nearest topic if close enough."""
-    todo = embedding.missing(session, embedder.name)
+                   clean: embedding.Cleaner | None = None, limit: int | None = None) -> int:
+    """Embed inquiries that arrived since (at most `limit`) and join each to its nearest
+    topic if close enough."""
+    todo = embedding.missing(session, embedder.name, limit)
     unassigned = [i for (i,) in session.execute(
         select(InquiryRow.id)
         .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
@@ -304,3 +306,21 @@ def merge_topics(session: Session, topic_id: str, into: str) -> InsightClusterRo
     source.status, source.merged_into, source.size = "merged", target.id, 0
     session.commit()
     return target
+
+
+def assign_new(session: Session, embedder: Embedder, policy: object = None) -> int:
+    """Join inquiries that arrived since the last pass to their topics, and bug reports to
+    their bug clusters (a fixed one reopens); nothing happens before the first re-cluster."""
+    from agent.policy import Policy
+    from agent.precedent import clean_resolution
+    from insights.bugs import assign_new_bugs
+
+    if session.scalar(select(InsightClusterRow.id).limit(1)) is None:
+        return 0
+    chosen = policy if isinstance(policy, Policy) else Policy.load(None)
+
+    def clean(text: str) -> str:
+        return clean_resolution(text, chosen)
+
+    joined = assign_pending(session, embedder, clean, limit=PASS_LIMIT)
+    return joined + assign_new_bugs(session, embedder)

@@ -229,8 +229,9 @@ async def open_services(
             learn=the_agent.learn,
             on_outcome=metrics.outcome,
             on_delivery=metrics.delivered,
-            refresh=with_insights(
+            refresh=with_topics(with_insights(
                 maintenance(reloader, getattr(the_agent, "refresh_tagger", None)), db, api),
+                db, the_agent),
         )
         services = Services(
             api=api,
@@ -321,6 +322,24 @@ def with_insights(refresh: Callable[[], None] | None, db: Database,
         with db.session() as session:
             ensure_fresh(session, config, directory, api.insights_max_age_s)
             cached_content(session, DEFAULT_DAYS, api.insights_max_age_s)
+
+    return run
+
+
+def with_topics(refresh: Callable[[], None], db: Database,
+                agent: object) -> Callable[[], None]:
+    """Return the maintenance pass plus joining new inquiries to their topics (and bug
+    reports to their clusters), when the agent has an embedding model to read them with."""
+    deps = getattr(agent, "deps", None)
+    embedder = getattr(deps, "embedder", None) or getattr(agent, "embedder", None)
+    if embedder is None:
+        return refresh
+    from insights.topics import assign_new
+
+    def run() -> None:
+        refresh()
+        with db.session() as session:
+            assign_new(session, embedder, getattr(agent, "policy", None))
 
     return run
 
