@@ -23,6 +23,7 @@ from storage.models import (
     utcnow,
 )
 from tests.integration.test_api_harness import FakeAgent, sqlite_url
+from tests.support.postgres import BACKENDS, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -136,14 +137,17 @@ def test_the_digest_command_writes_both_files_and_refuses_a_bad_period(
     assert "7d, 24h, 2w" in capsys.readouterr().err
 
 
-def test_the_migration_fills_in_the_citations_of_answers_stored_before_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_migration_fills_in_the_citations_of_answers_stored_before_it(
+        backend: str, tmp_path: Path) -> None:
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import text
 
     from storage.db import MIGRATIONS
 
-    db = Database.open(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    db = Database.open(database_url(backend, tmp_path, fresh=True))
+    as_json = "CAST(:decision AS JSONB)" if backend == "postgresql" else ":decision"
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with db.engine.begin() as connection:
@@ -162,7 +166,8 @@ def test_the_migration_fills_in_the_citations_of_answers_stored_before_it(tmp_pa
                 "INSERT INTO inquiries (id, conversation_id, text, status, attempts, "
                 "lease_expires_at, created_at, action, prompt_tokens, completion_tokens, "
                 "cost_usd, decision) VALUES (:id, 'conv_1', 'q', 'decided', 1, "
-                "'2026-11-01 10:00:00', '2026-11-01 10:00:00', :action, 0, 0, 0, :decision)"),
+                "'2026-11-01 10:00:00', '2026-11-01 10:00:00', :action, 0, 0, 0, "
+                f"{as_json})"),
                 {"id": inquiry, "action": action,
                  "decision": json.dumps({**decision, "action": action})})
     db.migrate()
