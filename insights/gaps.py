@@ -11,8 +11,8 @@ knowledge-base document through the same upsert as PUT /v1/kb/documents.
 
 Functions: ``compute_gaps(session, policy, min_signals=3) -> list[KnowledgeGapRow]``,
 ``list_gaps(session, status=None)``, ``edit_gap(...)``, ``approve_gap(...)``,
-``dismiss_gap(...)``, and ``article_conflicts(articles, embedder)`` for duplicate or
-contradictory articles.
+``dismiss_gap(...)``, and ``article_conflicts(articles, vectors, embedder)`` (with
+``kb_articles(store)``) for duplicate or contradictory articles.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from agent.policy import Policy
 from agent.precedent import clean_resolution
 from errors import ConflictError, NotFoundError
 from insights import embedding
+from insights.cluster import FloatArray
 from insights.store import centroid_of_row
-from retrieval.embeddings import Embedder, cosine_scale
+from retrieval.embeddings import Embedder, cosine_scale, l2_normalize
 from retrieval.textproc import Analyzer
 from retrieval.types import Document
 from storage.models import (
@@ -311,13 +312,13 @@ def _numbers(text: str) -> Counter[tuple[str, str]]:
     return out
 
 
-def article_conflicts(articles: Sequence[Article], embedder: Embedder,
+def article_conflicts(articles: Sequence[Article], vectors: FloatArray, embedder: object,
                       point: float = 0.8) -> list[Conflict]:
     """Flag pairs of articles on the same question: near copies, or the same units with
-    different numbers (14 days in one, 30 days in the other)."""
+    different numbers (14 days in one, 30 days in the other). `vectors` holds one unit row per
+    article (its chunks' mean); `embedder` says where its cosines sit (CosineScale)."""
     if len(articles) < 2:
         return []
-    vectors = embedder.embed_documents([f"{a.title}\n{a.text[:1500]}" for a in articles])
     sims = vectors @ vectors.T
     scale = cosine_scale(embedder)
     threshold = scale.unrelated + point * (scale.paraphrase - scale.unrelated)
@@ -339,6 +340,27 @@ def article_conflicts(articles: Sequence[Article], embedder: Embedder,
             if differing:
                 out.append(Conflict("contradictory", a.doc_id, b.doc_id, float(sims[i, j]),
                                     differing))
-            elif float(sims[i, j]) >= scale.paraphrase:
+            elif float(sims[i, j]) >= scale.paraphrase + 0.5 * (1.0 - scale.paraphrase):
                 out.append(Conflict("duplicate", a.doc_id, b.doc_id, float(sims[i, j]), {}))
     return out
+
+
+def kb_articles(store: Any) -> tuple[list[Article], FloatArray]:
+    """Return the knowledge base's articles and one vector each (the mean of its chunks'),
+    read from the index (nothing is embedded again)."""
+    rows = store.vector_rows("kb")
+    ids = list(rows)
+    if not ids:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    chunk_vectors = np.asarray(store.vectors.embeddings("kb", ids), dtype=np.float32)
+    docs: dict[str, list[int]] = {}
+    for n, chunk_id in enumerate(ids):
+        docs.setdefault(rows[chunk_id].doc_id, []).append(n)
+    articles: list[Article] = []
+    vectors = np.zeros((len(docs), chunk_vectors.shape[1]), dtype=np.float32)
+    for k, (doc_id, members) in enumerate(docs.items()):
+        chunks = sorted((rows[ids[n]] for n in members), key=lambda c: c.position)
+        articles.append(Article(doc_id, chunks[0].title, "\n".join(c.text for c in chunks),
+                                chunks[0].language))
+        vectors[k] = chunk_vectors[members].mean(axis=0)
+    return articles, l2_normalize(vectors)

@@ -302,3 +302,37 @@ def approve_gap(gap_id: ClusterId, body: GapEdit, services: ServicesDep, session
 def dismiss_gap(gap_id: ClusterId, session: SessionDep, principal: AdminDep) -> GapOut:
     """Set a gap aside; it is not raised again for its topic and language."""
     return _gap_out(gaps.dismiss_gap(session, gap_id, principal.label))
+
+
+class ConflictOut(BaseModel):
+    """Two articles answering the same question: near copies, or with different numbers."""
+
+    kind: Literal["duplicate", "contradictory"]
+    first: str
+    second: str
+    similarity: float
+    numbers: dict[str, list[str]]
+
+
+class ConflictsPage(BaseModel):
+    """Duplicate or contradictory knowledge-base articles."""
+
+    items: list[ConflictOut]
+    articles: int
+
+
+@router.get("/v1/insights/conflicts", response_model=ConflictsPage, tags=["agent", "admin"],
+            responses=ERROR_RESPONSES)
+def list_conflicts(services: ServicesDep, principal: AgentDep) -> ConflictsPage:
+    """List pairs of articles on the same question that are near copies or give different
+    numbers for the same thing (14 days in one, 30 in the other)."""
+    deps = getattr(services.agent, "deps", None)
+    store = getattr(getattr(deps, "retriever", None), "store", None)
+    if store is None:
+        raise ServiceUnavailableError("this agent has no knowledge-base index to read")
+    articles, vectors = knowledge_call(partial(gaps.kb_articles, store), "read the articles")
+    found = gaps.article_conflicts(articles, vectors, embedder_of(services))
+    return ConflictsPage(items=[ConflictOut(kind=c.kind, first=c.first, second=c.second,
+                                            similarity=round(c.similarity, 4),
+                                            numbers=c.numbers) for c in found],
+                         articles=len(articles))

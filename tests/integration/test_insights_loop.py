@@ -151,6 +151,7 @@ def test_a_gap_found_drafted_approved_and_then_answered_in_both_languages(
     ("PUT", "/v1/insights/gaps/gap_x", {"admin"}),
     ("POST", "/v1/insights/gaps/gap_x/approve", {"admin"}),
     ("POST", "/v1/insights/gaps/gap_x/dismiss", {"admin"}),
+    ("GET", "/v1/insights/conflicts", {"agent", "admin"}),
 ])
 def test_every_insights_route_admits_only_its_roles(
         method: str, path: str, allowed: set[str], roles_client: TestClient) -> None:

@@ -215,3 +215,23 @@ def test_one_defect_reported_in_other_words_is_one_bug_cluster(
         assert bugs.assign_bug(session, e5_embedder, again) == export.id
         reopened = session.get(InsightClusterRow, export.id)
         assert (reopened.status, reopened.reports_since_fixed) == ("reopened", 1)
+
+
+def test_articles_on_one_question_with_different_numbers_are_flagged(e5_embedder: Any) -> None:
+    from insights.gaps import Article, article_conflicts
+    from retrieval.embeddings import l2_normalize
+
+    articles = [
+        Article("refunds.md", "Refunds", "Refunds for annual plans are issued within 14 days "
+                "of cancellation, to the card that paid.", "en"),
+        Article("billing-faq.md", "Billing FAQ: refunds", "Refunds for annual plans are issued "
+                "within 30 days of cancellation, to the card that paid.", "en"),
+        Article("guests.md", "Guest access", "Invite up to 5 guests per project from the "
+                "Share menu.", "en"),
+        Article("refunds-ja.md", "返金", "年間プランの返金はキャンセルから14日以内に行われます。", "ja"),
+    ]
+    vectors = l2_normalize(e5_embedder.embed_documents([f"{a.title}\n{a.text}" for a in articles]))
+    found = article_conflicts(articles, vectors, e5_embedder)
+    assert [(c.kind, c.first, c.second) for c in found] == [
+        ("contradictory", "refunds.md", "billing-faq.md")]
+    assert found[0].numbers == {"day": ["14", "30"]}
