@@ -80,7 +80,8 @@ def list_topics(services: ServicesDep, session: SessionDep, principal: CsmDep,
                 limit: Limit = 20) -> TopicsPage:
     """List topics by volume in the period (default: the last 7 days), with their figures."""
     start, end = _period(since, until)
-    assigned = topics.assign_pending(session, embedder_of(services), cleaner_of(services))
+    assigned = topics.assign_pending(session, embedder_of(services), cleaner_of(services),
+                                     limit=topics.PASS_LIMIT)
     found = topics.top_topics(session, start, end, limit)
     return TopicsPage(since=start, until=end, items=[t.as_dict() for t in found],
                       assigned=assigned)
@@ -261,7 +262,8 @@ def list_gaps(services: ServicesDep, session: SessionDep, principal: AgentDep,
               refresh: bool = True) -> GapsPage:
     """List knowledge gaps with their drafts (refreshed from the latest topics first)."""
     if refresh:
-        topics.assign_pending(session, embedder_of(services), cleaner_of(services))
+        topics.assign_pending(session, embedder_of(services), cleaner_of(services),
+                              limit=topics.PASS_LIMIT)
         gaps.compute_gaps(session, policy_of(services), embedder=embedder_of(services))
     return GapsPage(items=[_gap_out(g) for g in gaps.list_gaps(session, status)])
 
