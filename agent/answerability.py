@@ -28,6 +28,8 @@ FEATURES: tuple[str, ...] = (
     "passage_match",  # how well the quoted section matched the question (retrieval.passages)
     "coverage",  # IDF-weighted share of the question's words in the quoted passage
     "rare_found",  # 1 when the question's rarest word is in the quoted passage
+    "rare_known_found",  # 1 when the rarest of the words the sources use is in it
+    "passage_cosine",  # the quoted passage's own cosine to the question, on the model's scale
     "unknown",  # IDF-weighted share of the question's words the knowledge base never uses
     "unknown_name",  # 1 when the question names a thing (PayPal, GraphQL) no source mentions
     "both_legs",  # 1 when both BM25 and vectors found the source

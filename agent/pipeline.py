@@ -450,6 +450,11 @@ class Agent:
             # The question's rarest word, and the share of its words the source never uses.
             weights = [max(lexical.idf(t) for t in group) for group in groups] or [0.0]
             rarest = [groups[int(np.argmax(weights))]] if groups else []
+            # The rarest of the words the source does use (an unknown word is rarest of all,
+            # and is `unknown`'s to count): is what the question is about in the quote?
+            known = [(w, group) for w, group in zip(weights, groups, strict=False)
+                     if any(lexical.knows(t) for t in group)]
+            rarest_known = [max(known, key=lambda wg: wg[0])[1]] if known else []
             unknown = sum(w for w, group in zip(weights, groups, strict=False)
                           if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
             # A product, service or format the question names that no source mentions
@@ -469,6 +474,15 @@ class Agent:
                     passage.chunk_ids, groups if same_language or translated is None
                     or hit.language != translated[0] else translated[1])
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
+                # How similar the quoted passage itself is (search's cosine is its best chunk's,
+                # which may lie in another section than the one quoted).
+                quoted = (self.deps.retriever.store.similarities(
+                    source, question.embedding, passage.chunk_ids)
+                    if question.embedding is not None and source == "kb" else {})
+                passage_cosine = (scale.relative(max(quoted.values()),
+                                                 same_language=same_language)
+                                  if quoted else (scale.relative(cosine, same_language=same_language)
+                                                  if hit.vector_score is not None else 0.0))
                 # In a language the model cannot read there are no vectors (retrieval.search):
                 # the BM25 coverage is all the evidence. 0.9 of 0.85-1.0 kept the demo eval's
                 # wrong-answer rate within its gate with the most cases right. Re-checked with
@@ -488,6 +502,9 @@ class Agent:
                     "passage_match": passage.score,
                     "rare_found": float(bool(rarest) and lexical.group_coverage(
                         passage.chunk_ids, rarest) > 0),
+                    "rare_known_found": float(bool(rarest_known) and lexical.group_coverage(
+                        passage.chunk_ids, rarest_known) > 0),
+                    "passage_cosine": passage_cosine,
                     "unknown": unknown, "unknown_name": unknown_name, "both_legs": float(both),
                     "fused": max(0.0, hit.score) / top_score,
                     "terms": math.log1p(len(groups)),

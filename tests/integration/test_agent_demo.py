@@ -430,3 +430,18 @@ def test_a_draft_quotes_the_passage_found_as_plain_text(agent: Agent) -> None:
     draft = decision.escalation.draft
     assert 'From our help centre article "Refund policy":' in draft
     assert "- your workspace name" in draft and "**" not in draft
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("Can we sync our tasks with Basecamp?", 1.0),
+    ("Basecampとタスクを同期できますか？", 1.0),
+    ("How do I connect Slack?", 0.0),
+    ("Slackと連携する方法を教えてください", 0.0),
+])
+def test_the_answer_decision_reads_what_the_quote_and_the_question_name(
+        agent: Agent, text: str, named: float) -> None:
+    evidence = agent.handle(Inquiry(text=text)).evidence
+    assert evidence["unknown_name"] == named  # a product no source mentions, by its form
+    # the quoted passage's own cosine, on the model's scale, and the rarest known word in it
+    assert -1.0 < evidence["passage_cosine"] < 2.0
+    assert evidence["rare_known_found"] in (0.0, 1.0)
