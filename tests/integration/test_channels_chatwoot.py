@@ -258,3 +258,27 @@ def test_nothing_is_lost_across_a_sigkill(backend: str, tmp_path: Path) -> None:
             assert count("SELECT count(*) FROM inquiries") == 1
     finally:
         engine.dispose()
+
+
+def test_outside_office_hours_a_japanese_hand_over_says_when_and_asks_for_an_email(
+        db_url: str, tmp_path: Path) -> None:
+    from agent.policy import Policy
+    from tests.support.chatwoot import contact
+
+    policy_file = tmp_path / "policy.yaml"
+    # Open one minute a day: closed whenever the test runs (but for that minute).
+    policy_file.write_text(
+        "extends: default\nhandoff:\n  office_hours:\n"
+        "    - {team: support, language: ja, timezone: Asia/Tokyo, open: '00:00',"
+        " close: '00:01', days: [mon, tue, wed, thu, fri, sat, sun]}\n", encoding="utf-8")
+    agent = DeskAgent()
+    agent.policy = Policy.load(policy_file)  # type: ignore[attr-defined]
+    with fake_chatwoot() as fake, client_for(db_url, agent=agent, **settings(fake)) as client:
+        payload = message_created(61, "エクスポートでエラーが出ます")
+        payload["sender"] = contact(email=None)
+        deliver(client, payload)
+        wait_until(lambda: fake.toggles(61), what="the hand-over")
+        notice = fake.messages(61, private=False)[0].body["content"]
+    assert "ただいま営業時間外です。" in notice
+    assert "（Asia/Tokyo）以降に担当者よりご返信いたします。" in notice
+    assert notice.endswith("ご返信のため、こちらにメールアドレスをご記入ください。")
