@@ -9,6 +9,9 @@
  * data-account, data-customer, data-email, data-plan
  *               who is asking, sent with each inquiry (optional)
  * data-color    the accent colour (default #0b5cad)
+ * data-human    when to offer "Talk to a human": "always" (default, up front),
+ *               "after-answer" (once Kotae has answered) or "never" (a customer can
+ *               still ask for a person in words)
  *
  * Everything lives in a shadow root so the host page's CSS cannot break it, and the
  * host page's scripts see only window.Kotae (open, close).
@@ -23,6 +26,7 @@
   var data = script.dataset;
   var KEY = (data.key || "").trim();
   var API = (data.api || new URL(script.src, location.href).origin).replace(/\/+$/, "");
+  var HUMAN = ["always", "after-answer", "never"].indexOf(data.human) >= 0 ? data.human : "always";
   var POLL_OPEN_MS = 3000;
   var POLL_CLOSED_MS = 15000;
 
@@ -137,6 +141,7 @@
     ".send:disabled{opacity:.6;cursor:progress}" +
     ".human{justify-self:start;background:#fff;border:1px solid var(--a);color:var(--a);border-radius:8px;padding:6px 12px;cursor:pointer;font-weight:600}" +
     ".human:hover{background:#eef4fb}" +
+    ".human[hidden]{display:none}" +
     ".hint{font-size:12px;color:#5a606a}" +
     "@media (max-width:480px){.panel{right:8px;left:8px;width:auto;max-width:none;bottom:84px;height:calc(100vh - 96px);max-height:none}" +
     ".bubble{right:14px;bottom:14px}}";
@@ -296,7 +301,8 @@
       "aria-describedby": "kotae-hint", onkeydown: onKey
     });
     ui.send = el("button", { type: "submit", class: "send", text: t("send") });
-    ui.human = el("button", { type: "button", class: "human", text: t("human"), onclick: askHuman });
+    ui.human = el("button", { type: "button", class: "human", text: t("human"), onclick: askHuman,
+                              hidden: HUMAN !== "always" });
     ui.form = el("form", { onsubmit: function (e) { e.preventDefault(); send(); } }, [
       el("label", { for: "kotae-input", text: t("label") }),
       el("div", { class: "row" }, [ui.input, ui.send]),
@@ -488,6 +494,7 @@
       return;
     }
     var node = addMessage("assistant", d.answer || "", result.answer_html);
+    if (HUMAN === "after-answer") ui.human.hidden = false; // offered once Kotae has answered
     addSources(node, d.citations);
     addFeedback(node, result.inquiry_id);
     reveal(node);
@@ -544,6 +551,7 @@
             return;
           }
           last = addMessage(m.role, m.text, m.text_html);
+          if (m.role === "assistant" && HUMAN === "after-answer") ui.human.hidden = false;
           if (m.role === "agent") fresh++;
         });
         if (last) reveal(last);

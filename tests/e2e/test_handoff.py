@@ -53,3 +53,24 @@ def test_the_console_shows_resolution_by_channel(kotae: Kotae, pages: Pages) -> 
         ["Channel", "Conversations", "Contained", "Confirmed", "Durable (7 days)",
          "Handed off", "Reopened"])
     shot(csm, "handoff-resolution-table", full_page=True)
+
+
+def test_the_talk_to_a_human_button_can_wait_for_the_first_answer(
+        kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import Route, expect
+
+    page = pages.open(kotae.url + "/")
+
+    def with_setting(route: Route) -> None:
+        # The demo page as a site would embed it with data-human="after-answer".
+        html = route.fetch().text().replace('data-key="', 'data-human="after-answer" data-key="')
+        route.fulfill(body=html, content_type="text/html; charset=utf-8")
+
+    page.route(kotae.url + "/", with_setting)
+    page.reload()
+    open_chat(page)
+    human = page.get_by_role("button", name="Talk to a human")
+    expect(human).to_be_hidden()  # not offered up front
+    ask(page, "How do I set up SAML SSO with Okta?")
+    expect(page.get_by_role("log").locator(".m.assistant")).to_have_count(1)
+    expect(human).to_be_visible()  # offered once Kotae has answered
