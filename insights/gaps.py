@@ -104,6 +104,37 @@ def draft_from(resolutions: Sequence[str], analyzer: Analyzer,
     return _join(kept)
 
 
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def grounded(text: str, sources: Sequence[str]) -> bool:
+    """Tell whether every number in a text appears in its sources (a model's draft must not
+    bring a limit, a price or a count of its own)."""
+    known = {n.replace(",", "") for source in sources for n in _DIGITS.findall(source)}
+    body = "\n".join(_STEP.sub("", line) for line in text.splitlines())  # "1." is no fact
+    return all(n.replace(",", "") in known for n in _DIGITS.findall(body))
+
+
+def model_draft(llm: Any, prompts: Any, language: str, question: str,
+                resolutions: Sequence[str], fallback: str) -> str:
+    """Have the model write the article from the cleaned resolutions; keep the extractive
+    draft when the model fails, says nothing, or states a number no resolution gives."""
+    from agent.llm import ChatMessage, LLMError
+
+    if not resolutions:
+        return fallback
+    name = "gap_article_ja" if language == "ja" else "gap_article_en"
+    rendered = prompts.render(name, question=question,
+                              resolutions="\n\n---\n\n".join(resolutions))
+    try:
+        reply = llm.complete([ChatMessage(role="user", content=rendered.text)],
+                             flow="insights_gap_draft", prompt_version=rendered.tag)
+    except LLMError:
+        return fallback
+    text = mask_pii(str(reply.text or "").strip())
+    return text if text and grounded(text, resolutions) else fallback
+
+
 def _join(sentences: list[str]) -> str:
     """Join sentences: steps on their own lines, the rest as running text."""
     lines: list[str] = []
@@ -124,9 +155,10 @@ class _Signals:
 
 
 def compute_gaps(session: Session, policy: Policy, *, min_signals: int = MIN_SIGNALS,
-                 embedder: Embedder | None = None,
-                 analyzer: Analyzer | None = None) -> list[KnowledgeGapRow]:
-    """Find or refresh the gaps of every active topic; return the open ones."""
+                 embedder: Embedder | None = None, analyzer: Analyzer | None = None,
+                 llm: Any = None, prompts: Any = None) -> list[KnowledgeGapRow]:
+    """Find or refresh the gaps of every active topic; return the open ones. With a chat
+    model (LLM mode) the draft is the model's, grounded in the resolutions."""
     analyzer = analyzer or Analyzer()
     topics = {t.id: t for t in session.scalars(select(InsightClusterRow).where(
         InsightClusterRow.kind == "topic", InsightClusterRow.status == "active"))}
@@ -169,22 +201,29 @@ def compute_gaps(session: Session, policy: Policy, *, min_signals: int = MIN_SIG
             continue  # approved or dismissed: people decided
         if len(s.inquiries) < min_signals or covered:
             continue
-        draft = draft_from([_resolution_text(e, policy) for e in s.escalations], analyzer)
-        title = _title(session, topics[topic_id], s.inquiries, text_of, embedder)
+        if gap is not None and gap.evidence.get("signals") == len(s.inquiries) and gap.draft:
+            continue  # nothing new since it was drafted
         evidence = {"inquiries": s.inquiries[-50:], "signals": len(s.inquiries),
                     "escalations": [e.id for e in s.escalations][-50:],
                     "resolutions": len(s.escalations), "answered": s.answered,
                     "answered_citing_kb": s.cited}
+        if gap is not None and gap.reviewer:  # an admin's edits are kept
+            gap.evidence, gap.updated_at = evidence, now
+            continue
+        cleaned = [_resolution_text(e, policy) for e in s.escalations]
+        draft = draft_from(cleaned, analyzer)
+        title = _title(session, topics[topic_id], s.inquiries, text_of, embedder)
+        if llm is not None and prompts is not None:
+            draft = model_draft(llm, prompts, language, title,
+                                list(dict.fromkeys(c for c in cleaned if c.strip())), draft)
         if gap is None:
             gap = KnowledgeGapRow(id=new_id("gap"), topic_id=topic_id, language=language,
                                   status="open", title=title, draft=draft, evidence=evidence,
                                   created_at=now, updated_at=now)
             session.add(gap)
             existing[(topic_id, language)] = gap
-        elif gap.evidence.get("signals") != len(s.inquiries) or not gap.draft:
-            gap.evidence, gap.updated_at = evidence, now
-            if not gap.reviewer:  # an admin's edits are kept
-                gap.title, gap.draft = title, draft
+        else:
+            gap.evidence, gap.title, gap.draft, gap.updated_at = evidence, title, draft, now
     session.commit()
     return [g for g in existing.values() if g.status == "open"]
 

@@ -59,6 +59,13 @@ def cleaner_of(services: Services) -> Cleaner:
     return partial(clean_resolution, policy=policy_of(services))
 
 
+def model_of(services: Services) -> dict[str, Any]:
+    """Return the agent's chat model and prompts in LLM mode (drafts are then the model's)."""
+    deps = getattr(services.agent, "deps", None)
+    llm, prompts = getattr(deps, "llm", None), getattr(deps, "prompts", None)
+    return {"llm": llm, "prompts": prompts} if llm is not None and prompts is not None else {}
+
+
 def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     end = aware(until) or utcnow()
     return aware(since) or end - timedelta(days=DEFAULT_DAYS), end
@@ -102,7 +109,8 @@ def recompute(services: ServicesDep, session: SessionDep, principal: AdminDep) -
     embedder, clean = embedder_of(services), cleaner_of(services)
     t = topics.compute_topics(session, embedder, clean=clean)
     b = bugs.compute_bug_clusters(session, embedder, clean=clean)
-    found = gaps.compute_gaps(session, policy_of(services), embedder=embedder)
+    found = gaps.compute_gaps(session, policy_of(services), embedder=embedder,
+                              **model_of(services))
 
     def counts(r: Any) -> dict[str, int]:
         return {"clusters": r.clusters, "kept": r.kept, "created": r.created,
@@ -264,7 +272,8 @@ def list_gaps(services: ServicesDep, session: SessionDep, principal: AgentDep,
     if refresh:
         topics.assign_pending(session, embedder_of(services), cleaner_of(services),
                               limit=topics.PASS_LIMIT)
-        gaps.compute_gaps(session, policy_of(services), embedder=embedder_of(services))
+        gaps.compute_gaps(session, policy_of(services), embedder=embedder_of(services),
+                          **model_of(services))
     return GapsPage(items=[_gap_out(g) for g in gaps.list_gaps(session, status)])
 
 
