@@ -79,19 +79,19 @@ def rows(client: TestClient, query: str) -> list[Any]:
 
 def test_an_incoming_message_is_answered_with_chatwoots_reply_call(desk: Any) -> None:
     client, fake, agent = desk
-    started = time.perf_counter()
+    agent.delay_s, agent.slow_word = 1.0, "invite"  # the agent takes its time
     response = deliver(client, message_created(42, "How do I invite my team?"))
-    acknowledged_s = time.perf_counter() - started
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "accepted"
+    # Acknowledged before the agent finished: the answer is worked from the outbox
+    # (bench/channel_ack.py measures how fast the acknowledgement is).
+    assert agent.finished == 0
     reply = wait_until(lambda: fake.messages(42, private=False), what="a reply call")[0]
     assert reply.token == BOT_TOKEN
     assert reply.body["message_type"] == "outgoing"
     assert reply.body["content"].startswith("Open Settings, then Members")
     assert "https://docs.example/start" in reply.body["content"]  # its source
     assert fake.toggles(42) == []
-    # Acknowledged before the agent ran (it runs in the background, well within 5 s).
-    assert acknowledged_s < 5
     # The Chatwoot contact and account became Kotae's customer and account.
     assert rows(client, "SELECT channel, account_id FROM conversations") == [
         ("chatwoot", "acct-9")]
