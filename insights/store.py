@@ -140,13 +140,15 @@ def save_clustering(
                 else sorted(rng.choice(rows, NAMING_SAMPLE, replace=False).tolist()))
         for label, rows in members.items()}
     named_rows = [i for rows in sample.values() for i in rows]
-    names = class_terms([texts[i] for i in named_rows], [int(labels[i]) for i in named_rows],
+    # Names are shown and exported: a customer's address or number must not become one.
+    masked = {i: mask_pii(texts[i]) for i in named_rows}
+    names = class_terms([masked[i] for i in named_rows], [int(labels[i]) for i in named_rows],
                         analyzer)
     by_language: dict[str, dict[int, list[str]]] = {}
     for language in ("en", "ja"):
         rows_l = [i for i in named_rows if languages[i] == language]
         if rows_l:
-            by_language[language] = class_terms([texts[i] for i in rows_l],
+            by_language[language] = class_terms([masked[i] for i in rows_l],
                                                 [int(labels[i]) for i in rows_l], analyzer)
     existing = {row.id: row for row in session.scalars(
         select(InsightClusterRow).where(InsightClusterRow.kind == kind))}

@@ -154,6 +154,7 @@ def test_topic_figures_count_deflection_feedback_trend_and_mask_examples(
     assert invoice.languages == {"en": 7, "ja": 2}
     shown = json.dumps(invoice.as_dict(), default=str)
     assert "ken@bluefin.example" not in shown
+    assert "bluefin" not in json.dumps([s.as_dict() for s in stats], default=str)
 
 
 def _demo_bug(ticket_id: str) -> dict[str, Any]:
@@ -235,3 +236,14 @@ def test_articles_on_one_question_with_different_numbers_are_flagged(e5_embedder
     assert [(c.kind, c.first, c.second) for c in found] == [
         ("contradictory", "refunds.md", "billing-faq.md")]
     assert found[0].numbers == {"day": ["14", "30"]}
+
+
+def test_topic_names_never_carry_personal_data(db: Database, e5_embedder: Any) -> None:
+    for n, text in enumerate(INVOICES[:6]):
+        add(db, f"{text} Reply to ken@bluefin.example" if n % 2 else text)
+    for text in PASSWORDS[:6]:
+        add(db, text)
+    with db.session() as session:
+        topics.compute_topics(session, e5_embedder, ClusterConfig(min_cluster_size=3))
+        names = [(t.label, t.terms, t.representative) for t in session.query(InsightClusterRow)]
+    assert "bluefin" not in json.dumps(names, ensure_ascii=False)
