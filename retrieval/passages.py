@@ -154,7 +154,7 @@ class SelectionWeights:
     bm25: float = 0.35  # the section's best chunk's BM25, relative to the article's best
     vector: float = 1.5  # gap to the article's most similar section, on the model's scale
     steps: float = 0.3  # numbered steps, for a question asking how to do something
-    figures: float = 0.4  # figures stated, for a question asking how many, how long, up to what
+    figures: float = 0.6  # figures stated, for a question asking how many, how long, up to what
     limits_heading: float = 0.4  # ...and more when its heading names limits ("Limits", "上限")
     links: float = 1.0  # taken off a section that is only links (never quoted where others are)
     opening: float = 0.15  # taken off the untitled opening for such a question
