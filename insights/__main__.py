@@ -39,6 +39,7 @@ def _lazy(module: str) -> Command:
 
 COMMANDS["digest"] = _lazy("digest")  # python -m insights digest --since 7d --out DIR
 COMMANDS["seed"] = _lazy("seed")  # python -m insights seed --tickets … --cases …
+COMMANDS["recompute"] = _lazy("recompute")  # python -m insights recompute (for a scheduler)
 
 
 def _usage() -> str:

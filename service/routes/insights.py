@@ -267,8 +267,10 @@ class GapsPage(BaseModel):
             responses=ERROR_RESPONSES)
 def list_gaps(services: ServicesDep, session: SessionDep, principal: AgentDep,
               status: Literal["open", "approved", "dismissed"] | None = "open",
-              refresh: bool = True) -> GapsPage:
-    """List knowledge gaps with their drafts (refreshed from the latest topics first)."""
+              refresh: bool = False) -> GapsPage:
+    """List knowledge gaps with their drafts. Gaps are found at each re-cluster (POST
+    /v1/insights/recompute, `python -m insights recompute`); `refresh=true` looks again now,
+    which reads every inquiry in a topic."""
     if refresh:
         topics.assign_pending(session, embedder_of(services), cleaner_of(services),
                               limit=topics.PASS_LIMIT)

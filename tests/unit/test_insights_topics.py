@@ -247,3 +247,21 @@ def test_topic_names_never_carry_personal_data(db: Database, e5_embedder: Any) -
         topics.compute_topics(session, e5_embedder, ClusterConfig(min_cluster_size=3))
         names = [(t.label, t.terms, t.representative) for t in session.query(InsightClusterRow)]
     assert "bluefin" not in json.dumps(names, ensure_ascii=False)
+
+
+def test_the_recompute_command_reclusters_the_configured_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        e5_files: Any) -> None:
+    from insights.__main__ import main
+
+    db = Database.open(f"sqlite:///{tmp_path}/kotae.sqlite")
+    db.migrate()
+    for text in INVOICES + PASSWORDS:
+        add(db, text)
+    db.close()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/kotae.sqlite")
+    monkeypatch.setenv("KOTAE_STORE_DIR", str(tmp_path / "store"))
+    assert main(["recompute"]) == 0
+    assert "topics: 2 (0 kept, 2 new, 0 retired)" in capsys.readouterr().out
+    assert main(["recompute"]) == 0
+    assert "topics: 2 (2 kept, 0 new, 0 retired)" in capsys.readouterr().out
