@@ -51,6 +51,7 @@ calibrate-demo: var/demo-calibrated  ## fit the demo policy's answer decision (m
 # the Insights and Accounts pages show real traffic on first run (a second run adds nothing).
 seed-demo: ingest var/demo-calibrated  ## seed the demo database with realistic traffic
 	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl
+	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" $(PY) -m insights recompute  # topics, bug clusters, gaps
 
 demo: ingest var/demo-calibrated seed-demo  ## set up everything and serve the demo on http://127.0.0.1:8000
 	@echo "demo: http://$(HOST):$(PORT)/   console: http://$(HOST):$(PORT)/console/ (agent key sk_demo_agent_0123456789, CSM key sk_demo_csm_0123456789)"

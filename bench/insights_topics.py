@@ -38,8 +38,9 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agent.policy import Policy  # noqa: E402
 from eval.public import DEFAULT_DATASETS  # noqa: E402
-from insights import topics  # noqa: E402
+from insights import gaps, topics  # noqa: E402
 from insights.embedding import embed_questions, to_bytes  # noqa: E402
 from retrieval.embeddings import Embedder, available_cpus, l2_normalize  # noqa: E402
 from settings import load_settings  # noqa: E402
@@ -159,6 +160,18 @@ def main(argv: list[str] | None = None) -> int:
         keys = sorted(intents)
         nmi = normalized_mutual_info_score([intents[i] for i in keys], [assigned[i] for i in keys])
         print(f"agreement with the {len(set(intents.values()))} source intents: NMI {nmi:.3f}")
+        with db.session() as session:
+            pages = []
+            for _ in range(5):
+                started = time.perf_counter()
+                shown = topics.top_topics(session, utcnow() - timedelta(days=7), utcnow(), 20)
+                pages.append(1000 * (time.perf_counter() - started))
+            started = time.perf_counter()
+            found = gaps.compute_gaps(session, Policy.load(None), embedder=embedder)
+            gap_s = time.perf_counter() - started
+        print(f"the topics page's figures (top_topics, last 7 days, {len(shown)} topics): "
+              f"median {statistics.median(pages):.0f} ms, max {max(pages):.0f} ms of 5; "
+              f"finding gaps (compute_gaps): {gap_s:.1f} s, {len(found)} open")
         with db.session() as session:
             started = time.perf_counter()
             again = topics.compute_topics(session, embedder)

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, case, func, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -155,31 +155,34 @@ def top_topics(session_or_engine: Session | Engine, since: datetime,
 def _top_topics(session: Session, since: datetime, until: datetime,
                 limit: int) -> list[TopicStats]:
     before = since - (until - since)
-    rows = session.execute(
-        select(InquiryClusterRow.cluster_id, InquiryRow.id, InquiryRow.conversation_id,
-               InquiryRow.status, InquiryRow.action, InquiryRow.reason, InquiryRow.tag,
-               InquiryRow.language, InquiryRow.created_at, InquiryRow.decided_at)
+    # Counted in the database; only the chosen topics' inquiries are read row by row.
+    in_period = case((InquiryRow.created_at >= since, 1), else_=0)
+    counts = session.execute(
+        select(InquiryClusterRow.cluster_id, in_period, func.count())
         .join(InquiryRow, InquiryRow.id == InquiryClusterRow.inquiry_id)
         .where(InquiryClusterRow.kind == "topic", InquiryRow.created_at >= before,
-               InquiryRow.created_at < until)).all()
+               InquiryRow.created_at < until)
+        .group_by(InquiryClusterRow.cluster_id, in_period)).all()
     topics = {row.id: row for row in session.scalars(
         select(InsightClusterRow).where(InsightClusterRow.kind == "topic",
                                         InsightClusterRow.status == "active"))}
     volume: Counter[str] = Counter()
     previous: Counter[str] = Counter()
-    current = []
-    for row in rows:
-        if row.created_at >= since:
-            volume[row.cluster_id] += 1
-            current.append(row)
-        else:
-            previous[row.cluster_id] += 1
+    for cid, now, count in counts:
+        (volume if now else previous)[cid] += int(count)
     chosen = [cid for cid, _ in sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
               if cid in topics][:limit]
     out = {cid: TopicStats(id=cid, name=topics[cid].name or topics[cid].label,
                            label=topics[cid].label, terms=topics[cid].terms,
                            representative=topics[cid].representative, size=topics[cid].size,
                            volume=volume[cid], previous=previous[cid]) for cid in chosen}
+    current = session.execute(
+        select(InquiryClusterRow.cluster_id, InquiryRow.id, InquiryRow.conversation_id,
+               InquiryRow.status, InquiryRow.action, InquiryRow.reason, InquiryRow.tag,
+               InquiryRow.language, InquiryRow.created_at, InquiryRow.decided_at)
+        .join(InquiryRow, InquiryRow.id == InquiryClusterRow.inquiry_id)
+        .where(InquiryClusterRow.kind == "topic", InquiryClusterRow.cluster_id.in_(chosen),
+               InquiryRow.created_at >= since, InquiryRow.created_at < until)).all()
     mine = [r for r in current if r.cluster_id in out]
     inquiry_ids = [r.id for r in mine]
     feedback = _in(session, select(FeedbackRow.inquiry_id, FeedbackRow.helpful),
