@@ -15,14 +15,16 @@ Functions the digest, the API and the CLI call:
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, case, func, select, update
+from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -39,6 +41,7 @@ from storage.models import (
     InquiryClusterRow,
     InquiryRow,
     InsightClusterRow,
+    InsightSnapshotRow,
     utcnow,
 )
 
@@ -57,6 +60,7 @@ def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig |
     clustering = cluster(vectors, config)
     result = save_clustering(session, "topic", embedder.name, ids, vectors, clustering.labels,
                              analyzer or Analyzer(), margin=join_margin(embedder))
+    forget_snapshots(session)
     session.commit()
     return result
 
@@ -280,6 +284,7 @@ def rename_topic(session: Session, topic_id: str, name: str | None) -> InsightCl
     row = get_topic(session, topic_id)
     row.name = (name or "").strip()[:200] or None
     row.updated_at = utcnow()
+    forget_snapshots(session)
     session.commit()
     return row
 
@@ -307,6 +312,7 @@ def merge_topics(session: Session, topic_id: str, into: str) -> InsightClusterRo
     now = utcnow()
     target.updated_at = source.updated_at = now
     source.status, source.merged_into, source.size = "merged", target.id, 0
+    forget_snapshots(session)
     session.commit()
     return target
 
@@ -327,3 +333,31 @@ def assign_new(session: Session, embedder: Embedder, policy: object = None) -> i
 
     joined = assign_pending(session, embedder, clean, limit=PASS_LIMIT)
     return joined + assign_new_bugs(session, embedder)
+
+
+SNAPSHOT = "topics:"
+
+
+def cached_top_topics(session: Session, days: int, limit: int, max_age_s: float,
+                      now: datetime | None = None) -> tuple[list[dict[str, Any]], datetime]:
+    """Return the last `days`' top topics as data, recomputed when the stored copy is older
+    than max_age_s (or a re-cluster, rename or merge changed the topics); and when computed."""
+    now = now or utcnow()
+    key = f"{SNAPSHOT}{days}:{limit}"
+    row = session.get(InsightSnapshotRow, key)
+    if row is not None and (now - row.computed_at).total_seconds() <= max_age_s:
+        return list(row.payload["items"]), row.computed_at
+    items = [json.loads(json.dumps(t.as_dict(), default=str))
+             for t in top_topics(session, now - timedelta(days=days), now, limit)]
+    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == key))
+    session.add(InsightSnapshotRow(key=key, payload={"items": items}, computed_at=now))
+    try:
+        session.commit()
+    except IntegrityError:  # computed at the same moment elsewhere: either copy will do
+        session.rollback()
+    return items, now
+
+
+def forget_snapshots(session: Session) -> None:
+    """Drop stored topic pages (the caller commits): the topics changed."""
+    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key.like(f"{SNAPSHOT}%")))

@@ -85,10 +85,16 @@ class TopicsPage(BaseModel):
 def list_topics(services: ServicesDep, session: SessionDep, principal: CsmDep,
                 since: SinceQuery = None, until: UntilQuery = None,
                 limit: Limit = 20) -> TopicsPage:
-    """List topics by volume in the period (default: the last 7 days), with their figures."""
+    """List topics by volume in the period, with their figures. Without a period: the last 7
+    days, as computed at most KOTAE_INSIGHTS_MAX_AGE_S ago (or since the topics changed)."""
     start, end = _period(since, until)
     assigned = topics.assign_pending(session, embedder_of(services), cleaner_of(services),
                                      limit=topics.PASS_LIMIT)
+    if since is None and until is None:
+        items, computed = topics.cached_top_topics(session, DEFAULT_DAYS, limit,
+                                                   services.api.insights_max_age_s)
+        return TopicsPage(since=computed - timedelta(days=DEFAULT_DAYS), until=computed,
+                          items=items, assigned=assigned)
     found = topics.top_topics(session, start, end, limit)
     return TopicsPage(since=start, until=end, items=[t.as_dict() for t in found],
                       assigned=assigned)

@@ -265,3 +265,19 @@ def test_the_recompute_command_reclusters_the_configured_database(
     assert "topics: 2 (0 kept, 2 new, 0 retired)" in capsys.readouterr().out
     assert main(["recompute"]) == 0
     assert "topics: 2 (2 kept, 0 new, 0 retired)" in capsys.readouterr().out
+
+
+def test_the_default_topics_page_is_kept_until_it_is_old_or_the_topics_change(
+        db: Database, e5_embedder: Any) -> None:
+    for text in INVOICES + PASSWORDS:
+        add(db, text, at=datetime.now(UTC) - timedelta(hours=1))
+    with db.session() as session:
+        topics.compute_topics(session, e5_embedder, ClusterConfig(min_cluster_size=3))
+        first, at = topics.cached_top_topics(session, 7, 20, max_age_s=300)
+        add(db, "How can I download an invoice as PDF?")
+        again, at_again = topics.cached_top_topics(session, 7, 20, max_age_s=300)
+        assert (again, at_again) == (first, at)  # kept: at most 300 s old
+        topics.rename_topic(session, first[0]["id"], "Renamed")
+        renamed, at_renamed = topics.cached_top_topics(session, 7, 20, max_age_s=300)
+    assert at_renamed > at and renamed[0]["name"] == "Renamed"
+    assert sum(t["volume"] for t in first) == 16
