@@ -53,6 +53,7 @@ class Kotae:
     allowed_origin: str
     refused_origin: str
     keys: dict[str, str] = field(default_factory=lambda: dict(KEYS))
+    database_url: str = ""  # the app's operational database (SQLite)
 
     def api(self, method: str, path: str, role: str = "admin", **kwargs: Any) -> Any:
         """Call the API directly with a role's key; return the parsed JSON."""
@@ -149,7 +150,8 @@ def kotae(e2e_store_dir: Path, local_embedder: Any,
     try:
         with (serve_page(allowed_port, host_page(url, "Allowed customer site")),
               serve_page(refused_port, host_page(url, "Unlisted site"))):
-            yield Kotae(url=url, allowed_origin=allowed, refused_origin=refused)
+            yield Kotae(url=url, allowed_origin=allowed, refused_origin=refused,
+                        database_url=f"sqlite:///{database}")
     finally:
         server.should_exit = True
         thread.join(timeout=20)

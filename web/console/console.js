@@ -867,7 +867,8 @@
     h: h, t: t, label: label, json: json, api: api, failed: failed, flash: flash, view: view,
     focusHeading: focusHeading, select: select, bars: bars, svgEl: svgEl, pct: pct, when: when,
     safeUrl: safeUrl, ApiError: ApiError, lang: function () { return lang; },
-    roles: function () { return session ? session.roles : []; }
+    roles: function () { return session ? session.roles : []; },
+    role: function () { return session ? session.role || session.roles[0] : null; }
   };
 
   // ------------------------------------------------------------------ routing

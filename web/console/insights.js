@@ -42,7 +42,12 @@
       howBuilt: "How the score is built", growth: "Expansion potential", recent: "Latest inquiries",
       recentSignals: "Latest signals", backToAccounts: "Back to accounts", prev: "previous {n}",
       bandSince: "In this band since {when}", noAccounts: "No account has asked anything yet.",
-      exportAccounts: "Export CSV"
+      exportAccounts: "Export CSV",
+      gapTitle: "Article title", gapDraft: "Article text", gapApprove: "Approve as article",
+      gapDismiss: "Dismiss", gapEvidence: "{lang} · {signals} signals · {resolutions} agents' answers",
+      gapEditHint: "Edit the draft, then approve it: it becomes a knowledge-base article and the next such question is answered from it.",
+      gapApproved: "Published as knowledge-base article {doc}.", gapDismissed: "Dismissed: this gap is not raised again.",
+      gapFailed: "Not saved: {why}", gapWorking: "Saving…"
     },
     ja: {
       insights: "インサイト", accounts: "アカウント", days: "期間", d7: "過去7日間", d30: "過去30日間",
@@ -61,7 +66,12 @@
       howBuilt: "スコアの内訳", growth: "拡大の可能性", recent: "最近の問い合わせ",
       recentSignals: "最近のシグナル", backToAccounts: "アカウント一覧に戻る", prev: "前期間 {n}",
       bandSince: "{when} からこの区分", noAccounts: "まだ問い合わせのあるアカウントはありません。",
-      exportAccounts: "CSVをエクスポート"
+      exportAccounts: "CSVをエクスポート",
+      gapTitle: "記事のタイトル", gapDraft: "記事の本文", gapApprove: "記事として承認",
+      gapDismiss: "却下", gapEvidence: "{lang}・シグナル{signals}件・担当者の回答{resolutions}件",
+      gapEditHint: "下書きを編集して承認すると、ナレッジベースの記事になり、次の同じ質問にはその記事で回答します。",
+      gapApproved: "ナレッジベースの記事 {doc} として公開しました。", gapDismissed: "却下しました。このナレッジの不足は今後表示されません。",
+      gapFailed: "保存できませんでした：{why}", gapWorking: "保存中…"
     }
   };
 
@@ -148,6 +158,70 @@
       })));
     }
 
+    // Admins edit each gap's draft and publish it as an article, or set the gap aside.
+    function gapEditors(holder, data) {
+      var list = items(data);
+      if (!list.length) { holder.appendChild(h("p", { class: "muted empty", text: t("nothingYet") })); return; }
+      holder.appendChild(h("p", { class: "hint", text: t("gapEditHint") }));
+      list.forEach(function (gap) { holder.appendChild(gapEditor(gap)); });
+    }
+
+    function gapEditor(gap) {
+      var id = "gap-" + gap.id, ev = gap.evidence || {};
+      var title = h("input", { id: id + "-title", name: "title", type: "text", value: gap.title,
+                               required: true, maxlength: "300" });
+      var draft = h("textarea", { id: id + "-draft", name: "draft", rows: "8", required: true,
+                                  maxlength: "50000" });
+      draft.value = gap.draft;
+      var approve = h("button", { type: "submit", class: "primary", text: t("gapApprove") });
+      var dismiss = h("button", { type: "button", text: t("gapDismiss"), onclick: function () {
+        act("dismiss", {});
+      } });
+      var said = h("p", { class: "gap-outcome", role: "status", "aria-live": "polite" });
+      var form = h("form", { class: "gap-editor", id: id, "aria-labelledby": id + "-head",
+                             onsubmit: function (e) {
+                               e.preventDefault();
+                               act("approve", { title: title.value, draft: draft.value });
+                             } },
+        h("h4", { id: id + "-head", text: gap.title }),
+        h("p", { class: "muted small", text: t("gapEvidence", {
+          lang: k.label(gap.language), signals: ev.signals != null ? ev.signals : "—",
+          resolutions: ev.resolutions != null ? ev.resolutions : "—" }) }),
+        h("div", { class: "field" }, h("label", { for: id + "-title", text: t("gapTitle") }), title),
+        h("div", { class: "field" }, h("label", { for: id + "-draft", text: t("gapDraft") }), draft),
+        h("div", { class: "actions" }, approve, " ", dismiss),
+        said);
+
+      function act(what, body) {
+        var controls = [title, draft, approve, dismiss];
+        controls.forEach(function (c) { c.disabled = true; });
+        said.className = "gap-outcome";
+        said.textContent = t("gapWorking");
+        k.json("POST", "/v1/insights/gaps/" + encodeURIComponent(gap.id) + "/" + what, body)
+          .then(function (done) {
+            var text = what === "approve" ? t("gapApproved", { doc: done.doc_id }) : t("gapDismissed");
+            said.className = "gap-outcome ok";
+            said.textContent = text;
+            form.classList.add("gap-" + done.status);
+            k.flash(text, "ok");
+          }, function (err) {
+            controls.forEach(function (c) { c.disabled = false; });
+            said.className = "gap-outcome error";
+            said.textContent = t("gapFailed", { why: reason(err) });
+            k.failed(err);
+          });
+      }
+      return form;
+    }
+
+    function reason(err) {
+      if (!(err instanceof k.ApiError)) return String(err);
+      if (err.status === 0) return t("offline");
+      if (typeof err.detail === "string" && err.detail) return err.detail;
+      return Array.isArray(err.detail) ? err.detail.map(function (d) { return d.msg; }).join("; ")
+                                       : String(err.status);
+    }
+
     function content(holder, page) {
       if (!page.items.length) { holder.appendChild(h("p", { class: "muted empty", text: t("nothingYet") })); return; }
       holder.appendChild(h("figure", { class: "chart", id: "chart-cited", "aria-labelledby": "chart-cited-cap" },
@@ -178,7 +252,8 @@
         h("p", { class: "hint", text: t("contentHint") }), body.querySelector("#insights-content > div"));
       optional(section("insights-topics", t("topics")), "/v1/insights/topics" + since, ["csm"], generic);
       optional(section("insights-bugs", t("bugs")), "/v1/insights/bugs" + since, ["agent"], generic);
-      optional(section("insights-gaps", t("gaps")), "/v1/insights/gaps", ["agent"], generic);
+      optional(section("insights-gaps", t("gaps")), "/v1/insights/gaps", ["agent"],
+               k.role() === "admin" ? gapEditors : generic);
     }
     load();
     k.focusHeading(v, moved);
