@@ -158,7 +158,10 @@ def top_topics(session_or_engine: Session | Engine, since: datetime,
 
 def _top_topics(session: Session, since: datetime, until: datetime,
                 limit: int) -> list[TopicStats]:
-    before = since - (until - since)
+    try:  # the period before, as long as this one (none before the first representable day)
+        before = since - (until - since)
+    except OverflowError:
+        before = datetime.min.replace(tzinfo=since.tzinfo)
     # Counted in the database; only the chosen topics' inquiries are read row by row.
     in_period = case((InquiryRow.created_at >= since, 1), else_=0)
     counts = session.execute(

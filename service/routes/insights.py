@@ -27,7 +27,7 @@ from service.deps import (
     UntilQuery,
     aware,
 )
-from service.errors import ERROR_RESPONSES, NOT_FOUND, knowledge_call
+from service.errors import ERROR_RESPONSES, NOT_FOUND, TOO_LARGE, knowledge_call
 from service.wiring import Services
 from storage.models import KnowledgeGapRow, utcnow
 from storage.outbox import emit
@@ -153,7 +153,7 @@ def _topic_out(row: Any) -> TopicOut:
 
 
 @router.patch("/v1/insights/topics/{topic_id}", response_model=TopicOut, tags=["admin"],
-              responses={**ERROR_RESPONSES, **NOT_FOUND})
+              responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE})
 def rename_topic(topic_id: ClusterId, body: TopicName, session: SessionDep,
                  principal: AdminDep) -> TopicOut:
     """Rename a topic; re-clusters keep the name while the topic persists."""
@@ -161,7 +161,7 @@ def rename_topic(topic_id: ClusterId, body: TopicName, session: SessionDep,
 
 
 @router.post("/v1/insights/topics/{topic_id}/merge", response_model=TopicOut, tags=["admin"],
-             responses={**ERROR_RESPONSES, **NOT_FOUND})
+             responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE})
 def merge_topic(topic_id: ClusterId, body: TopicMerge, session: SessionDep,
                 principal: AdminDep) -> TopicOut:
     """Merge a topic into another; its inquiries move, and its id now points to the other."""
@@ -293,7 +293,7 @@ class GapEdit(BaseModel):
 
 
 @router.put("/v1/insights/gaps/{gap_id}", response_model=GapOut, tags=["admin"],
-            responses={**ERROR_RESPONSES, **NOT_FOUND})
+            responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE})
 def edit_gap(gap_id: ClusterId, body: GapEdit, session: SessionDep,
              principal: AdminDep) -> GapOut:
     """Edit a draft's title or text."""
@@ -302,7 +302,7 @@ def edit_gap(gap_id: ClusterId, body: GapEdit, session: SessionDep,
 
 
 @router.post("/v1/insights/gaps/{gap_id}/approve", response_model=GapOut, tags=["admin"],
-             responses={**ERROR_RESPONSES, **NOT_FOUND})
+             responses={**ERROR_RESPONSES, **NOT_FOUND, **TOO_LARGE})
 def approve_gap(gap_id: ClusterId, body: GapEdit, services: ServicesDep, session: SessionDep,
                 principal: AdminDep) -> GapOut:
     """Publish the draft (with any edits in the body) as a knowledge-base article: searchable

@@ -39,6 +39,7 @@ from agent.types import (
     Usage,
 )
 from api import ApiSettings, create_app
+from retrieval.embeddings import HashingEmbedder
 from retrieval.types import Document, Ticket
 from tests.support.net import free_port as free_port  # re-exported to the API test modules
 from tests.support.net import wait_until as wait_until
@@ -149,6 +150,7 @@ class FakeAgent:
         self.documents: dict[str, Document] = {}
         self.refreshes = 0  # calls to refresh_tagger (the maintenance loop's catch-up)
         self.retriever = FakeRetriever(self)
+        self.embedder = HashingEmbedder()  # what insights group stored inquiries with
         self._lock = threading.Lock()
 
     def handle(
