@@ -150,7 +150,7 @@ class FakeAgent:
         self.documents: dict[str, Document] = {}
         self.refreshes = 0  # calls to refresh_tagger (the maintenance loop's catch-up)
         self.retriever = FakeRetriever(self)
-        self.embedder = HashingEmbedder()  # what insights group stored inquiries with
+        self.embedder: Any = HashingEmbedder()  # what insights group stored inquiries with
         self._lock = threading.Lock()
 
     def handle(

@@ -171,7 +171,7 @@ def roles_client(tmp_path_factory: pytest.TempPathFactory,
     from tests.integration.test_api_harness import FakeAgent
 
     agent = FakeAgent()
-    agent.embedder = e5_embedder  # type: ignore[attr-defined]
+    agent.embedder = e5_embedder
     path = tmp_path_factory.mktemp("roles")
     with client_for(database_url("sqlite", path), agent=agent) as test_client:
         yield test_client
