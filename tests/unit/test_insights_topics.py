@@ -281,3 +281,19 @@ def test_the_default_topics_page_is_kept_until_it_is_old_or_the_topics_change(
         renamed, at_renamed = topics.cached_top_topics(session, 7, 20, max_age_s=300)
     assert at_renamed > at and renamed[0]["name"] == "Renamed"
     assert sum(t["volume"] for t in first) == 16
+
+
+def test_a_few_hundred_inquiries_keep_fewer_components_than_a_large_history() -> None:
+    """Whitening 50 components of a few hundred inquiries spreads them into noise that then
+    joins one giant topic; a small history keeps about one component per 30 rows (10 at least)."""
+    import numpy as np
+
+    from insights.cluster import ClusterConfig, cluster
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(12, 64))
+    points = np.repeat(centres, 25, axis=0) + 0.15 * rng.normal(size=(300, 64))
+    small = cluster(points)
+    assert small.projection.components.shape[0] == 10
+    assert len(set(small.labels.tolist())) >= 8  # the twelve groups are not one blob
+    assert cluster(np.tile(points, (6, 1)), ClusterConfig()).projection.components.shape[0] == 50
