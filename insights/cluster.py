@@ -138,9 +138,9 @@ def cluster(vectors: npt.ArrayLike, config: ClusterConfig | None = None) -> Clus
     rng = np.random.default_rng(config.seed)
     fit_rows = (np.sort(rng.choice(n, size=config.max_fit, replace=False))
                 if n > config.max_fit else np.arange(n))
-    # Whitening many components of a few hundred inquiries spreads them into noise (the
-    # demo's 616 made one topic of 504 at 50 components, 28 topics at 20): keep about one
-    # component per ROWS_PER_DIM rows, never fewer than MIN_DIMS nor more than configured.
+    # A few hundred inquiries are too few for 50 components (they went unreduced, and the
+    # demo's 616 made one topic of 504; at 20 whitened components, 28 topics): keep about
+    # one component per ROWS_PER_DIM rows, never fewer than MIN_DIMS nor more than configured.
     dims = min(config.dims, max(MIN_DIMS, len(fit_rows) // ROWS_PER_DIM))
     projection = fit_projection(arr[fit_rows], dims, config.seed)
     points = projection.transform(arr)

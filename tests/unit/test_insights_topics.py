@@ -284,8 +284,8 @@ def test_the_default_topics_page_is_kept_until_it_is_old_or_the_topics_change(
 
 
 def test_a_few_hundred_inquiries_keep_fewer_components_than_a_large_history() -> None:
-    """Whitening 50 components of a few hundred inquiries spreads them into noise that then
-    joins one giant topic; a small history keeps about one component per 30 rows (10 at least)."""
+    """A few hundred inquiries are too few for 50 components (left unreduced, the demo's made
+    one giant topic); a small history keeps about one component per 30 rows (10 at least)."""
     import numpy as np
 
     from insights.cluster import ClusterConfig, cluster
