@@ -181,9 +181,10 @@ def _text(bodies: list[str] | None, i: int) -> str | None:
     return None if bodies is None else f"{bodies[i % len(bodies)]} (ref {i})"
 
 
-async def hammer(base: str, path: str, seconds: float, concurrency: int,
+async def hammer(base: str | list[str], path: str, seconds: float, concurrency: int,
                  bodies: list[str] | None) -> tuple[list[float], int, float]:
     """Closed loop: `concurrency` clients each send, wait, send again, for `seconds`.
+    Given several base URLs (several hosts), client n keeps one connection to host n mod hosts.
 
     Returns the latencies of the requests that succeeded, the failures, and the seconds
     until the last answer. This finds the most the server can take; its latencies are
@@ -193,11 +194,11 @@ async def hammer(base: str, path: str, seconds: float, concurrency: int,
     errors = 0
     started = time.perf_counter()
     stop = started + seconds
-    host, port = _target(base)
+    targets = [_target(b) for b in ([base] if isinstance(base, str) else base)]
 
     async def worker(n: int) -> None:
         nonlocal errors
-        connection = Connection(host, port)
+        connection = Connection(*targets[n % len(targets)])
         i = n
         while time.perf_counter() < stop:
             sent = time.perf_counter()

@@ -38,12 +38,9 @@ from ingest_and_query import percentile as pct  # noqa: E402
 from load_api import (  # noqa: E402
     FAILURES,
     KEYS,
-    Connection,
-    _send,
-    _target,
-    _text,
     build_store,
     cpu_seconds,
+    hammer,
     texts,
 )
 
@@ -68,31 +65,6 @@ def start_host(folder: Path, env: dict[str, str], workers: int) -> tuple[subproc
         time.sleep(0.5)
     proc.kill()
     raise SystemExit("a host did not become ready in 300 s")
-
-
-async def spread(bases: list[str], seconds: float, concurrency: int,
-                 bodies: list[str]) -> tuple[list[float], int, float]:
-    """Closed loop over several hosts: client n keeps one connection to host n mod hosts."""
-    latencies: list[float] = []
-    errors = 0
-    started = time.perf_counter()
-    stop = started + seconds
-
-    async def worker(n: int) -> None:
-        nonlocal errors
-        connection = Connection(*_target(bases[n % len(bases)]))
-        i = n
-        while time.perf_counter() < stop:
-            sent = time.perf_counter()
-            if await _send(connection, "/v1/inquiries", _text(bodies, i)):
-                latencies.append((time.perf_counter() - sent) * 1000)
-            else:
-                errors += 1
-            i += concurrency
-        connection.close()
-
-    await asyncio.gather(*(worker(n) for n in range(concurrency)))
-    return latencies, errors, time.perf_counter() - started
 
 
 def stop_hosts(hosts: list[tuple[subprocess.Popen[bytes], str]]) -> None:
@@ -133,14 +105,15 @@ def measure(name: str, hosts: list[tuple[subprocess.Popen[bytes], str]], args: a
     """Warm up, then load the hosts for args.seconds; return the figures."""
     bases = [base for _, base in hosts]
     if args.warmup:
-        asyncio.run(spread(bases, args.warmup, 4, [f"warm-up {t}" for t in texts()]))
+        asyncio.run(hammer(bases, "/v1/inquiries", args.warmup, 4, [f"warm-up {t}" for t in texts()]))
     FAILURES.clear()
     time.sleep(1)  # the database's statistics are sent at most every 0.5 s
     counters = database_counters(url)
     api_before = sum(total_cpu(proc.pid) for proc, _ in hosts)
     pg_before, chroma_before = total_cpu(postgres_pid), total_cpu(chroma_pid)
     client_before = time.process_time()
-    lat, errors, wall = asyncio.run(spread(bases, args.seconds, args.concurrency, texts()))
+    lat, errors, wall = asyncio.run(
+        hammer(bases, "/v1/inquiries", args.seconds, args.concurrency, texts()))
     api = sum(total_cpu(proc.pid) for proc, _ in hosts) - api_before
     pg, chroma = total_cpu(postgres_pid) - pg_before, total_cpu(chroma_pid) - chroma_before
     client = time.process_time() - client_before
