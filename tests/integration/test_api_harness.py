@@ -8,7 +8,6 @@ KOTAE_AGENT_FACTORY=tests.integration.test_api_harness:agent_from_env.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import subprocess
@@ -16,8 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +42,7 @@ from retrieval.types import Document, Ticket
 from tests.support.net import free_port as free_port  # re-exported to the API test modules
 from tests.support.net import wait_until as wait_until
 from tests.support.postgres import database_url
+from tests.support.recording import RecordingServer, Reply, Request, recording_server
 
 KEYS = {
     "widget": "pk_test_widget_0123456789abcdef",
@@ -439,68 +438,27 @@ def live_server(app: FastAPI) -> Iterator[str]:
         thread.join(timeout=20)
 
 
-@dataclass
-class Delivery:
-    """One POST the receiver got."""
+Delivery = Request  # one POST the receiver got (headers, body, json)
 
-    headers: dict[str, str]
-    body: bytes
+
+class Receiver(RecordingServer):
+    """A webhook receiver on 127.0.0.1 that records POSTs and can be told to fail (500)."""
 
     @property
-    def json(self) -> dict[str, Any]:
-        """Return the body parsed."""
-        value: dict[str, Any] = json.loads(self.body)
-        return value
-
-
-@dataclass
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that records POSTs and can be told to fail."""
-
-    fail_next: int = 0
-    deliveries: list[Delivery] = field(default_factory=list)
-    failures: int = 0
-    url: str = ""
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def deliveries(self) -> list[Delivery]:
+        """Return the deliveries received so far."""
+        return self.recorded()
 
     def events(self, name: str | None = None) -> list[dict[str, Any]]:
         """Return the received events' bodies (of one type, if given)."""
-        with self._lock:
-            bodies = [d.json for d in self.deliveries]
+        bodies = [d.json for d in self.recorded()]
         return [b for b in bodies if name is None or b["type"] == name]
 
 
-@contextlib.contextmanager
-def webhook_receiver(port: int | None = None) -> Iterator[Receiver]:
-    """Run a Receiver until the block ends."""
-    receiver = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with receiver._lock:
-                failing = receiver.fail_next > 0
-                if failing:
-                    receiver.fail_next -= 1
-                    receiver.failures += 1
-                else:
-                    receiver.deliveries.append(Delivery(dict(self.headers.items()), body))
-            self.send_response(500 if failing else 204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port or 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
+def webhook_receiver(port: int | None = None) -> contextlib.AbstractContextManager[Receiver]:
+    """Run a Receiver on /hooks (on `port`, else a free one) until the block ends."""
+    return recording_server(Receiver, ok=Reply(204), failed=Reply(500), path="/hooks",
+                            port=port)
 
 
 # ---------------------------------------------------------------- the fake's own rules

@@ -9,11 +9,8 @@ import contextlib
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,54 +22,29 @@ from channels.zendesk import main as zendesk_main
 from retrieval.loaders import load_tickets
 from tests.integration.test_api_harness import client_for, services_of, wait_until
 from tests.integration.test_channels_chatwoot import DeskAgent
+from tests.support.recording import RecordingServer, Reply, recording_server
 
 SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 EMAIL = "kotae@help.example"
 TOKEN = "zd_api_token_0123456789"
 
 
-@dataclass
-class FakeZendesk:
+class FakeZendesk(RecordingServer):
     """Zendesk's ticket update API: records each PUT with its credentials."""
 
-    url: str = ""
-    updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    @property
+    def updates(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """Return (path, Authorization header, body) of each update answered so far."""
+        return [(r.path, r.header("Authorization") or "", r.json)
+                for r in self.recorded("PUT")]
 
     def of(self, ticket: int) -> list[dict[str, Any]]:
-        with self.lock:
-            return [body["ticket"] for path, _auth, body in self.updates
-                    if path == f"/api/v2/tickets/{ticket}.json"]
+        return [body["ticket"] for path, _auth, body in self.updates
+                if path == f"/api/v2/tickets/{ticket}.json"]
 
 
-@contextlib.contextmanager
-def fake_zendesk() -> Iterator[FakeZendesk]:
-    fake = FakeZendesk()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with fake.lock:
-                fake.updates.append((self.path, self.headers.get("Authorization", ""),
-                                     json.loads(raw)))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
+def fake_zendesk() -> contextlib.AbstractContextManager[FakeZendesk]:
+    return recording_server(FakeZendesk, ok=Reply(200, b"{}"), failed=Reply(503, b"{}"))
 
 
 @pytest.fixture

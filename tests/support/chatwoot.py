@@ -14,13 +14,12 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
+
+from tests.support.recording import RecordingServer, Reply, recording_server
 
 BOT_TOKEN = "cw_bot_token_0123456789"
 BOT_SECRET = "cw_bot_secret_0123456789abcdef"
@@ -93,7 +92,7 @@ def signed(payload: dict[str, Any], *, secret: str = BOT_SECRET, timestamp: int 
                   "X-Chatwoot-Delivery": str(uuid.uuid4())}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Call:
     """One request the fake API received."""
 
@@ -102,62 +101,27 @@ class Call:
     body: dict[str, Any]
 
 
-@dataclass
-class FakeChatwoot:
+class FakeChatwoot(RecordingServer):
     """Chatwoot's reply API on 127.0.0.1: records calls, fails `fail_next` of them (503)."""
 
-    url: str = ""
-    calls: list[Call] = field(default_factory=list)
-    fail_next: int = 0
-    failures: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    @property
+    def calls(self) -> list[Call]:
+        """Return the calls answered so far."""
+        return [Call(r.path, r.header("api_access_token"), r.json) for r in self.recorded()]
 
     def messages(self, conversation_id: int, *, private: bool | None = None) -> list[Call]:
         """Return the messages posted to a conversation (public, private or both)."""
         path = f"/api/v1/accounts/{ACCOUNT}/conversations/{conversation_id}/messages"
-        with self._lock:
-            return [c for c in self.calls if c.path == path
-                    and (private is None or c.body.get("private") is private)]
+        return [c for c in self.calls if c.path == path
+                and (private is None or c.body.get("private") is private)]
 
     def toggles(self, conversation_id: int) -> list[Call]:
         """Return the status changes asked for a conversation."""
         path = f"/api/v1/accounts/{ACCOUNT}/conversations/{conversation_id}/toggle_status"
-        with self._lock:
-            return [c for c in self.calls if c.path == path]
+        return [c for c in self.calls if c.path == path]
 
 
-@contextlib.contextmanager
-def fake_chatwoot() -> Iterator[FakeChatwoot]:
+def fake_chatwoot() -> contextlib.AbstractContextManager[FakeChatwoot]:
     """Run a FakeChatwoot until the block ends."""
-    fake = FakeChatwoot()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with fake._lock:
-                failing = fake.fail_next > 0
-                if failing:
-                    fake.fail_next -= 1
-                    fake.failures += 1
-                else:
-                    fake.calls.append(Call(self.path, self.headers.get("api_access_token"),
-                                           json.loads(raw or b"{}")))
-            body = b'{"error":"down"}' if failing else b'{"id":1}'
-            self.send_response(503 if failing else 200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
+    return recording_server(FakeChatwoot, ok=Reply(200, b'{"id":1}'),
+                            failed=Reply(503, b'{"error":"down"}'))
