@@ -43,6 +43,16 @@ FEATURES: tuple[str, ...] = (
     "terms",  # log(1 + the number of the question's search terms)
 )
 
+#: The features only the question's words can give. Against an article in the other language
+#: with no glossary between the two (an English question, a Japanese article) they are near 0
+#: by construction, whatever the article says: the pipeline leaves them out of the evidence,
+#: and the model reads a feature left out as unknown (its mean in the data it was fitted on),
+#: so that it counts neither way. There, the quoted passage's cosine to the question stands in
+#: for `coverage`, and in the grounding score that `confidence` and `margin` are read from.
+WORD_FEATURES: tuple[str, ...] = (
+    "rare_found", "rare_known_found", "passage_match", "both_legs", "unknown",
+)
+
 
 class AnswerabilityModel(BaseModel):
     """A fitted answerability model as the policy file stores it."""
@@ -74,11 +84,13 @@ class AnswerabilityModel(BaseModel):
         return self
 
     def raw(self, values: Mapping[str, float]) -> float:
-        """Return the logistic regression's output for some feature values (missing: 0)."""
+        """Return the logistic regression's output for some feature values (one left out is
+        unknown: it counts neither way)."""
         z = self.intercept
         for name, mean, scale, weight in zip(self.features, self.mean, self.scale,
                                              self.weights, strict=True):
-            z += weight * (float(values.get(name, 0.0)) - mean) / scale
+            if name in values:
+                z += weight * (float(values[name]) - mean) / scale
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
     def probability(self, values: Mapping[str, float]) -> float:

@@ -34,6 +34,11 @@ class Grounding:
     passage: Passage  # what an answer from this source quotes (HybridRetriever.passage)
     # what the confidence was measured from, for the answerability model (agent.answerability)
     evidence: dict[str, float] = field(default_factory=dict)
+    # The grounding score from the vectors alone (the quoted passage's cosine in place of the
+    # share of the question's words it holds), where there are vectors: what an article in the
+    # other language with no glossary between the two is judged and compared on.
+    by_vectors: float | None = None
+    wordless: bool = False  # no word of the question can be in it (that other language)
 
 
 @dataclass

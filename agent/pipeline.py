@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from agent.answerability import margin
+from agent.answerability import WORD_FEATURES, margin
 from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent
 from agent.guards import detect_conversation_injection
 from agent.markup import to_plain
@@ -333,6 +333,12 @@ class Agent:
             "follow_up": float(any(m.role == "customer" for m in inquiry.history)),
         }
         values.setdefault("translated", 0.0)
+        if best.wordless and best.by_vectors is not None:
+            # Words could not be compared (groundings): the score and its lead over the other
+            # articles are the vectors', for every article alike.
+            values.update(confidence=best.by_vectors, margin=margin(best.by_vectors, [
+                g.by_vectors for g in groundings
+                if g.hit.doc_id != best.hit.doc_id and g.by_vectors is not None]))
         return {k: round(float(v), 4) for k, v in values.items()}
 
     def question_view(self, query: str, query_language: str) -> QuestionView:
@@ -447,16 +453,12 @@ class Agent:
                 continue
             lexical, _rows = store.lexical(source)
             top_score = max(h.score for h in hits) or 1.0
-            # The question's rarest word, and the share of its words the source never uses.
-            weights = [max(lexical.idf(t) for t in group) for group in groups] or [0.0]
-            rarest = [groups[int(np.argmax(weights))]] if groups else []
-            # The rarest of the words the source does use (an unknown word is rarest of all,
-            # and is `unknown`'s to count): is what the question is about in the quote?
-            known = [(w, group) for w, group in zip(weights, groups, strict=False)
-                     if any(lexical.knows(t) for t in group)]
-            rarest_known = [max(known, key=lambda wg: wg[0])[1]] if known else []
-            unknown = sum(w for w, group in zip(weights, groups, strict=False)
-                          if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
+            # The question's rarest word, and the share of its words the source never uses;
+            # for an article in the other language, of the question's words in that language
+            # (the glossary's), where there are any.
+            rarest, rarest_known, unknown = _rare_words(lexical, groups)
+            rare_translated = (_rare_words(lexical, translated[1])
+                               if translated is not None else None)
             # A product, service or format the question names that no source mentions
             # ("PayPal", "GraphQL", "Slackに"): the source shares the question's other words,
             # but not what it asks about.
@@ -470,9 +472,16 @@ class Agent:
                 # Coverage of what an answer would quote (the section, when it is short), in
                 # the passage's language: a Japanese question's words through the glossary.
                 passage = self.deps.retriever.passage(hit, question)
-                coverage = lexical.group_coverage(
-                    passage.chunk_ids, groups if same_language or translated is None
-                    or hit.language != translated[0] else translated[1])
+                words, rare = groups, (rarest, rarest_known)
+                if not same_language and translated is not None and \
+                        hit.language == translated[0] and rare_translated is not None:
+                    words, rare = translated[1], rare_translated[:2]
+                # An article in the other language with no glossary between the two: no word of
+                # the question can be in it, so word overlap says nothing either way. The
+                # vectors (a model that reads both) are the evidence (below).
+                wordless = not same_language and words is groups and vector_trusted \
+                    and hit.vector_score is not None
+                coverage = lexical.group_coverage(passage.chunk_ids, words)
                 both = hit.vector_rank is not None and hit.lexical_rank is not None
                 # How similar the quoted passage itself is (search's cosine is its best chunk's,
                 # which may lie in another section than the one quoted).
@@ -500,24 +509,40 @@ class Agent:
                                if hit.vector_score is not None else 0.0),
                     "vector": float(vector_trusted), "coverage": coverage,
                     "passage_match": passage.score,
-                    "rare_found": float(bool(rarest) and lexical.group_coverage(
-                        passage.chunk_ids, rarest) > 0),
-                    "rare_known_found": float(bool(rarest_known) and lexical.group_coverage(
-                        passage.chunk_ids, rarest_known) > 0),
+                    "rare_found": float(bool(rare[0]) and lexical.group_coverage(
+                        passage.chunk_ids, rare[0]) > 0),
+                    "rare_known_found": float(bool(rare[1]) and lexical.group_coverage(
+                        passage.chunk_ids, rare[1]) > 0),
                     "passage_cosine": passage_cosine,
                     "unknown": unknown, "unknown_name": unknown_name, "both_legs": float(both),
                     "fused": max(0.0, hit.score) / top_score,
                     "terms": math.log1p(len(groups)),
                 }
+                stand_in = min(1.0, max(0.0, passage_cosine))
+                by_vectors = ((0.6 * semantic + 0.4 * stand_in)
+                              * (0.7 + 0.3 * max(0.0, hit.score) / top_score)
+                              if vector_trusted and hit.vector_score is not None else None)
+                if wordless:
+                    # What the answer decision reads: the quoted passage's cosine stands in for
+                    # the share of the question's words it holds, and the grounding score and
+                    # its lead are the vectors' (answer_evidence); the features that only words
+                    # can give are unknown (agent.answerability.WORD_FEATURES). The search order
+                    # keeps `conf`: ranked by vectors alone, an unrelated article in the other
+                    # language overtook the right one in the question's (help-centre set).
+                    for name in WORD_FEATURES:
+                        evidence.pop(name, None)
+                    evidence["coverage"] = stand_in
                 if source == "ticket":
                     similar_enough = (scale.to_reference(cosine, same_language=same_language)
                                       >= self.policy.thresholds.precedent_min_similarity)
                     if not hit.resolution or not (similar_enough or (not vector_trusted
                                                                      and coverage >= 0.8)):
                         continue
-                    out.append(Grounding(hit, conf, "precedent", passage, evidence))
+                    out.append(Grounding(hit, conf, "precedent", passage, evidence,
+                                         by_vectors, wordless))
                 else:
-                    out.append(Grounding(hit, conf, "kb", passage, evidence))
+                    out.append(Grounding(hit, conf, "kb", passage, evidence, by_vectors,
+                                         wordless))
         out.sort(key=lambda g: -g.confidence)
         return out
 
@@ -694,6 +719,21 @@ def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalT
 
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+&'-][A-Za-z0-9]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\n]\s*)$")
+
+
+def _rare_words(lexical: Any, groups: Sequence[Sequence[str]],
+                ) -> tuple[list[Sequence[str]], list[Sequence[str]], float]:
+    """Return a question's rarest word, the rarest of those the source uses (an unknown word
+    is rarest of all, and is `unknown`'s to count), and the IDF-weighted share of its words
+    the source never uses; each word as its alternative terms."""
+    weights = [max(lexical.idf(t) for t in group) for group in groups] or [0.0]
+    rarest = [groups[int(np.argmax(weights))]] if groups else []
+    known = [(w, group) for w, group in zip(weights, groups, strict=False)
+             if any(lexical.knows(t) for t in group)]
+    rarest_known = [max(known, key=lambda wg: wg[0])[1]] if known else []
+    unknown = sum(w for w, group in zip(weights, groups, strict=False)
+                  if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
+    return rarest, rarest_known, unknown
 
 
 def named_things(text: str) -> list[str]:

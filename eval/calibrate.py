@@ -98,9 +98,15 @@ def _fit(rows: Sequence[Row], *, folds: int, seed: int) -> tuple[AnswerabilityMo
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    x = np.array([[r.features.get(f, 0.0) for f in FEATURES] for r in rows], dtype=np.float64)
+    # A feature a row leaves out is unknown (agent.answerability.WORD_FEATURES): it is read
+    # as the mean of the rows that have it, as the model reads it when answering.
+    x = np.array([[r.features.get(f, np.nan) for f in FEATURES] for r in rows],
+                 dtype=np.float64)
     y = np.array([r.correct for r in rows], dtype=np.int64)
-    mean, scale = x.mean(axis=0), x.std(axis=0)
+    known = ~np.isnan(x)
+    mean = np.nan_to_num(np.nanmean(np.where(known.any(axis=0), x, 0.0), axis=0))
+    x = np.where(known, x, mean)
+    scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
     z = (x - mean) / scale
 

@@ -116,24 +116,15 @@ def serve_page(port: int, body: bytes) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
-def kotae(e2e_store_dir: Path, local_embedder: Any,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kotae]:
-    """The real app with the real offline agent over the demo data, on 127.0.0.1."""
-    from agent.factory import build_agent
+@contextlib.contextmanager
+def serve_kotae(agent: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kotae]:
+    """Serve an agent as the real app on 127.0.0.1, with the two host pages, until the block
+    ends."""
     from api import ApiSettings, create_app
-    from settings import load_settings
-    from tests.support.policies import demo_policy_with_grounding_rule
 
     port, allowed_port, refused_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     allowed, refused = f"http://127.0.0.1:{allowed_port}", f"http://127.0.0.1:{refused_port}"
-    # The demo policy as the widget tests were written against: the fixed grounding rule,
-    # whatever model `make demo` last fitted into it (tests/support/policies.py).
-    policy = demo_policy_with_grounding_rule(tmp_path_factory.mktemp("e2e-policy"))
-    agent = build_agent(load_settings(store_dir=e2e_store_dir, mode="offline",
-                                      policy_path=policy),
-                        embedder=local_embedder)
     database = tmp_path_factory.mktemp("e2e-db") / "kotae.sqlite3"
     api_settings = ApiSettings(
         _env_file=None, database_url=f"sqlite:///{database}",
@@ -155,6 +146,57 @@ def kotae(e2e_store_dir: Path, local_embedder: Any,
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def kotae(e2e_store_dir: Path, local_embedder: Any,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kotae]:
+    """The real app with the real offline agent over the demo data, on 127.0.0.1."""
+    from agent.factory import build_agent
+    from settings import load_settings
+    from tests.support.policies import demo_policy_with_grounding_rule
+
+    # The demo policy as the widget tests were written against: the fixed grounding rule,
+    # whatever model `make demo` last fitted into it (tests/support/policies.py).
+    policy = demo_policy_with_grounding_rule(tmp_path_factory.mktemp("e2e-policy"))
+    agent = build_agent(load_settings(store_dir=e2e_store_dir, mode="offline",
+                                      policy_path=policy),
+                        embedder=local_embedder)
+    with serve_kotae(agent, tmp_path_factory) as running:
+        yield running
+
+
+#: The demo articles the bilingual app holds: some only in English, some only in Japanese.
+BILINGUAL_KB = ("kb-slack-integration", "kb-storage-limits",
+                "kb-ja-qualified-invoice", "kb-faq-ja-trial", "kb-faq-ja-receipt")
+
+
+@pytest.fixture(scope="session")
+def bilingual_kotae(e5_embedder: Any, tmp_path_factory: pytest.TempPathFactory,
+                    ) -> Iterator[Kotae]:
+    """The app as shipped (the multilingual model, the demo policy and its fitted answer
+    decision) over a few demo articles, each in one language only: the demo store is indexed
+    with the English-only model for speed, and this one is kept small for the same reason."""
+    from agent.factory import build_agent
+    from retrieval.indexer import Indexer
+    from retrieval.loaders import load_knowledge_base, load_taxonomy
+    from retrieval.store import KnowledgeStore, StoreConfig
+    from settings import load_settings
+
+    demo = ROOT / "data" / "demo"
+    store_dir = tmp_path_factory.mktemp("bilingual") / "store"
+    store = KnowledgeStore.open(StoreConfig(store_dir))
+    try:
+        store.save_taxonomy(load_taxonomy(demo / "taxonomy.yaml"))
+        Indexer(store, e5_embedder).sync("kb", [
+            d for d in load_knowledge_base(demo / "kb").documents if d.id in BILINGUAL_KB])
+    finally:
+        store.close()
+    agent = build_agent(load_settings(store_dir=store_dir, mode="offline",
+                                      policy_path=demo / "policy.yaml"),
+                        embedder=e5_embedder)
+    with serve_kotae(agent, tmp_path_factory) as running:
+        yield running
 
 
 # ---------------------------------------------------------------- pages

@@ -83,6 +83,27 @@ def test_the_fit_is_the_same_every_time() -> None:
     assert first.model_dump() == second.model_dump()
 
 
+def test_a_feature_a_row_leaves_out_is_read_as_unknown_in_the_fit_and_the_model() -> None:
+    # Against an article in the other language the pipeline leaves out what only words can say
+    # (agent.answerability.WORD_FEATURES): neither 0 nor anything else, but unknown.
+    rows = _separable(200, seed=5)
+    for r in rows[::4]:
+        r.features["rare_found"] = 1.0 if r.correct else 0.0
+    for r in rows[1::4]:
+        del r.features["coverage"]
+    model = calibrate(rows, target=0.1, cases=200, embedder=None).model
+    assert model is not None
+    at = {name: i for i, name in enumerate(model.features)}
+    given = [r.features["coverage"] for r in rows if "coverage" in r.features]
+    assert model.mean[at["coverage"]] == pytest.approx(sum(given) / len(given), abs=1e-5)
+    assert model.weights[at["rare_found"]] > 0  # learnt from the rows that have it
+    left_out = {"confidence": 0.5, "margin": 0.2, "vector": 1.0}
+    at_mean = {**left_out, "coverage": model.mean[at["coverage"]],
+               "rare_found": model.mean[at["rare_found"]]}
+    assert model.probability(left_out) == pytest.approx(model.probability(at_mean))
+    assert model.probability({**left_out, "coverage": 0.0}) < model.probability(left_out)
+
+
 # --------------------------------------------------------------------------- write_policy
 
 POLICY = """\
