@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from retrieval.passages import QuestionView, part_asks, question_parts
 from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language, query_window
 from retrieval.types import Document, Ticket
+
+if TYPE_CHECKING:
+    from insights.gaps import Article
 
 log = logging.getLogger("kotae.agent")
 # Below this grounding nothing retrieved is about the question at all: whatever the tagger
@@ -187,6 +190,14 @@ class Agent:
         if self.deps.indexer is None:
             raise RuntimeError("this agent was built without an indexer")
         return self.deps.indexer.delete("kb", [doc_id]) > 0
+
+    def kb_articles(self) -> tuple[list[Article], np.ndarray]:
+        """Return the knowledge base's articles and one unit vector each (the mean of its
+        chunks'), read from the index without embedding anything again (the API's conflicts
+        route compares them)."""
+        from insights.gaps import kb_articles  # late: insights are not the agent's own
+
+        return kb_articles(self.deps.retriever.store)
 
     # ------------------------------------------------------------------ understanding
 

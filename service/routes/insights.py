@@ -345,11 +345,10 @@ class ConflictsPage(BaseModel):
 def list_conflicts(services: ServicesDep, principal: AgentDep) -> ConflictsPage:
     """List pairs of articles on the same question that are near copies or give different
     numbers for the same thing (14 days in one, 30 in the other)."""
-    deps = getattr(services.agent, "deps", None)
-    store = getattr(getattr(deps, "retriever", None), "store", None)
-    if store is None:
+    read = getattr(services.agent, "kb_articles", None)
+    if read is None:
         raise ServiceUnavailableError("this agent has no knowledge-base index to read")
-    articles, vectors = knowledge_call(partial(gaps.kb_articles, store), "read the articles")
+    articles, vectors = knowledge_call(read, "read the articles")
     found = gaps.article_conflicts(articles, vectors, embedder_of(services))
     return ConflictsPage(items=[ConflictOut(kind=c.kind, first=c.first, second=c.second,
                                             similarity=round(c.similarity, 4),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -37,7 +38,9 @@ from agent.types import (
     Usage,
 )
 from api import ApiSettings, create_app
+from insights.gaps import Article
 from retrieval.embeddings import HashingEmbedder
+from retrieval.textproc import detect_language
 from retrieval.types import Document, Ticket
 from tests.support.net import free_port as free_port  # re-exported to the API test modules
 from tests.support.net import wait_until as wait_until
@@ -300,6 +303,16 @@ class FakeAgent:
         """Delete a document; return whether it existed."""
         with self._lock:
             return self.documents.pop(doc_id, None) is not None
+
+    def kb_articles(self) -> tuple[list[Article], np.ndarray]:
+        """Return the documents as articles, each with its title and text embedded."""
+        with self._lock:
+            docs = list(self.documents.values())
+        if not docs:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vectors = self.embedder.embed_documents([f"{d.title}\n{d.text}" for d in docs])
+        return ([Article(d.id, d.title, d.text, d.language or detect_language(d.text)) for d in docs],
+                np.asarray(vectors, dtype=np.float32))
 
 
 def agent_from_env() -> FakeAgent:

@@ -138,6 +138,44 @@ def test_a_gap_found_drafted_approved_and_then_answered_in_both_languages(
     assert poster["languages"] == {"en": 5, "ja": 5}
 
 
+CONFLICTING = {
+    "kb-refunds": ("Refunds", "You can ask for a refund within 14 days of your purchase. Open "
+                   "Billing, choose the invoice and press Request refund.", "en"),
+    "kb-refunds-old": ("Refunds", "You can ask for a refund within 30 days of your purchase. "
+                       "Open Billing, choose the invoice and press Request refund.", "en"),
+    "kb-ja-trial": ("無料トライアル", "無料トライアルは14日間です。期間が終わると自動的に"
+                    "フリープランに切り替わります。", "ja"),
+    "kb-ja-trial-old": ("無料トライアル", "無料トライアルは30日間です。期間が終わると自動的に"
+                        "フリープランに切り替わります。", "ja"),
+}
+
+
+def conflicting_articles_are_listed(client: TestClient, before: int) -> None:
+    """Add an English and a Japanese pair that differ in a number; both pairs are listed."""
+    for doc_id, (title, text, language) in CONFLICTING.items():
+        response = client.put(f"/v1/kb/documents/{doc_id}", headers=auth("admin"),
+                              json={"title": title, "text": text, "language": language})
+        assert response.status_code == 200, response.text
+    page = client.get("/v1/insights/conflicts", headers=auth("agent"))
+    assert page.status_code == 200, page.text
+    assert page.json()["articles"] == before + len(CONFLICTING)
+    found = {(c["kind"], c["first"], c["second"], tuple(sorted(c["numbers"])))
+             for c in page.json()["items"]}
+    assert ("contradictory", "kb-refunds", "kb-refunds-old", ("day",)) in found
+    assert {(first, second) for _kind, first, second, _units in found
+            if "kb-ja-trial" in (first, second)} == {("kb-ja-trial", "kb-ja-trial-old")}
+
+
+def test_conflicting_articles_in_the_real_index_are_listed_in_both_languages(
+        client: TestClient) -> None:
+    conflicting_articles_are_listed(client, before=len(ARTICLES))
+
+
+def test_conflicting_articles_of_the_fake_agent_are_listed(roles_client: TestClient) -> None:
+    before = roles_client.get("/v1/insights/conflicts", headers=auth("agent")).json()
+    conflicting_articles_are_listed(roles_client, before=before["articles"])
+
+
 @pytest.mark.parametrize("method,path,allowed", [
     ("GET", "/v1/insights/topics", {"csm", "admin"}),
     ("POST", "/v1/insights/recompute", {"admin"}),
