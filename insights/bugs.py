@@ -274,15 +274,18 @@ def assign_bug(session: Session, embedder: Embedder, inquiry_id: str) -> str | N
     return joined
 
 
-def assign_new_bugs(session: Session, embedder: Embedder) -> int:
-    """Join bug reports not in a cluster yet to their nearest one (reopening a fixed one)."""
+def assign_new_bugs(session: Session, embedder: Embedder, since: datetime | None = None) -> int:
+    """Join bug reports not in a cluster yet (created since `since`, if given) to their
+    nearest one (reopening a fixed one)."""
     from insights.store import assign
 
-    waiting = [i for (i,) in session.execute(
-        select(InquiryRow.id)
-        .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
-                   & (InquiryClusterRow.kind == "bug"))
-        .where(_bug_filter(), InquiryClusterRow.inquiry_id.is_(None)))]
+    query = (select(InquiryRow.id)
+             .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
+                        & (InquiryClusterRow.kind == "bug"))
+             .where(_bug_filter(), InquiryClusterRow.inquiry_id.is_(None)))
+    if since is not None:
+        query = query.where(InquiryRow.created_at >= since)
+    waiting = [i for (i,) in session.execute(query)]
     if not waiting:
         return 0
     ids, vectors = embedding.load_embeddings(session, embedder.name, waiting)

@@ -9,9 +9,11 @@ made by another model than the configured one is embedded again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+import numpy.typing as npt
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from insights.cluster import FloatArray
@@ -28,11 +30,24 @@ Cleaner = Callable[[str], str]
 
 def embed_questions(embedder: Embedder, texts: Sequence[str],
                     clean: Cleaner | None = None) -> FloatArray:
-    """Embed questions as queries where the embedder tells queries apart, else as documents."""
+    """Embed questions as queries where the embedder tells queries apart, else as documents.
+
+    A question the agent already embedded to answer it (the same words: nothing for `clean`
+    to take out) is read from the embedder's query cache instead of being embedded again.
+    """
     windows = [query_window(clean(t) if clean else t) or t for t in texts]
-    many = getattr(embedder, "embed_queries", None)
-    vectors = many(windows) if callable(many) else embedder.embed_documents(windows)
-    return l2_normalize(np.asarray(vectors, dtype=np.float32))
+    if not windows:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    peek = getattr(embedder, "cached_query", None)
+    found: list[npt.ArrayLike | None] = [peek(w) if callable(peek) else None for w in windows]
+    todo = [n for n, vector in enumerate(found) if vector is None]
+    if todo:
+        fresh = [windows[n] for n in todo]
+        many = getattr(embedder, "embed_queries", None)
+        made = many(fresh) if callable(many) else embedder.embed_documents(fresh)
+        for n, vector in zip(todo, np.asarray(made, dtype=np.float32), strict=True):
+            found[n] = vector
+    return l2_normalize(np.stack([np.asarray(v, dtype=np.float32) for v in found]))
 
 
 def to_bytes(vector: FloatArray) -> bytes:
@@ -60,14 +75,18 @@ def missing(session: Session, model: str, limit: int | None = None) -> list[tupl
     return [(row.id, row.text) for row in session.execute(query)]
 
 
-def store(session: Session, model: str, ids: Sequence[str], vectors: FloatArray) -> None:
-    """Keep vectors for inquiries (replacing any made by another model)."""
+def store(session: Session, model: str, ids: Sequence[str], vectors: FloatArray, *,
+          replace: bool = True) -> None:
+    """Keep vectors for inquiries (replacing any made by another model; replace=False: the
+    caller knows they have none)."""
     if not ids:
         return
-    session.execute(delete(InquiryEmbeddingRow).where(InquiryEmbeddingRow.inquiry_id.in_(ids)))
+    if replace:
+        session.execute(delete(InquiryEmbeddingRow).where(
+            InquiryEmbeddingRow.inquiry_id.in_(ids)))
     now = utcnow()
     dim = int(vectors.shape[1])
-    session.execute(insert(InquiryEmbeddingRow), [
+    session.execute(insert(cast(Table, InquiryEmbeddingRow.__table__)), [
         {"inquiry_id": i, "model": model, "dim": dim, "vector": to_bytes(v), "created_at": now}
         for i, v in zip(ids, vectors, strict=True)])
 

@@ -20,11 +20,8 @@ def main(argv: Sequence[str]) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example: KOTAE_STORE_DIR=var/demo-store python -m insights recompute")
     parser.parse_args(list(argv))
-    from functools import partial
-
     from agent.policy import Policy
-    from agent.precedent import clean_resolution
-    from insights import bugs, gaps, topics
+    from insights.duty import recluster
     from service.settings import load_api_settings
     from settings import load_settings
     from storage.db import Database
@@ -32,19 +29,17 @@ def main(argv: Sequence[str]) -> int:
     settings = load_settings()
     api = load_api_settings()
     policy = Policy.load(settings.policy_path)
-    clean = partial(clean_resolution, policy=policy)
     embedder = settings.embedder_factory()()
     db = Database.open(api.database_for(settings.store_dir))
     db.migrate()
     started = time.perf_counter()
     try:
         with db.session() as session:
-            t = topics.compute_topics(session, embedder, clean=clean)
-            b = bugs.compute_bug_clusters(session, embedder, clean=clean)
-            found = gaps.compute_gaps(session, policy, embedder=embedder)
+            done = recluster(session, embedder, policy)
     finally:
         db.close()
+    t, b = done.topics, done.bugs
     print(f"topics: {t.clusters} ({t.kept} kept, {t.created} new, {t.retired} retired); "
           f"bug clusters: {b.clusters} ({b.kept} kept, {b.created} new, {b.retired} retired); "
-          f"open gaps: {len(found)}; {time.perf_counter() - started:.1f} s")
+          f"open gaps: {done.gaps}; {time.perf_counter() - started:.1f} s")
     return 0

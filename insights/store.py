@@ -15,10 +15,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -261,10 +261,16 @@ def live_centroids(session: Session, kind: str, model: str) -> Centroids:
     return found
 
 
+# The tables, for Core statements.
+_ASSIGNMENTS = cast(Table, InquiryClusterRow.__table__)
+_CLUSTERS = cast(Table, InsightClusterRow.__table__)
+
+
 def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
            vectors: FloatArray, *, centroids: Centroids | None = None,
-           now: datetime | None = None) -> list[str | None]:
-    """Put new inquiries into their nearest live cluster when close enough; return the ids."""
+           now: datetime | None = None, unassigned: bool = False) -> list[str | None]:
+    """Put new inquiries into their nearest live cluster when close enough; return the ids
+    (unassigned=True: the caller knows none of them is in a cluster of this kind yet)."""
     now = now or utcnow()
     live = centroids or live_centroids(session, kind, model)
     if not live.ids or len(inquiry_ids) == 0:
@@ -286,16 +292,21 @@ def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
         rows.append({"inquiry_id": inquiry_id, "kind": kind, "cluster_id": cid,
                      "similarity": score, "method": "incremental", "assigned_at": now})
     if rows:
-        session.execute(delete(InquiryClusterRow).where(
-            InquiryClusterRow.kind == kind,
-            InquiryClusterRow.inquiry_id.in_([r["inquiry_id"] for r in rows])))
-        session.execute(insert(InquiryClusterRow), rows)
+        # Core statements: the ORM's bulk paths cost more than the writes for a few rows.
+        if not unassigned:
+            session.execute(delete(_ASSIGNMENTS).where(
+                InquiryClusterRow.kind == kind,
+                InquiryClusterRow.inquiry_id.in_([r["inquiry_id"] for r in rows])))
+        session.execute(insert(_ASSIGNMENTS), rows)
         # Not updated_at: the centroids did not move (live_centroids keeps its copy).
         for cid, count in joined.items():
-            session.execute(update(InsightClusterRow).where(InsightClusterRow.id == cid)
+            session.execute(update(_CLUSTERS)
+                            .where(InsightClusterRow.id == cid)
                             .values(size=InsightClusterRow.size + count))
-            session.execute(update(InsightClusterRow).where(
-                InsightClusterRow.id == cid, InsightClusterRow.status.in_(("fixed", "reopened")))
-                .values(status="reopened",
-                        reports_since_fixed=InsightClusterRow.reports_since_fixed + count))
+            if kind == "bug":  # only a bug cluster is ever fixed
+                session.execute(update(InsightClusterRow).where(
+                    InsightClusterRow.id == cid,
+                    InsightClusterRow.status.in_(("fixed", "reopened")))
+                    .values(status="reopened",
+                            reports_since_fixed=InsightClusterRow.reports_since_fixed + count))
     return out

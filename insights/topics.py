@@ -5,7 +5,8 @@ Functions the digest, the API and the CLI call:
 - ``compute_topics(session, embedder, config=None) -> SaveResult``: embed what is not embedded
   yet, re-cluster every inquiry, keep the ids of topics that persist.
 - ``assign_pending(session, embedder) -> int``: put inquiries that arrived since into their
-  nearest topic (no re-clustering); returns how many joined one.
+  nearest topic (no re-clustering); returns how many joined one. ``join_waiting`` does the
+  same and says more (insights.duty runs it on every maintenance pass).
 - ``top_topics(session_or_engine, since, until=None, limit=20) -> list[TopicStats]``: the
   busiest topics of [since, until) with their volume, trend against the period before,
   deflection rate, 👎 / reopened / escalated-after-answer counts, escalation reasons, tags,
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 from agent.pii import mask_pii
 from errors import ConflictError, NotFoundError
 from insights import embedding
-from insights.cluster import ClusterConfig, cluster
+from insights.cluster import ClusterConfig, FloatArray, cluster
 from insights.store import SaveResult, assign, join_margin, save_clustering
 from retrieval.embeddings import Embedder
 from retrieval.textproc import Analyzer
@@ -39,6 +40,7 @@ from storage.models import (
     EscalationRow,
     FeedbackRow,
     InquiryClusterRow,
+    InquiryEmbeddingRow,
     InquiryRow,
     InsightClusterRow,
     InsightSnapshotRow,
@@ -65,37 +67,72 @@ def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig |
     return result
 
 
+@dataclass
+class Pass:
+    """What one assignment pass did."""
+
+    looked: int = 0  # inquiries without a topic it considered
+    joined: int = 0  # of which joined one
+    embedded: int = 0  # of which had to be embedded (not read from the agent's cache or the db)
+    last_created: datetime | None = None  # the newest it considered (passes resume from here)
+    full: bool = False  # it stopped at its limit: more are waiting
+
+
 def assign_pending(session: Session, embedder: Embedder,
-                   clean: embedding.Cleaner | None = None, limit: int | None = None) -> int:
-    """Embed inquiries that arrived since (at most `limit`) and join each to its nearest
-    topic if close enough."""
-    todo = embedding.missing(session, embedder.name, limit)
-    unassigned = [i for (i,) in session.execute(
-        select(InquiryRow.id)
-        .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
-                   & (InquiryClusterRow.kind == "topic"))
-        .where(InquiryClusterRow.inquiry_id.is_(None)))]
-    if todo:
-        ids = [i for i, _ in todo]
-        embedding.store(session, embedder.name, ids,
-                        embedding.embed_questions(embedder, [t for _, t in todo], clean))
-    if not unassigned:
-        session.commit()
-        return 0
-    ids, vectors = embedding.load_embeddings(session, embedder.name, unassigned)
-    joined = assign(session, "topic", embedder.name, ids, vectors)
-    session.commit()
-    return sum(1 for j in joined if j is not None)
+                   clean: embedding.Cleaner | None = None, limit: int | None = None,
+                   since: datetime | None = None) -> int:
+    """Join inquiries with no topic yet (at most `limit`; with `since`, only decided ones
+    created since then) to their nearest topic if close enough; return how many joined."""
+    return join_waiting(session, embedder, clean, limit, since).joined
 
 
-def assign_one(session: Session, embedder: Embedder, inquiry_id: str, text: str,
-               clean: embedding.Cleaner | None = None) -> str | None:
-    """Embed one new inquiry, keep its vector and join it to its nearest topic if close enough."""
-    vector = embedding.embed_questions(embedder, [text], clean)
-    embedding.store(session, embedder.name, [inquiry_id], vector)
-    joined = assign(session, "topic", embedder.name, [inquiry_id], vector)[0]
+def join_waiting(session: Session, embedder: Embedder, clean: embedding.Cleaner | None = None,
+                 limit: int | None = None, since: datetime | None = None) -> Pass:
+    """Embed (or read) the vectors of inquiries with no topic yet and join each to its
+    nearest topic if close enough, oldest first.
+
+    With `since` (what the service's maintenance pass gives: a little before its previous
+    pass) only inquiries created since then and already decided are read, through the index
+    on their creation time, so that a pass costs what its new inquiries cost and not what
+    the whole history does; an inquiry the agent answered in this process has its vector in
+    the embedder's query cache.
+    """
+    query = (select(InquiryRow.id, InquiryRow.text, InquiryRow.created_at,
+                    InquiryEmbeddingRow.model, InquiryEmbeddingRow.dim,
+                    InquiryEmbeddingRow.vector)
+             .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
+                        & (InquiryClusterRow.kind == "topic"))
+             .outerjoin(InquiryEmbeddingRow, InquiryEmbeddingRow.inquiry_id == InquiryRow.id)
+             .where(InquiryClusterRow.inquiry_id.is_(None)))
+    if since is not None:
+        query = query.where(InquiryRow.created_at >= since, InquiryRow.status != "received")
+    query = query.order_by(InquiryRow.created_at, InquiryRow.id)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
+    done = Pass(looked=len(rows), full=limit is not None and len(rows) >= limit,
+                last_created=rows[-1].created_at if rows else None)
+    if not rows:
+        return done
+    stale = [r for r in rows if r.model != embedder.name]
+    vectors: dict[str, FloatArray] = {}
+    if stale:
+        made = embedding.embed_questions(embedder, [r.text for r in stale], clean)
+        embedding.store(session, embedder.name, [r.id for r in stale], made,
+                        replace=any(r.model is not None for r in stale))
+        vectors.update(zip([r.id for r in stale], made, strict=True))
+        done.embedded = len(stale)
+    kept = [r for r in rows if r.model == embedder.name]
+    if kept:
+        vectors.update(zip([r.id for r in kept],
+                           embedding.from_bytes([r.vector for r in kept], kept[0].dim),
+                           strict=True))
+    ids = [r.id for r in rows]
+    joined = assign(session, "topic", embedder.name, ids, np.stack([vectors[i] for i in ids]),
+                    unassigned=True)
     session.commit()
-    return joined
+    done.joined = sum(1 for j in joined if j is not None)
+    return done
 
 
 @dataclass
@@ -320,9 +357,11 @@ def merge_topics(session: Session, topic_id: str, into: str) -> InsightClusterRo
     return target
 
 
-def assign_new(session: Session, embedder: Embedder, policy: object = None) -> int:
-    """Join inquiries that arrived since the last pass to their topics, and bug reports to
-    their bug clusters (a fixed one reopens); nothing happens before the first re-cluster."""
+def assign_new(session: Session, embedder: Embedder, policy: object = None,
+               since: datetime | None = None) -> int:
+    """Join inquiries that arrived since the last pass (created since `since`, if given) to
+    their topics, and bug reports to their bug clusters (a fixed one reopens); nothing happens
+    before the first re-cluster."""
     from agent.policy import Policy
     from agent.precedent import clean_resolution
     from insights.bugs import assign_new_bugs
@@ -334,8 +373,8 @@ def assign_new(session: Session, embedder: Embedder, policy: object = None) -> i
     def clean(text: str) -> str:
         return clean_resolution(text, chosen)
 
-    joined = assign_pending(session, embedder, clean, limit=PASS_LIMIT)
-    return joined + assign_new_bugs(session, embedder)
+    joined = assign_pending(session, embedder, clean, limit=PASS_LIMIT, since=since)
+    return joined + assign_new_bugs(session, embedder, since=since)
 
 
 SNAPSHOT = "topics:"

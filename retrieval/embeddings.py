@@ -309,6 +309,10 @@ class _LocalOnnxEmbedder:
         return self._query_cache.through(
             text, lambda texts: self._encode([self._query_input(t) for t in texts]))
 
+    def cached_query(self, text: str) -> FloatArray | None:
+        """Return the vector embed_query already made for this text, or None (embeds nothing)."""
+        return self._query_cache.get(text)
+
     def embed_queries(self, texts: Sequence[str]) -> FloatArray:
         """Embed many queries as embed_query would, in batches (no cache)."""
         if isinstance(texts, str):
@@ -505,6 +509,10 @@ class OpenAIEmbedder:
         """Embed one query into a float32 vector of shape (dim,), with an LRU cache: one
         decision embeds its question for the tagger and both searches, each a paid call."""
         return self._query_cache.through(text, self.embed_documents)
+
+    def cached_query(self, text: str) -> FloatArray | None:
+        """Return the vector embed_query already fetched for this text, or None (no call)."""
+        return self._query_cache.get(text)
 
 
 # ---------------------------------------------------------------- hashing fake

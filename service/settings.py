@@ -136,6 +136,9 @@ class ApiSettings(BaseSettings):
     insights_max_age_s: float = 300.0
     # A JSON list of {account_id, company, plan, seats}: names accounts on the pages.
     accounts_path: str | None = None
+    # Topics and bug clusters are re-clustered this often (hours; 0: only by hand), by one
+    # of the API hosts (insights.duty); new inquiries join their topics on every pass.
+    topics_recluster_hours: float = 24.0
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -191,6 +194,8 @@ class ApiSettings(BaseSettings):
             raise ValueError(f"KOTAE_HEALTH_*: {exc}") from exc
         if self.insights_max_age_s < 0:
             raise ValueError("KOTAE_INSIGHTS_MAX_AGE_S must not be negative")
+        if self.topics_recluster_hours < 0:
+            raise ValueError("KOTAE_TOPICS_RECLUSTER_HOURS must not be negative (0: only by hand)")
         if self.webhook_url:
             if not self.webhook_url.startswith(("http://", "https://")):
                 raise ValueError("KOTAE_WEBHOOK_URL must be an http:// or https:// URL")

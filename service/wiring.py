@@ -232,6 +232,7 @@ async def open_services(
             refresh=with_topics(with_insights(
                 maintenance(reloader, getattr(the_agent, "refresh_tagger", None)), db, api),
                 db, the_agent),
+            duties=recluster_duty(api, db, the_agent),
         )
         services = Services(
             api=api,
@@ -326,22 +327,65 @@ def with_insights(refresh: Callable[[], None] | None, db: Database,
     return run
 
 
+def embedder_of(agent: object) -> object | None:
+    """Return the agent's embedding model (insights group inquiries with it), or None."""
+    deps = getattr(agent, "deps", None)
+    return getattr(deps, "embedder", None) or getattr(agent, "embedder", None)
+
+
+def policy_for(agent: object) -> Callable[[], Policy]:
+    """Return what reads the agent's current policy (else the default one, read once)."""
+    default: list[Policy] = []
+
+    def current() -> Policy:
+        policy = agent_policy(agent)
+        if policy is not None:
+            return policy
+        if not default:
+            default.append(Policy.load(None))
+        return default[0]
+
+    return current
+
+
 def with_topics(refresh: Callable[[], None], db: Database,
                 agent: object) -> Callable[[], None]:
     """Return the maintenance pass plus joining new inquiries to their topics (and bug
     reports to their clusters), when the agent has an embedding model to read them with."""
-    deps = getattr(agent, "deps", None)
-    embedder = getattr(deps, "embedder", None) or getattr(agent, "embedder", None)
-    if embedder is None:
+    from insights.duty import Assigner
+    from retrieval.embeddings import Embedder
+
+    embedder = embedder_of(agent)
+    if not isinstance(embedder, Embedder):
         return refresh
-    from insights.topics import assign_new
+    assigner = Assigner(db, embedder, policy_for(agent))
 
     def run() -> None:
         refresh()
-        with db.session() as session:
-            assign_new(session, embedder, getattr(agent, "policy", None))
+        assigner.run_once()
 
     return run
+
+
+def recluster_duty(api: ApiSettings, db: Database, agent: object
+                   ) -> list[tuple[str, Callable[[], object], float]]:
+    """Return the loop that re-clusters topics every KOTAE_TOPICS_RECLUSTER_HOURS (none when
+    that is 0 or the agent has no embedding model)."""
+    from insights.duty import Reclusterer
+    from retrieval.embeddings import Embedder
+
+    embedder = embedder_of(agent)
+    if api.topics_recluster_hours <= 0 or not isinstance(embedder, Embedder):
+        return []
+
+    def model() -> dict[str, object]:
+        deps = getattr(agent, "deps", None)
+        llm, prompts = getattr(deps, "llm", None), getattr(deps, "prompts", None)
+        return {"llm": llm, "prompts": prompts} if llm is not None and prompts is not None else {}
+
+    duty = Reclusterer(db, embedder, policy_for(agent), api.topics_recluster_hours * 3600,
+                       model=model)
+    return [("topics re-cluster", duty.run_once, api.maintenance_s)]
 
 
 async def close_services(services: Services, *, close_agent: bool) -> None:

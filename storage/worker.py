@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -58,9 +58,13 @@ class BackgroundWorker:
         on_outcome: Callable[[processing.Outcome], None] | None = None,
         on_delivery: Callable[[dict[str, int]], None] | None = None,
         refresh: Callable[[], object] | None = None,
+        duties: Sequence[tuple[str, Callable[[], object], float]] = (),
     ) -> None:
         self.db = db
         self.refresh = refresh
+        # Further loops (name, job, every seconds), e.g. the periodic re-cluster of topics,
+        # which takes a while and should not hold recovery up.
+        self.duties = list(duties)
         self.config = config
         self.decide = decide
         self.learn = learn
@@ -74,6 +78,7 @@ class BackgroundWorker:
         self._deliver_now: asyncio.Event | None = None
         self._maintain_now: asyncio.Event | None = None
         self._renew_now: asyncio.Event | None = None
+        self._duty_wakes: list[asyncio.Event] = []
         self._client: httpx.Client | None = None
 
     # ------------------------------------------------------------ one pass of each job
@@ -162,6 +167,9 @@ class BackgroundWorker:
                 )
             ),
         ]
+        self._duty_wakes = [asyncio.Event() for _ in self.duties]
+        for (name, job, every_s), wake in zip(self.duties, self._duty_wakes, strict=True):
+            self._tasks.append(asyncio.create_task(self._run(name, job, every_s, wake)))
         if self.config.webhook is not None:
             self._tasks.append(
                 asyncio.create_task(
@@ -203,7 +211,8 @@ class BackgroundWorker:
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop the loops, letting a pass in progress finish for up to grace_s."""
         self._stopping = True
-        for event in (self._deliver_now, self._maintain_now, self._renew_now):
+        for event in (self._deliver_now, self._maintain_now, self._renew_now,
+                      *self._duty_wakes):
             if event is not None:
                 event.set()
         if self._tasks:

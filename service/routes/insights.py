@@ -15,6 +15,7 @@ from agent.policy import Policy
 from agent.precedent import clean_resolution
 from errors import ConflictError, ServiceUnavailableError
 from insights import bugs, gaps, topics
+from insights.duty import recluster
 from insights.embedding import Cleaner
 from retrieval.embeddings import Embedder
 from service.deps import (
@@ -112,17 +113,14 @@ class Recomputed(BaseModel):
              responses=ERROR_RESPONSES)
 def recompute(services: ServicesDep, session: SessionDep, principal: AdminDep) -> Recomputed:
     """Re-cluster topics and bug clusters (ids kept where they persist), refresh the gaps."""
-    embedder, clean = embedder_of(services), cleaner_of(services)
-    t = topics.compute_topics(session, embedder, clean=clean)
-    b = bugs.compute_bug_clusters(session, embedder, clean=clean)
-    found = gaps.compute_gaps(session, policy_of(services), embedder=embedder,
-                              **model_of(services))
+    done = recluster(session, embedder_of(services), policy_of(services), **model_of(services))
+    t, b = done.topics, done.bugs
 
     def counts(r: Any) -> dict[str, int]:
         return {"clusters": r.clusters, "kept": r.kept, "created": r.created,
                 "retired": r.retired}
 
-    return Recomputed(topics=counts(t), bugs=counts(b), gaps=len(found))
+    return Recomputed(topics=counts(t), bugs=counts(b), gaps=done.gaps)
 
 
 class TopicName(BaseModel):

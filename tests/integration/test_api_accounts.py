@@ -164,3 +164,50 @@ def test_content_performance_counts_citations_feedback_and_later_escalations(
     # The invite answer and its follow-up were followed by a request for a person (and a 👎).
     assert article["escalated_after"] == 2 and article["trouble_rate"] == pytest.approx(2 / 5)
     assert client.get("/v1/insights/content?days=0", headers=auth("agent")).status_code == 422
+
+
+def test_a_live_receiver_gets_the_signed_band_change_of_each_account(tmp_path: Path) -> None:
+    from storage.outbox import verify_signature
+    from tests.integration.test_api_harness import WEBHOOK_SECRET, sqlite_url, webhook_receiver
+    from tests.support.net import wait_until
+
+    path = tmp_path / "accounts.json"
+    path.write_text(json.dumps(ACCOUNTS, ensure_ascii=False), encoding="utf-8")
+    with (
+        webhook_receiver() as receiver,
+        client_for(sqlite_url(tmp_path), insights_max_age_s=0.0, accounts_path=str(path),
+                   maintenance_s=3600.0, webhook_url=receiver.url,
+                   webhook_secret=WEBHOOK_SECRET) as client,
+    ):
+        ask(client, "How do I invite people?", **customer("acct_en"))
+        ask(client, "メンバーを招待するには？ (invite)", **customer("acct_ja"))
+        assert {a["band"] for a in client.get("/v1/accounts", headers=auth("csm")).json()[
+            "items"]} == {"healthy"}
+        for _ in range(3):
+            ask(client, "I will cancel, this is broken", **customer("acct_en"))
+            ask(client, "もう解約します、まだ直っていません (cancel)", **customer("acct_ja"))
+        client.get("/v1/accounts", headers=auth("csm"))
+        wait_until(lambda: len(receiver.events("account.health_changed")) == 2,
+                   what="both band changes delivered")
+        client.get("/v1/accounts", headers=auth("csm"))  # no change since: nothing more
+    changes = [d for d in receiver.deliveries if d.json["type"] == "account.health_changed"]
+    assert len(changes) == 2
+    by_account, bodies = {}, {}
+    for delivery in changes:
+        headers = {k.lower(): v for k, v in delivery.headers.items()}
+        assert headers["x-kotae-event"] == "account.health_changed"
+        assert verify_signature(WEBHOOK_SECRET, headers["x-kotae-timestamp"], delivery.body,
+                                headers["x-kotae-signature"])
+        assert not verify_signature(WEBHOOK_SECRET, headers["x-kotae-timestamp"],
+                                    delivery.body + b" ", headers["x-kotae-signature"])
+        event = delivery.json
+        assert event["id"] == headers["x-kotae-delivery"]
+        by_account[event["data"]["account_id"]] = event["data"]
+        bodies[event["data"]["account_id"]] = delivery.body
+    en, ja = by_account["acct_en"], by_account["acct_ja"]
+    assert (en["name"], ja["name"]) == ("Bluefin Labs", "株式会社ミナト物流")
+    assert "株式会社ミナト物流".encode() in bodies["acct_ja"]  # UTF-8, as signed
+    for data in (en, ja):
+        assert data["previous_band"] == "healthy" and data["band"] in ("watch", "at_risk")
+        assert data["main_parts"][0]["name"] == "churn_signals"
+        assert data["main_parts"][0]["value"] == 3 and data["score"] < 75
