@@ -25,25 +25,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from agent.types import Decision
 from errors import ConfigError
 from storage import processing
 from storage.db import Database
-from storage.models import (
-    AnswerCitationRow,
-    ConversationRow,
-    EscalationRow,
-    FeedbackRow,
-    InquiryRow,
-    MessageRow,
-    OutboxRow,
-    SignalRow,
-    utcnow,
-)
-from storage.repo import escalations, inquiries
+from storage.models import utcnow
+from storage.repo import escalations, history, inquiries
 
 SEED_KEY = "seed"  # the api_key_id seeded inquiries are received under
 Decide = Callable[..., Decision]
@@ -181,7 +170,8 @@ def _replay_item(db: Database, decide: Decide, item: Item, now: datetime, days: 
         outcome = processing.answer(db, received.inquiry.id, decide, received=received)
         moment = at + timedelta(minutes=3 * turn)
         with db.session() as session:
-            _move(session, received.inquiry.id, conversation_id, moment)
+            history.record_inquiry_at(session, received.inquiry.id, moment,
+                                      moment + timedelta(seconds=2))
             result.feedback += _rate(session, item, outcome.decision, received.inquiry.id,
                                      moment, feedback_share)
             result.resolved += _resolve(session, item, outcome.escalation_id, moment,
@@ -198,36 +188,6 @@ def seeded(session: Session, item: Item) -> bool:
         for turn in range(len(item.turns)))
 
 
-def _move(session: Session, inquiry_id: str, conversation_id: str, at: datetime) -> None:
-    """Put an inquiry and everything its decision wrote at `at` (and drop its webhook events)."""
-    decided = at + timedelta(seconds=2)
-    session.execute(update(InquiryRow).where(InquiryRow.id == inquiry_id)
-                    .values(created_at=at, decided_at=decided))
-    session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id)
-                    .values(updated_at=decided))
-    session.execute(update(ConversationRow).where(ConversationRow.id == conversation_id,
-                                                  ConversationRow.created_at > at)
-                    .values(created_at=at))
-    session.execute(update(MessageRow).where(MessageRow.inquiry_id == inquiry_id,
-                                             MessageRow.role == "customer").values(created_at=at))
-    session.execute(update(MessageRow).where(MessageRow.inquiry_id == inquiry_id,
-                                             MessageRow.role != "customer")
-                    .values(created_at=decided))
-    session.execute(update(EscalationRow).where(EscalationRow.inquiry_id == inquiry_id)
-                    .values(created_at=decided, updated_at=decided))
-    session.execute(update(SignalRow).where(SignalRow.inquiry_id == inquiry_id)
-                    .values(created_at=decided))
-    session.execute(update(AnswerCitationRow).where(AnswerCitationRow.inquiry_id == inquiry_id)
-                    .values(created_at=at))
-    stale = [row.id for row in session.scalars(
-        select(OutboxRow).where(OutboxRow.status == "pending",
-                                OutboxRow.created_at >= utcnow() - timedelta(minutes=10)))
-        if (row.payload.get("data") or {}).get("inquiry_id") == inquiry_id]
-    if stale:
-        session.execute(delete(OutboxRow).where(OutboxRow.id.in_(stale)))
-    session.commit()
-
-
 def _rate(session: Session, item: Item, decision: Decision, inquiry_id: str, at: datetime,
           share: float) -> int:
     if decision.action != "answer" or _fraction(item.key, "rate") >= share:
@@ -235,10 +195,7 @@ def _rate(session: Session, item: Item, decision: Decision, inquiry_id: str, at:
     # A case that should have been escalated was answered: that customer is unhappy.
     helpful = item.expected_action != "escalate" and _fraction(item.key, "helpful") < 0.8
     row = inquiries.record_feedback(session, inquiry_id, helpful, None)
-    moment = at + timedelta(minutes=1)
-    session.execute(update(FeedbackRow).where(FeedbackRow.id == row.id)
-                    .values(created_at=moment, updated_at=moment))
-    session.commit()
+    history.record_feedback_at(session, row.id, at + timedelta(minutes=1))
     return 1
 
 
@@ -250,18 +207,7 @@ def _resolve(session: Session, item: Item, escalation_id: str | None, at: dateti
     escalations.resolve_escalation(session, escalation_id, item.resolution, None,
                                    "demo-seed", precedent="")
     done = at + timedelta(hours=2 + 20 * _fraction(item.key, "hours"))
-    session.execute(update(EscalationRow).where(EscalationRow.id == escalation_id)
-                    .values(resolved_at=done, updated_at=done, claimed_at=done))
-    session.execute(update(MessageRow).where(MessageRow.escalation_id == escalation_id,
-                                             MessageRow.role == "agent").values(created_at=done))
-    stale = [row.id for row in session.scalars(
-        select(OutboxRow).where(OutboxRow.event == "escalation.resolved",
-                                OutboxRow.status == "pending",
-                                OutboxRow.created_at >= utcnow() - timedelta(minutes=10)))
-        if (row.payload.get("data") or {}).get("escalation_id") == escalation_id]
-    if stale:
-        session.execute(delete(OutboxRow).where(OutboxRow.id.in_(stale)))
-    session.commit()
+    history.record_resolution_at(session, escalation_id, done)
     return 1
 
 

@@ -219,3 +219,44 @@ def test_signals_are_stored_with_an_outbox_event_each(db: Database) -> None:
         events = session.scalars(select(OutboxRow)).all()
     assert [s.account_id for s in signals] == ["acme", "acme"]  # from the conversation
     assert [e.event for e in events] == ["signal.created", "signal.created"]
+
+
+def test_an_inquiry_recorded_earlier_moves_with_what_it_wrote(db: Database) -> None:
+    from datetime import timedelta
+
+    from storage.models import ConversationRow, FeedbackRow
+    from storage.repo import escalations, history
+
+    first = receive(db, "Export fails with error 500")
+    outcome = processing.answer(db, first.id, lambda inquiry, **_: escalation())
+    assert outcome.escalation_id is not None
+    at = utcnow() - timedelta(days=20)
+    with db.session() as session:
+        assert count(session, OutboxRow) > 0  # escalation.created, not yet sent
+        history.record_inquiry_at(session, first.id, at, at + timedelta(seconds=2))
+        escalations.resolve_escalation(session, outcome.escalation_id, "Fixed in 2.3.", None,
+                                       "aiko", precedent="")
+        history.record_resolution_at(session, outcome.escalation_id, at + timedelta(hours=3))
+    second = receive(db, "How do I invite people?")
+    processing.answer(db, second.id, lambda inquiry, **_: answer())
+    with db.session() as session:
+        feedback = inquiries.record_feedback(session, second.id, True, None)
+        history.record_feedback_at(session, feedback.id, at + timedelta(days=1))
+        row = session.get(InquiryRow, first.id)
+        assert row is not None and row.created_at == at
+        assert row.decided_at == at + timedelta(seconds=2)
+        conversation = session.get(ConversationRow, row.conversation_id)
+        assert conversation is not None and conversation.created_at == at
+        times = {m.role: m.created_at for m in session.scalars(
+            select(MessageRow).where(MessageRow.conversation_id == row.conversation_id))}
+        assert times == {"customer": at, "assistant": at + timedelta(seconds=2),
+                         "agent": at + timedelta(hours=3)}
+        moved = session.get(EscalationRow, outcome.escalation_id)
+        assert moved is not None and moved.created_at == at + timedelta(seconds=2)
+        assert moved.resolved_at == at + timedelta(hours=3)
+        rated = session.get(FeedbackRow, feedback.id)
+        assert rated is not None and rated.created_at == at + timedelta(days=1)
+        # Its pending events report nothing happening now: they are gone.
+        left = session.scalars(select(OutboxRow)).all()
+        assert [e.event for e in left if e.payload["data"].get("inquiry_id") == first.id] == []
+        assert "escalation.resolved" not in {e.event for e in left}
