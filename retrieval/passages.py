@@ -163,6 +163,10 @@ class SelectionWeights:
     whole_task: float = 0.7  # a how-to question this much about the title asks for all steps
 
 
+#: The cosines of some chunks to a question (given its embedding, or the whole question's).
+Similarity = Callable[[Sequence[str], "np.ndarray | None"], dict[str, float]]
+
+
 @dataclass
 class QuestionView:
     """The question as passage selection reads it."""
@@ -219,12 +223,13 @@ class PassageSelector:
     def score(
         self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
         index: BM25Index, analyze: Callable[[str], list[str]],
-        similarity: Callable[[Sequence[str]], dict[str, float]] | None = None,
+        similarity: Similarity | None = None,
         *, anchor: str | None = None,
     ) -> SectionScores:
         """Score every section of an article for how well it answers the question.
 
-        `similarity` gives the cosine of the question to chunks that have vectors; `anchor`
+        `similarity` gives the cosine of the question (its own embedding: a part of a question
+        is compared as itself) to chunks that have vectors; `anchor`
         is the chunk search found, which wins ties.
         """
         w = self.weights
@@ -240,7 +245,8 @@ class PassageSelector:
         anywhere |= {t for t in terms for h in headings.values() if _in_heading(t, h)}
         specific = [t for t in terms if t not in title_terms and t in anywhere]
         idf = {t: w for t, w in idf.items() if t in anywhere or t in title_terms}
-        cosines = similarity([c for s in sections for c in s.chunk_ids]) if similarity else {}
+        cosines = (similarity([c for s in sections for c in s.chunk_ids], question.embedding)
+                   if similarity else {})
         result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
         specific_total = result.specific_total
         bm25 = {c: sum(ws) for c, ws in chunk_weights.items()}
@@ -279,7 +285,7 @@ class PassageSelector:
     def select(
         self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
         index: BM25Index, analyze: Callable[[str], list[str]],
-        similarity: Callable[[Sequence[str]], dict[str, float]] | None = None,
+        similarity: Similarity | None = None,
         *, anchor: str | None = None,
     ) -> Passage:
         """Return the passage of an article (one or more of its sections) that best answers
@@ -315,7 +321,7 @@ class PassageSelector:
     def _part_sections(
         self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
         index: BM25Index, analyze: Callable[[str], list[str]],
-        similarity: Callable[[Sequence[str]], dict[str, float]] | None, *, anchor: str | None,
+        similarity: Similarity | None, *, anchor: str | None,
     ) -> list[SectionView]:
         """Return, for each part of a question that asks two things, the section that best
         answers that part, when it shows it does (holds the part's own words, or the steps

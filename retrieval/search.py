@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from retrieval.catalog import ChunkRow
 from retrieval.embeddings import CosineScale, Embedder, cosine_scale, reads
 from retrieval.passages import (
@@ -317,12 +319,14 @@ class HybridRetriever:
 
             scale = cosine_scale(self.embedder, question.language)
 
-            def similarity(ids: Sequence[str]) -> dict[str, float]:
-                # on the model's own scale (0: unrelated, 1: an answer), as the weights assume
+            def similarity(ids: Sequence[str], own: np.ndarray | None) -> dict[str, float]:
+                # on the model's own scale (0: unrelated, 1: an answer), as the weights assume;
+                # a part of the question compared as itself where it has its own embedding
                 rows = self.store.lexical(hit.source)[1]
+                vector = own if own is not None else embedding
                 return {c: scale.relative(cos, same_language=rows[c].language
                                           == (question.language or rows[c].language))
-                        for c, cos in self.store.similarities(hit.source, embedding, ids).items()}
+                        for c, cos in self.store.similarities(hit.source, vector, ids).items()}
 
         return self._selector.select(question, sections, set(analyze(hit.title)), lexical,
                                      analyze, similarity, anchor=hit.id)

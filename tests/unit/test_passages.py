@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pytest
 
 from retrieval.catalog import ChunkRow
@@ -372,3 +375,29 @@ def test_a_section_of_links_is_never_the_answer(text: str, language: str, questi
     passage = PassageSelector().select(_view(question), sections, set(ANALYZER.terms(title)),
                                        index, ANALYZER.terms)
     assert "support.example" not in passage.text
+
+
+def test_each_part_of_a_question_is_compared_with_the_article_by_its_own_embedding() -> None:
+    # "How do I forward receipts by email, and which file types are accepted?": the second
+    # part's section (a table of limits) is far from the whole question's vector, near its own.
+    sections, index, title = _article("kb-x", SSO_EN, "en")
+    whole_vector, how_vector, limit_vector = (np.eye(3)[i] for i in range(3))
+    limits = {c for s in sections if s.heading == "Limits" for c in s.chunk_ids}
+    seen: list[np.ndarray | None] = []
+
+    def similarity(ids: Sequence[str], embedding: np.ndarray | None) -> dict[str, float]:
+        seen.append(embedding)
+        near_limits = embedding is limit_vector
+        return {c: 0.9 if (c in limits) == near_limits else 0.1 for c in ids}
+
+    how = "How do I create the app in Okta"
+    limit = "which identity providers can we connect?"
+    whole = QuestionView(ANALYZER.terms(f"{how}, and {limit}"), procedural=True,
+                         embedding=whole_vector,
+                         parts=[QuestionView(ANALYZER.terms(how), procedural=True,
+                                             embedding=how_vector),
+                                QuestionView(ANALYZER.terms(limit), embedding=limit_vector)])
+    passage = PassageSelector().select(whole, sections, set(ANALYZER.terms(title)), index,
+                                       ANALYZER.terms, similarity)
+    assert [id(v) for v in seen] == [id(whole_vector), id(how_vector), id(limit_vector)]
+    assert "Limits" in passage.headings and "Create the app in Okta" in passage.headings
