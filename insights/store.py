@@ -195,7 +195,8 @@ def save_clustering(
     session.flush()
     session.execute(delete(InquiryClusterRow).where(InquiryClusterRow.kind == kind))
     rows_out = [{"inquiry_id": ids[i], "kind": kind, "cluster_id": ids_of[int(labels[i])],
-                 "similarity": float(sims[i]), "method": "fit", "assigned_at": now}
+                 "similarity": float(sims[i]), "method": "fit", "assigned_at": now,
+                 "inquiry_created_at": created[i]}
                 for i in range(len(ids))]
     for start in range(0, len(rows_out), 5000):
         session.execute(insert(InquiryClusterRow), rows_out[start:start + 5000])
@@ -268,9 +269,11 @@ _CLUSTERS = cast(Table, InsightClusterRow.__table__)
 
 def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
            vectors: FloatArray, *, centroids: Centroids | None = None,
-           now: datetime | None = None, unassigned: bool = False) -> list[str | None]:
+           now: datetime | None = None, unassigned: bool = False,
+           created: Sequence[datetime] | None = None) -> list[str | None]:
     """Put new inquiries into their nearest live cluster when close enough; return the ids
-    (unassigned=True: the caller knows none of them is in a cluster of this kind yet)."""
+    (unassigned=True: the caller knows none of them is in a cluster of this kind yet;
+    created: their creation times, read here when not given)."""
     now = now or utcnow()
     live = centroids or live_centroids(session, kind, model)
     if not live.ids or len(inquiry_ids) == 0:
@@ -292,6 +295,13 @@ def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
         rows.append({"inquiry_id": inquiry_id, "kind": kind, "cluster_id": cid,
                      "similarity": score, "method": "incremental", "assigned_at": now})
     if rows:
+        if created is not None:
+            when = dict(zip(inquiry_ids, created, strict=True))
+        else:
+            when = dict(session.execute(select(InquiryRow.id, InquiryRow.created_at).where(
+                InquiryRow.id.in_([r["inquiry_id"] for r in rows]))).tuples().all())
+        for row in rows:
+            row["inquiry_created_at"] = when.get(str(row["inquiry_id"]))
         # Core statements: the ORM's bulk paths cost more than the writes for a few rows.
         if not unassigned:
             session.execute(delete(_ASSIGNMENTS).where(

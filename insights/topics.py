@@ -129,7 +129,7 @@ def join_waiting(session: Session, embedder: Embedder, clean: embedding.Cleaner 
                            strict=True))
     ids = [r.id for r in rows]
     joined = assign(session, "topic", embedder.name, ids, np.stack([vectors[i] for i in ids]),
-                    unassigned=True)
+                    unassigned=True, created=[r.created_at for r in rows])
     session.commit()
     done.joined = sum(1 for j in joined if j is not None)
     return done
@@ -199,13 +199,13 @@ def _top_topics(session: Session, since: datetime, until: datetime,
         before = since - (until - since)
     except OverflowError:
         before = datetime.min.replace(tzinfo=since.tzinfo)
-    # Counted in the database; only the chosen topics' inquiries are read row by row.
-    in_period = case((InquiryRow.created_at >= since, 1), else_=0)
+    # Counted in the database from one index (kind, the inquiry's creation time, topic),
+    # without reading the inquiries; only the chosen topics' inquiries are read row by row.
+    created = InquiryClusterRow.inquiry_created_at
+    in_period = case((created >= since, 1), else_=0)
     counts = session.execute(
         select(InquiryClusterRow.cluster_id, in_period, func.count())
-        .join(InquiryRow, InquiryRow.id == InquiryClusterRow.inquiry_id)
-        .where(InquiryClusterRow.kind == "topic", InquiryRow.created_at >= before,
-               InquiryRow.created_at < until)
+        .where(InquiryClusterRow.kind == "topic", created >= before, created < until)
         .group_by(InquiryClusterRow.cluster_id, in_period)).all()
     topics = {row.id: row for row in session.scalars(
         select(InsightClusterRow).where(InsightClusterRow.kind == "topic",
@@ -226,7 +226,7 @@ def _top_topics(session: Session, since: datetime, until: datetime,
                InquiryRow.language, InquiryRow.created_at, InquiryRow.decided_at)
         .join(InquiryRow, InquiryRow.id == InquiryClusterRow.inquiry_id)
         .where(InquiryClusterRow.kind == "topic", InquiryClusterRow.cluster_id.in_(chosen),
-               InquiryRow.created_at >= since, InquiryRow.created_at < until)).all()
+               created >= since, created < until)).all()
     mine = [r for r in current if r.cluster_id in out]
     inquiry_ids = [r.id for r in mine]
     feedback = _in(session, select(FeedbackRow.inquiry_id, FeedbackRow.helpful),

@@ -491,7 +491,11 @@ class InquiryClusterRow(Base):
     """Which topic (and, for a bug report, which bug cluster) an inquiry belongs to."""
 
     __tablename__ = "inquiry_clusters"
-    __table_args__ = (_one_of("kind", INSIGHT_KINDS),)
+    __table_args__ = (
+        _one_of("kind", INSIGHT_KINDS),
+        # A period's inquiries per topic, read from the index alone (insights.topics).
+        Index(None, "kind", "inquiry_created_at", "cluster_id", "inquiry_id"),
+    )
 
     inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -499,6 +503,7 @@ class InquiryClusterRow(Base):
     similarity: Mapped[float] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(16))  # "fit" (a re-cluster) or "incremental"
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    inquiry_created_at: Mapped[datetime | None]  # the inquiry's created_at, copied
 
 
 class KnowledgeGapRow(Base):

@@ -4,7 +4,7 @@ agents and admins); re-clustering, renaming, merging and approving drafts are ad
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
@@ -49,10 +49,16 @@ def embedder_of(services: Services) -> Embedder:
     return embedder
 
 
+@cache
+def default_policy() -> Policy:
+    """Return the default policy, read once (parsing it takes a good part of a second)."""
+    return Policy.load(None)
+
+
 def policy_of(services: Services) -> Policy:
     """Return the agent's policy (its cleaning phrases), else the default one."""
     policy = getattr(services.agent, "policy", None)
-    return policy if isinstance(policy, Policy) else Policy.load(None)
+    return policy if isinstance(policy, Policy) else default_policy()
 
 
 def cleaner_of(services: Services) -> Cleaner:
@@ -89,8 +95,10 @@ def list_topics(services: ServicesDep, session: SessionDep, principal: CsmDep,
     """List topics by volume in the period, with their figures. Without a period: the last 7
     days, as computed at most KOTAE_INSIGHTS_MAX_AGE_S ago (or since the topics changed)."""
     start, end = _period(since, until)
+    # The period's decided inquiries still waiting for a topic (the maintenance pass joins
+    # new ones within seconds); read from the period's start, not through the whole history.
     assigned = topics.assign_pending(session, embedder_of(services), cleaner_of(services),
-                                     limit=topics.PASS_LIMIT)
+                                     limit=topics.PASS_LIMIT, since=start)
     if since is None and until is None:
         items, computed = topics.cached_top_topics(session, DEFAULT_DAYS, limit,
                                                    services.api.insights_max_age_s)

@@ -1,12 +1,14 @@
 """The topics duty of the API process, on SQLite and PostgreSQL with the real multilingual
 embedder: a pass joins what arrived since the previous one (reading the agent's vector instead
 of embedding the question again), and the periodic re-cluster is done by exactly one of two
-hosts when due, keeping the ids of the topics that persist."""
+hosts when due, keeping the ids of the topics that persist; a topic row carries its inquiry's
+time (what the topics page counts from), filled in for rows stored before."""
 
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ from insights.topics import compute_topics
 from retrieval.textproc import query_window
 from storage.db import Database
 from storage.models import InquiryClusterRow, InquiryRow
+from tests.support.postgres import BACKENDS, database_url
 from tests.unit.test_insights_topics import GUESTS, INVOICES, NOW, PASSWORDS, add
 
 POLICY = Policy.load(None)
@@ -133,3 +136,46 @@ def test_an_interval_of_zero_turns_the_schedule_off(db: Database, hashing_embedd
     assert off.run_once() is None
     with db.session() as session:
         assert duty.last_reclustered(session) is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_migration_copies_each_inquirys_time_to_its_topic_row(backend: str,
+                                                                  tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from insights.topics import top_topics
+    from storage.db import MIGRATIONS
+
+    db = Database.open(database_url(backend, tmp_path, fresh=True))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+    at = "2026-12-05 10:00:00+00:00"
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO conversations (id, token_hash, created_at, updated_at) "
+            "VALUES ('conv_1', 'x', :at, :at)"), {"at": at})
+        connection.execute(text(
+            "INSERT INTO inquiries (id, conversation_id, text, status, attempts, "
+            "lease_expires_at, created_at, action, prompt_tokens, completion_tokens, cost_usd) "
+            "VALUES ('inq_1', 'conv_1', '請求書はどこ？', 'decided', 1, :at, :at, 'answer', "
+            "0, 0, 0)"), {"at": at})
+        connection.execute(text(
+            "INSERT INTO insight_clusters (id, kind, status, label, terms, model, centroid, "
+            "radius, size, reports_since_fixed, created_at, updated_at) VALUES ('top_1', "
+            "'topic', 'active', '請求書', :terms, 'm', :centroid, 0.5, 1, 0, :at, :at)"),
+            {"terms": '{"all": ["請求書"]}', "centroid": b"\0" * 16, "at": at})
+        connection.execute(text(
+            "INSERT INTO inquiry_clusters (inquiry_id, kind, cluster_id, similarity, method, "
+            "assigned_at) VALUES ('inq_1', 'topic', 'top_1', 0.9, 'fit', :at)"), {"at": at})
+    db.migrate()
+    with db.session() as session:
+        row = session.query(InquiryClusterRow).one()
+        assert row.inquiry_created_at == NOW - timedelta(days=1, hours=2)
+        [topic] = top_topics(session, NOW - timedelta(days=7), NOW)
+        assert (topic.id, topic.volume) == ("top_1", 1)
+    db.close()
