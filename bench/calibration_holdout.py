@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from agent.factory import build_agent  # noqa: E402
 from eval.calibrate import calibrate, history_rows, label_replay  # noqa: E402
-from eval.runner import Corpus, load_corpus, throwaway_store  # noqa: E402
+from eval.runner import DEFAULT_CACHE, Corpus, load_corpus, throwaway_store  # noqa: E402
 from settings import load_settings  # noqa: E402
 
 
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=0.10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--held-out", type=float, default=0.30)
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                        help="reuse the index of the kept tickets (default var/cache/eval)")
+    parser.add_argument("--no-cache", dest="cache", action="store_const", const=None)
     args = parser.parse_args(argv)
     demo = ROOT / "data" / "demo"
     corpus = load_corpus(demo / "kb", demo / "tickets.jsonl", demo / "taxonomy.yaml")
@@ -47,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
                    taxonomy=corpus.taxonomy, problems=[], sources=corpus.sources)
     settings = load_settings(mode="offline", policy_path=demo / "policy.yaml")
     embedder = settings.embedder_factory()()
-    with throwaway_store(train, embedder, cache=None, progress=False) as (store, _info):
+    with throwaway_store(train, embedder, cache=args.cache / "index" if args.cache else None,
+                         progress=False) as (store, _info):
         agent = build_agent(settings.model_copy(update={"store_dir": store.config.path}),
                             store=store, embedder=embedder)
         rows, replayed = history_rows(agent, store)
@@ -57,19 +61,23 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(r.correct for r in rows)} answerable): {fitted.method}, threshold "
               f"{fitted.threshold:.4f}; expected wrong-answer rate "
               f"{fitted.expected.wrong_rate:.3f}, deflection {fitted.expected.deflection:.3f}")
-        answered = wrong = asked = 0
+        answered = wrong = asked = labelled = answerable = 0
         for ticket in held:
             row = label_replay(agent, store, ticket.id, ticket_text(ticket), ticket.language or "",
                                ticket.resolution or "")
             asked += 1
             if row is None:
                 continue
+            labelled += 1
+            answerable += row.correct
             score = (fitted.model.probability(row.features) if fitted.model is not None
                      else row.features.get("confidence", 0.0))
             if score >= fitted.threshold:
                 answered += 1
                 wrong += not row.correct
         rate = wrong / answered if answered else 0.0
+        print(f"held out {asked} tickets: {labelled} decided by the threshold, {answerable} of "
+              f"them answerable by the same labelling")
         print(f"held out {asked} tickets: answered {answered} ({answered / asked:.3f}), "
               f"wrong {wrong} ({rate:.3f}); target {args.target:.3f}; "
               f"|realised - target| = {abs(rate - args.target):.3f}")

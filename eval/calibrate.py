@@ -28,8 +28,10 @@ import numpy as np
 import yaml
 
 from agent.answerability import FEATURES, AnswerabilityModel
-from agent.types import Inquiry, ReasonCode
+from agent.precedent import clean_resolution
+from agent.types import Citation, Inquiry, ReasonCode
 from eval.riskcoverage import Point, Row, choose, curve, thin
+from retrieval.textproc import detect_language, query_window
 
 if TYPE_CHECKING:
     from agent.pipeline import Agent
@@ -269,9 +271,8 @@ def history_rows(agent: Agent, store: KnowledgeStore, *, limit: int | None = Non
 
     Each ticket with a resolution is replayed as an inquiry against the knowledge base and
     the other tickets (never itself). It counts as answerable from the source found when its
-    own resolution agrees with what an answer from that source would quote: the resolution
-    links the article, or at least `agreement` of its words (IDF-weighted) are in the quote.
-    Returns the rows and how many tickets were replayed.
+    own resolution agrees with that source (`resolution_agrees`). Returns the rows and how
+    many tickets were replayed.
     """
     _, rows = store.lexical("ticket")
     tickets = sorted((r for r in rows.values() if r.metadata.get("resolution")),
@@ -290,9 +291,6 @@ def label_replay(agent: Agent, store: KnowledgeStore, ticket_id: str, text: str,
     """Ask a past ticket's question again (never grounded in the ticket itself) and label the
     source found by whether the ticket's resolution agrees with it; None when a guard, not
     the threshold, decided."""
-    lexical, _ = store.lexical("ticket")
-    kb_index, _ = store.lexical("kb")
-    analyze = store.analyzer.terms
     decision = agent.handle(
         Inquiry(text=text[:20_000], language=language if language in ("en", "ja") else None),
         exclude=frozenset({ticket_id}))
@@ -302,13 +300,70 @@ def label_replay(agent: Agent, store: KnowledgeStore, ticket_id: str, text: str,
         return None
     quoted = (decision.answer if decision.action == "answer"
               else decision.escalation.draft if decision.escalation else "") or ""
-    linked = any(mark and mark in resolution for mark in (candidate.url, candidate.title))
+    right = resolution_agrees(agent, store, resolution, candidate, quoted, agreement=agreement)
+    return Row(ticket_id, language, candidate.source, float(decision.confidence), right,
+               dict(decision.evidence))
+
+
+_URL = re.compile(r"https?://[^\s<>()\[\]\"'、。「」]+")
+
+
+def resolution_agrees(agent: Agent, store: KnowledgeStore, resolution: str,
+                      candidate: Citation, quoted: str, *, agreement: float = 0.5) -> bool:
+    """Tell whether a past ticket's resolution agrees with the source an answer would quote.
+
+    - The resolution links help-centre articles: it agrees when it links the candidate (or
+      names its title), and not when it links only others (the agent chose another article).
+    - Otherwise the resolution is searched for as a question (its links and greeting removed):
+      it agrees when the article it finds first is the candidate, or for a past ticket's
+      resolution, when both resolutions find the same article first. The search reads meaning
+      as well as words, so a paraphrase, or a Japanese reply to an English article, agrees.
+    - Or at least `agreement` of the resolution's words (IDF-weighted; words the sources
+      never use left out) are in the quote.
+
+    Checked on the demo's past tickets whose resolutions link an article, with the links
+    hidden (bench/calibration_holdout.py, docs/BENCHMARKS.md): the search finds the linked
+    article first for 3 in 4, where the shared words alone found 1 in 4 at the same precision.
+    """
+    if any(mark and mark in resolution for mark in (candidate.url, candidate.title)):
+        return True
+    _, kb_rows = store.lexical("kb")
+    kb_urls = {row.url for row in kb_rows.values() if row.url}
+    if any(url.rstrip(".,;:!?") in kb_urls for url in _URL.findall(resolution)):
+        return False  # it links the knowledge base, not the candidate
+    question = _URL.sub(" ", clean_resolution(resolution, agent.policy)).strip()
+    if question:
+        found = _first_article(agent, question)
+        if found is not None:
+            if candidate.source == "kb" and found == candidate.id:
+                return True
+            if candidate.source == "ticket":
+                _, ticket_rows = store.lexical("ticket")
+                other = ticket_rows.get(candidate.id)
+                reply = str(other.metadata.get("resolution") or "") if other else ""
+                reply = _URL.sub(" ", clean_resolution(reply, agent.policy)).strip()
+                if reply and _first_article(agent, reply) == found:
+                    return True
+    return _word_share(store, resolution, quoted) >= agreement
+
+
+def _first_article(agent: Agent, text: str) -> str | None:
+    """Return the knowledge-base document a text finds first, searched for as a question."""
+    hits = agent.deps.retriever.search(query_window(text), source="kb", k=1,
+                                       query_language=detect_language(text),
+                                       group_by_document=True)
+    return hits[0].doc_id if hits else None
+
+
+def _word_share(store: KnowledgeStore, resolution: str, quoted: str) -> float:
+    """Return the IDF-weighted share of a resolution's words that are in a quote."""
+    lexical, _ = store.lexical("ticket")
+    kb_index, _ = store.lexical("kb")
+    analyze = store.analyzer.terms
     # Words of the resolution that the knowledge base or the tickets use: names, greetings
     # and one-off details cannot be in any source and say nothing about agreement.
     words = {t: max(kb_index.idf(t), lexical.idf(t)) for t in analyze(resolution)
              if kb_index.knows(t) or lexical.document_frequency(t) > 1}
     found = set(analyze(quoted))
-    share = (sum(w for t, w in words.items() if t in found) / sum(words.values())
-             if words else 0.0)
-    return Row(ticket_id, language, candidate.source, float(decision.confidence),
-               linked or share >= agreement, dict(decision.evidence))
+    return (sum(w for t, w in words.items() if t in found) / sum(words.values())
+            if words else 0.0)

@@ -332,21 +332,26 @@ def cmd_public(args: argparse.Namespace) -> int:
                    judge_model=(args.judge_model or settings.chat_model) if args.judge else None,
                    sources=corpus.sources)
     run = evaluate(spec)
-    if args.dataset == "clinc150":
+    if args.dataset in ("clinc150", "banking77"):
         run.metrics["oos_curve"] = round_floats(oos_curve(run.results))
     run.meta["published"] = data.notes
     if args.train_per_class is not None:
         run.meta["train_per_class"] = args.train_per_class
     _finish(run, out)
     if "oos_curve" in run.metrics:
-        best = run.metrics["oos_curve"]["best_balanced"]
-        print(f"  out-of-scope: at t={best['threshold']:.2f} in-scope accuracy "
-              f"{best['in_scope_accuracy']:.3f}, out-of-scope recall {best['oos_recall']:.3f}")
         curve = run.metrics["oos_curve"]
+        best = curve["best_balanced"]
+        if curve.get("agent_oos_recall") is not None:
+            print(f"  out-of-scope: at t={best['threshold']:.2f} in-scope accuracy "
+                  f"{best['in_scope_accuracy']:.3f}, out-of-scope recall {best['oos_recall']:.3f}")
         if curve.get("agent_in_scope_answered_right") is not None:
+            oos = curve.get("agent_oos_recall")
             print(f"  through the agent: in-scope answered with the right intent "
-                  f"{curve['agent_in_scope_answered_right']:.3f}, out-of-scope escalated "
-                  f"{curve['agent_oos_recall']:.3f}")
+                  f"{curve['agent_in_scope_answered_right']:.3f}"
+                  + (f", out-of-scope escalated {oos:.3f}" if oos is not None else ""))
+            print(f"  through the agent: deflection {curve['agent_deflection']:.3f}, answers "
+                  f"with the wrong intent {curve['agent_wrong_intent_rate'] or 0.0:.3f}, "
+                  f"accuracy {curve['agent_accuracy']:.3f}, MCC {curve['agent_mcc'] or 0.0:.3f}")
     print(f"  published: {data.notes}")
     return 0
 

@@ -122,13 +122,21 @@ def load_banking77(root: Path, *, limit: int | None = None,
     names_path = folder / "categories.json"
     names = (json.loads(_read(names_path)) if names_path.exists()
              else sorted({label for _, label in train}))
-    taxonomy = Taxonomy(tuple(TagSpec(str(n)) for n in names))
+    # Like CLINC150's, each intent's canned reply names it: through the whole agent, a query
+    # recognised confidently enough is answered with it, and every test query is answerable.
+    taxonomy = Taxonomy(tuple(TagSpec(str(n), answer=(("en", _reply(str(n))),)) for n in names))
     cases = [EvalCase(id=f"banking77-test-{n:04d}", inquiry=text, expected_tag=(label,),
-                      language="en") for n, (text, label) in enumerate(test, start=1)]
+                      expected_action="answer", language="en", extra={"scope": "in"})
+             for n, (text, label) in enumerate(test, start=1)]
     return PublicData("banking77", [], _tickets("banking77", _per_class(train, train_per_class)),
                       taxonomy, spread(cases, limit),
                       "BANKING77 (Casanueva et al. 2020, CC BY 4.0): test accuracy, full data: "
                       "BERT 93.66, USE+ConveRT 93.36; 10 per intent: USE+ConveRT 85.19.")
+
+
+def _reply(intent: str) -> str:
+    """Return the canned reply of an intent dataset's label (the datasets ship none)."""
+    return f"[{intent.replace('_', ' ')}]"
 
 
 def load_clinc150(root: Path, *, limit: int | None = None,
@@ -144,7 +152,7 @@ def load_clinc150(root: Path, *, limit: int | None = None,
         raise DatasetError(f"clinc150/data_full.json: unexpected shape ({exc})") from exc
     # CLINC150 ships no replies: each intent's canned reply names it (what is scored is that
     # the agent answers an in-scope query with the right intent and escalates the rest).
-    taxonomy = Taxonomy(tuple(TagSpec(n, answer=(("en", f"[{n.replace('_', ' ')}]"),))
+    taxonomy = Taxonomy(tuple(TagSpec(n, answer=(("en", _reply(n)),))
                               for n in sorted({label for _, label in train})))
     in_scope = [EvalCase(id=f"clinc150-test-{n:04d}", inquiry=text, expected_tag=(label,),
                          expected_action="answer", language="en", extra={"scope": "in"})
@@ -235,6 +243,7 @@ def oos_curve(results: Sequence[CaseResult], steps: int = 20) -> dict[str, Any]:
     agent = [r for r in results if r.decision and r.case.extra.get("scope") == "oos"]
     inside = [r for r in results if r.decision and r.case.extra.get("scope") == "in"]
     return {
+        **agent_figures(results),
         "agent_in_scope_answered_right": (sum(
             1 for r in inside if r.decision and r.decision.action == "answer" and r.checks.tag)
             / len(inside)) if inside else None,
@@ -242,4 +251,34 @@ def oos_curve(results: Sequence[CaseResult], steps: int = 20) -> dict[str, Any]:
         "best_balanced": balanced,
         "agent_oos_recall": (sum(1 for r in agent if r.decision and
                                  r.decision.action == "escalate") / len(agent)) if agent else None,
+    }
+
+
+def agent_figures(results: Sequence[CaseResult]) -> dict[str, float | None]:
+    """Return what the whole agent did with an intent dataset's queries.
+
+    An answered query counts as its tag's intent and an escalated one as out of scope (as
+    published comparisons of chatbot platforms count them): deflection, the share of answers
+    with the wrong intent, accuracy over all queries and the Matthews correlation over the
+    intents plus out of scope.
+    """
+    from sklearn.metrics import matthews_corrcoef
+
+    truth: list[str] = []
+    said: list[str] = []
+    for r in results:
+        if r.decision is None:
+            continue
+        inside = r.case.extra.get("scope") == "in"
+        truth.append(r.case.expected_tag[0] if inside and r.case.expected_tag else "(oos)")
+        said.append(r.decision.tag if r.decision.action == "answer" else "(oos)")
+    answered = [(t, s) for t, s in zip(truth, said, strict=True) if s != "(oos)"]
+    return {
+        "agent_deflection": len(answered) / len(truth) if truth else None,
+        "agent_wrong_intent_rate": (sum(t != s for t, s in answered) / len(answered)
+                                    if answered else None),
+        "agent_accuracy": (sum(t == s for t, s in zip(truth, said, strict=True)) / len(truth)
+                           if truth else None),
+        "agent_mcc": float(matthews_corrcoef(truth, said)) if len(set(truth) | set(said)) > 1
+        else None,
     }

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from sklearn.metrics import matthews_corrcoef
 
 from agent.types import Decision, Escalation, ReasonCode
 from eval.cases import EvalCase
 from eval.public import (
     DatasetError,
+    agent_figures,
     load_banking77,
     load_clinc150,
     oos_curve,
@@ -45,6 +47,10 @@ def test_banking77_train_rows_become_tagged_tickets_and_test_rows_cases(tmp_path
     assert [(c.inquiry, c.expected_tag) for c in data.cases] == [
         ("has my card shipped?", ("card_arrival",)), ("what rate do you use?", ("exchange_rate",))]
     assert data.documents == []
+    # Through the whole agent every query is in scope and answered with its intent's reply.
+    assert {(c.expected_action, c.extra["scope"]) for c in data.cases} == {("answer", "in")}
+    assert [t.answer_in("en") for t in data.taxonomy.tags] == ["[card arrival]",
+                                                               "[exchange rate]"]
 
 
 def test_clinc150_out_of_scope_rows_are_escalation_cases(tmp_path: Path) -> None:
@@ -86,13 +92,15 @@ def test_spread_picks_evenly_spaced_items() -> None:
 
 
 def _result(case_id: str, scope: str, tag: str, confidence: float,
-            expected: str | None = None) -> CaseResult:
+            expected: str | None = None, *, answered: bool = False) -> CaseResult:
     case = EvalCase(id=case_id, inquiry="q", expected_tag=expected or (),
                     expected_action="answer" if scope == "in" else "escalate",
                     extra={"scope": scope})
-    decision = Decision(action="escalate", tag=tag, tag_confidence=confidence, confidence=0.1,
-                        language="en", escalation=Escalation(reason=ReasonCode.LOW_CONFIDENCE,
-                                                             detail="d"))
+    decision = (Decision(action="answer", answer=f"[{tag}]", tag=tag, tag_confidence=confidence,
+                         confidence=confidence, language="en") if answered else
+                Decision(action="escalate", tag=tag, tag_confidence=confidence, confidence=0.1,
+                         language="en", escalation=Escalation(reason=ReasonCode.LOW_CONFIDENCE,
+                                                              detail="d")))
     return CaseResult(case, decision, checks=score_case(case, decision, Analyzer().terms))
 
 
@@ -118,3 +126,21 @@ def test_out_of_scope_curve_matches_hand_computation() -> None:
     # Best sum at t in (0.7, 0.8]: i1 and i4 kept, both out-of-scope caught; lowest t wins.
     assert curve["best_balanced"] == {"threshold": 0.71, "in_scope_accuracy": 0.5,
                                       "oos_recall": 1.0}
+
+
+def test_the_whole_agents_figures_count_an_escalation_as_out_of_scope() -> None:
+    results = [
+        _result("i1", "in", "a", 0.9, "a", answered=True),  # right
+        _result("i2", "in", "b", 0.9, "a", answered=True),  # answered with the wrong intent
+        _result("i3", "in", "a", 0.4, "a"),  # escalated: counted as out of scope, wrong
+        _result("o1", "oos", "a", 0.3),  # escalated: right
+        _result("o2", "oos", "b", 0.8, answered=True),  # answered: wrong
+    ]
+    figures = agent_figures(results)
+    assert figures["agent_deflection"] == 0.6
+    assert figures["agent_wrong_intent_rate"] == 2 / 3
+    assert figures["agent_accuracy"] == 0.4
+    truth, said = ["a", "a", "a", "(oos)", "(oos)"], ["a", "b", "(oos)", "(oos)", "b"]
+    assert figures["agent_mcc"] == pytest.approx(matthews_corrcoef(truth, said))
+    assert 0.0 < figures["agent_mcc"] < 1.0
+    assert oos_curve(results)["agent_in_scope_answered_right"] == 1 / 3
