@@ -141,6 +141,7 @@ def test_the_whole_agents_figures_count_an_escalation_as_out_of_scope() -> None:
     assert figures["agent_wrong_intent_rate"] == 2 / 3
     assert figures["agent_accuracy"] == 0.4
     truth, said = ["a", "a", "a", "(oos)", "(oos)"], ["a", "b", "(oos)", "(oos)", "b"]
-    assert figures["agent_mcc"] == pytest.approx(matthews_corrcoef(truth, said))
-    assert 0.0 < figures["agent_mcc"] < 1.0
+    mcc = figures["agent_mcc"]
+    assert mcc is not None and 0.0 < mcc < 1.0
+    assert mcc == pytest.approx(matthews_corrcoef(truth, said))
     assert oos_curve(results)["agent_in_scope_answered_right"] == 1 / 3
