@@ -161,6 +161,7 @@ class SelectionWeights:
     second: float = 0.6  # a second section joins when it scores this share of the first...
     second_gain: float = 0.2  # ...and adds this share of the question's words
     whole_task: float = 0.7  # a how-to question this much about the title asks for all steps
+    parent_tokens: int = 120  # a subsection's parent text up to this long is quoted above it
 
 
 #: The cosines of some chunks to a question (given its embedding, or the whole question's).
@@ -312,7 +313,15 @@ class PassageSelector:
                 if (scores[second.index] >= w.second * scores[best.index]
                         and scored.gain(second.index, best.index) >= w.second_gain):
                     chosen.append(second)
-                chosen.sort(key=lambda s: s.index)
+            # A subsection is read under its parent's own short text: the rule it is a case of
+            # ("By default, the rate of the previous business day" above "Entering your own
+            # rate"), as a help centre writes them.
+            parent = _parent(sections, best)
+            if (parent is not None and parent not in chosen and not parent.links_only
+                    and parent.tokens <= w.parent_tokens
+                    and parent.tokens + sum(s.tokens for s in chosen) <= self.max_tokens):
+                chosen.append(parent)
+            chosen.sort(key=lambda s: s.index)
         extra = [s for s in self._part_sections(question, sections, title_terms, index, analyze,
                                                 similarity, anchor=anchor)
                  if s not in chosen]
@@ -408,6 +417,16 @@ class PassageSelector:
             used += rows[i].tokens
             lo, hi = min(lo, i), max(hi, i)
         return rows[lo:hi + 1]
+
+
+def _parent(sections: Sequence[SectionView], child: SectionView) -> SectionView | None:
+    """Return the section whose heading path a subsection's continues, when it has text of its
+    own (a heading followed at once by its first subsection has none, and no section)."""
+    if " > " not in child.heading:
+        return None
+    path = child.heading.rsplit(" > ", 1)[0]
+    return next((s for s in reversed(sections) if s.index < child.index and s.heading == path),
+                None)
 
 
 def _procedure(sections: Sequence[SectionView], at: int) -> Sequence[SectionView]:

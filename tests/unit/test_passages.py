@@ -401,3 +401,62 @@ def test_each_part_of_a_question_is_compared_with_the_article_by_its_own_embeddi
                                        ANALYZER.terms, similarity)
     assert [id(v) for v in seen] == [id(whole_vector), id(how_vector), id(limit_vector)]
     assert "Limits" in passage.headings and "Create the app in Okta" in passage.headings
+
+
+RATES_EN = """# Foreign currency expenses
+
+Enter an expense in the currency you paid in.
+
+## Which exchange rate is used?
+
+By default the TTM rate of the previous business day is used.
+
+### Entering your own rate
+
+If you exchanged cash at a different rate, type the rate you got and attach the exchange slip.
+
+### Card payments
+
+For card payments the amount on your card statement counts instead.
+
+## Rounding
+
+Converted amounts are rounded down to the nearest yen.
+"""
+
+RATES_JA = """# 外貨建ての経費
+
+外貨で支払った経費は、支払った通貨のまま入力できます。
+
+## 適用される為替レート
+
+通常は、前営業日のTTMレートで円に換算します。
+
+### 自分でレートを入力する
+
+両替所で現金を両替した場合は、実際のレートを入力し、両替の控えを添付してください。
+
+### カード払いの場合
+
+カード払いは、カードの利用明細の円貨額が優先されます。
+
+## 端数処理
+
+円に換算した金額の1円未満は切り捨てます。
+"""
+
+
+@pytest.mark.parametrize(("text", "language", "question", "rule", "case", "others"), [
+    (RATES_EN, "en", "I exchanged cash at a different rate. Can I type the rate I got?",
+     "TTM rate of the previous business day", "attach the exchange slip",
+     ["card statement", "rounded down"]),
+    (RATES_JA, "ja", "現金を両替したときのレートを自分で入力できますか？",
+     "前営業日のTTMレート", "両替の控えを添付", ["利用明細", "切り捨て"]),
+])
+def test_a_subsection_is_quoted_under_its_parents_own_short_text(
+        text: str, language: str, question: str, rule: str, case: str,
+        others: list[str]) -> None:
+    passage = _select(text, question, language)
+    assert rule in passage.text and case in passage.text, passage.text
+    assert passage.text.index(rule) < passage.text.index(case)
+    assert not any(o in passage.text for o in others), passage.text
