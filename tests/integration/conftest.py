@@ -33,3 +33,26 @@ def client(db_url: str, agent: FakeAgent) -> Iterator[TestClient]:
     """A TestClient over a fresh app."""
     with client_for(db_url, agent=agent) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def chroma_session_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """One `chroma run` server for the session (starting one takes seconds)."""
+    from tests.support.net import chroma_server
+
+    with chroma_server(tmp_path_factory.mktemp("chroma")) as port:
+        yield port
+
+
+@pytest.fixture
+def chroma_port(chroma_session_port: int) -> int:
+    """The session's Chroma server on 127.0.0.1, emptied: no collection an earlier test made."""
+    import chromadb
+    from chromadb.config import Settings
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_session_port,
+                                 settings=Settings(anonymized_telemetry=False))
+    for collection in client.list_collections():
+        client.delete_collection(collection.name)
+    assert client.list_collections() == []
+    return chroma_session_port

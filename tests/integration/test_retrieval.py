@@ -2,7 +2,6 @@
 
 import shutil
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from retrieval.search import HybridRetriever
 from retrieval.store import KnowledgeStore, StoreConfig
 from retrieval.types import Document, Ticket
 from retrieval.vectors import COLLECTIONS, DEFAULT_EF_SEARCH, AnnVectors, VectorIndex
-from tests.support import net
 from tests.support.openai_stub import OpenAIStub
 
 pytestmark = pytest.mark.integration
@@ -109,15 +107,9 @@ def test_the_in_memory_vector_copy_ranks_like_chroma(demo_store_dir: Path,
         ann_store.close()
 
 
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[int]:
-    with net.chroma_server(tmp_path / "chroma-server") as port:
-        yield port
-
-
-def test_the_store_works_against_a_chroma_server(tmp_path: Path, chroma_server: int,
+def test_the_store_works_against_a_chroma_server(tmp_path: Path, chroma_port: int,
                                                  hashing_embedder: Any) -> None:
-    config = StoreConfig(tmp_path / "store", chroma_host="127.0.0.1", chroma_port=chroma_server)
+    config = StoreConfig(tmp_path / "store", chroma_host="127.0.0.1", chroma_port=chroma_port)
     store = KnowledgeStore.open(config)
     indexer = Indexer(store, hashing_embedder)
     docs = [Document(id="kb-sso", title="SAML SSO", text="Set up SAML SSO with Okta.",

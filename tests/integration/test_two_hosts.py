@@ -22,7 +22,7 @@ import pytest
 from retrieval.db_catalog import DatabaseCatalog
 from retrieval.vectors import VectorIndex
 from tests.integration.test_api_harness import KEYS, ROOT, WEBHOOK_SECRET, auth, webhook_receiver
-from tests.support.net import chroma_server, free_port, wait_until
+from tests.support.net import free_port, wait_until
 from tests.support.postgres import shared_server
 
 pytestmark = pytest.mark.slow
@@ -103,10 +103,10 @@ def big_article(n: int) -> str:
                        f"Keys rotated this way expire after {i + 30} days." for i in range(40))
 
 
-def test_two_hosts_share_one_index(tmp_path: Path) -> None:
+def test_two_hosts_share_one_index(tmp_path: Path, chroma_port: int) -> None:
     started = time.monotonic()
     database = shared_server().create_database()
-    with chroma_server(tmp_path / "chroma") as chroma_port, webhook_receiver() as receiver:
+    with webhook_receiver() as receiver:
         env = {
             "DATABASE_URL": database,
             "KOTAE_CATALOG": "database",
@@ -241,7 +241,8 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
 
 
 
-def test_migrate_moves_a_store_onto_postgresql_and_a_chroma_server(tmp_path: Path) -> None:
+def test_migrate_moves_a_store_onto_postgresql_and_a_chroma_server(tmp_path: Path,
+                                                                   chroma_port: int) -> None:
     from retrieval.db_catalog import main as db_catalog
     from retrieval.embeddings import HashingEmbedder
     from retrieval.indexer import Indexer
@@ -260,18 +261,18 @@ def test_migrate_moves_a_store_onto_postgresql_and_a_chroma_server(tmp_path: Pat
     ids = embedded.vectors.ids("kb")
     embedded.close()
     database = shared_server().create_database()
-    with chroma_server(tmp_path / "chroma") as port:
-        chroma = f"http://127.0.0.1:{port}"
-        stray = VectorIndex.open(None, host="127.0.0.1", port=port)  # left by an earlier copy
-        stray.upsert("kb", ["kb-gone#0"], embedder.embed_documents(["gone"]),
-                     [{"doc_id": "kb-gone", "source": "kb"}], ["gone"])
-        assert db_catalog(["migrate", "--store", str(folder), "--database-url", database,
-                           "--chroma-url", chroma]) == 0
-        shared = KnowledgeStore.open(StoreConfig(tmp_path / "host", chroma_host="127.0.0.1",
-                                                 chroma_port=port, catalog_url=database))
-        assert shared.vectors.ids("kb") == ids | {"kb-gone#0"}
-        Indexer(shared, embedder)  # the first writer reconciles the server with the catalog
-        assert shared.vectors.ids("kb") == ids == shared.catalog.chunk_ids("kb")
-        for query, hits in expected.items():
-            assert [h.doc_id for h in HybridRetriever(shared, embedder).search(query, k=1)] == hits
-        shared.close()
+    port = chroma_port
+    chroma = f"http://127.0.0.1:{port}"
+    stray = VectorIndex.open(None, host="127.0.0.1", port=port)  # left by an earlier copy
+    stray.upsert("kb", ["kb-gone#0"], embedder.embed_documents(["gone"]),
+                 [{"doc_id": "kb-gone", "source": "kb"}], ["gone"])
+    assert db_catalog(["migrate", "--store", str(folder), "--database-url", database,
+                       "--chroma-url", chroma]) == 0
+    shared = KnowledgeStore.open(StoreConfig(tmp_path / "host", chroma_host="127.0.0.1",
+                                             chroma_port=port, catalog_url=database))
+    assert shared.vectors.ids("kb") == ids | {"kb-gone#0"}
+    Indexer(shared, embedder)  # the first writer reconciles the server with the catalog
+    assert shared.vectors.ids("kb") == ids == shared.catalog.chunk_ids("kb")
+    for query, hits in expected.items():
+        assert [h.doc_id for h in HybridRetriever(shared, embedder).search(query, k=1)] == hits
+    shared.close()
