@@ -314,6 +314,7 @@ def with_insights(refresh: Callable[[], None] | None, db: Database,
     reaches the account.health_changed webhook even when nobody opens the page."""
     from insights.accounts import directory_for, ensure_fresh
     from insights.content import DEFAULT_DAYS, cached_content
+    from insights.topics import cached_top_topics
 
     config, directory = api.health_config(), directory_for(api.accounts_path)
 
@@ -323,6 +324,9 @@ def with_insights(refresh: Callable[[], None] | None, db: Database,
         with db.session() as session:
             ensure_fresh(session, config, directory, api.insights_max_age_s)
             cached_content(session, DEFAULT_DAYS, api.insights_max_age_s)
+            if api.insights_max_age_s > 0:  # else every page computes its own anyway
+                for days in (7, 30):  # the topics page's default and the console's
+                    cached_top_topics(session, days, 20, api.insights_max_age_s)
 
     return run
 
@@ -361,8 +365,8 @@ def with_topics(refresh: Callable[[], None], db: Database,
     assigner = Assigner(db, embedder, policy_for(agent))
 
     def run() -> None:
+        assigner.run_once()  # first: the stored topic pages then count what just arrived
         refresh()
-        assigner.run_once()
 
     return run
 

@@ -15,7 +15,7 @@ from agent.policy import Policy
 from agent.precedent import clean_resolution
 from errors import ConflictError, ServiceUnavailableError
 from insights import bugs, gaps, topics
-from insights.duty import recluster
+from insights.duty import SLACK, recluster
 from insights.embedding import Cleaner
 from retrieval.embeddings import Embedder
 from service.deps import (
@@ -91,19 +91,24 @@ class TopicsPage(BaseModel):
             responses=ERROR_RESPONSES)
 def list_topics(services: ServicesDep, session: SessionDep, principal: CsmDep,
                 since: SinceQuery = None, until: UntilQuery = None,
+                days: Annotated[int | None, Query(ge=1, le=365)] = None,
                 limit: Limit = 20) -> TopicsPage:
-    """List topics by volume in the period, with their figures. Without a period: the last 7
-    days, as computed at most KOTAE_INSIGHTS_MAX_AGE_S ago (or since the topics changed)."""
-    start, end = _period(since, until)
-    # The period's decided inquiries still waiting for a topic (the maintenance pass joins
-    # new ones within seconds); read from the period's start, not through the whole history.
-    assigned = topics.assign_pending(session, embedder_of(services), cleaner_of(services),
-                                     limit=topics.PASS_LIMIT, since=start)
+    """List topics by volume in the period, with their figures. Without `since`/`until`: the
+    last `days` (7 unless given), as computed at most KOTAE_INSIGHTS_MAX_AGE_S ago (or since
+    the topics changed; the maintenance pass keeps the last 7 and 30 days' fresh). With them:
+    computed now, after joining the period's newest waiting inquiries to their topics."""
     if since is None and until is None:
-        items, computed = topics.cached_top_topics(session, DEFAULT_DAYS, limit,
+        chosen = days or DEFAULT_DAYS
+        items, computed = topics.cached_top_topics(session, chosen, limit,
                                                    services.api.insights_max_age_s)
-        return TopicsPage(since=computed - timedelta(days=DEFAULT_DAYS), until=computed,
-                          items=items, assigned=assigned)
+        return TopicsPage(since=computed - timedelta(days=chosen), until=computed,
+                          items=items, assigned=0)
+    start, end = _period(since, until)
+    # The maintenance pass joins new inquiries within seconds: only its latest window can
+    # still be waiting (an older inquiry too far from every topic waits for a re-cluster).
+    assigned = topics.assign_pending(session, embedder_of(services), cleaner_of(services),
+                                     limit=topics.PASS_LIMIT,
+                                     since=max(start, utcnow() - SLACK))
     found = topics.top_topics(session, start, end, limit)
     return TopicsPage(since=start, until=end, items=[t.as_dict() for t in found],
                       assigned=assigned)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from retrieval.indexer import Indexer
 from retrieval.loaders import load_knowledge_base, load_taxonomy
 from retrieval.store import KnowledgeStore, StoreConfig
 from settings import load_settings
-from storage.models import OutboxRow
+from storage.models import OutboxRow, utcnow
 from tests.integration.test_api_harness import ROLES, ask, auth, client_for, services_of
 from tests.support.postgres import database_url
 
@@ -131,10 +132,17 @@ def test_a_gap_found_drafted_approved_and_then_answered_in_both_languages(
         assert "A0" in decided["answer"]
     assert client.get("/v1/insights/gaps", headers=auth("agent")).json()["items"] == []
 
-    # The topic page shows the gap's topic with its escalations and, now, its answers.
-    page = client.get("/v1/insights/topics", headers=auth("csm")).json()["items"]
+    # The topic page shows the gap's topic with its escalations and, now, its answers (a
+    # period given: computed now; the default page is a copy up to KOTAE_INSIGHTS_MAX_AGE_S old).
+    since = (utcnow() - timedelta(days=1)).isoformat()
+    page = client.get("/v1/insights/topics", params={"since": since},
+                      headers=auth("csm")).json()["items"]
     poster = next(t for t in page if t["id"] == english["topic_id"])
     assert poster["volume"] == 10 and poster["escalation_reasons"] == {"low_confidence": 8}
+    month = client.get("/v1/insights/topics", params={"days": 30}, headers=auth("csm")).json()
+    assert any(t["id"] == english["topic_id"] for t in month["items"])
+    assert client.get("/v1/insights/topics", params={"days": 0},
+                      headers=auth("csm")).status_code == 422
     assert poster["languages"] == {"en": 5, "ja": 5}
 
 

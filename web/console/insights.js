@@ -250,7 +250,7 @@
       optional(section("insights-content", t("content")), "/v1/insights/content" + q, ["agent"], content);
       body.querySelector("#insights-content").insertBefore(
         h("p", { class: "hint", text: t("contentHint") }), body.querySelector("#insights-content > div"));
-      optional(section("insights-topics", t("topics")), "/v1/insights/topics" + since, ["csm"], generic);
+      optional(section("insights-topics", t("topics")), "/v1/insights/topics" + q, ["csm"], generic);
       optional(section("insights-bugs", t("bugs")), "/v1/insights/bugs" + since, ["agent"], generic);
       optional(section("insights-gaps", t("gaps")), "/v1/insights/gaps", ["agent"],
                k.role() === "admin" ? gapEditors : generic);
