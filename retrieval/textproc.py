@@ -159,12 +159,15 @@ class Analyzer:
     def _japanese_terms(self, text: str) -> Iterator[str]:
         with self._lock:  # Sudachi tokenizers are not thread-safe
             tokenizer = self._tokenizer()
-            morphemes: list[tuple[str, tuple[str, ...], str]] = []
+            morphemes: list[tuple[str, tuple[str, ...], str, str | None]] = []
             for piece in _pieces(text):
-                morphemes.extend((m.normalized_form(), m.part_of_speech(), m.surface())
+                morphemes.extend((m.normalized_form(), m.part_of_speech(), m.surface(),
+                                  self._stem_noun(tokenizer, m.surface())
+                                  if m.part_of_speech()[0] == "動詞"
+                                  and m.part_of_speech()[5] == "連用形-一般" else None)
                                  for m in tokenizer.tokenize(piece))
         previous: tuple[str, ...] = ("",)
-        for form, pos, surface in morphemes:
+        for form, pos, surface, noun in morphemes:
             after = previous
             previous = pos
             # An English word inside Japanese text is an English term: Sudachi's normalised
@@ -178,8 +181,20 @@ class Analyzer:
             form = normalize(form)
             if _JA_CHAR.search(form):
                 yield form
+                if noun is not None and noun != form:
+                    yield noun
             else:
                 yield from self._english_terms(form)
+
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019 - one Analyzer lives per process
+    def _stem_noun(self, tokenizer: Any, surface: str) -> str | None:
+        """Return the noun a verb's continuative form is used as, if Sudachi knows one: the
+        same word is a verb in お支払い方法 and 請求書払い（銀行振込）, a noun in 支払期限 and
+        請求書払いにした, and each should find the other. Called with the tokenizer's lock."""
+        found = tokenizer.tokenize(surface)
+        if len(found) == 1 and found[0].part_of_speech()[0] == "名詞":
+            return normalize(found[0].normalized_form())
+        return None
 
     def japanese_content_morphemes(self, text: str) -> list[Morpheme]:
         """Return a Japanese text's content words, to look up in a dictionary.

@@ -28,6 +28,18 @@ def test_japanese_terms_drop_particles_and_light_verbs() -> None:
         assert noise not in terms
 
 
+def test_a_verbs_continuative_form_also_gives_the_noun_it_is_used_as() -> None:
+    # The same word is a verb in お支払い方法 and 請求書払い（銀行振込）, a noun in 支払期限 and
+    # 請求書払いにした: a question in one form must find a heading in the other.
+    analyzer = Analyzer()
+    heading = analyzer.terms("お支払い方法の種類 > 請求書払い（銀行振込）")
+    question = analyzer.terms("請求書払いにした場合、支払期限はいつになりますか？")
+    assert {"支払い", "払い"} <= set(question) & set(heading)
+    assert "支払う" in heading and "払う" in heading  # the verb still matches a verb
+    assert {"振り込む", "振り込み"} <= set(analyzer.terms("当月末日までにお振込みください"))
+    assert analyzer.terms("止まります") == ["止まる"]  # no noun of that use: nothing added
+
+
 def test_full_width_latin_matches_ascii() -> None:
     analyzer = Analyzer()
     assert "saml" in analyzer.terms("ＳＡＭＬの設定") and "saml" in analyzer.terms("SAML setup")
