@@ -13,8 +13,10 @@ compared with the target.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                         help="reuse the index of the kept tickets (default var/cache/eval)")
     parser.add_argument("--no-cache", dest="cache", action="store_const", const=None)
+    parser.add_argument("--rows", type=Path, metavar="FILE",
+                        help="also write the calibration and held-out rows (JSON)")
     args = parser.parse_args(argv)
     demo = ROOT / "data" / "demo"
     corpus = load_corpus(demo / "kb", demo / "tickets.jsonl", demo / "taxonomy.yaml")
@@ -62,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{fitted.threshold:.4f}; expected wrong-answer rate "
               f"{fitted.expected.wrong_rate:.3f}, deflection {fitted.expected.deflection:.3f}")
         answered = wrong = asked = labelled = answerable = 0
+        held_rows = []
         for ticket in held:
             row = label_replay(agent, store, ticket.id, ticket_text(ticket), ticket.language or "",
                                ticket.resolution or "")
@@ -69,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             if row is None:
                 continue
             labelled += 1
+            held_rows.append(row)
             answerable += row.correct
             score = (fitted.model.probability(row.features) if fitted.model is not None
                      else row.features.get("confidence", 0.0))
@@ -81,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"held out {asked} tickets: answered {answered} ({answered / asked:.3f}), "
               f"wrong {wrong} ({rate:.3f}); target {args.target:.3f}; "
               f"|realised - target| = {abs(rate - args.target):.3f}")
+        if args.rows is not None:
+            args.rows.write_text(json.dumps({"calibration": [asdict(r) for r in rows],
+                                             "held_out": [asdict(r) for r in held_rows]}),
+                                 encoding="utf-8")
     return 0
 
 

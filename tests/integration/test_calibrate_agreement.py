@@ -1,6 +1,6 @@
 """Calibration from history labels a replayed ticket answerable when its own resolution agrees
-with the source found: a link decides; otherwise the article the resolution itself finds first,
-which reads a paraphrase, or a Japanese reply to an English article, as agreeing."""
+with the source found: it links it, or finds it first when searched for itself, which reads a
+paraphrase, or a Japanese reply to an English article, as agreeing."""
 
 from __future__ import annotations
 
@@ -64,13 +64,13 @@ def test_a_paraphrase_agrees_with_its_article_in_either_language(
     assert not resolution_agrees(agent, store, resolution, TWO_STEP, quoted="")
 
 
-def test_a_link_decides_both_ways(agent: Agent) -> None:
+def test_a_link_to_the_candidate_agrees_whatever_the_words(agent: Agent) -> None:
     store = agent.deps.retriever.store
     linking = ("Hi,\n\nYou can run one timer at a time. More here: "
                f"{URL.format('two-step-verification')}\n\nBest,\nSam")
-    # The words are the timer article's, but the agent pointed the customer elsewhere.
-    assert not resolution_agrees(agent, store, linking, TIMER, quoted="")
     assert resolution_agrees(agent, store, linking, TWO_STEP, quoted="")
+    # The link does not stop its words from agreeing with the article they describe.
+    assert resolution_agrees(agent, store, linking, TIMER, quoted="")
 
 
 def test_shared_words_still_count_when_the_search_finds_another_article(agent: Agent) -> None:
