@@ -1,11 +1,19 @@
-"""Group inquiries by meaning: scikit-learn's HDBSCAN on reduced sentence embeddings.
+"""Group inquiries by meaning: HDBSCAN (scikit-learn) on a UMAP layout of sentence embeddings.
 
-The embeddings are L2-normalised, projected by PCA to a few dozen whitened dimensions (so
-that no handful of directions that every support question shares dominates the distances)
-and normalised again; HDBSCAN then finds the dense groups and chooses how many there are.
-Every point HDBSCAN calls noise joins the group whose centroid is nearest: a topic list must
-account for each inquiry. Large sets are fitted on a sample and the rest assigned to the
-nearest centroid, which keeps a re-cluster of 100,000 inquiries within a couple of minutes.
+From `ClusterConfig.umap_min_rows` inquiries on, the L2-normalised embeddings are laid out
+by UMAP (umap-learn: a graph of each inquiry's nearest neighbours by cosine, embedded in a
+few dimensions, seeded so that a run repeats exactly) and HDBSCAN finds the dense groups
+there and chooses how many there are. UMAP keeps who neighbours whom and drops the rest of
+the geometry, which separates intents that share most of their words far better than the
+embeddings' own distances (docs/INSIGHTS.md has the figures). Fewer inquiries are grouped as
+before UMAP was added: HDBSCAN on the embeddings projected by PCA to a few dozen whitened
+dimensions (so that no handful of directions that every support question shares dominates)
+and normalised again.
+
+Every point HDBSCAN calls noise joins the group whose centroid is nearest in the whitened PCA
+space: a topic list must account for each inquiry. Large sets are fitted on a sample and the
+rest assigned the same way, which keeps a re-cluster of 100,000 inquiries within a couple of
+minutes.
 """
 
 from __future__ import annotations
@@ -26,16 +34,24 @@ class ClusterConfig:
     """How inquiries are grouped; the defaults are what docs/INSIGHTS.md measured."""
 
     dims: int = 50  # PCA components kept (whitened)
-    min_cluster_size: int = 6
+    min_cluster_size: int = 6  # HDBSCAN on the PCA projection (sets under umap_min_rows)
     min_samples: int | None = 1
     selection: str = "eom"  # HDBSCAN cluster_selection_method: "eom" or "leaf"
     epsilon: float = 0.0  # HDBSCAN cluster_selection_epsilon
     max_fit: int = 12_000  # larger sets are fitted on a sample of this many
     seed: int = 0
+    # From this many inquiries (fitted) on, HDBSCAN runs on a UMAP layout instead:
+    umap_min_rows: int = 1_000
+    neighbours: int = 15  # UMAP n_neighbors
+    layout_dims: int = 5  # UMAP n_components
+    layout_min_cluster_size: int = 10  # HDBSCAN on the layout (min_samples: the same)
 
     def __post_init__(self) -> None:
-        if self.dims < 2 or self.min_cluster_size < 2 or self.max_fit < 10:
-            raise ValueError("dims and min_cluster_size must be >= 2, max_fit >= 10")
+        if (self.dims < 2 or self.min_cluster_size < 2 or self.max_fit < 10
+                or self.layout_min_cluster_size < 2 or self.layout_dims < 2
+                or self.neighbours < 2):
+            raise ValueError("dims, layout_dims, neighbours and the minimum cluster sizes "
+                             "must be >= 2, max_fit >= 10")
         if self.selection not in ("eom", "leaf"):
             raise ValueError("selection must be 'eom' or 'leaf'")
 
@@ -128,6 +144,40 @@ def _hdbscan(points: FloatArray, config: ClusterConfig) -> IntArray:
     return np.asarray(model.fit_predict(points), dtype=np.int64)
 
 
+def layout(vectors: FloatArray, config: ClusterConfig) -> FloatArray:
+    """Return UMAP's layout of normalised embeddings (cosine neighbours), seeded."""
+    import warnings
+
+    import umap
+
+    model = umap.UMAP(n_neighbors=min(config.neighbours, vectors.shape[0] - 1),
+                      n_components=config.layout_dims, min_dist=0.0, metric="cosine",
+                      random_state=config.seed, n_jobs=1)
+    with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": wanted
+        warnings.simplefilter("ignore", UserWarning)
+        return np.asarray(model.fit_transform(l2_normalize(vectors)), dtype=np.float32)
+
+
+def _hdbscan_on_layout(vectors: FloatArray, config: ClusterConfig) -> tuple[IntArray, IntArray]:
+    """Return HDBSCAN's labels on the layout (-1: noise) and every row's label once each
+    noise point joined the cluster whose centroid in the layout is nearest."""
+    from sklearn.cluster import HDBSCAN
+
+    points = layout(vectors, config)
+    model = HDBSCAN(min_cluster_size=config.layout_min_cluster_size,
+                    cluster_selection_method=config.selection,
+                    cluster_selection_epsilon=config.epsilon, copy=True)
+    found = np.asarray(model.fit_predict(points), dtype=np.int64)
+    joined = found.copy()
+    members = found >= 0
+    if members.any() and not members.all():
+        ids = np.unique(found[members])
+        centres = np.stack([points[found == i].mean(axis=0) for i in ids])
+        gaps = ((points[~members][:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        joined[~members] = ids[gaps.argmin(axis=1)]
+    return found, joined
+
+
 def cluster(vectors: npt.ArrayLike, config: ClusterConfig | None = None) -> Clustering:
     """Cluster embeddings; every row gets a label (noise joins its nearest cluster)."""
     config = config or ClusterConfig()
@@ -147,17 +197,25 @@ def cluster(vectors: npt.ArrayLike, config: ClusterConfig | None = None) -> Clus
     if len(fit_rows) < max(2 * config.min_cluster_size, 3):
         labels = np.zeros(n, dtype=np.int64)  # too few to split: one group
         return Clustering(labels, centroids_of(points, labels, 1), projection, 0)
-    fit_labels = _hdbscan(points[fit_rows], config)
+    if len(fit_rows) >= config.umap_min_rows:
+        fit_labels, joined = _hdbscan_on_layout(arr[fit_rows], config)
+    else:
+        fit_labels = _hdbscan(points[fit_rows], config)
+        joined = fit_labels
     found = sorted(set(fit_labels.tolist()) - {-1})
     if not found:
         labels = np.zeros(n, dtype=np.int64)
         return Clustering(labels, centroids_of(points, labels, 1), projection, n)
     remap = {old: new for new, old in enumerate(found)}
     fit_labels = np.asarray([remap.get(int(x), -1) for x in fit_labels], dtype=np.int64)
+    joined = np.asarray([remap.get(int(x), -1) for x in joined], dtype=np.int64)
     members = fit_labels >= 0
     centroids = centroids_of(points[fit_rows][members], fit_labels[members], len(found))
-    labels, _ = nearest(points, centroids)  # noise and unsampled rows: the nearest centroid
-    labels[fit_rows[members]] = fit_labels[members]
+    # Unsampled rows (and, on the PCA projection, noise): the nearest centroid there; noise
+    # of a layout joined the nearest centroid of the layout.
+    labels, _ = nearest(points, centroids)
+    placed = joined >= 0
+    labels[fit_rows[placed]] = joined[placed]
     noise = int((~members).sum()) + (n - len(fit_rows))
     # The centroids of what each cluster finally holds.
     return Clustering(labels, centroids_of(points, labels, len(found)), projection, noise)

@@ -296,4 +296,24 @@ def test_a_few_hundred_inquiries_keep_fewer_components_than_a_large_history() ->
     small = cluster(points)
     assert small.projection.components.shape[0] == 10
     assert len(set(small.labels.tolist())) >= 8  # the twelve groups are not one blob
-    assert cluster(np.tile(points, (6, 1)), ClusterConfig()).projection.components.shape[0] == 50
+    pca_only = ClusterConfig(umap_min_rows=10**9)
+    assert cluster(np.tile(points, (6, 1)), pca_only).projection.components.shape[0] == 50
+
+
+def test_a_larger_history_is_grouped_on_a_seeded_umap_layout_that_repeats() -> None:
+    """From umap_min_rows on, HDBSCAN runs on UMAP's layout: the groups are found, every row
+    gets one, and the same seed gives the same topics."""
+    import numpy as np
+
+    from insights.cluster import ClusterConfig, cluster
+
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(8, 64))
+    points = np.repeat(centres, 25, axis=0) + 0.15 * rng.normal(size=(200, 64))
+    truth = np.repeat(np.arange(8), 25)
+    config = ClusterConfig(umap_min_rows=100)
+    first, again = cluster(points, config), cluster(points, config)
+    assert first.count == 8 and first.labels.shape == (200,)
+    for group in range(8):  # each group is one topic, and no topic holds two groups
+        assert len(set(first.labels[truth == group].tolist())) == 1
+    assert np.array_equal(first.labels, again.labels)
