@@ -20,7 +20,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -198,7 +198,7 @@ def _top_topics(session: Session, since: datetime, until: datetime,
     try:  # the period before, as long as this one (none before the first representable day)
         before = since - (until - since)
     except OverflowError:
-        before = datetime.min.replace(tzinfo=since.tzinfo)
+        before = datetime.min.replace(tzinfo=UTC)  # UTC: no offset can take it out of range
     # Counted in the database from one index (kind, the inquiry's creation time, topic),
     # without reading the inquiries; only the chosen topics' inquiries are read row by row.
     created = InquiryClusterRow.inquiry_created_at

@@ -179,3 +179,14 @@ def test_the_migration_copies_each_inquirys_time_to_its_topic_row(backend: str,
         [topic] = top_topics(session, NOW - timedelta(days=7), NOW)
         assert (topic.id, topic.volume) == ("top_1", 1)
     db.close()
+
+
+def test_a_period_from_the_first_centuries_is_read_not_a_crash(db: Database) -> None:
+    from datetime import datetime, timezone
+
+    from insights.topics import top_topics
+
+    add(db, "Where is my invoice?")
+    far = datetime(429, 11, 19, 15, 16, tzinfo=timezone(timedelta(hours=21, minutes=55)))
+    with db.session() as session:  # the period before it would start before year 1
+        assert top_topics(session, far, NOW) == []
