@@ -4,7 +4,8 @@
   their topics (and bug reports to their bug clusters). It reads only inquiries created since
   a little before its previous pass (through the index on their creation time), and a
   question this process answered has its vector in the embedder's query cache, so a pass
-  costs what its new inquiries cost, not what the history does.
+  costs what its new inquiries cost, not what the history does. It skips its turn while this
+  process re-clusters (the re-cluster rewrites every assignment).
 - ``Reclusterer``: re-clusters topics and bug clusters and refreshes the gaps every
   KOTAE_TOPICS_RECLUSTER_HOURS (ids kept where topics persist). When it is due, every host
   tries to claim it by moving a stamp in the database from the time it read to now; the one
@@ -178,6 +179,14 @@ class Assigner:
 
     def run_once(self) -> topics.Pass:
         """Do one pass; return what it did for topics."""
+        if not _reclustering.acquire(blocking=False):
+            return topics.Pass()  # a re-cluster here is rewriting every assignment: next pass
+        try:
+            return self._run_once()
+        finally:
+            _reclustering.release()
+
+    def _run_once(self) -> topics.Pass:
         started = self.clock()
         since = self.since or started - FIRST_LOOK_BACK
         with self.db.session() as session:
