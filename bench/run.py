@@ -13,6 +13,7 @@ Timed figures are medians over --repeats with the spread (min-max); ratios are K
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import random
@@ -39,7 +40,7 @@ from stackfaq_retrieval import DEFAULT_DATA as STACKFAQ  # noqa: E402
 from eval.cases import EvalCase, load_cases  # noqa: E402
 from eval.public import load_stackfaq, spread  # noqa: E402
 from eval.retrieval_metrics import average_precision, recall_at  # noqa: E402
-from eval.runner import build_index, close_store, load_corpus  # noqa: E402
+from eval.runner import DEFAULT_CACHE, close_store, load_corpus, throwaway_store  # noqa: E402
 from retrieval.embeddings import Embedder  # noqa: E402
 from retrieval.indexer import Indexer  # noqa: E402
 from retrieval.loaders import load_knowledge_base  # noqa: E402
@@ -561,14 +562,16 @@ def bench_tokens(world: DemoWorld, n_cases: int, price_in: float = PRICE_IN,
     ]
 
 
-def demo_world(embedder: Embedder, tmp: Path) -> DemoWorld:
-    """Index the demo data for both pipelines and build Kotae's offline agent."""
+def demo_world(embedder: Embedder, tmp: Path, stack: contextlib.ExitStack) -> DemoWorld:
+    """Index the demo data for both pipelines and build Kotae's offline agent. Kotae's index
+    is the one `python -m eval demo` builds, from the same cache (var/cache/eval): built once
+    per change of the data, the model or the indexing code; the same either way."""
     from agent.factory import build_agent
 
     corpus = load_corpus(DEMO / "kb", DEMO / "tickets.jsonl", DEMO / "taxonomy.yaml")
-    build_index(corpus, embedder, tmp / "kotae", progress=False)
-    store = KnowledgeStore.open(StoreConfig(tmp / "kotae"))
-    offline = build_agent(load_settings(store_dir=tmp / "kotae", mode="offline"),
+    store, _info = stack.enter_context(throwaway_store(
+        corpus, embedder, cache=ROOT / DEFAULT_CACHE / "index", progress=False))
+    offline = build_agent(load_settings(store_dir=store.config.path, mode="offline"),
                           store=store, embedder=embedder)
     base = BaselineRAG(embedder, tmp / "baseline")
     base.ingest(corpus.documents)
@@ -666,12 +669,11 @@ def main() -> int:
     if "stackfaq" not in skip:
         rows.append(bench_stackfaq(embedder, args.stackfaq_data))
     if "demo" not in skip:
-        with tempfile.TemporaryDirectory() as tmp:
-            world = demo_world(embedder, Path(tmp))
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+            world = demo_world(embedder, Path(tmp), stack)
             rows += bench_recall(world)
             rows += bench_actions(world)
             rows += bench_tokens(world, args.llm_cases, args.price_in, args.price_out)
-            close_store(world.store)
     print(table(rows))
     print(f"\n{time.perf_counter() - started:.0f} s; repeats={args.repeats}, "
           f"queries/repeat={args.queries}, sizes={args.sizes}")
