@@ -66,8 +66,14 @@ class Calibration:
 
 def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int,
               embedder: str | None, sources: dict[str, Any] | None = None,
-              folds: int = 5, seed: int = 0) -> Calibration:
-    """Fit the answerability model (or, with too little data, move the grounding threshold)."""
+              folds: int = 5, seed: int = 0, repeats: int = 5) -> Calibration:
+    """Fit the answerability model (or, with too little data, move the grounding threshold).
+
+    The threshold is read off the out-of-fold curve, with each row's probability averaged
+    over `repeats` different splits into folds: on a few hundred rows one split's curve is
+    jagged, and the chosen threshold moved with the split (0.75 to 0.83 on the demo's history
+    at a 0.10 target; averaged, 0.76 to 0.79).
+    """
     answerable = sum(r.correct for r in rows)
     if min(answerable, len(rows) - answerable) < MIN_ROWS_PER_CLASS:
         # Too little data for a model: the fallback rule's threshold on the grounding score.
@@ -77,6 +83,9 @@ def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int
         return Calibration("grounding score", chosen.threshold, chosen, points, len(rows),
                            answerable, None, target)
     model, out_of_fold = _fit(rows, folds=folds, seed=seed)
+    for again in range(1, max(1, repeats)):
+        out_of_fold = out_of_fold + _fit(rows, folds=folds, seed=seed + again)[1]
+    out_of_fold = out_of_fold / max(1, repeats)
     probabilities = dict(zip((r.case_id for r in rows), out_of_fold, strict=True))
     points = curve(rows, cases, score=lambda r: probabilities[r.case_id])
     chosen = choose(points, target)
@@ -86,7 +95,7 @@ def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int
             **model.evidence,
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
             "data": sources or {}, "rows": len(rows), "answerable": answerable,
-            "target_wrong_answer_rate": target, "folds": folds,
+            "target_wrong_answer_rate": target, "folds": folds, "repeats": max(1, repeats),
             "expected": {"answered": chosen.answered, "wrong": chosen.wrong,
                          "deflection": round(chosen.deflection, 4),
                          "wrong_answer_rate": round(chosen.wrong_rate, 4)},

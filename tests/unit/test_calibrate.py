@@ -13,9 +13,9 @@ import yaml
 
 from agent.answerability import FEATURES
 from agent.policy import Policy
-from eval.calibrate import MIN_ROWS_PER_CLASS, Calibration, calibrate, write_policy
+from eval.calibrate import MIN_ROWS_PER_CLASS, Calibration, _fit, calibrate, write_policy
 from eval.cli import main
-from eval.riskcoverage import Row
+from eval.riskcoverage import Row, choose, curve
 
 
 def _row(i: int, correct: bool, confidence: float, **features: float) -> Row:
@@ -73,6 +73,26 @@ def test_a_separable_set_gets_a_model_that_keeps_the_target_out_of_fold() -> Non
     wrong = sum(not r.correct for r in answered)
     assert len(answered) >= 0.7 * sum(r.correct for r in fresh)
     assert wrong / len(answered) <= 0.05 + 0.03
+
+
+def test_the_threshold_reads_probabilities_averaged_over_repeated_splits() -> None:
+    rows = _separable(160, seed=4)
+    once = [calibrate(rows, target=0.05, cases=160, embedder=None, seed=s, repeats=1)
+            for s in range(3)]
+    averaged = calibrate(rows, target=0.05, cases=160, embedder=None, seed=0, repeats=3)
+    # The same curve as one built from the three single splits' probabilities averaged.
+    probabilities = {r.case_id: 0.0 for r in rows}
+    for seed in range(3):
+        _, out_of_fold = _fit(rows, folds=5, seed=seed)
+        for r, p in zip(rows, out_of_fold, strict=True):
+            probabilities[r.case_id] += p / 3
+    expected = choose(curve(rows, 160, score=lambda r: probabilities[r.case_id]), 0.05)
+    assert averaged.threshold == pytest.approx(expected.threshold)
+    assert averaged.expected.answered == expected.answered
+    assert averaged.model is not None and averaged.model.evidence["repeats"] == 3
+    # The model itself is the first split's: only the threshold reads the average.
+    assert once[0].model is not None
+    assert averaged.model.weights == once[0].model.weights
 
 
 def test_the_fit_is_the_same_every_time() -> None:
