@@ -93,8 +93,9 @@ def test_a_rewritten_policy_decides_the_next_inquiries_without_a_restart(
     with caplog.at_level(logging.WARNING, logger="kotae.policy"):
         assert write_policy(policy_file, _model(0.9))
         second = _wait(client, lambda s: s["sha256"] != first["sha256"])
+        # The swap is visible in /readyz a moment before the pass writes its log line.
+        _wait(client, lambda s: "policy reloaded" in caplog.text)
     assert second["answer_decision"] == "answerability model, probability >= 0.9000"
-    assert "policy reloaded" in caplog.text
     for language, decision in _decisions(client).items():
         assert decision["action"] == "escalate", (language, decision)
         assert decision["escalation"]["reason"] == "low_confidence"
