@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import case, delete, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import AnswerCitationRow, EscalationRow, FeedbackRow, InsightSnapshotRow, utcnow
+from insights.store import stored_copy
+from storage.models import AnswerCitationRow, EscalationRow, FeedbackRow, utcnow
 
 Sort = Literal["cited", "helpful_rate", "trouble_rate"]
 DEFAULT_DAYS = 30  # the period pages ask for first; the maintenance pass keeps it fresh
@@ -83,15 +83,5 @@ def cached_content(session: Session, days: int, max_age_s: float,
     """Return content performance over the last `days`, recomputed when the stored copy is
     older than max_age_s; and when it was computed."""
     now = now or utcnow()
-    key = f"content:{days}"
-    row = session.get(InsightSnapshotRow, key)
-    if row is not None and (now - row.computed_at).total_seconds() <= max_age_s:
-        return list(row.payload["items"]), row.computed_at
-    items = content_performance(session, now - timedelta(days=days), None)
-    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == key))
-    session.add(InsightSnapshotRow(key=key, payload={"items": items}, computed_at=now))
-    try:
-        session.commit()
-    except IntegrityError:  # computed at the same moment elsewhere: either copy will do
-        session.rollback()
-    return items, now
+    return stored_copy(session, f"content:{days}", max_age_s, now,
+                       lambda: content_performance(session, now - timedelta(days=days), None))

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -30,6 +31,7 @@ from storage.models import (
     InquiryClusterRow,
     InquiryRow,
     InsightClusterRow,
+    InsightSnapshotRow,
     new_id,
     utcnow,
 )
@@ -320,3 +322,21 @@ def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
                     .values(status="reopened",
                             reports_since_fixed=InsightClusterRow.reports_since_fixed + count))
     return out
+
+
+def stored_copy(session: Session, key: str, max_age_s: float, now: datetime,
+                compute: Callable[[], list[dict[str, Any]]]
+                ) -> tuple[list[dict[str, Any]], datetime]:
+    """Return the items stored under `key` and when they were computed, computing and storing
+    them again when the stored copy is older than max_age_s (or missing)."""
+    row = session.get(InsightSnapshotRow, key)
+    if row is not None and (now - row.computed_at).total_seconds() <= max_age_s:
+        return list(row.payload["items"]), row.computed_at
+    items = compute()
+    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == key))
+    session.add(InsightSnapshotRow(key=key, payload={"items": items}, computed_at=now))
+    try:
+        session.commit()
+    except IntegrityError:  # computed at the same moment elsewhere: either copy will do
+        session.rollback()
+    return items, now

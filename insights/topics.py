@@ -25,14 +25,13 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, case, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
 from errors import ConflictError, NotFoundError
 from insights import embedding
 from insights.cluster import ClusterConfig, FloatArray, cluster
-from insights.store import SaveResult, assign, join_margin, save_clustering
+from insights.store import SaveResult, assign, join_margin, save_clustering, stored_copy
 from retrieval.embeddings import Embedder
 from retrieval.textproc import Analyzer
 from storage.models import (
@@ -385,19 +384,10 @@ def cached_top_topics(session: Session, days: int, limit: int, max_age_s: float,
     """Return the last `days`' top topics as data, recomputed when the stored copy is older
     than max_age_s (or a re-cluster, rename or merge changed the topics); and when computed."""
     now = now or utcnow()
-    key = f"{SNAPSHOT}{days}:{limit}"
-    row = session.get(InsightSnapshotRow, key)
-    if row is not None and (now - row.computed_at).total_seconds() <= max_age_s:
-        return list(row.payload["items"]), row.computed_at
-    items = [json.loads(json.dumps(t.as_dict(), default=str))
-             for t in top_topics(session, now - timedelta(days=days), now, limit)]
-    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == key))
-    session.add(InsightSnapshotRow(key=key, payload={"items": items}, computed_at=now))
-    try:
-        session.commit()
-    except IntegrityError:  # computed at the same moment elsewhere: either copy will do
-        session.rollback()
-    return items, now
+    return stored_copy(
+        session, f"{SNAPSHOT}{days}:{limit}", max_age_s, now,
+        lambda: [json.loads(json.dumps(t.as_dict(), default=str))
+                 for t in top_topics(session, now - timedelta(days=days), now, limit)])
 
 
 def forget_snapshots(session: Session) -> None:
