@@ -18,26 +18,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, case, delete, func, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
 from errors import ConflictError, NotFoundError
-from insights import embedding
+from insights import embedding, topic_days
 from insights.cluster import ClusterConfig, FloatArray, cluster
 from insights.store import SaveResult, assign, join_margin, save_clustering, stored_copy
 from retrieval.embeddings import Embedder
 from retrieval.textproc import Analyzer
 from storage.models import (
-    AnswerCitationRow,
-    EscalationRow,
-    FeedbackRow,
     InquiryClusterRow,
     InquiryEmbeddingRow,
     InquiryRow,
@@ -47,6 +43,7 @@ from storage.models import (
 )
 
 EXAMPLES = 3
+ARTICLES = 5  # most cited articles shown per topic
 PASS_LIMIT = 500  # inquiries one maintenance pass embeds at most (the rest wait for the next)
 
 
@@ -61,8 +58,9 @@ def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig |
     clustering = cluster(vectors, config)
     result = save_clustering(session, "topic", embedder.name, ids, vectors, clustering.labels,
                              analyzer or Analyzer(), margin=join_margin(embedder))
-    forget_snapshots(session)
+    forget_snapshots(session, members=True)
     session.commit()
+    topic_days.refresh(session)  # count every day again now, not on the next page
     return result
 
 
@@ -198,116 +196,63 @@ def _top_topics(session: Session, since: datetime, until: datetime,
         before = since - (until - since)
     except OverflowError:
         before = datetime.min.replace(tzinfo=UTC)  # UTC: no offset can take it out of range
-    # Counted in the database from one index (kind, the inquiry's creation time, topic),
-    # without reading the inquiries; only the chosen topics' inquiries are read row by row.
-    created = InquiryClusterRow.inquiry_created_at
-    in_period = case((created >= since, 1), else_=0)
-    counts = session.execute(
-        select(InquiryClusterRow.cluster_id, in_period, func.count())
-        .where(InquiryClusterRow.kind == "topic", created >= before, created < until)
-        .group_by(InquiryClusterRow.cluster_id, in_period)).all()
-    topics = {row.id: row for row in session.scalars(
-        select(InsightClusterRow).where(InsightClusterRow.kind == "topic",
-                                        InsightClusterRow.status == "active"))}
-    volume: Counter[str] = Counter()
-    previous: Counter[str] = Counter()
-    for cid, now, count in counts:
-        (volume if now else previous)[cid] += int(count)
-    chosen = [cid for cid, _ in sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
-              if cid in topics][:limit]
-    out = {cid: TopicStats(id=cid, name=topics[cid].name or topics[cid].label,
-                           label=topics[cid].label, terms=topics[cid].terms,
-                           representative=topics[cid].representative, size=topics[cid].size,
-                           volume=volume[cid], previous=previous[cid]) for cid in chosen}
-    current = session.execute(
-        select(InquiryClusterRow.cluster_id, InquiryRow.id, InquiryRow.conversation_id,
-               InquiryRow.status, InquiryRow.action, InquiryRow.reason, InquiryRow.tag,
-               InquiryRow.language, InquiryRow.created_at, InquiryRow.decided_at)
-        .join(InquiryRow, InquiryRow.id == InquiryClusterRow.inquiry_id)
-        .where(InquiryClusterRow.kind == "topic", InquiryClusterRow.cluster_id.in_(chosen),
-               created >= since, created < until)).all()
-    mine = [r for r in current if r.cluster_id in out]
-    inquiry_ids = [r.id for r in mine]
-    feedback = _in(session, select(FeedbackRow.inquiry_id, FeedbackRow.helpful),
-                   FeedbackRow.inquiry_id, inquiry_ids)
-    helpful = {r.inquiry_id: r.helpful for r in feedback}
-    conversations = sorted({r.conversation_id for r in mine})
-    escalations = _in(session, select(EscalationRow.conversation_id, EscalationRow.created_at),
-                      EscalationRow.conversation_id, conversations)
-    escalated_at: dict[str, list[datetime]] = {}
-    for e in escalations:
-        escalated_at.setdefault(e.conversation_id, []).append(e.created_at)
-    per_conversation: dict[tuple[str, str], list[Any]] = {}
-    for r in mine:
-        per_conversation.setdefault((r.conversation_id, r.cluster_id), []).append(r)
-    reasons: dict[str, Counter[str]] = {c: Counter() for c in out}
-    tags: dict[str, Counter[str]] = {c: Counter() for c in out}
-    languages: dict[str, Counter[str]] = {c: Counter() for c in out}
-    for r in mine:
-        t = out[r.cluster_id]
-        if r.status != "received":
-            t.decided += 1
-        answered = r.action == "answer"
-        later_escalation = answered and r.decided_at is not None and any(
-            at >= r.decided_at for at in escalated_at.get(r.conversation_id, []))
-        t.answered += answered
-        t.deflected += answered and not later_escalation
-        t.escalated_after_answer += later_escalation
-        if r.id in helpful:
-            t.thumbs_up += helpful[r.id]
-            t.thumbs_down += not helpful[r.id]
-        if r.action == "escalate" and r.reason:
-            reasons[r.cluster_id][r.reason] += 1
-        if r.tag:
-            tags[r.cluster_id][r.tag] += 1
-        languages[r.cluster_id][r.language or "?"] += 1
-    for (_, cid), group in per_conversation.items():
-        group.sort(key=lambda r: r.created_at)
-        # The customer came back on the same topic after an answer.
-        out[cid].reopened += sum(1 for a in group[:-1] if a.action == "answer")
-    for cid, t in out.items():
-        t.escalation_reasons = dict(reasons[cid].most_common())
-        t.tags = dict(tags[cid].most_common())
-        t.languages = dict(languages[cid].most_common())
-    _examples_and_articles(session, out, mine)
-    return [out[c] for c in chosen]
+    # Whole days are added up from the figures stored per topic and day (insights.topic_days);
+    # only the ragged ends of the period are counted from its inquiries, in the database.
+    through = topic_days.refresh(session)
+    days, ends = topic_days.split(since, until, through)
+    days_before, ends_before = topic_days.split(before, since, through)
+
+    def volumes(whole: tuple[datetime, datetime] | None,
+                ragged: list[tuple[datetime, datetime]]) -> Counter[str]:
+        found = topic_days.stored_volumes(session, *whole) if whole else Counter()
+        for start, end in ragged:
+            found.update(topic_days.live_volumes(session, start, end))
+        return found
+
+    volume, previous = volumes(days, ends), volumes(days_before, ends_before)
+    active = set(session.scalars(
+        select(InsightClusterRow.id).where(InsightClusterRow.kind == "topic",
+                                           InsightClusterRow.status == "active")))
+    chosen = [cid for cid, n in sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
+              if cid in active and n > 0][:limit]
+    if not chosen:
+        return []
+    figures = topic_days.stored(session, *days, chosen) if days else {}
+    for start, end in ends:
+        for cid, found in topic_days.count(session, start, end, chosen).items():
+            figures.setdefault(cid, topic_days.Figures()).add(found)
+    rows = {row.id: row for row in session.execute(
+        select(InsightClusterRow.id, InsightClusterRow.name, InsightClusterRow.label,
+               InsightClusterRow.terms, InsightClusterRow.representative,
+               InsightClusterRow.size).where(InsightClusterRow.id.in_(chosen)))}
+    latest = [i for cid in chosen for _, i in figures.get(cid, topic_days.Figures()).latest]
+    texts = {r.id: r for r in session.execute(
+        select(InquiryRow.id, InquiryRow.text, InquiryRow.language, InquiryRow.created_at,
+               InquiryRow.action).where(InquiryRow.id.in_(latest)))}
+    out = []
+    for cid in chosen:
+        row, f = rows[cid], figures.get(cid, topic_days.Figures())
+        out.append(TopicStats(
+            id=cid, name=row.name or row.label, label=row.label, terms=row.terms,
+            representative=row.representative, size=row.size, volume=volume[cid],
+            previous=previous[cid], decided=f.decided, answered=f.answered,
+            deflected=f.deflected, thumbs_down=f.thumbs_down, thumbs_up=f.thumbs_up,
+            reopened=f.reopened, escalated_after_answer=f.escalated_after_answer,
+            escalation_reasons=_by_count(f.reasons), tags=_by_count(f.tags),
+            languages=_by_count(f.languages),
+            examples=[{"inquiry_id": i, "text": mask_pii(texts[i].text)[:500],
+                       "language": texts[i].language, "action": texts[i].action,
+                       "created_at": texts[i].created_at.isoformat()}
+                      for _, i in f.latest if i in texts],
+            articles=[{"doc_id": d, "title": t, "url": u, "source": s, "cited": n}
+                      for (d, t, u, s), n in sorted(f.articles.items(),
+                                                    key=lambda kv: (-kv[1], kv[0][:2]))
+                      [:ARTICLES]]))
+    return out
 
 
-def _in(session: Session, query: Any, column: Any, values: Sequence[str]) -> list[Any]:
-    """Run a query restricted to column IN values, a thousand at a time."""
-    found: list[Any] = []
-    for start in range(0, len(values), 1000):
-        found += session.execute(query.where(column.in_(values[start:start + 1000]))).all()
-    return found
-
-
-def _examples_and_articles(session: Session, out: dict[str, TopicStats], mine: list[Any]) -> None:
-    latest: dict[str, list[str]] = {}
-    for r in sorted(mine, key=lambda r: r.created_at, reverse=True):
-        picked = latest.setdefault(r.cluster_id, [])
-        if len(picked) < EXAMPLES:
-            picked.append(r.id)
-    wanted = [i for ids in latest.values() for i in ids]
-    texts = {r.id: r for r in _in(session, select(InquiryRow.id, InquiryRow.text,
-                                                  InquiryRow.language, InquiryRow.created_at,
-                                                  InquiryRow.action),
-                                  InquiryRow.id, wanted)}
-    for cid, ids in latest.items():
-        out[cid].examples = [{"inquiry_id": i, "text": mask_pii(texts[i].text)[:500],
-                              "language": texts[i].language, "action": texts[i].action,
-                              "created_at": texts[i].created_at.isoformat()} for i in ids]
-    topic_of = {r.id: r.cluster_id for r in mine}
-    cited = _in(session, select(AnswerCitationRow.inquiry_id, AnswerCitationRow.doc_id,
-                                AnswerCitationRow.title, AnswerCitationRow.url,
-                                AnswerCitationRow.source),
-                AnswerCitationRow.inquiry_id, list(topic_of))
-    counts: dict[str, Counter[tuple[str, str, str | None, str]]] = {}
-    for c in cited:
-        counts.setdefault(topic_of[c.inquiry_id], Counter())[
-            (c.doc_id, c.title, c.url, c.source)] += 1
-    for cid, counter in counts.items():
-        out[cid].articles = [{"doc_id": d, "title": t, "url": u, "source": s, "cited": n}
-                             for (d, t, u, s), n in counter.most_common(5)]
+def _by_count(counter: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def get_topic(session: Session, topic_id: str, kind: str = "topic") -> InsightClusterRow:
@@ -351,7 +296,7 @@ def merge_topics(session: Session, topic_id: str, into: str) -> InsightClusterRo
     now = utcnow()
     target.updated_at = source.updated_at = now
     source.status, source.merged_into, source.size = "merged", target.id, 0
-    forget_snapshots(session)
+    forget_snapshots(session, members=True)
     session.commit()
     return target
 
@@ -390,6 +335,9 @@ def cached_top_topics(session: Session, days: int, limit: int, max_age_s: float,
                  for t in top_topics(session, now - timedelta(days=days), now, limit)])
 
 
-def forget_snapshots(session: Session) -> None:
-    """Drop stored topic pages (the caller commits): the topics changed."""
+def forget_snapshots(session: Session, members: bool = False) -> None:
+    """Drop stored topic pages (the caller commits): the topics changed; with `members`
+    (a re-cluster, a merge: inquiries changed topic) the figures stored per day too."""
     session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key.like(f"{SNAPSHOT}%")))
+    if members:
+        topic_days.forget(session)

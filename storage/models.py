@@ -527,3 +527,26 @@ class KnowledgeGapRow(Base):
     reviewed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------
+# Topics: each topic's figures per day (insights/topic_days.py)
+
+
+class TopicDayRow(Base):
+    """One topic's figures over one UTC day, kept so that a period's topics page adds up a
+    few rows per topic instead of reading the period's inquiries."""
+
+    __tablename__ = "topic_days"
+    __table_args__ = (Index(None, "day", "topic_id", "volume"),)
+
+    topic_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[datetime] = mapped_column(primary_key=True)  # 00:00 UTC
+    volume: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[dict[str, Any]]  # insights.topic_days.Figures.as_json()
+
+
+# What changed since the figures were last counted, found through these.
+Index("ix_inquiry_clusters_assigned_at", InquiryClusterRow.assigned_at)
+Index("ix_feedback_updated_at", FeedbackRow.updated_at)
+Index("ix_escalations_created_at", EscalationRow.created_at)

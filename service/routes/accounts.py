@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -142,7 +143,31 @@ def export_accounts(
     sort: SortQuery = "risk", band: BandQuery = None,
 ) -> StreamingResponse:
     """Export account health as CSV."""
-    _fresh(services, session)
+    computed = _fresh(services, session)
+    text = _csv_copy(session, computed, sort, band)
+
+    def body() -> Iterator[str]:
+        yield text
+
+    return StreamingResponse(
+        body(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="accounts.csv"'})
+
+
+#: The CSV as last written, per database, computation of the stored health, sort and band:
+#: the stored health changes only when it is computed again (a new `computed_at`), so the
+#: file is written once per computation instead of on every download.
+_copies: dict[tuple[str, str | None, str, str | None], str] = {}
+_copies_lock = threading.Lock()
+
+
+def _csv_copy(session: Any, computed: datetime | None, sort: accounts.Sort,
+              band: str | None) -> str:
+    key = (str(session.get_bind().url), computed.isoformat() if computed else None, sort, band)
+    with _copies_lock:
+        found = _copies.get(key)
+    if found is not None and computed is not None:
+        return found
     items = accounts.stored_healths(session, band=band, sort=sort)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # without it Excel reads UTF-8 as the local code page
@@ -150,13 +175,12 @@ def export_accounts(
     writer.writerow(accounts.CSV_COLUMNS)
     for row in accounts.csv_rows(items):
         writer.writerow([_csv_cell(value) for value in row])
-
-    def body() -> Iterator[str]:
-        yield buffer.getvalue()
-
-    return StreamingResponse(
-        body(), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="accounts.csv"'})
+    text = buffer.getvalue()
+    with _copies_lock:
+        if len(_copies) >= 32:  # older computations: never asked for again
+            _copies.clear()
+        _copies[key] = text
+    return text
 
 
 @router.get("/v1/accounts/{account_id}", response_model=AccountDetail, tags=["csm"],

@@ -1,0 +1,333 @@
+"""Each topic's figures per UTC day, so that a topics page for any period adds up stored days.
+
+A topics page (`insights.topics.top_topics`) shows per topic: volume, decided, answered,
+deflected, escalated after the answer, reopened, 👍/👎, escalation reasons, tags, languages,
+the latest inquiries and the articles cited. Counted from the period's inquiries, that costs
+what the period holds (a week of 100,000 inquiries: ~20,000 rows joined to their escalations,
+feedback and citations). Here they are counted once per topic and UTC day (`topic_days`),
+grouping the stored topic of each inquiry (no re-clustering, no embedding), and a page adds up
+the whole days of its period and counts only its ragged ends live: from `since` to the next
+midnight, and from the last counted midnight to `until`.
+
+Past days change after the fact: an inquiry joins its topic a little later, a customer rates
+an answer or writes again the next day, a conversation is escalated. `refresh` finds what
+changed since it last ran (topic assignments made, feedback written, escalations opened,
+each through an index on its time), counts again the days of the conversations concerned,
+and counts the days that ended since; a re-cluster or a merge drops every day
+(`forget`) and the next refresh counts them all (a few seconds at 100,000 inquiries).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, union, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import (
+    AnswerCitationRow,
+    EscalationRow,
+    FeedbackRow,
+    InquiryClusterRow,
+    InquiryRow,
+    InsightSnapshotRow,
+    TopicDayRow,
+    utcnow,
+)
+
+EXAMPLES = 3  # latest inquiries kept per topic
+KEY = "topic_days"  # the stamp in insight_snapshots: when counted, and through which day
+#: Changes are looked for from this long before the previous refresh: a row written just
+#: before it and committed just after is still found.
+LAG = timedelta(minutes=2)
+DAY = timedelta(days=1)
+Article = tuple[str, str, str | None, str]  # doc_id, title, url, source
+
+
+@dataclass
+class Figures:
+    """One topic's figures over some span (a day, a ragged end, a whole period)."""
+
+    volume: int = 0
+    decided: int = 0
+    answered: int = 0
+    deflected: int = 0
+    escalated_after_answer: int = 0
+    reopened: int = 0
+    thumbs_up: int = 0
+    thumbs_down: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+    tags: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    articles: Counter[Article] = field(default_factory=Counter)
+    latest: list[tuple[str, str]] = field(default_factory=list)  # (created, id), newest first
+
+    COUNTS = ("volume", "decided", "answered", "deflected", "escalated_after_answer",
+              "reopened", "thumbs_up", "thumbs_down")
+
+    def add(self, other: Figures) -> None:
+        """Add another span's figures to these."""
+        for name in self.COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.reasons.update(other.reasons)
+        self.tags.update(other.tags)
+        self.languages.update(other.languages)
+        self.articles.update(other.articles)
+        self.latest = sorted(set(self.latest) | set(other.latest), reverse=True)[:EXAMPLES]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the figures as JSON-ready data (what a topic_days row stores)."""
+        return {"counts": [getattr(self, n) for n in self.COUNTS],
+                "reasons": dict(self.reasons), "tags": dict(self.tags),
+                "languages": dict(self.languages),
+                "articles": [[*a, n] for a, n in self.articles.items()],
+                "latest": [list(x) for x in self.latest]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Figures:
+        """Read back what `as_json` returned."""
+        out = cls(**dict(zip(cls.COUNTS, data["counts"], strict=True)))
+        out.reasons.update(data["reasons"])
+        out.tags.update(data["tags"])
+        out.languages.update(data["languages"])
+        out.articles.update({(d, t, u, s): n for d, t, u, s, n in data["articles"]})
+        out.latest = [(at, i) for at, i in data["latest"]]
+        return out
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def day_of(value: datetime) -> datetime:
+    """Return 00:00 UTC of the day holding `value`."""
+    return value.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def count(session: Session, start: datetime, end: datetime,
+          topics: Sequence[str] | None = None) -> dict[str, Figures]:
+    """Count the figures of every topic (or of `topics`) over inquiries created in
+    [start, end), in the database: a few GROUP BY statements over the stored assignments."""
+    ic, inquiry = InquiryClusterRow, InquiryRow
+    where = [ic.kind == "topic", ic.inquiry_created_at >= start, ic.inquiry_created_at < end]
+    if topics is not None:
+        where.append(ic.cluster_id.in_(list(topics)))
+    answered = inquiry.action == "answer"
+    # Escalated after the answer: the conversation was escalated at or after the decision.
+    escalated_later = and_(answered, inquiry.decided_at.is_not(None), exists().where(
+        EscalationRow.conversation_id == inquiry.conversation_id,
+        EscalationRow.created_at >= inquiry.decided_at))
+    # Reopened: after the answer the customer wrote again in the same conversation, on the
+    # same topic.
+    later, later_topic = aliased(InquiryRow), aliased(InquiryClusterRow)
+    came_back = and_(answered, exists().where(
+        later.conversation_id == inquiry.conversation_id, later.id != inquiry.id,
+        or_(later.created_at > inquiry.created_at,
+            and_(later.created_at == inquiry.created_at, later.id > inquiry.id)),
+        later_topic.inquiry_id == later.id, later_topic.kind == "topic",
+        later_topic.cluster_id == ic.cluster_id))
+
+    def flag(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    reason = case((inquiry.action == "escalate", inquiry.reason), else_=None)
+    out: dict[str, Figures] = {}
+    for row in session.execute(
+            select(ic.cluster_id, reason, inquiry.tag, inquiry.language, func.count(),
+                   flag(inquiry.status != "received"), flag(answered), flag(escalated_later),
+                   flag(came_back))
+            .join(inquiry, inquiry.id == ic.inquiry_id).where(*where)
+            .group_by(ic.cluster_id, reason, inquiry.tag, inquiry.language)):
+        cid, why, tag, language, n, decided, yes, escalated, back = row
+        f = out.setdefault(cid, Figures())
+        f.volume += int(n)
+        f.decided += int(decided)
+        f.answered += int(yes)
+        f.escalated_after_answer += int(escalated)
+        f.deflected += int(yes) - int(escalated)
+        f.reopened += int(back)
+        if why:
+            f.reasons[why] += int(n)
+        if tag:
+            f.tags[tag] += int(n)
+        f.languages[language or "?"] += int(n)
+    for cid, helpful, n in session.execute(
+            select(ic.cluster_id, FeedbackRow.helpful, func.count())
+            .join(FeedbackRow, FeedbackRow.inquiry_id == ic.inquiry_id).where(*where)
+            .group_by(ic.cluster_id, FeedbackRow.helpful)):
+        if helpful:
+            out[cid].thumbs_up += int(n)
+        else:
+            out[cid].thumbs_down += int(n)
+    c = AnswerCitationRow
+    for cid, doc, title, url, source, n in session.execute(
+            select(ic.cluster_id, c.doc_id, c.title, c.url, c.source, func.count())
+            .join(c, c.inquiry_id == ic.inquiry_id).where(*where)
+            .group_by(ic.cluster_id, c.doc_id, c.title, c.url, c.source)):
+        out[cid].articles[(doc, title, url, source)] += int(n)
+    rank = func.row_number().over(partition_by=ic.cluster_id,
+                                  order_by=(ic.inquiry_created_at.desc(), ic.inquiry_id.desc()))
+    newest = select(ic.cluster_id, ic.inquiry_id, ic.inquiry_created_at,
+                    rank.label("rank")).where(*where).subquery()
+    for cid, iid, at, _ in session.execute(select(newest).where(newest.c.rank <= EXAMPLES)):
+        out[cid].latest.append((_stamp(at), iid))
+    for f in out.values():
+        f.latest.sort(reverse=True)
+    return out
+
+
+def stored(session: Session, first: datetime, last: datetime,
+           topics: Sequence[str]) -> dict[str, Figures]:
+    """Add up the stored days [first, last) of `topics`."""
+    out: dict[str, Figures] = {}
+    for cid, data in session.execute(
+            select(TopicDayRow.topic_id, TopicDayRow.figures)
+            .where(TopicDayRow.day >= first, TopicDayRow.day < last,
+                   TopicDayRow.topic_id.in_(list(topics)))):
+        out.setdefault(cid, Figures()).add(Figures.from_json(data))
+    return out
+
+
+def stored_volumes(session: Session, first: datetime, last: datetime) -> Counter[str]:
+    """Return each topic's volume over the stored days [first, last)."""
+    return Counter({cid: int(n) for cid, n in session.execute(
+        select(TopicDayRow.topic_id, func.sum(TopicDayRow.volume))
+        .where(TopicDayRow.day >= first, TopicDayRow.day < last)
+        .group_by(TopicDayRow.topic_id))})
+
+
+def live_volumes(session: Session, start: datetime, end: datetime) -> Counter[str]:
+    """Return each topic's volume over [start, end), from the assignments' index alone."""
+    created = InquiryClusterRow.inquiry_created_at
+    return Counter({cid: int(n) for cid, n in session.execute(
+        select(InquiryClusterRow.cluster_id, func.count())
+        .where(InquiryClusterRow.kind == "topic", created >= start, created < end)
+        .group_by(InquiryClusterRow.cluster_id))})
+
+
+def split(start: datetime, end: datetime, through: datetime | None
+          ) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
+    """Divide [start, end) into the stored whole days it covers ([first, last), or None) and
+    the ragged ends to count live (days from `through` on are not stored yet)."""
+    if end <= start:
+        return None, []
+    first = day_of(start) if day_of(start) == start else day_of(start) + DAY
+    last = day_of(end)
+    if through is not None:
+        last = min(last, through)
+    if through is None or first >= last:
+        return None, [(start, end)]
+    ends = [(start, first)] if start < first else []
+    if last < end:
+        ends.append((last, end))
+    return (first, last), ends
+
+
+def through(session: Session) -> datetime | None:
+    """Return the day from which nothing is stored (None: nothing is)."""
+    row = session.get(InsightSnapshotRow, KEY)
+    value = row.payload.get("through") if row is not None else None
+    return datetime.fromisoformat(value) if value else None
+
+
+def refresh(session: Session, now: datetime | None = None) -> datetime | None:
+    """Bring the stored days up to date (commits); return the day from which nothing is
+    stored (today: today is always counted live), or None when another process is counting
+    every day for the first time (then pages count live)."""
+    now = now or utcnow()
+    today = day_of(now)
+    row = session.get(InsightSnapshotRow, KEY)
+    if row is None:
+        return _first_count(session, now, today)
+    done = through(session)
+    if done is None:
+        return None
+    last = row.computed_at
+    days = set(_changed_days(session, last - LAG, done))
+    day = done
+    while day < today:
+        days.add(day)
+        day += DAY
+    if not days:
+        return done
+    # Claim the recount: of several processes finding the same changes, the first to move
+    # the stamp on from `last` counts; the others read the days as they are.
+    claimed = session.execute(
+        update(InsightSnapshotRow)
+        .where(InsightSnapshotRow.key == KEY, InsightSnapshotRow.computed_at == last)
+        .values(computed_at=now, payload={"through": today.isoformat()})
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+        session.rollback()
+        return through(session)
+    _recount(session, sorted(days))
+    session.commit()
+    session.expire_all()
+    return today
+
+
+def _first_count(session: Session, now: datetime, today: datetime) -> datetime | None:
+    session.add(InsightSnapshotRow(key=KEY, payload={"through": None}, computed_at=now))
+    try:
+        session.flush()
+    except IntegrityError:  # another process is counting them
+        session.rollback()
+        return None
+    created = InquiryClusterRow.inquiry_created_at
+    days: list[datetime] = []  # the days that hold inquiries, oldest first
+    start = session.scalar(select(func.min(created)).where(InquiryClusterRow.kind == "topic"))
+    while start is not None and day_of(start) < today:
+        days.append(day_of(start))
+        start = session.scalar(select(func.min(created)).where(
+            InquiryClusterRow.kind == "topic", created >= day_of(start) + DAY))
+    _recount(session, days)
+    session.execute(update(InsightSnapshotRow).where(InsightSnapshotRow.key == KEY)
+                    .values(payload={"through": today.isoformat()})
+                    .execution_options(synchronize_session=False))
+    session.commit()
+    session.expire_all()
+    return today
+
+
+def _changed_days(session: Session, since: datetime, before: datetime) -> Iterable[datetime]:
+    """Return the stored days (before `before`) that what changed since `since` touches: the
+    days of every topic-assigned inquiry in a conversation that got a topic assignment,
+    feedback or an escalation since then."""
+    i, ic = InquiryRow, InquiryClusterRow
+    touched = union(
+        # (bug clusters' assignments too: a filter on the kind would lead SQLite, without
+        # statistics, to read every assignment of the kind instead of the recent ones)
+        select(i.conversation_id).join(ic, ic.inquiry_id == i.id)
+        .where(ic.assigned_at >= since),
+        select(i.conversation_id).join(FeedbackRow, FeedbackRow.inquiry_id == i.id)
+        .where(FeedbackRow.updated_at >= since),
+        select(EscalationRow.conversation_id).where(EscalationRow.created_at >= since))
+    conversations = sorted(set(session.scalars(select(touched.subquery()))))
+    days: set[datetime] = set()
+    for start in range(0, len(conversations), 500):
+        days.update(day_of(at) for at in session.scalars(
+            select(ic.inquiry_created_at).join(i, i.id == ic.inquiry_id)
+            .where(i.conversation_id.in_(conversations[start:start + 500]),
+                   ic.kind == "topic", ic.inquiry_created_at < before)
+            .distinct()) if at is not None)
+    return days
+
+
+def _recount(session: Session, days: Sequence[datetime]) -> None:
+    for day in days:
+        session.execute(delete(TopicDayRow).where(TopicDayRow.day == day))
+        rows = [{"topic_id": cid, "day": day, "volume": f.volume, "figures": f.as_json()}
+                for cid, f in count(session, day, day + DAY).items()]
+        if rows:
+            session.execute(insert(TopicDayRow), rows)
+
+
+def forget(session: Session) -> None:
+    """Drop every stored day (the caller commits): the topics' members changed."""
+    session.execute(delete(TopicDayRow))
+    session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == KEY))
