@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,12 +56,44 @@ class Calibration:
     answerable: int
     model: AnswerabilityModel | None
     target: float
+    # The rows calibrated on and the score each was ranked by (the model's out-of-fold
+    # probability, or the grounding score): what the expectation per language is read from.
+    data: Sequence[Row] = ()
+    scores: Mapping[str, float] = field(default_factory=dict)
 
     def expectation(self, cases: int) -> dict[str, Any]:
         """Return the expected deflection and wrong-answer rate over `cases` inquiries."""
         return {"answered": self.expected.answered, "wrong": self.expected.wrong,
                 "deflection": round(self.expected.answered / cases, 4) if cases else 0.0,
                 "wrong_answer_rate": round(self.expected.wrong_rate, 4)}
+
+    def answers(self, row: Row) -> bool:
+        """Tell whether the chosen threshold answers a row (on its calibration score, rounded
+        as the curve's thresholds are)."""
+        return round(self.scores.get(row.case_id, -1.0), 6) >= self.threshold
+
+    def by_language(self) -> dict[str, dict[str, Any]]:
+        """Return, per language of the rows, what the chosen threshold answers and how many of
+        those answers are wrong (out of fold, as the overall expectation): one overall
+        promise can hide a language that misses it."""
+        out: dict[str, dict[str, Any]] = {}
+        for language in sorted({r.language for r in self.data}):
+            rows = [r for r in self.data if r.language == language]
+            answered = [r for r in rows if self.answers(r)]
+            wrong = sum(not r.correct for r in answered)
+            out[language] = {"rows": len(rows), "answerable": sum(r.correct for r in rows),
+                             "answered": len(answered), "wrong": wrong,
+                             "wrong_answer_rate": round(wrong / len(answered), 4)
+                             if answered else 0.0}
+        return out
+
+    def row_records(self) -> Iterator[dict[str, Any]]:
+        """Yield every row calibrated on with its score and whether it would be answered
+        (rows.jsonl: what to read when asking why an answerable question was escalated)."""
+        for r in self.data:
+            yield {"case_id": r.case_id, "language": r.language, "source": r.source,
+                   "correct": r.correct, "score": round(self.scores.get(r.case_id, 0.0), 6),
+                   "answered": self.answers(r), "features": r.features}
 
 
 def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int,
@@ -81,12 +113,13 @@ def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int
         points = curve(rows, cases, score=score)
         chosen = choose(points, target)
         return Calibration("grounding score", chosen.threshold, chosen, points, len(rows),
-                           answerable, None, target)
+                           answerable, None, target, tuple(rows),
+                           {r.case_id: float(score(r)) for r in rows})
     model, out_of_fold = _fit(rows, folds=folds, seed=seed)
     for again in range(1, max(1, repeats)):
         out_of_fold = out_of_fold + _fit(rows, folds=folds, seed=seed + again)[1]
     out_of_fold = out_of_fold / max(1, repeats)
-    probabilities = dict(zip((r.case_id for r in rows), out_of_fold, strict=True))
+    probabilities = {r.case_id: float(p) for r, p in zip(rows, out_of_fold, strict=True)}
     points = curve(rows, cases, score=lambda r: probabilities[r.case_id])
     chosen = choose(points, target)
     model = model.model_copy(update={
@@ -103,7 +136,7 @@ def calibrate(rows: Sequence[Row], *, target: float = DEFAULT_TARGET, cases: int
                       for p in thin(points, 25)],
         }})
     return Calibration("answerability model", model.threshold, chosen, points, len(rows),
-                       answerable, model, target)
+                       answerable, model, target, tuple(rows), probabilities)
 
 
 def _fit(rows: Sequence[Row], *, folds: int, seed: int) -> tuple[AnswerabilityModel, np.ndarray]:
@@ -271,8 +304,12 @@ def report(calibration: Calibration, cases: int) -> str:
         f"expect: {e['deflection']:.1%} of inquiries answered ({e['answered']} of {cases}), "
         f"{e['wrong_answer_rate']:.1%} of answers wrong ({e['wrong']}); target "
         f"{calibration.target:.1%}",
-        "the trade-off (threshold: answered, wrong-answer rate):",
     ]
+    for language, figures in calibration.by_language().items():
+        lines.append(f"  {language}: {figures['answered']} of {figures['rows']} answered "
+                     f"({figures['answerable']} answerable), {figures['wrong_answer_rate']:.1%} "
+                     f"of answers wrong ({figures['wrong']})")
+    lines.append("the trade-off (threshold: answered, wrong-answer rate):")
     for p in thin(calibration.points, 8)[1:]:
         lines.append(f"  {p.threshold:.3f}: {p.deflection:6.1%}  {p.wrong_rate:6.1%}")
     return "\n".join(lines)
@@ -283,6 +320,7 @@ def as_json(calibration: Calibration, cases: int) -> dict[str, Any]:
     return {"method": calibration.method, "threshold": calibration.threshold,
             "target": calibration.target, "rows": calibration.rows,
             "answerable": calibration.answerable, "expected": calibration.expectation(cases),
+            "by_language": calibration.by_language(),
             "points": [asdict(p) for p in thin(calibration.points)]}
 
 

@@ -414,7 +414,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "calibration.json").write_text(json.dumps(calibration_json(result, cases), indent=2),
                                           encoding="utf-8")
-    print(f"wrote {out}/calibration.json")
+    with (out / "rows.jsonl").open("w", encoding="utf-8") as rows_file:
+        for record in result.row_records():
+            rows_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"wrote {out}/calibration.json, rows.jsonl")
     if args.write:
         assert target is not None  # checked before any work
         if write_policy(target, result):

@@ -235,3 +235,34 @@ def test_write_without_a_policy_file_is_refused_before_any_work(
     assert "--write needs --policy FILE" in capsys.readouterr().err
     assert time.perf_counter() - started < 5  # refused before any index or model is built
     assert not (tmp_path / "out").exists()
+
+
+def test_the_expectation_per_language_counts_each_language_s_rows_and_adds_up() -> None:
+    # Two languages (alternate rows): each one's answered and wrong rows at the chosen
+    # threshold, which together are the overall expectation.
+    rows = _separable(200, seed=6)
+    result = calibrate(rows, target=0.1, cases=200, embedder=None)
+    per = result.by_language()
+    assert set(per) == {"en", "ja"}
+    assert sum(p["rows"] for p in per.values()) == len(rows)
+    assert sum(p["answered"] for p in per.values()) == result.expected.answered
+    assert sum(p["wrong"] for p in per.values()) == result.expected.wrong
+    for language, p in per.items():
+        mine = [r for r in rows if r.language == language]
+        answered = [r for r in mine if round(result.scores[r.case_id], 6) >= result.threshold]
+        assert p["answered"] == len(answered)
+        assert p["wrong"] == sum(not r.correct for r in answered)
+        assert p["answerable"] == sum(r.correct for r in mine)
+
+
+def test_every_row_is_listed_with_its_score_and_whether_it_would_be_answered() -> None:
+    rows = _separable(120, seed=7)
+    for result in (calibrate(rows, target=0.1, cases=120, embedder=None),
+                   calibrate(rows[:20], target=0.1, cases=20, embedder=None)):  # the fallback
+        records = list(result.row_records())
+        assert [r["case_id"] for r in records] == [r.case_id for r in result.data]
+        assert sum(r["answered"] for r in records) == result.expected.answered
+        assert all(r["answered"] == (r["score"] >= result.threshold) for r in records)
+        assert all(isinstance(r["answered"], bool) and isinstance(r["score"], float)
+                   for r in records)
+    assert calibrate(rows[:20], target=0.1, cases=20, embedder=None).method == "grounding score"
