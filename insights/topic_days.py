@@ -20,12 +20,12 @@ and counts the days that ended since; a re-cluster or a merge drops every day
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, union, update
+from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -45,6 +45,9 @@ KEY = "topic_days"  # the stamp in insight_snapshots: when counted, and through 
 #: Changes are looked for from this long before the previous refresh: a row written just
 #: before it and committed just after is still found.
 LAG = timedelta(minutes=2)
+#: Changes counted by the last refresh are remembered (in the stamp) up to this many, so the
+#: next refresh does not count their days again.
+MAX_SEEN = 5000
 DAY = timedelta(days=1)
 Article = tuple[str, str, str | None, str]  # doc_id, title, url, source
 
@@ -247,8 +250,15 @@ def refresh(session: Session, now: datetime | None = None) -> datetime | None:
     done = through(session)
     if done is None:
         return None
-    last = row.computed_at
-    days = set(_changed_days(session, last - LAG, done))
+    last, payload = row.computed_at, dict(row.payload)
+    # Changes stamped from a little before the last refresh on (not before the last full
+    # count: it counted those), less those the last refresh already counted.
+    since = last - LAG
+    if payload.get("full"):
+        since = max(since, datetime.fromisoformat(payload["full"]))
+    changes = _changes(session, since)
+    seen = set(payload.get("seen") or ())
+    days = _days_of(session, {c for k, c in changes.items() if k not in seen}, done)
     day = done
     while day < today:
         days.add(day)
@@ -260,7 +270,9 @@ def refresh(session: Session, now: datetime | None = None) -> datetime | None:
     claimed = session.execute(
         update(InsightSnapshotRow)
         .where(InsightSnapshotRow.key == KEY, InsightSnapshotRow.computed_at == last)
-        .values(computed_at=now, payload={"through": today.isoformat()})
+        .values(computed_at=now, payload={
+            "through": today.isoformat(), "full": payload.get("full"),
+            "seen": sorted(changes) if len(changes) <= MAX_SEEN else []})
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
         session.rollback()
@@ -287,32 +299,45 @@ def _first_count(session: Session, now: datetime, today: datetime) -> datetime |
             InquiryClusterRow.kind == "topic", created >= day_of(start) + DAY))
     _recount(session, days)
     session.execute(update(InsightSnapshotRow).where(InsightSnapshotRow.key == KEY)
-                    .values(payload={"through": today.isoformat()})
+                    .values(payload={"through": today.isoformat(), "full": now.isoformat()})
                     .execution_options(synchronize_session=False))
     session.commit()
     session.expire_all()
     return today
 
 
-def _changed_days(session: Session, since: datetime, before: datetime) -> Iterable[datetime]:
-    """Return the stored days (before `before`) that what changed since `since` touches: the
-    days of every topic-assigned inquiry in a conversation that got a topic assignment,
-    feedback or an escalation since then."""
+def _changes(session: Session, since: datetime) -> dict[str, str]:
+    """Return what changed since `since` that a stored day may count (topic assignments made,
+    feedback written, escalations opened), each as a key naming the row and its time, with
+    the conversation it belongs to."""
+    i, ic, fb, esc = InquiryRow, InquiryClusterRow, FeedbackRow, EscalationRow
+    out: dict[str, str] = {}
+    # (bug clusters' assignments too: a filter on the kind would lead SQLite, without
+    # statistics, to read every assignment of the kind instead of the recent ones)
+    for iid, kind, at, conversation in session.execute(
+            select(ic.inquiry_id, ic.kind, ic.assigned_at, i.conversation_id)
+            .join(i, i.id == ic.inquiry_id).where(ic.assigned_at >= since)):
+        out[f"a {iid} {kind} {_stamp(at)}"] = conversation
+    for fid, at, conversation in session.execute(
+            select(fb.id, fb.updated_at, i.conversation_id)
+            .join(i, i.id == fb.inquiry_id).where(fb.updated_at >= since)):
+        out[f"f {fid} {_stamp(at)}"] = conversation
+    for eid, conversation in session.execute(
+            select(esc.id, esc.conversation_id).where(esc.created_at >= since)):
+        out[f"e {eid}"] = conversation
+    return out
+
+
+def _days_of(session: Session, conversations: set[str], before: datetime) -> set[datetime]:
+    """Return the stored days (before `before`) holding a topic-assigned inquiry of one of
+    these conversations."""
     i, ic = InquiryRow, InquiryClusterRow
-    touched = union(
-        # (bug clusters' assignments too: a filter on the kind would lead SQLite, without
-        # statistics, to read every assignment of the kind instead of the recent ones)
-        select(i.conversation_id).join(ic, ic.inquiry_id == i.id)
-        .where(ic.assigned_at >= since),
-        select(i.conversation_id).join(FeedbackRow, FeedbackRow.inquiry_id == i.id)
-        .where(FeedbackRow.updated_at >= since),
-        select(EscalationRow.conversation_id).where(EscalationRow.created_at >= since))
-    conversations = sorted(set(session.scalars(select(touched.subquery()))))
+    ordered = sorted(conversations)
     days: set[datetime] = set()
-    for start in range(0, len(conversations), 500):
+    for start in range(0, len(ordered), 500):
         days.update(day_of(at) for at in session.scalars(
             select(ic.inquiry_created_at).join(i, i.id == ic.inquiry_id)
-            .where(i.conversation_id.in_(conversations[start:start + 500]),
+            .where(i.conversation_id.in_(ordered[start:start + 500]),
                    ic.kind == "topic", ic.inquiry_created_at < before)
             .distinct()) if at is not None)
     return days

@@ -19,6 +19,7 @@ from storage.models import (
     InquiryClusterRow,
     InquiryRow,
     InsightClusterRow,
+    InsightSnapshotRow,
     TopicDayRow,
     new_id,
     utcnow,
@@ -97,6 +98,15 @@ def page_and_live(db: Database, since: datetime, until: datetime
     return page, live
 
 
+def counted_at(db: Database) -> datetime:
+    """Refresh the stored days; return when they were last counted."""
+    with db.session() as session:
+        topic_days.refresh(session)
+        row = session.get(InsightSnapshotRow, topic_days.KEY)
+        assert row is not None
+        return row.computed_at
+
+
 def test_a_period_adds_up_stored_days_and_counts_its_ends_live(db: Database) -> None:
     invoices, passwords = topic(db, "invoices"), topic(db, "passwords")
     first = ask(db, "c1", "Where is my invoice?", DAY1 + timedelta(hours=3), invoices,
@@ -130,6 +140,8 @@ def test_a_period_adds_up_stored_days_and_counts_its_ends_live(db: Database) -> 
     assert page == live
     assert page[invoices]["thumbs_up"] == 1 and page[invoices]["escalated_after_answer"] == 2
     assert page[invoices]["reopened"] == 2 and page[invoices]["deflected"] == 3
+    # What was counted is not counted again on the next page.
+    assert counted_at(db) == counted_at(db)
 
     # A merge moves one topic's inquiries into another: every day is counted again.
     with db.session() as session:
