@@ -19,13 +19,25 @@ and counts the days that ended since; a re-cluster or a merge drops every day
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -116,10 +128,64 @@ def count(session: Session, start: datetime, end: datetime,
           topics: Sequence[str] | None = None) -> dict[str, Figures]:
     """Count the figures of every topic (or of `topics`) over inquiries created in
     [start, end), in the database: a few GROUP BY statements over the stored assignments."""
+    return count_spans(session, [(start, end)], topics)
+
+
+def count_spans(session: Session, spans: Sequence[tuple[datetime, datetime]],
+                topics: Sequence[str] | None = None) -> dict[str, Figures]:
+    """Count the figures of every topic (or of `topics`) over inquiries created in the
+    spans [start, end) (a period's two ragged ends)."""
+    out: dict[str, Figures] = {}
+    if topics is not None and not topics:
+        return out
+    tally, thumbs, cited, newest = _statements(topics is not None)
+    for start, end in spans:  # one range each: an OR of ranges would not use the index
+        params: dict[str, Any] = {"start": start, "end": end}
+        if topics is not None:
+            params["topics"] = list(topics)
+        _add(out, session, (tally, thumbs, cited, newest), params)
+    for f in out.values():
+        f.latest = sorted(f.latest, reverse=True)[:EXAMPLES]
+    return out
+
+
+def _add(out: dict[str, Figures], session: Session, statements: tuple[Any, Any, Any, Any],
+         params: dict[str, Any]) -> None:
+    tally, thumbs, cited, newest = statements
+    for row in session.execute(tally, params):
+        cid, why, tag, language, n, decided, yes, escalated, back = row
+        f = out.setdefault(cid, Figures())
+        f.volume += int(n)
+        f.decided += int(decided)
+        f.answered += int(yes)
+        f.escalated_after_answer += int(escalated)
+        f.deflected += int(yes) - int(escalated)
+        f.reopened += int(back)
+        if why:
+            f.reasons[why] += int(n)
+        if tag:
+            f.tags[tag] += int(n)
+        f.languages[language or "?"] += int(n)
+    for cid, helpful, n in session.execute(thumbs, params):
+        if helpful:
+            out[cid].thumbs_up += int(n)
+        else:
+            out[cid].thumbs_down += int(n)
+    for cid, doc, title, url, source, n in session.execute(cited, params):
+        out[cid].articles[(doc, title, url, source)] += int(n)
+    for cid, iid, at, _ in session.execute(newest, params):
+        out[cid].latest.append((_stamp(at), iid))
+
+
+@functools.cache
+def _statements(some: bool) -> tuple[Any, Any, Any, Any]:
+    """Build count_spans' four statements once (bound parameters start, end and, with
+    `some`, topics): building them cost more than running them on a day's rows."""
     ic, inquiry = InquiryClusterRow, InquiryRow
-    where = [ic.kind == "topic", ic.inquiry_created_at >= start, ic.inquiry_created_at < end]
-    if topics is not None:
-        where.append(ic.cluster_id.in_(list(topics)))
+    created = ic.inquiry_created_at
+    where = [ic.kind == "topic", created >= bindparam("start"), created < bindparam("end")]
+    if some:
+        where.append(ic.cluster_id.in_(bindparam("topics", expanding=True)))
     answered = inquiry.action == "answer"
     # Escalated after the answer: the conversation was escalated at or after the decision.
     escalated_later = and_(answered, inquiry.decided_at.is_not(None), exists().where(
@@ -139,49 +205,24 @@ def count(session: Session, start: datetime, end: datetime,
         return func.sum(case((condition, 1), else_=0))
 
     reason = case((inquiry.action == "escalate", inquiry.reason), else_=None)
-    out: dict[str, Figures] = {}
-    for row in session.execute(
-            select(ic.cluster_id, reason, inquiry.tag, inquiry.language, func.count(),
-                   flag(inquiry.status != "received"), flag(answered), flag(escalated_later),
-                   flag(came_back))
-            .join(inquiry, inquiry.id == ic.inquiry_id).where(*where)
-            .group_by(ic.cluster_id, reason, inquiry.tag, inquiry.language)):
-        cid, why, tag, language, n, decided, yes, escalated, back = row
-        f = out.setdefault(cid, Figures())
-        f.volume += int(n)
-        f.decided += int(decided)
-        f.answered += int(yes)
-        f.escalated_after_answer += int(escalated)
-        f.deflected += int(yes) - int(escalated)
-        f.reopened += int(back)
-        if why:
-            f.reasons[why] += int(n)
-        if tag:
-            f.tags[tag] += int(n)
-        f.languages[language or "?"] += int(n)
-    for cid, helpful, n in session.execute(
-            select(ic.cluster_id, FeedbackRow.helpful, func.count())
-            .join(FeedbackRow, FeedbackRow.inquiry_id == ic.inquiry_id).where(*where)
-            .group_by(ic.cluster_id, FeedbackRow.helpful)):
-        if helpful:
-            out[cid].thumbs_up += int(n)
-        else:
-            out[cid].thumbs_down += int(n)
+    tally = (select(ic.cluster_id, reason, inquiry.tag, inquiry.language, func.count(),
+                    flag(inquiry.status != "received"), flag(answered), flag(escalated_later),
+                    flag(came_back))
+             .join(inquiry, inquiry.id == ic.inquiry_id).where(*where)
+             .group_by(ic.cluster_id, reason, inquiry.tag, inquiry.language))
+    thumbs = (select(ic.cluster_id, FeedbackRow.helpful, func.count())
+              .join(FeedbackRow, FeedbackRow.inquiry_id == ic.inquiry_id).where(*where)
+              .group_by(ic.cluster_id, FeedbackRow.helpful))
     c = AnswerCitationRow
-    for cid, doc, title, url, source, n in session.execute(
-            select(ic.cluster_id, c.doc_id, c.title, c.url, c.source, func.count())
-            .join(c, c.inquiry_id == ic.inquiry_id).where(*where)
-            .group_by(ic.cluster_id, c.doc_id, c.title, c.url, c.source)):
-        out[cid].articles[(doc, title, url, source)] += int(n)
+    cited = (select(ic.cluster_id, c.doc_id, c.title, c.url, c.source, func.count())
+             .join(c, c.inquiry_id == ic.inquiry_id).where(*where)
+             .group_by(ic.cluster_id, c.doc_id, c.title, c.url, c.source))
     rank = func.row_number().over(partition_by=ic.cluster_id,
-                                  order_by=(ic.inquiry_created_at.desc(), ic.inquiry_id.desc()))
-    newest = select(ic.cluster_id, ic.inquiry_id, ic.inquiry_created_at,
-                    rank.label("rank")).where(*where).subquery()
-    for cid, iid, at, _ in session.execute(select(newest).where(newest.c.rank <= EXAMPLES)):
-        out[cid].latest.append((_stamp(at), iid))
-    for f in out.values():
-        f.latest.sort(reverse=True)
-    return out
+                                  order_by=(created.desc(), ic.inquiry_id.desc()))
+    ranked = select(ic.cluster_id, ic.inquiry_id, created, rank.label("rank")).where(
+        *where).subquery()
+    newest = select(ranked).where(ranked.c.rank <= EXAMPLES)
+    return tally, thumbs, cited, newest
 
 
 def stored(session: Session, first: datetime, last: datetime,
@@ -199,18 +240,25 @@ def stored(session: Session, first: datetime, last: datetime,
 def stored_volumes(session: Session, first: datetime, last: datetime) -> Counter[str]:
     """Return each topic's volume over the stored days [first, last)."""
     return Counter({cid: int(n) for cid, n in session.execute(
-        select(TopicDayRow.topic_id, func.sum(TopicDayRow.volume))
-        .where(TopicDayRow.day >= first, TopicDayRow.day < last)
-        .group_by(TopicDayRow.topic_id))})
+        _volumes()[0], {"start": first, "end": last})})
 
 
 def live_volumes(session: Session, start: datetime, end: datetime) -> Counter[str]:
     """Return each topic's volume over [start, end), from the assignments' index alone."""
-    created = InquiryClusterRow.inquiry_created_at
     return Counter({cid: int(n) for cid, n in session.execute(
-        select(InquiryClusterRow.cluster_id, func.count())
-        .where(InquiryClusterRow.kind == "topic", created >= start, created < end)
-        .group_by(InquiryClusterRow.cluster_id))})
+        _volumes()[1], {"start": start, "end": end})})
+
+
+@functools.cache
+def _volumes() -> tuple[Any, Any]:
+    day, created = TopicDayRow.day, InquiryClusterRow.inquiry_created_at
+    return (select(TopicDayRow.topic_id, func.sum(TopicDayRow.volume))
+            .where(day >= bindparam("start"), day < bindparam("end"))
+            .group_by(TopicDayRow.topic_id),
+            select(InquiryClusterRow.cluster_id, func.count())
+            .where(InquiryClusterRow.kind == "topic", created >= bindparam("start"),
+                   created < bindparam("end"))
+            .group_by(InquiryClusterRow.cluster_id))
 
 
 def split(start: datetime, end: datetime, through: datetime | None

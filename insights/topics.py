@@ -218,9 +218,8 @@ def _top_topics(session: Session, since: datetime, until: datetime,
     if not chosen:
         return []
     figures = topic_days.stored(session, *days, chosen) if days else {}
-    for start, end in ends:
-        for cid, found in topic_days.count(session, start, end, chosen).items():
-            figures.setdefault(cid, topic_days.Figures()).add(found)
+    for cid, found in topic_days.count_spans(session, ends, chosen).items():
+        figures.setdefault(cid, topic_days.Figures()).add(found)
     rows = {row.id: row for row in session.execute(
         select(InsightClusterRow.id, InsightClusterRow.name, InsightClusterRow.label,
                InsightClusterRow.terms, InsightClusterRow.representative,
