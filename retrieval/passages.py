@@ -129,8 +129,13 @@ class SectionView:
     @functools.cached_property
     def links_only(self) -> bool:
         """Tell whether the section is only links to other articles ("Related articles")."""
-        lines = [line for line in self.text.splitlines() if line.strip()]
-        return bool(lines) and all(_LINK_LINE.match(line) for line in lines)
+        return links_only(self.text)
+
+
+def links_only(text: str) -> bool:
+    """Tell whether a text is only links to other articles (a "Related articles" list)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(_LINK_LINE.match(line) for line in lines)
 
 
 def document_sections(rows: Sequence[ChunkRow]) -> list[SectionView]:
@@ -249,7 +254,13 @@ class PassageSelector:
         cosines = (similarity([c for s in sections for c in s.chunk_ids], question.embedding)
                    if similarity else {})
         result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
-        specific_total = result.specific_total
+        # The words count for the share of the question they can see: where much of what it
+        # asks about is in none of the article's sections (it says it in other words than the
+        # article: "parental leave" for "delegate"), the vectors decide more. Only words the
+        # knowledge base holds somewhere count: an unknown one may be a typo.
+        specific_total = result.specific_total + sum(
+            index.idf(t) for t in terms
+            if t not in title_terms and t not in anywhere and index.knows(t))
         bm25 = {c: sum(ws) for c, ws in chunk_weights.items()}
         bm25_top = max(bm25.values(), default=0.0) or 1.0
         cos_top = max(cosines.values(), default=0.0)

@@ -18,6 +18,7 @@ from retrieval.passages import (
     QuestionView,
     SectionView,
     document_sections,
+    links_only,
 )
 from retrieval.store import KnowledgeStore
 from retrieval.textproc import detect_language, language_code
@@ -47,6 +48,9 @@ class SearchHit:
     vector_rank: int | None = None
     lexical_rank: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The vector evidence search ranked on, on REFERENCE_SCALE: the chunk's cosine, and for a
+    # document search blended with how similar the whole document is (FusionConfig).
+    vector_reference: float | None = None
 
     @property
     def resolution(self) -> str | None:
@@ -90,6 +94,15 @@ class FusionConfig:
     # this weight made a Japanese question miss every English article that answers it
     # (multilingual-e5, demo eval: top-1 0 of 16; docs/BENCHMARKS.md).
     cross_language_weight: float = 0.35
+    # A chunk that is only links to other articles (a "Related articles" list) counts for this
+    # share of its score (help-centre set: its article no longer outranks the ones it links to).
+    links_weight: float = 0.5
+    # In a search for documents, a chunk's cosine is blended with this share of the mean cosine
+    # of its document's chunks: how much the document as a whole is about the question. One
+    # chunk's cosine alone ranked threads whose one answer mentions the topic above the thread
+    # about it (StackFAQ with multilingual-e5: hybrid MAP 0.940 -> 0.952, chosen on its odd
+    # half; bench/stackfaq_retrieval.py).
+    document_weight: float = 0.5
 
 
 class HybridRetriever:
@@ -115,6 +128,8 @@ class HybridRetriever:
             (self._vector_languages is None or len(self._vector_languages) > 1)
             and isinstance(getattr(embedder, "cosine_scale", None), CosineScale))
         self._warned_model = False
+        # source -> (the chunk rows they were read from, chunk id -> whether it is only links)
+        self._link_lists: dict[str, tuple[dict[str, ChunkRow], dict[str, bool]]] = {}
 
     def search(
         self,
@@ -184,10 +199,17 @@ class HybridRetriever:
                                           same_language=rows[h.id].language == query_language),
                        h) for h in hits if h.id in rows]
             scored.sort(key=lambda sh: -sh[0])  # stable: ties keep the copy's order
-            for rank, (adjusted, hit) in enumerate(scored[:depth]):
+            scored = scored[:depth]
+            whole = (self._document_cosines(source, embedding, [h for _, h in scored], rows,
+                                            scale, query_language)
+                     if group_by_document and cfg.document_weight > 0 else {})
+            for rank, (adjusted, hit) in enumerate(scored):
                 entry = fused.setdefault(hit.id, {})
                 entry["vector_score"], entry["vector_rank"] = hit.similarity, rank + 1
-                entry["vector_adjusted"] = adjusted
+                doc = rows[hit.id].doc_id
+                entry["vector_adjusted"] = (adjusted if doc not in whole else
+                                            (1 - cfg.document_weight) * adjusted
+                                            + cfg.document_weight * whole[doc])
         if mode in ("hybrid", "lexical"):
             lexical_filters = {k: v for k, v in base_filters.items() if isinstance(v, str | list)}
             terms = self.store.analyzer.terms(query)
@@ -195,6 +217,13 @@ class HybridRetriever:
                 entry = fused.setdefault(lhit.id, {})
                 entry["lexical_score"], entry["lexical_rank"] = lhit.score, rank + 1
         self._fuse(fused, rows, query_language, compared)
+        if source != "ticket":
+            # A list of links to other articles ("Related articles") answers nothing itself, but
+            # it holds their titles, often in the other language: it matched the articles it
+            # links to, by words and vectors alike, and put its own article above them.
+            for chunk_id, entry in fused.items():
+                if self._only_links(source, rows, chunk_id):
+                    entry["score"] *= cfg.links_weight
 
         ranked = sorted(fused.items(), key=lambda kv: (-kv[1]["score"], kv[0]))
         results: list[SearchHit] = []
@@ -211,10 +240,50 @@ class HybridRetriever:
                 score=float(entry["score"]), vector_score=entry.get("vector_score"),
                 lexical_score=entry.get("lexical_score"), vector_rank=entry.get("vector_rank"),
                 lexical_rank=entry.get("lexical_rank"), metadata=row.metadata,
+                vector_reference=entry.get("vector_adjusted"),
             ))
             if len(results) == k:
                 break
         return results
+
+    def _document_cosines(self, source: str, embedding: Any, hits: Sequence[VectorHit],
+                          rows: dict[str, ChunkRow], scale: CosineScale,
+                          query_language: str) -> dict[str, float]:
+        """Return, for each document the vector leg found, the mean of its chunks' cosines to
+        the query on the reference scale: how much the document as a whole is about it."""
+        by_doc = self._by_document(source, rows)
+        docs = list(dict.fromkeys(rows[h.id].doc_id for h in hits))
+        ids = [r.chunk_id for d in docs for r in by_doc.get(d, [])
+               if not self._only_links(source, rows, r.chunk_id)]
+        cosines = self.store.similarities(source, embedding, ids)
+        sums: dict[str, list[float]] = {}
+        for chunk_id, cosine in cosines.items():
+            row = rows[chunk_id]
+            sums.setdefault(row.doc_id, []).append(scale.to_reference(
+                cosine, same_language=row.language == query_language))
+        return {d: sum(v) / len(v) for d, v in sums.items() if v}
+
+    def _by_document(self, source: str, rows: dict[str, ChunkRow]) -> dict[str, list[ChunkRow]]:
+        """Return a source's chunk rows by document (cached per generation)."""
+        cached = self._documents.get(source)
+        if cached is None or cached[0] is not rows:
+            by_doc: dict[str, list[ChunkRow]] = {}
+            for row in rows.values():
+                by_doc.setdefault(row.doc_id, []).append(row)
+            cached = (rows, by_doc)
+            self._documents[source] = cached
+        return cached[1]
+
+    def _only_links(self, source: str, rows: dict[str, ChunkRow], chunk_id: str) -> bool:
+        """Tell whether a chunk is only links to other articles (cached per generation)."""
+        cached = self._link_lists.get(source)
+        if cached is None or cached[0] is not rows:
+            cached = (rows, {})
+            self._link_lists[source] = cached
+        known = cached[1].get(chunk_id)
+        if known is None:
+            known = cached[1][chunk_id] = links_only(rows[chunk_id].text)
+        return known
 
     def _vector_hits(self, source: str, embedding: Any, depth: int, k: int,
                      query_language: str, restrict: bool, vector_filters: dict[str, Any],
@@ -334,11 +403,4 @@ class HybridRetriever:
     def sections(self, source: str, doc_id: str) -> list[SectionView]:
         """Return the sections of an indexed document, in order (cached per generation)."""
         _, rows = self.store.lexical(source)
-        cached = self._documents.get(source)
-        if cached is None or cached[0] is not rows:
-            by_doc: dict[str, list[ChunkRow]] = {}
-            for row in rows.values():
-                by_doc.setdefault(row.doc_id, []).append(row)
-            cached = (rows, by_doc)
-            self._documents[source] = cached
-        return document_sections(cached[1].get(doc_id, []))
+        return document_sections(self._by_document(source, rows).get(doc_id, []))
