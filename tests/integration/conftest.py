@@ -6,8 +6,10 @@ which takes precedence over these.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -56,3 +58,35 @@ def chroma_port(chroma_session_port: int) -> int:
         client.delete_collection(collection.name)
     assert client.list_collections() == []
     return chroma_session_port
+
+
+@pytest.fixture(scope="session")
+def e5_article_store(tmp_path_factory: pytest.TempPathFactory,
+                     e5_embedder: Any) -> Callable[[Sequence[str]], Path]:
+    """Index a few demo articles (file names in data/demo/kb) with the multilingual model,
+    once per set of names in a session; return the store's folder. A test that writes to the
+    index (approving a gap, resolving an escalation) works on a copy."""
+    from retrieval.indexer import Indexer
+    from retrieval.loaders import load_knowledge_base, load_taxonomy
+    from retrieval.store import KnowledgeStore, StoreConfig
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    built: dict[tuple[str, ...], Path] = {}
+
+    def store_of(names: Sequence[str]) -> Path:
+        key = tuple(sorted(names))
+        if key not in built:
+            kb = tmp_path_factory.mktemp("kb")
+            for name in key:
+                shutil.copy(demo / "kb" / name, kb / name)
+            path = tmp_path_factory.mktemp("e5-store")
+            store = KnowledgeStore.open(StoreConfig(path))
+            try:
+                store.save_taxonomy(load_taxonomy(demo / "taxonomy.yaml"))
+                Indexer(store, e5_embedder).sync("kb", load_knowledge_base(kb).documents)
+            finally:
+                store.close()
+            built[key] = path
+        return built[key]
+
+    return store_of

@@ -4,8 +4,7 @@ paraphrase, or a Japanese reply to an English article, as agreeing."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +14,8 @@ from agent.factory import build_agent
 from agent.pipeline import Agent
 from agent.types import Citation
 from eval.calibrate import resolution_agrees
-from retrieval.indexer import Indexer
-from retrieval.loaders import load_knowledge_base, load_taxonomy
-from retrieval.store import KnowledgeStore, StoreConfig
 from settings import load_settings
 
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 ARTICLES = ("time-tracking.md", "two-step-verification.md", "accessibility.md",
             "export-data.md")
 URL = "https://help.tsunagu.example/articles/{}"
@@ -35,16 +30,9 @@ TWO_STEP = _citation("two-step-verification", "Two-step verification (2SV)")
 
 
 @pytest.fixture(scope="module")
-def agent(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Any) -> Iterator[Agent]:
-    kb = tmp_path_factory.mktemp("kb")
-    for name in ARTICLES:
-        shutil.copy(DEMO / "kb" / name, kb / name)
-    path = tmp_path_factory.mktemp("agreement-store")
-    store = KnowledgeStore.open(StoreConfig(path))
-    store.save_taxonomy(load_taxonomy(DEMO / "taxonomy.yaml"))
-    Indexer(store, e5_embedder).sync("kb", load_knowledge_base(kb).documents)
-    store.close()
-    built = build_agent(load_settings(store_dir=path, mode="offline"), embedder=e5_embedder)
+def agent(e5_article_store: Callable[[Sequence[str]], Path], e5_embedder: Any) -> Iterator[Agent]:
+    built = build_agent(load_settings(store_dir=e5_article_store(ARTICLES), mode="offline"),
+                        embedder=e5_embedder)
     yield built
     built.close()
 

@@ -7,7 +7,7 @@ each insights route, and what the bug export sends."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent.factory import build_agent
-from retrieval.indexer import Indexer
-from retrieval.loaders import load_knowledge_base, load_taxonomy
-from retrieval.store import KnowledgeStore, StoreConfig
 from settings import load_settings
 from storage.models import OutboxRow, utcnow
 from tests.integration.test_api_harness import ROLES, ask, auth, client_for, services_of
 from tests.support.postgres import database_url
 
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 ARTICLES = ("invite-members-and-roles.md", "invoices-and-payment-methods.md",
             "guest-access.md", "due-dates.md", "ja-export-data.md")
 
@@ -49,24 +45,13 @@ RESOLUTION_JA = ("{name}様\n\nお問い合わせありがとうございます�
                  "サポート担当 佐藤")
 
 
-@pytest.fixture(scope="module")
-def e5_store(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Any) -> Path:
-    """A small knowledge base (nothing on posters) indexed with the multilingual model."""
-    kb = tmp_path_factory.mktemp("kb")
-    for name in ARTICLES:
-        shutil.copy(DEMO / "kb" / name, kb / name)
-    path = tmp_path_factory.mktemp("e5-store")
-    store = KnowledgeStore.open(StoreConfig(path))
-    store.save_taxonomy(load_taxonomy(DEMO / "taxonomy.yaml"))
-    Indexer(store, e5_embedder).sync("kb", load_knowledge_base(kb).documents)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def client(e5_store: Path, e5_embedder: Any, tmp_path: Path) -> Iterator[TestClient]:
+def client(e5_article_store: Callable[[Sequence[str]], Path], e5_embedder: Any,
+           tmp_path: Path) -> Iterator[TestClient]:
+    """The app over a small knowledge base with nothing on posters, indexed with the
+    multilingual model (a copy: approving a gap writes to the index)."""
     store = tmp_path / "store"
-    shutil.copytree(e5_store, store)  # approving a gap writes to the index
+    shutil.copytree(e5_article_store(ARTICLES), store)
     agent = build_agent(load_settings(store_dir=store, mode="offline"), embedder=e5_embedder)
     with client_for(database_url("sqlite", tmp_path), agent=agent) as test_client:
         yield test_client
