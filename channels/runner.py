@@ -23,7 +23,6 @@ from typing import Any
 import anyio
 import httpx
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.types import Decision
@@ -33,6 +32,7 @@ from storage.db import Database
 from storage.models import ChannelThreadRow, OutboxRow, utcnow
 from storage.repo import channels as threads
 from storage.repo import escalations, inquiries
+from storage.repo.base import commit_first
 
 log = logging.getLogger("kotae.channels")
 
@@ -67,12 +67,7 @@ def enqueue(session: Session, channel: str, delivery_id: str, body: dict[str, An
         created_at=now, next_attempt_at=now,
         payload={"body": body, "delivery_id": delivery_id[:200], "done": []},
     ))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    return commit_first(session)
 
 
 def sources_of(decision: Decision) -> list[str]:

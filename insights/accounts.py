@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import and_, case, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -48,6 +47,7 @@ from storage.models import (
     utcnow,
 )
 from storage.outbox import emit
+from storage.repo.base import commit_first
 
 Band = Literal["healthy", "watch", "at_risk"]
 BANDS: tuple[Band, ...] = ("healthy", "watch", "at_risk")
@@ -383,10 +383,7 @@ def refresh(session: Session, config: HealthConfig, directory: Directory | None 
     session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == _COMPUTED))
     session.add(InsightSnapshotRow(key=_COMPUTED, payload={"accounts": len(healths)},
                                    computed_at=now))
-    try:
-        session.commit()
-    except IntegrityError:  # another process stored the same accounts first: theirs stands
-        session.rollback()
+    if not commit_first(session):  # another process stored the same accounts first
         return []
     return changed
 

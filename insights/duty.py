@@ -36,6 +36,7 @@ from insights.store import SaveResult
 from retrieval.embeddings import Embedder
 from storage.db import Database
 from storage.models import InsightClusterRow, InsightSnapshotRow, utcnow
+from storage.repo.base import commit_first
 
 log = logging.getLogger("kotae.insights")
 
@@ -94,10 +95,7 @@ def stamp(session: Session, now: datetime) -> None:
     if moved.rowcount == 0:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
         session.execute(insert(InsightSnapshotRow).values(key=STAMP, payload={},
                                                           computed_at=now))
-    try:
-        session.commit()
-    except IntegrityError:  # stamped at the same moment elsewhere: either time will do
-        session.rollback()
+    commit_first(session)  # stamped at the same moment elsewhere: either time will do
 
 
 def claim(session: Session, last: datetime | None, now: datetime) -> bool:
@@ -106,12 +104,7 @@ def claim(session: Session, last: datetime | None, now: datetime) -> bool:
     if last is None:
         session.execute(insert(InsightSnapshotRow).values(key=STAMP, payload={},
                                                           computed_at=now))
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return False
-        return True
+        return commit_first(session)
     raw = session.scalar(select(InsightSnapshotRow.computed_at)
                          .where(InsightSnapshotRow.key == STAMP))
     if raw is None or _aware(raw) != last:

@@ -19,7 +19,6 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import Table, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -35,6 +34,7 @@ from storage.models import (
     new_id,
     utcnow,
 )
+from storage.repo.base import commit_first
 
 PREFIX = {"topic": "top", "bug": "bug"}
 RADIUS_QUANTILE = 0.02
@@ -335,8 +335,5 @@ def stored_copy(session: Session, key: str, max_age_s: float, now: datetime,
     items = compute()
     session.execute(delete(InsightSnapshotRow).where(InsightSnapshotRow.key == key))
     session.add(InsightSnapshotRow(key=key, payload={"items": items}, computed_at=now))
-    try:
-        session.commit()
-    except IntegrityError:  # computed at the same moment elsewhere: either copy will do
-        session.rollback()
+    commit_first(session)  # computed at the same moment elsewhere: either copy will do
     return items, now

@@ -1,4 +1,5 @@
-"""What every aggregate's queries share: table handles, row counts, secret hashing."""
+"""What every aggregate's queries share: table handles, row counts, secret hashing, and the
+commit of a row that only the first writer may store."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from errors import NotFoundError
@@ -37,3 +39,15 @@ def get_or_raise(
     if row is None:
         raise NotFoundError(f"no {what} {key!r}", hint=hint)
     return row
+
+
+def commit_first(session: Session) -> bool:
+    """Commit what the session holds when it stores a key only one writer may store (a claim,
+    a webhook delivery, a computed copy); return False, rolled back, when another writer's row
+    with the same key was committed first (its row stands)."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True

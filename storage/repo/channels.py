@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agent.types import Decision
@@ -26,7 +25,7 @@ from storage.models import (
     new_id,
     utcnow,
 )
-from storage.repo.base import sha256_hex, updated
+from storage.repo.base import commit_first, sha256_hex, updated
 
 HoldKind = Literal["claimed", "agent_active", "reopened"]
 
@@ -101,10 +100,7 @@ def ensure_thread(
         updated_at=now,
     )
     session.add(row)
-    try:
-        session.commit()
-    except IntegrityError:  # another worker created it first
-        session.rollback()
+    if not commit_first(session):  # another worker created it first
         found = thread_of(session, channel, external_id)
         assert found is not None
         return found

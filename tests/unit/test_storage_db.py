@@ -116,3 +116,15 @@ def test_the_writer_lock_gives_up_after_its_timeout_and_never_stays_held(
     with pytest.raises(OSError, match="no locks"):
         writers.before_execute(type("Connection", (), {"info": {}})(), None, "INSERT 1")
     assert writers._lock.acquire(blocking=False)  # the thread lock was not left held
+
+
+def test_only_the_first_writer_of_a_key_commits(db: Database) -> None:
+    from storage.models import InsightSnapshotRow
+    from storage.repo.base import commit_first
+
+    with db.session() as first, db.session() as second:
+        first.add(InsightSnapshotRow(key="claim", payload={"by": "first"}))
+        second.add(InsightSnapshotRow(key="claim", payload={"by": "second"}))
+        assert commit_first(first)
+        assert not commit_first(second)  # rolled back: the session is usable again
+        assert second.get(InsightSnapshotRow, "claim").payload == {"by": "first"}
