@@ -383,11 +383,16 @@ def _days_of(session: Session, conversations: set[str], before: datetime) -> set
     ordered = sorted(conversations)
     days: set[datetime] = set()
     for start in range(0, len(ordered), 500):
-        days.update(day_of(at) for at in session.scalars(
-            select(ic.inquiry_created_at).join(i, i.id == ic.inquiry_id)
-            .where(i.conversation_id.in_(ordered[start:start + 500]),
-                   ic.kind == "topic", ic.inquiry_created_at < before)
-            .distinct()) if at is not None)
+        # Two statements, each with only one index to take (the conversations', then the
+        # assignments' primary key; the kind and the time are checked here): otherwise
+        # SQLite, without statistics, read every topic assignment before `before` instead.
+        inquiries = list(session.scalars(
+            select(i.id).where(i.conversation_id.in_(ordered[start:start + 500]))))
+        for part in range(0, len(inquiries), 500):
+            days.update(day_of(at) for kind, at in session.execute(
+                select(ic.kind, ic.inquiry_created_at)
+                .where(ic.inquiry_id.in_(inquiries[part:part + 500])))
+                if kind == "topic" and at is not None and at < before)
     return days
 
 
