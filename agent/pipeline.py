@@ -39,7 +39,7 @@ from agent.types import (
     SignalKind,
     SignalText,
 )
-from retrieval.embeddings import REFERENCE_SCALE, cosine_scale, embedder_reads
+from retrieval.embeddings import cosine_scale, embedder_reads
 from retrieval.locks import FairSlots
 from retrieval.passages import QuestionView, part_asks, question_parts
 from retrieval.search import HybridRetriever, SearchHit
@@ -479,12 +479,7 @@ class Agent:
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 same_language = hit.language == query_language
-                # The vector evidence search ranked the source on (the whole document's
-                # similarity blended in, retrieval.search.FusionConfig.document_weight).
-                semantic = min(1.0, max(0.0, (
-                    REFERENCE_SCALE.relative(hit.vector_reference)
-                    if hit.vector_reference is not None
-                    else scale.relative(cosine, same_language=same_language))))
+                semantic = min(1.0, max(0.0, scale.relative(cosine, same_language=same_language)))
                 # Coverage of what an answer would quote (the section, when it is short), in
                 # the passage's language: a Japanese question's words through the glossary.
                 passage = self.deps.retriever.passage(hit, question)

@@ -45,6 +45,11 @@ def main() -> int:
     parser.add_argument("--sweep-alpha", action="store_true",
                         help="sweep the fusion weight on the odd-numbered queries (dev) and "
                         "score every mode on the even-numbered ones (test)")
+    parser.add_argument("--document-weight", type=float, default=None,
+                        help="blend each chunk's cosine with this share of its document's mean "
+                        "(FusionConfig.document_weight; default: the configured one)")
+    parser.add_argument("--links-weight", type=float, default=None,
+                        help="FusionConfig.links_weight (default: the configured one)")
     args = parser.parse_args()
     documents, queries = load_stackfaq(args.data)
     settings = load_settings()
@@ -57,6 +62,10 @@ def main() -> int:
         print(f"indexed {len(documents)} threads in {time.perf_counter() - started:.1f} s; "
               f"{len(queries)} queries")
         retriever = HybridRetriever(store, embedder)
+        if args.document_weight is not None:
+            retriever.fusion = replace(retriever.fusion, document_weight=args.document_weight)
+        if args.links_weight is not None:
+            retriever.fusion = replace(retriever.fusion, links_weight=args.links_weight)
         if args.sweep_alpha:
             dev, queries = queries[1::2], queries[0::2]
             print(f"alpha sweep on {len(dev)} dev queries; figures below are on the other "

@@ -254,13 +254,7 @@ class PassageSelector:
         cosines = (similarity([c for s in sections for c in s.chunk_ids], question.embedding)
                    if similarity else {})
         result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
-        # The words count for the share of the question they can see: where much of what it
-        # asks about is in none of the article's sections (it says it in other words than the
-        # article: "parental leave" for "delegate"), the vectors decide more. Only words the
-        # knowledge base holds somewhere count: an unknown one may be a typo.
-        specific_total = result.specific_total + sum(
-            index.idf(t) for t in terms
-            if t not in title_terms and t not in anywhere and index.knows(t))
+        specific_total = result.specific_total
         bm25 = {c: sum(ws) for c, ws in chunk_weights.items()}
         bm25_top = max(bm25.values(), default=0.0) or 1.0
         cos_top = max(cosines.values(), default=0.0)

@@ -460,37 +460,3 @@ def test_a_subsection_is_quoted_under_its_parents_own_short_text(
     assert rule in passage.text and case in passage.text, passage.text
     assert passage.text.index(rule) < passage.text.index(case)
     assert not any(o in passage.text for o in others), passage.text
-
-
-APPROVALS = """# Approval flows
-
-Set who approves expense reports.
-
-## Create a flow
-
-Add up to 2 steps per flow and pick the approver of each step.
-
-## Delegates
-
-Approvers can name a delegate who approves in their place while they are away.
-"""
-LEAVE = Document(id="kb-leave", title="Leave", language="en",
-                 text="# Leave\n\nRecord parental leave of some weeks for a colleague.\n")
-
-
-@pytest.mark.parametrize("known", [True, False])
-def test_words_the_article_lacks_leave_the_choice_to_the_vectors(known: bool) -> None:
-    """A question mostly in other words than the article's ("a colleague approves while I am
-    on leave" for "delegate") is matched by meaning, not by the one figure it shares with
-    another section; words no article holds (a typo) do not count."""
-    sections, index, title = _article("kb-x", APPROVALS, "en", extra=[LEAVE] if known else [])
-    delegates = next(s for s in sections if s.heading == "Delegates")
-
-    def similarity(ids: Sequence[str], own: np.ndarray | None) -> dict[str, float]:
-        return {c: 0.6 if c in delegates.chunk_ids else 0.1 for c in ids}
-
-    question = "Can a colleague approve for me for 2 weeks of parental leave?"
-    view = QuestionView(ANALYZER.terms(question), embedding=np.ones(4, dtype=np.float32))
-    passage = PassageSelector().select(view, sections, set(ANALYZER.terms(title)), index,
-                                       ANALYZER.terms, similarity)
-    assert passage.headings == (("Delegates",) if known else ("Create a flow",))
