@@ -73,11 +73,11 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 	  else echo "chromium missing: install Debian's chromium package for the e2e tests"; fi; }
 
 # Two pytest-xdist workers (the machines have two cores; much of the suite waits on servers and
-# subprocesses); the browser tests stay together on one (tests/conftest.py). TEST_WORKERS=0 runs
-# the suite in one process.
+# subprocesses); each worker starts its own PostgreSQL, Chroma, app and browser for its session.
+# TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= 2
 unit: models browser
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) tests
 
 eval: models  ## the demo eval, the help-centre set and the prompt-injection eval, offline, each with its gate
 	$(PY) -m eval demo --out reports/demo

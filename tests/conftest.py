@@ -70,15 +70,6 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.getaddrinfo = _guarded_getaddrinfo
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With pytest-xdist (`make test` runs two workers, `--dist loadgroup`), the browser tests
-    stay on one worker: they share one served app, one Chromium and one store per session."""
-    e2e = ROOT / "tests" / "e2e"
-    for item in items:
-        if item.path.is_relative_to(e2e):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
-
-
 @pytest.fixture(scope="session")
 def model_files() -> Any:
     """Prepare (or reuse) the local embedding model once per test session."""
