@@ -213,9 +213,12 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
         if writing.is_alive():
             a.process.send_signal(signal.SIGKILL)
             a.process.wait(timeout=10)
-            if pending_flag(database) == "1":
+            # Caught between the two: the flag is up and Chroma holds chunks the catalog
+            # lacks. Killed later (the catalog written, the flag not yet cleared, or both),
+            # there is nothing to repair that this test can see: start A again, try again.
+            if pending_flag(database) == "1" and vectors.ids("kb") - catalog.chunk_ids("kb"):
                 break
-            a.stop()  # killed just after the catalog caught up: start A again, try again
+            a.stop()
             a = Host("a", a.folder, a.env)
             hosts.append(a)
             wait_until(a.ready, timeout_s=120, every_s=0.2, what="host A restarted")
