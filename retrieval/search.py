@@ -222,7 +222,7 @@ class HybridRetriever:
                 entry = fused.setdefault(lhit.id, {})
                 entry["lexical_score"], entry["lexical_rank"] = lhit.score, rank + 1
         self._fuse(fused, rows, query_language, compared)
-        if source != "ticket":
+        if source != "ticket" and cfg.links_weight != 1.0:
             # A list of links to other articles ("Related articles") answers nothing itself, but
             # it holds their titles, often in the other language: it matched the articles it
             # links to, by words and vectors alike, and put its own article above them.
