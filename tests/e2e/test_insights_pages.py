@@ -60,6 +60,8 @@ def test_a_csm_sees_account_health_part_by_part(
     page.get_by_label("Sort by").select_option("expansion")
     expect(page.locator("tbody tr").first).to_contain_text("株式会社ミナト物流")
     page.get_by_label("Sort by").select_option("risk")
+    # The table is drawn again for the new order; click once it is, not while it is replaced.
+    expect(page.locator("tbody tr").first).to_contain_text("Harbor & Pine Legal")
     struggling.get_by_role("link").click()
     expect(page.get_by_role("heading", name=re.compile("Harbor & Pine Legal · (At risk|Watch)"))
            ).to_be_visible()

@@ -724,7 +724,10 @@
       return d;
     }
 
+    // Only the latest request draws: a slower answer to an earlier period must not replace it.
+    var latest = 0;
     function load() {
+      var mine = ++latest;
       var since = days ? "?since=" + encodeURIComponent(dayStart(days - 1).toISOString()) : "";
       var total = json("GET", "/v1/analytics/summary" + since);
       var series = [];
@@ -738,6 +741,7 @@
       }
       var resolution = json("GET", "/v1/analytics/resolution" + since);
       Promise.all([total, Promise.all(series), resolution]).then(function (r) {
+        if (mine !== latest) return;
         draw(r[0], r[1]);
         body.appendChild(resolutionTable(r[2].channels));
       }, failed);

@@ -336,8 +336,12 @@
         }, k.failed);
     }
 
+    // Only the latest request draws: a slower answer to an earlier filter must not replace it.
+    var latest = 0;
     function load() {
-      return k.json("GET", "/v1/accounts?limit=500&" + query()).then(draw, k.failed);
+      var mine = ++latest;
+      return k.json("GET", "/v1/accounts?limit=500&" + query())
+        .then(function (page) { if (mine === latest) draw(page); }, k.failed);
     }
 
     function draw(page) {
