@@ -58,6 +58,24 @@ def test_sentiment_scores_frustration_in_both_languages() -> None:
     assert sentiment_score("最悪です。何度も同じ不具合で、いい加減にしてください。") <= -0.6
     assert sentiment_score("How do I set up SAML SSO with Okta?") == 0.0
     assert sentiment_score("Thanks, that was helpful!") > 0
+    # Contempt without a single strong word: two milder ones add up.
+    assert sentiment_score("You people are hopeless. Still nothing after two days. Pathetic.") <= -0.6
+    assert sentiment_score("全然役に立たないし、どうしようもないですね。") <= -0.6
+
+
+def test_no_second_factor_left_is_an_account_access_topic_in_both_languages() -> None:
+    policy = Policy.load()
+    for text in ("My phone with the authenticator app was stolen and I don't have the recovery codes.",
+                 "We lost our backup codes and the owner's phone is gone.",
+                 "認証アプリを入れたスマホが盗まれました。",
+                 "リカバリーコードもなくしてしまい、ログインできません。"):
+        topic = policy.sensitive_topic(text)
+        assert topic is not None and topic.name == "account_access", text
+    # Moving to a new phone on purpose, or saving the codes, is a how-to question.
+    for text in ("I'm getting a new phone next week. How do I move my authenticator?",
+                 "Where do I find my recovery codes?",
+                 "機種変更の前に二段階認証を移す手順を教えてください。"):
+        assert policy.sensitive_topic(text) is None, text
 
 
 # --------------------------------------------------------------------------- obfuscation
