@@ -179,10 +179,10 @@ def test_uvicorn_serves_the_api_as_an_app_and_as_a_factory(
         "KOTAE_AGENT_FACTORY": "tests.integration.test_api_harness:agent_from_env",
     }
     with uvicorn_process(target, env) as (base, _process):
-        health = httpx.get(f"{base}/healthz", timeout=10)
+        health = httpx.get(f"{base}/healthz", timeout=60)
         answered = httpx.post(
             f"{base}/v1/inquiries", json={"text": "How do I invite my team?"},
-            headers=auth("widget"), timeout=10,
+            headers=auth("widget"), timeout=60,
         )
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert answered.status_code == 201 and answered.json()["status"] == "answered"
