@@ -22,14 +22,15 @@ unrelated question (its CosineScale).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, Executable, Table, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -274,18 +275,27 @@ def assign_bug(session: Session, embedder: Embedder, inquiry_id: str) -> str | N
     return joined
 
 
+@functools.cache
+def _waiting(since: bool) -> Executable:
+    """Return the statement reading bug reports in no bug cluster yet (built once), with
+    `since` bound when it runs."""
+    # Core columns: the ORM's statement handling cost more than the query.
+    i, c = (cast(Table, row.__table__) for row in (InquiryRow, InquiryClusterRow))
+    query = (select(i.c.id).select_from(i)
+             .outerjoin(c, (c.c.inquiry_id == i.c.id) & (c.c.kind == "bug"))
+             .where(or_(i.c.tag == BUG_TAG, i.c.reason == BUG_REASON), c.c.inquiry_id.is_(None)))
+    if since:
+        query = query.where(i.c.created_at >= bindparam("since"))
+    return query
+
+
 def assign_new_bugs(session: Session, embedder: Embedder, since: datetime | None = None) -> int:
     """Join bug reports not in a cluster yet (created since `since`, if given) to their
     nearest one (reopening a fixed one)."""
     from insights.store import assign
 
-    query = (select(InquiryRow.id)
-             .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
-                        & (InquiryClusterRow.kind == "bug"))
-             .where(_bug_filter(), InquiryClusterRow.inquiry_id.is_(None)))
-    if since is not None:
-        query = query.where(InquiryRow.created_at >= since)
-    waiting = [i for (i,) in session.execute(query)]
+    query = _waiting(since is not None)
+    waiting = [i for (i,) in session.execute(query, {} if since is None else {"since": since})]
     if not waiting:
         return 0
     ids, vectors = embedding.load_embeddings(session, embedder.name, waiting)

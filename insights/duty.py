@@ -49,6 +49,9 @@ FIRST_LOOK_BACK = timedelta(days=1)
 #: The database row whose time says when topics were last re-clustered.
 STAMP = "recluster:insights"
 
+#: Whether any cluster exists yet (built once: a pass runs it every time).
+_ANY_CLUSTER = select(InsightClusterRow.id).limit(1)
+
 # One re-cluster at a time in a process (the schedule, the admin route, the CLI).
 _reclustering = threading.Lock()
 
@@ -169,6 +172,7 @@ class Assigner:
                  clock: Callable[[], datetime] = utcnow) -> None:
         self.db, self.embedder, self.policy, self.clock = db, embedder, policy, clock
         self.since: datetime | None = None
+        self.clustered = False  # a re-cluster has made clusters (they are never deleted)
 
     def run_once(self) -> topics.Pass:
         """Do one pass; return what it did for topics."""
@@ -183,9 +187,11 @@ class Assigner:
         started = self.clock()
         since = self.since or started - FIRST_LOOK_BACK
         with self.db.session() as session:
-            if session.scalar(select(InsightClusterRow.id).limit(1)) is None:
-                self.since = started - SLACK  # before the first re-cluster: nothing to join
-                return topics.Pass()
+            if not self.clustered:
+                if session.scalar(_ANY_CLUSTER) is None:
+                    self.since = started - SLACK  # before the first re-cluster: nothing to join
+                    return topics.Pass()
+                self.clustered = True
             clean = partial(clean_resolution, policy=self.policy())
             try:
                 done = topics.join_waiting(session, self.embedder, clean, topics.PASS_LIMIT,

@@ -75,6 +75,9 @@ def missing(session: Session, model: str, limit: int | None = None) -> list[tupl
     return [(row.id, row.text) for row in session.execute(query)]
 
 
+_INSERT = insert(cast(Table, InquiryEmbeddingRow.__table__))  # built once, as it is run often
+
+
 def store(session: Session, model: str, ids: Sequence[str], vectors: FloatArray, *,
           replace: bool = True) -> None:
     """Keep vectors for inquiries (replacing any made by another model; replace=False: the
@@ -86,7 +89,7 @@ def store(session: Session, model: str, ids: Sequence[str], vectors: FloatArray,
             InquiryEmbeddingRow.inquiry_id.in_(ids)))
     now = utcnow()
     dim = int(vectors.shape[1])
-    session.execute(insert(cast(Table, InquiryEmbeddingRow.__table__)), [
+    session.execute(_INSERT, [
         {"inquiry_id": i, "model": model, "dim": dim, "vector": to_bytes(v), "created_at": now}
         for i, v in zip(ids, vectors, strict=True)])
 

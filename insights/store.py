@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -239,19 +239,31 @@ _CENTROIDS: dict[tuple[str, str, str], tuple[tuple[Any, ...], Centroids]] = {}
 _CENTROIDS_LOCK = threading.Lock()
 
 
+# The tables, for Core statements.
+_ASSIGNMENTS = cast(Table, InquiryClusterRow.__table__)
+_CLUSTERS = cast(Table, InsightClusterRow.__table__)
+
+# The statements a maintenance pass runs, built once: building one (and its cache key) cost
+# SQLAlchemy more than the database took to run it. The values are bound at execution.
+_LIVE = (_CLUSTERS.c.kind == bindparam("kind"), _CLUSTERS.c.status.in_(LIVE),
+         _CLUSTERS.c.model == bindparam("model"))
+_STAMP = select(func.count(), func.max(_CLUSTERS.c.updated_at)).where(*_LIVE)
+_LIVE_ROWS = select(_CLUSTERS.c.id, _CLUSTERS.c.centroid, _CLUSTERS.c.radius).where(*_LIVE)
+_INSERT_ASSIGNMENTS = insert(_ASSIGNMENTS)
+_GROW = (update(_CLUSTERS).where(_CLUSTERS.c.id == bindparam("cid"))
+         .values(size=_CLUSTERS.c.size + bindparam("joined")))
+
+
 def live_centroids(session: Session, kind: str, model: str) -> Centroids:
     """Return the live clusters of a kind made with a model."""
-    where = (InsightClusterRow.kind == kind, InsightClusterRow.status.in_(LIVE),
-             InsightClusterRow.model == model)
-    stamp = tuple(session.execute(select(func.count(), func.max(InsightClusterRow.updated_at))
-                                  .where(*where)).one())
+    where = {"kind": kind, "model": model}
+    stamp = tuple(session.execute(_STAMP, where).one())
     key = (str(session.get_bind().engine.url), kind, model)
     with _CENTROIDS_LOCK:
         cached = _CENTROIDS.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]
-    rows = session.execute(select(InsightClusterRow.id, InsightClusterRow.centroid,
-                                  InsightClusterRow.radius).where(*where)).all()
+    rows = session.execute(_LIVE_ROWS, where).all()
     if not rows:
         found = Centroids([], np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.float32))
     else:
@@ -262,11 +274,6 @@ def live_centroids(session: Session, kind: str, model: str) -> Centroids:
     with _CENTROIDS_LOCK:
         _CENTROIDS[key] = (stamp, found)
     return found
-
-
-# The tables, for Core statements.
-_ASSIGNMENTS = cast(Table, InquiryClusterRow.__table__)
-_CLUSTERS = cast(Table, InsightClusterRow.__table__)
 
 
 def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
@@ -309,13 +316,11 @@ def assign(session: Session, kind: str, model: str, inquiry_ids: Sequence[str],
             session.execute(delete(_ASSIGNMENTS).where(
                 InquiryClusterRow.kind == kind,
                 InquiryClusterRow.inquiry_id.in_([r["inquiry_id"] for r in rows])))
-        session.execute(insert(_ASSIGNMENTS), rows)
+        session.execute(_INSERT_ASSIGNMENTS, rows)
         # Not updated_at: the centroids did not move (live_centroids keeps its copy).
-        for cid, count in joined.items():
-            session.execute(update(_CLUSTERS)
-                            .where(InsightClusterRow.id == cid)
-                            .values(size=InsightClusterRow.size + count))
-            if kind == "bug":  # only a bug cluster is ever fixed
+        session.execute(_GROW, [{"cid": cid, "joined": count} for cid, count in joined.items()])
+        if kind == "bug":  # only a bug cluster is ever fixed (ORM: the session's rows follow)
+            for cid, count in joined.items():
                 session.execute(update(InsightClusterRow).where(
                     InsightClusterRow.id == cid,
                     InsightClusterRow.status.in_(("fixed", "reopened")))

@@ -16,14 +16,15 @@ Functions the digest, the API and the CLI call:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, Executable, Integer, Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
@@ -94,19 +95,12 @@ def join_waiting(session: Session, embedder: Embedder, clean: embedding.Cleaner 
     the whole history does; an inquiry the agent answered in this process has its vector in
     the embedder's query cache.
     """
-    query = (select(InquiryRow.id, InquiryRow.text, InquiryRow.created_at,
-                    InquiryEmbeddingRow.model, InquiryEmbeddingRow.dim,
-                    InquiryEmbeddingRow.vector)
-             .outerjoin(InquiryClusterRow, (InquiryClusterRow.inquiry_id == InquiryRow.id)
-                        & (InquiryClusterRow.kind == "topic"))
-             .outerjoin(InquiryEmbeddingRow, InquiryEmbeddingRow.inquiry_id == InquiryRow.id)
-             .where(InquiryClusterRow.inquiry_id.is_(None)))
+    params: dict[str, Any] = {}
     if since is not None:
-        query = query.where(InquiryRow.created_at >= since, InquiryRow.status != "received")
-    query = query.order_by(InquiryRow.created_at, InquiryRow.id)
+        params["since"] = since
     if limit is not None:
-        query = query.limit(limit)
-    rows = session.execute(query).all()
+        params["limit"] = limit
+    rows = session.execute(_waiting(since is not None, limit is not None), params).all()
     done = Pass(looked=len(rows), full=limit is not None and len(rows) >= limit,
                 last_created=rows[-1].created_at if rows else None)
     if not rows:
@@ -130,6 +124,26 @@ def join_waiting(session: Session, embedder: Embedder, clean: embedding.Cleaner 
     session.commit()
     done.joined = sum(1 for j in joined if j is not None)
     return done
+
+
+@functools.cache
+def _waiting(since: bool, limit: bool) -> Executable:
+    """Return the statement reading inquiries with no topic yet (built once: building it cost
+    more than running it), with `since` and `limit` bound when it runs."""
+    # Core columns: the ORM's statement handling cost more than the query for a few rows.
+    i, c, e = (cast(Table, row.__table__)
+               for row in (InquiryRow, InquiryClusterRow, InquiryEmbeddingRow))
+    query = (select(i.c.id, i.c.text, i.c.created_at, e.c.model, e.c.dim, e.c.vector)
+             .select_from(i)
+             .outerjoin(c, (c.c.inquiry_id == i.c.id) & (c.c.kind == "topic"))
+             .outerjoin(e, e.c.inquiry_id == i.c.id)
+             .where(c.c.inquiry_id.is_(None)))
+    if since:
+        query = query.where(i.c.created_at >= bindparam("since"), i.c.status != "received")
+    query = query.order_by(i.c.created_at, i.c.id)
+    if limit:
+        query = query.limit(bindparam("limit", type_=Integer))
+    return query
 
 
 @dataclass

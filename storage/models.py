@@ -550,3 +550,7 @@ class TopicDayRow(Base):
 Index("ix_inquiry_clusters_assigned_at", InquiryClusterRow.assigned_at)
 Index("ix_feedback_updated_at", FeedbackRow.updated_at)
 Index("ix_escalations_created_at", EscalationRow.created_at)
+# Whether the live clusters changed (their count and latest update), read from this index
+# alone by every maintenance pass (insights.store.live_centroids).
+Index("ix_insight_clusters_kind_model_status_updated_at", InsightClusterRow.kind,
+      InsightClusterRow.model, InsightClusterRow.status, InsightClusterRow.updated_at)
