@@ -458,6 +458,7 @@ class Agent:
         # that the weights below and the policy's thresholds hold for any model.
         scale = cosine_scale(self.deps.embedder, query_language)
         translated = self._glossary_groups(query, query_language, kb_hits, ticket_hits)
+        asked = asked_text(query, self.policy)
         out: list[Grounding] = []
         for source, hits in (("kb", kb_hits), ("ticket", ticket_hits)):
             if not hits:
@@ -472,10 +473,12 @@ class Agent:
                                if translated is not None else None)
             # A product, service or format the question names that no source mentions
             # ("PayPal", "GraphQL", "Slackに"): the source shares the question's other words,
-            # but not what it asks about.
+            # but not what it asks about. Only the sentences that ask count: a place, a team
+            # or a device in the context ("We're in London.", "Our CFO wants ...") is the
+            # customer's situation, not what they ask about.
             unknown_name = float(any(
                 not all(lexical.knows(t) for t in store.analyzer.terms(name))
-                for name in named_things(query)))
+                for name in named_things(asked)))
             for hit in hits:
                 cosine = hit.vector_score if hit.vector_score is not None else 0.0
                 same_language = hit.language == query_language
@@ -728,7 +731,8 @@ def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalT
                   localized=localized)
 
 
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+&'-][A-Za-z0-9]+)*")
+# A Latin word, not the tail of one with digits ("2FA" is a code, not the name "FA").
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[.+&'-][A-Za-z0-9]+)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\n]\s*)$")
 
 
@@ -745,6 +749,19 @@ def _rare_words(lexical: Any, groups: Sequence[Sequence[str]],
     unknown = sum(w for w, group in zip(weights, groups, strict=False)
                   if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
     return rarest, rarest_known, unknown
+
+
+def asked_text(query: str, policy: Policy) -> str:
+    """Return the sentences of a question that ask (a question mark, a Japanese question's
+    か, or the policy's words that ask for steps or for a figure), without those that only
+    give context ("We're in London."); the whole question when none of them, or it alone,
+    asks."""
+    pieces = question_parts(query)
+    if len(pieces) < 2:
+        return query
+    asking = [p for p in pieces if part_asks(p) or policy.procedure_cues(p)
+              or policy.asks_quantity(p)]
+    return " ".join(asking) if asking else query
 
 
 def named_things(text: str) -> list[str]:
