@@ -66,9 +66,93 @@ def _end_links_at_cjk(state: Any) -> None:
             children.insert(i + 2, tail)  # after link_close
 
 
+# A table row: | a | b | (up to three spaces in, as CommonMark allows before a block).
+_ROW = re.compile(r"^ {0,3}\|.*\|\s*$")
+_DELIMITER = re.compile(r"^ {0,3}\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_EMPTY_HEAD = re.compile(r"<thead>\s*<tr>\s*(?:<th[^>]*>\s*</th>\s*)+</tr>\s*</thead>\s*")
+
+
+def _cells(row: str) -> int:
+    return len(_CELL_SPLIT.split(row.strip().strip("|")))
+
+
+def _orphan_rows(lines: Sequence[str]) -> list[tuple[int, int]]:
+    """Return the [start, end) line ranges of table rows that have no header and delimiter
+    row above them (a quote that begins inside a table), outside fenced code."""
+    runs: list[tuple[int, int]] = []
+    fence = ""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            i += 1
+            continue
+        if opened:
+            fence = opened.group(1)
+            i += 1
+            continue
+        if not _ROW.match(line) or _DELIMITER.match(line):
+            i += 1
+            continue
+        end = i
+        while end < len(lines) and _ROW.match(lines[end]):
+            end += 1
+        headed = (end - i > 1 and _DELIMITER.match(lines[i + 1])) or (
+            i > 0 and _DELIMITER.match(lines[i - 1]))
+        if not headed and (end - i > 1 or line.count("|") >= 3):
+            runs.append((i, end))
+        i = end
+    return runs
+
+
+def complete_tables(passage: str, source: str = "") -> str:
+    """Give table rows quoted without their table's header the header back.
+
+    A quote that starts inside a table ("| Storage | 1 GB | 100 GB |" without the "| | Free |
+    Team |" and "|---|" lines above) is no table in Markdown and would show as raw `|` rows.
+    The header and delimiter rows are taken from `source` (the section the passage was
+    quoted from) when it holds the table; otherwise a header of empty cells is put in, which
+    to_html leaves out and to_plain skips, so the rows still show as a table.
+    """
+    lines = passage.split("\n")
+    runs = _orphan_rows(lines)
+    if not runs:
+        return passage
+    known = source.split("\n")
+    for start, end in reversed(runs):
+        head = _header_in(known, lines[start].strip()) or _empty_header(lines[start:end])
+        before = [""] if start > 0 and lines[start - 1].strip() else []
+        lines[start:start] = before + head
+    return "\n".join(lines)
+
+
+def _header_in(source: Sequence[str], row: str) -> list[str]:
+    """Return the header and delimiter rows of the table in source that holds row."""
+    at = next((n for n, line in enumerate(source) if line.strip() == row), None)
+    if at is None:
+        return []
+    n = at
+    while n > 0 and _ROW.match(source[n - 1]) and not _DELIMITER.match(source[n]):
+        n -= 1
+    if n >= 1 and _DELIMITER.match(source[n]) and _ROW.match(source[n - 1]):
+        return [source[n - 1].strip(), source[n].strip()]
+    return []
+
+
+def _empty_header(rows: Sequence[str]) -> list[str]:
+    width = max(_cells(r) for r in rows)
+    return ["|" + " |" * width, "|" + "---|" * width]
+
+
 def to_html(markdown: str) -> str:
     """Render Markdown as HTML that is safe to insert into a page."""
-    html = _parser().render(markdown)
+    html = _parser().render(complete_tables(markdown))
+    html = _EMPTY_HEAD.sub("", html)  # the header complete_tables made up, of empty cells
     # Headings in an answer are section names inside a chat bubble: never larger than h3.
     for level in (1, 2):
         html = html.replace(f"<h{level}>", "<h3>").replace(f"</h{level}>", "</h3>")
@@ -81,7 +165,7 @@ def to_plain(markdown: str) -> str:
     """Flatten Markdown into plain text: lists keep their numbers and bullets, a table becomes
     one line per row, a link becomes its text and address, emphasis marks go."""
     lines: list[str] = []
-    _Flattener(lines).run(_parser().parse(markdown))
+    _Flattener(lines).run(_parser().parse(complete_tables(markdown)))
     out: list[str] = []
     for line in lines:
         if line == "" and (not out or out[-1] == ""):
@@ -133,7 +217,7 @@ class _Flattener:
             elif kind in ("th_close", "td_close"):
                 self.row.append(" ".join(self.cell or []).strip())
                 self.cell = None
-            elif kind == "tr_close":
+            elif kind == "tr_close" and any(self.row):  # not a header of empty cells
                 self.lines.append(" | ".join(c for c in self.row))
             elif kind == "table_close" or kind == "hr":
                 self.lines.append("")

@@ -22,7 +22,7 @@ import numpy as np
 from agent.answerability import WORD_FEATURES, margin
 from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent
 from agent.guards import detect_conversation_injection
-from agent.markup import to_plain
+from agent.markup import complete_tables, to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
 from agent.pii import redact_pii
 from agent.policy import LANGUAGES, Policy, SignalTexts
@@ -638,7 +638,8 @@ class Agent:
             passage = _clean_resolution(hit.resolution or hit.text, self.policy)
             rendered = self.prompts.render(f"answer_precedent_{language}", passage=passage)
         else:
-            passage = grounding.passage.text  # each part under its heading
+            # Each part under its heading; a table quoted from its middle gets its header.
+            passage = complete_tables(grounding.passage.text, grounding.passage.section)
             more = ""
             if grounding.passage.omitted:
                 quoted = "、".join if language == "ja" else ", ".join
@@ -663,24 +664,27 @@ class Agent:
 
         The draft is a reply the agent can check and send: what the reason (or the policy,
         for a sensitive topic) says, then the passage that may answer the question, as plain
-        text. For a sensitive topic or a rule the passage is added only when it is grounded
-        (a refund question may well have the refund policy to quote).
+        text. For a sensitive topic, a rule, a request for a person or an upset customer the
+        passage is added only when it is grounded (a refund question may well have the refund
+        policy to quote; "担当者と話したい" or "you lost my tasks AGAIN" has nothing to quote,
+        and an article its words happened to come nearest to reads as a reply to something
+        the customer did not ask).
         """
         notice = self.prompts.render(f"escalation_notice_{language}",
                                      reason_sentence=REASON_SENTENCE[reason][language])
         body = (self.policy.draft(topic, language) if topic else None) or DRAFT_BODY.get(
             reason, DEFAULT_DRAFT)[language]
         grounded = best is not None and (
-            reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.NEGATIVE_SENTIMENT,
-                       ReasonCode.HUMAN_REQUESTED, ReasonCode.BUG_REPORT)
-            or (reason in (ReasonCode.SENSITIVE_TOPIC, ReasonCode.POLICY)
+            reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.BUG_REPORT)
+            or (reason in (ReasonCode.SENSITIVE_TOPIC, ReasonCode.POLICY,
+                           ReasonCode.HUMAN_REQUESTED, ReasonCode.NEGATIVE_SENTIMENT)
                 and best.confidence >= self.policy.thresholds.answer_min_confidence))
         if best is not None and grounded:
             if best.kind == "precedent":
                 quoted = _clean_resolution(best.hit.resolution or best.hit.text, self.policy)
             else:
                 quoted = FOUND_IN[language].format(title=best.hit.title) + "\n\n" + \
-                    best.passage.text
+                    complete_tables(best.passage.text, best.passage.section)
             body = f"{body}\n\n{to_plain(quoted)}"
         draft = self.prompts.render(f"escalation_draft_{language}", customer_name="",
                                     body=body, signature=self.deps.signature)

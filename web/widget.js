@@ -112,7 +112,7 @@
     ".html p{margin:0 0 .5em}.html ol,.html ul{margin:.3em 0 .5em;padding-left:1.4em}.html li{margin:.15em 0}" +
     ".html h3,.html h4,.html h5,.html h6{font-size:15px;margin:.6em 0 .25em}" +
     ".html table{display:block;overflow-x:auto;max-width:100%;border-collapse:collapse;margin:.4em 0;font-size:13px}" +
-    ".html th,.html td{border:1px solid #d5d9df;padding:3px 6px;text-align:left;vertical-align:top}.html th{background:#f0f3f7}" +
+    ".html th,.html td{border:1px solid #d5d9df;padding:3px 6px;text-align:left;vertical-align:top;overflow-wrap:normal;word-break:normal}.html th{background:#f0f3f7}" +
     ".html code{font:13px ui-monospace,Menlo,Consolas,monospace;background:#f0f2f5;border-radius:3px;padding:0 3px}" +
     ".html pre{overflow-x:auto;white-space:pre}.html blockquote{margin:.4em 0;padding-left:8px;border-left:3px solid #d5d9df;color:#4a4f57}" +
     ".m.customer{align-self:flex-end;background:var(--a);color:#fff;border-bottom-right-radius:4px}" +
@@ -126,7 +126,7 @@
     ".fb{display:flex;align-items:center;gap:6px;margin-top:8px;font-size:13px;white-space:normal;flex-wrap:wrap}" +
     ".fb button{border:1px solid #c3c8cf;background:#fff;color:#3d434b;border-radius:16px;padding:3px 10px;cursor:pointer;line-height:0}" +
     ".fb svg{width:18px;height:18px;fill:currentColor}.fb .no svg{transform:rotate(180deg)}" +
-    ".fb button:hover{background:#eef2f7}" +
+    ".fb button:hover{background:#eef2f7}.votes{display:inline-flex;gap:6px}" +
     ".notice{align-self:stretch;max-width:none;background:#fff8e1;border:1px solid #e0b000;color:#3d3000;border-radius:10px}" +
     ".notice strong{display:block}" +
     ".writing{color:#5a606a;font-style:italic}" +
@@ -275,7 +275,7 @@
 
   var state = {
     saved: load(), open: false, busy: false, lastId: 0, local: {}, notices: {}, pending: null,
-    unread: 0, timer: null, rendered: false
+    unread: 0, timer: null, rendered: false, answered: false, escalated: false
   };
   var ui = {};
 
@@ -395,17 +395,27 @@
         }, function () { showError(t("notSent")); });
       };
     }
+    // The two buttons wrap together: on a phone the question takes a line, not one button.
+    var votes = el("span", { class: "votes" });
     box.appendChild(el("span", { text: t("helpful") }));
+    box.appendChild(votes);
     [["yes", true], ["no", false]].forEach(function (v) {
       var button = el("button", { type: "button", class: v[0], "aria-label": t(v[0]), title: t(v[0]), onclick: vote(v[1]) });
       button.innerHTML = THUMB; // an icon of our own: emoji need a font the page may not have
-      box.appendChild(button);
+      votes.appendChild(button);
     });
     node.appendChild(box);
   }
 
   // Material Design "thumb_up" (Apache-2.0); "no" shows it turned upside down.
   var THUMB = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z"/></svg>';
+
+  // "Talk to a human" is not offered while the conversation already waits for one (pressed
+  // again, it only repeated the hand-over notice), nor, with data-human="after-answer",
+  // before Kotae has answered.
+  function showHuman() {
+    ui.human.hidden = HUMAN === "never" || state.escalated || (HUMAN === "after-answer" && !state.answered);
+  }
 
   function setBusy(busy) {
     state.busy = busy;
@@ -490,11 +500,14 @@
   function render(result) {
     var d = result.decision || {};
     if (d.action === "escalate") {
+      state.escalated = true;
+      showHuman();
       addNotice(d.answer || result.notice || "", result.answer_html);
       return;
     }
     var node = addMessage("assistant", d.answer || "", result.answer_html);
-    if (HUMAN === "after-answer") ui.human.hidden = false; // offered once Kotae has answered
+    state.answered = true;
+    showHuman();
     addSources(node, d.citations);
     addFeedback(node, result.inquiry_id);
     reveal(node);
@@ -528,6 +541,8 @@
       .then(function (res) { return res.json(); })
       .then(function (out) {
         state.notices[out.notice] = 1; // stored as an assistant turn: do not show it twice
+        state.escalated = true;
+        showHuman();
         addNotice(out.notice);
       })
       .catch(function (err) { showError(describe(err)); })
@@ -551,18 +566,21 @@
             return;
           }
           last = addMessage(m.role, m.text, m.text_html);
-          if (m.role === "assistant" && HUMAN === "after-answer") ui.human.hidden = false;
+          if (m.role === "assistant") state.answered = true;
           if (m.role === "agent") fresh++;
         });
         if (last) reveal(last);
         state.escalated = !!conv.open_escalation_id;
+        showHuman();
         if (fresh && !state.open) setUnread(state.unread + fresh);
         state.rendered = true;
       }, function (err) {
         if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
           state.saved = {}; // the conversation is gone or not ours any more: start afresh
+          state.escalated = false;
           save();
           intro();
+          showHuman();
         }
       });
   }
@@ -587,9 +605,10 @@
 
   function reset() {
     if (state.busy) return;
-    state.saved = {}; state.lastId = 0; state.local = {}; state.escalated = false;
+    state.saved = {}; state.lastId = 0; state.local = {}; state.escalated = false; state.answered = false;
     save();
     intro();
+    showHuman();
     showError("");
     ui.input.focus();
   }

@@ -199,3 +199,44 @@ def test_a_request_for_a_person_typed_in_the_japanese_widget_reaches_one(
     assert [e["reason"] for e in mine] == ["human_requested"], mine
     assert mine[0]["language"] == "ja" and mine[0]["preview"] == "担当者と話したいです"
     shot(page, "22-japanese-human-request")
+
+
+TABLE_ANSWER = {
+    "en": ("Storage by plan:", ["Plan", "Workspace storage", "Max size per file"]),
+    "ja": ("プランごとのストレージ：", ["プラン", "ワークスペースのストレージ", "1ファイルの上限"]),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_on_a_phone_a_table_keeps_its_words_whole_and_the_feedback_buttons_together(
+        kotae: Kotae, pages: Pages, language: str) -> None:
+    from playwright.sync_api import expect
+
+    lead, head = TABLE_ANSWER[language]
+    rows = [("Free", "1 GB", "25 MB"), ("Business", "1 TB", "250 MB"),
+            ("Enterprise", "Set in your contract", "250 MB")]
+    cells = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    html = (f"<p>{lead}</p><table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
+            + f"</tr></thead><tbody>{cells}</tbody></table>")
+    page = open_widget(pages, kotae, language, width=375, height=740)
+    page.route("**/v1/inquiries", lambda route: answer_from_server(route, lead, html, []))
+    page.route("**/v1/conversations/*", lambda route: route.fulfill(
+        status=200, content_type="application/json",
+        body=json.dumps({"id": "conv_test", "messages": []})))
+    answer = ask(page, "What are the storage limits?" if language == "en"
+                 else "ストレージの上限は？")
+    expect(answer.locator("table td")).to_have_count(9)
+    # A plan's name on one line: at 375 px "Business" was cut into "Busine" and "ss".
+    lines = answer.locator("td").evaluate_all("""(tds) => tds.map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        return [td.textContent, tops.size];
+    })""")
+    words = {text: n for text, n in lines if " " not in text}
+    assert words == {"Free": 1, "Business": 1, "Enterprise": 1}, lines
+    # The two feedback buttons stay on one line, even where the question takes a line of its own.
+    yes, no = (answer.locator(".fb button.yes").bounding_box(),
+               answer.locator(".fb button.no").bounding_box())
+    assert yes is not None and no is not None and abs(yes["y"] - no["y"]) < 2, (yes, no)
+    shot(page, f"23-table-on-a-phone-{language}")

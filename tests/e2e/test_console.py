@@ -305,3 +305,93 @@ def test_acknowledging_a_signal_confirms_it(kotae: Kotae, pages: Pages) -> None:
         page.get_by_role("button", name=ack).first.click()
         expect(page.get_by_role("status")).to_contain_text(confirmed)
         shot(page, f"24-signal-acknowledged-{locale[:2]}")
+
+
+# (interface language, sign-in label and button, why a request for a person was escalated,
+#  why an angry message was, the language column's word for Japanese, the reply's hint)
+WHY = {
+    "en": ("API key", "Sign in", "customer wrote '担当者と話'", "sentiment -", "Japanese",
+           "Starts from Kotae's draft"),
+    "ja": ("APIキー", "サインイン", "お客様の文面：'担当者と話'", "感情スコア -", "日本語",
+           "Kotaeが用意した下書きから始まります"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_queue_says_why_in_the_interface_language(
+        kotae: Kotae, pages: Pages, lang: str) -> None:
+    from playwright.sync_api import expect
+
+    key_label, button, human, angry, japanese, hint = WHY[lang]
+    person = kotae.api("POST", "/v1/inquiries", "widget", json={"text": "担当者と話したい"})
+    upset = kotae.api("POST", "/v1/inquiries", "widget", json={
+        "text": "This is ridiculous. Your app lost my tasks AGAIN. Absolutely useless."})
+    assert person["decision"]["escalation"]["reason"] == "human_requested"
+    assert upset["decision"]["escalation"]["reason"] == "negative_sentiment"
+    page = pages.open(kotae.url + "/console/", locale="ja-JP" if lang == "ja" else "en-US")
+    page.get_by_label(key_label).fill(kotae.keys["agent"])
+    page.get_by_role("button", name=button).click()
+    person_row = page.locator("table.queue tbody tr", has=page.locator(
+        f'a[href="#/escalations/{person["escalation_id"]}"]'))
+    upset_row = page.locator("table.queue tbody tr", has=page.locator(
+        f'a[href="#/escalations/{upset["escalation_id"]}"]'))
+    # The Japanese console showed "customer wrote ..." and "sentiment -1.00" in English.
+    expect(person_row.locator(".detail")).to_have_text(human)
+    expect(upset_row.locator(".detail")).to_contain_text(angry)
+    expect(person_row.locator("td").nth(4)).to_have_text(japanese)  # not "ja"
+    person_row.get_by_role("link").click()
+    reason = page.locator(".facts > div").nth(1).locator("dd")
+    expect(reason).to_contain_text(human)
+    expect(page.locator("#reply-hint")).to_contain_text(hint)
+    shot(page, f"25-escalation-why-{lang}")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ja-JP"])
+def test_on_a_phone_each_queue_row_shows_its_reason_and_status(
+        kotae: Kotae, pages: Pages, locale: str) -> None:
+    from playwright.sync_api import expect
+
+    kotae.api("POST", "/v1/inquiries", "widget", json={"text": "Can I talk to a person?"})
+    page = pages.open(kotae.url + "/console/", locale=locale, width=375, height=800)
+    label, button = ("APIキー", "サインイン") if locale == "ja-JP" else ("API key", "Sign in")
+    page.get_by_label(label).fill(kotae.keys["agent"])
+    page.get_by_role("button", name=button).click()
+    row = page.locator("table.queue tbody tr").first
+    expect(row).to_be_visible()
+    # Eight columns in 375 px: the reason and status were off to the right and each row a
+    # tall strip of wrapped words. As a card, everything is in view without scrolling sideways.
+    for pill in (row.locator(".pill").first, row.locator(".pill").last):
+        box = pill.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    wrap = page.locator(".table-wrap").evaluate("w => [w.scrollWidth, w.clientWidth]")
+    assert wrap[0] <= wrap[1] + 1, wrap
+    height = row.bounding_box()
+    assert height is not None and height["height"] < 160, height
+    shot(page, f"26-queue-on-a-phone-{locale[:2]}")
+
+
+@pytest.mark.parametrize(("locale", "label", "button", "analytics", "ratings", "tokens"), [
+    ("en-US", "API key", "Sign in", "Analytics", re.compile(r"^\d+ ratings$"),
+     re.compile(r"^\d+ tokens$")),
+    ("ja-JP", "APIキー", "サインイン", "分析", re.compile(r"^評価 \d+件$"),
+     re.compile(r"^\d+トークン$")),
+])
+def test_the_analytics_figures_say_what_they_count_in_one_line(
+        kotae: Kotae, pages: Pages, locale: str, label: str, button: str, analytics: str,
+        ratings: re.Pattern[str], tokens: re.Pattern[str]) -> None:
+    from playwright.sync_api import expect
+
+    kotae.api("POST", "/v1/inquiries", "widget", json={"text": "How do I set up SAML SSO with Okta?"})
+    page = pages.open(kotae.url + "/console/", locale=locale)
+    page.get_by_label(label).fill(kotae.keys["csm"])
+    page.get_by_role("button", name=button).click()
+    page.get_by_role("link", name=analytics, exact=True).click()
+    kpis = page.locator(".kpi")
+    expect(kpis).to_have_count(5)
+    expect(kpis.nth(2).locator(".kpi-sub")).to_have_text(ratings)  # was a bare number
+    expect(kpis.nth(4).locator(".kpi-sub")).to_have_text(tokens)  # "tokens" in Japanese too
+    latency = kpis.nth(3).locator(".kpi-value")
+    expect(latency).to_have_text(re.compile(r"^\d+ / \d+ ms$"))
+    size = latency.evaluate("v => [v.getBoundingClientRect().height, "
+                            "parseFloat(getComputedStyle(v).fontSize)]")
+    assert size[0] < 2 * size[1], f"the latency figure wraps: {size}"

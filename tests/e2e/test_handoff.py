@@ -74,3 +74,32 @@ def test_the_talk_to_a_human_button_can_wait_for_the_first_answer(
     ask(page, "How do I set up SAML SSO with Okta?")
     expect(page.get_by_role("log").locator(".m.assistant")).to_have_count(1)
     expect(human).to_be_visible()  # offered once Kotae has answered
+
+
+@pytest.mark.parametrize(("locale", "bubble", "human", "new_chat", "request_text"), [
+    ("en-US", "Support chat", "Talk to a human", "Start a new conversation", None),
+    ("ja-JP", "サポートチャット", "担当者と話す", "新しい会話を始める", "担当者と話したいです"),
+])
+def test_talk_to_a_human_is_not_offered_again_while_a_person_is_on_the_way(
+        kotae: Kotae, pages: Pages, locale: str, bubble: str, human: str, new_chat: str,
+        request_text: str | None) -> None:
+    from playwright.sync_api import expect
+
+    page = pages.open(kotae.url + ("/?lang=ja" if locale == "ja-JP" else "/"), locale=locale)
+    open_chat(page, bubble)
+    button = page.get_by_role("button", name=human)
+    if request_text:  # asked for in words
+        ask(page, request_text)
+    else:
+        button.click()
+    log = page.get_by_role("log")
+    expect(log.locator(".notice")).to_have_count(1)
+    # Pressed again it only repeated the hand-over notice: it is gone until the conversation
+    # is no longer waiting for a person, also after a reload.
+    expect(button).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("dialog")).to_be_visible()  # reopened as it was
+    expect(log.locator(".m.customer")).to_have_count(1)  # the conversation, fetched again
+    expect(button).to_be_hidden()
+    page.get_by_role("button", name=new_chat).click()
+    expect(button).to_be_visible()

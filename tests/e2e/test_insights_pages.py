@@ -112,3 +112,42 @@ def test_agents_see_content_performance_and_every_other_section_says_what_it_has
     expect(csm.get_by_role("heading", name="コンテンツの効果")).to_be_visible()
     expect(csm.locator("#insights-content")).to_contain_text("この項目はあなたの権限では表示されません。")
 
+
+
+TOPICS = {"items": [
+    {"name": "sso · okta · saml · loop", "volume": 29,
+     "representative": "SSO login loop\n\nHi support,\n\nSince this morning about a third of our "
+                       "people get stuck in a loop.\n\nThis is blocking a lot of people.\n\n"
+                       "Ryan O'Connell\nIT Manager, Stratus Cloud Consulting\n[EMAIL] | [PHONE]"},
+    {"name": "請求書 · 払い · 経理 · 発行", "volume": 25,
+     "representative": "請求書の発行日と支払期限\n\nお世話になっております。\n\n請求書払いに切り替えた"
+                       "いのですが、発行日と支払期限を教えてください。\n\nよろしくお願いいたします。\n\n野口"},
+]}
+
+
+@pytest.mark.parametrize(("locale", "label", "button", "insights"), [
+    ("en-US", "API key", "Sign in", "Insights"), ("ja-JP", "APIキー", "サインイン", "インサイト")])
+def test_the_topics_chart_looks_like_the_other_charts_and_quotes_are_short(
+        kotae: Kotae, pages: Pages, locale: str, label: str, button: str, insights: str) -> None:
+    import json
+
+    from playwright.sync_api import expect
+
+    page = pages.open(kotae.url + "/console/", locale=locale)
+    page.route("**/v1/insights/topics*", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(TOPICS)))
+    sign_in(page, kotae.keys["csm"], label, button)
+    page.get_by_role("link", name=insights).click()
+    topics = page.locator("#insights-topics")
+    bar = topics.locator("svg rect.bar").first
+    expect(bar).to_be_visible()
+    # Drawn outside a .chart, the bars were black and the names 16 px, over their column.
+    assert bar.evaluate("r => getComputedStyle(r).fill") == "rgb(11, 92, 173)"
+    assert topics.locator("svg text.bar-label").first.evaluate(
+        "t => getComputedStyle(t).fontSize") == "12px"
+    quote = topics.locator(".quote").first
+    expect(quote).to_contain_text("SSO login loop")
+    size = quote.evaluate("q => [q.getBoundingClientRect().height, "
+                          "parseFloat(getComputedStyle(q).lineHeight) || 20]")
+    assert size[0] <= 3.5 * size[1], f"a whole e-mail under a topic: {size}"
+    shot(page, f"insights-topics-{locale[:2]}")

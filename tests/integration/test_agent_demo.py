@@ -445,3 +445,29 @@ def test_the_answer_decision_reads_what_the_quote_and_the_question_name(
     # the quoted passage's own cosine, on the model's scale, and the rarest known word in it
     assert -1.0 < evidence["passage_cosine"] < 2.0
     assert evidence["rare_known_found"] in (0.0, 1.0)
+
+
+@pytest.mark.parametrize(("text", "reason", "opening"), [
+    ("担当者と話したい", ReasonCode.HUMAN_REQUESTED, "担当者よりご案内いたします。"),
+    ("talk to a human", ReasonCode.HUMAN_REQUESTED, "I'm happy to help with this personally."),
+    ("This is ridiculous. Your app lost my tasks AGAIN, third time this week. Absolutely "
+     "useless, I want answers now.", ReasonCode.NEGATIVE_SENTIMENT, "thank you for telling us"),
+])
+def test_a_draft_quotes_no_article_the_message_does_not_ask_about(
+        agent: Agent, text: str, reason: ReasonCode, opening: str) -> None:
+    # "担当者と話したい" came nearest to an English "Integrations overview" table, and the angry
+    # message to "Recurring tasks": quoted, they read as a reply to a question never asked.
+    decision = ask(agent, text)
+    assert decision.escalation is not None and decision.escalation.reason == reason
+    draft = decision.escalation.draft
+    assert opening in draft
+    assert "help centre article" not in draft and "ヘルプセンターの記事" not in draft, draft
+
+
+def test_a_request_for_a_person_about_a_covered_question_still_quotes_its_article(
+        agent: Agent) -> None:
+    decision = ask(agent, "I'd like to talk to a person about setting up SAML SSO with Okta")
+    assert decision.escalation is not None
+    assert decision.escalation.reason == ReasonCode.HUMAN_REQUESTED
+    assert 'From our help centre article "Set up SAML SSO with Okta":' in decision.escalation.draft
+

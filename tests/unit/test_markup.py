@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from bs4 import BeautifulSoup
 
-from agent.markup import to_html, to_plain
+from agent.markup import complete_tables, to_html, to_plain
 
 ANSWER_EN = """Here is what our help centre article [Payment methods](https://help.example/pay) says:
 
@@ -103,3 +105,52 @@ def test_words_with_dots_are_not_taken_for_addresses() -> None:
 def test_plain_text_of_a_bare_address_is_the_address_once() -> None:
     assert to_plain("詳しくはhttps://help.example/ja/ssoをご覧ください") == (
         "詳しくはhttps://help.example/ja/ssoをご覧ください")
+
+
+PRICING_JA = Path(__file__).resolve().parents[2] / "data" / "demo" / "kb" / "ja-plans-and-pricing.md"
+
+
+def _table_middle() -> tuple[str, str]:
+    """The Japanese pricing article's limits section, and a quote that starts in its table
+    (as the widget showed for 「プランごとの料金と上限を教えてください」)."""
+    text = PRICING_JA.read_text(encoding="utf-8")
+    section = text[text.index("## 主な機能と上限"):text.index("## 無料トライアル")]
+    rows = [line for line in section.splitlines() if line.startswith("| 自動化") or
+            line.startswith("| ゲスト") or line.startswith("| 監査ログ")]
+    quote = "**主な機能と上限**\n" + "\n".join(rows) + "\n\n日本語サポートの対応時間は平日です。"
+    return quote, section
+
+
+def test_a_quote_that_starts_inside_a_table_gets_the_tables_header_back() -> None:
+    quote, section = _table_middle()
+    assert "<thead>" not in to_html(quote), "the quote has a header: the case proves nothing"
+    completed = complete_tables(quote, section)
+    soup = BeautifulSoup(to_html(completed), "html.parser")
+    assert [th.get_text() for th in soup.select("thead th")] == [
+        "", "Free", "Team", "Business", "Enterprise"]
+    assert [tr.td.get_text() for tr in soup.select("tbody tr")] == [
+        "自動化の実行回数／月", "ゲスト", "監査ログ"]
+    assert soup.find("strong").get_text() == "主な機能と上限"
+    assert complete_tables(completed, section) == completed  # once is enough
+    plain = to_plain(completed).splitlines()
+    assert "| Free | Team | Business | Enterprise" in plain[2] and plain[3].startswith("自動化")
+
+
+@pytest.mark.parametrize("rows", [
+    "| Projects | 3 | unlimited |\n| Storage | 1 GB | 100 GB |",
+    "| プロジェクト数 | 3件 | 無制限 |\n| ストレージ | 1GB | 100GB |",
+])
+def test_table_rows_without_a_header_anywhere_still_show_as_a_table(rows: str) -> None:
+    html = to_html(f"Limits:\n{rows}")
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("thead") is None and len(soup.select("tbody tr")) == 2, html
+    assert "|" not in soup.get_text()
+    assert "|" in to_plain(f"Limits:\n{rows}").splitlines()[-1]  # a row per line, cells apart
+    assert not any(line.strip() in {"|", "| |", "|  |"} for line in to_plain(rows).splitlines())
+
+
+def test_pipes_in_code_and_a_real_table_are_left_as_they_are() -> None:
+    code = "```\n| not | a table |\n| just | code |\n```"
+    assert complete_tables(code) == code
+    assert complete_tables(ANSWER_EN) == ANSWER_EN and complete_tables(ANSWER_JA) == ANSWER_JA
+    assert complete_tables("Use a | to separate fields.") == "Use a | to separate fields."

@@ -25,7 +25,7 @@
       refresh: "Refresh", count: "Escalations: {n}", none: "Nothing here. 🎉",
       filters: "Filters", back: "Back to the queue", conversation: "Conversation",
       question: "Question", sources: "Retrieved sources", noSources: "Nothing was retrieved.",
-      draft: "Reply to the customer", draftHint: "Starts from the agent's draft; the customer sees exactly this, and Kotae learns from it.",
+      draft: "Reply to the customer", draftHint: "Starts from Kotae's draft; the customer sees exactly this, and Kotae learns from it.",
       resolveTag: "Tag for this resolution", keepTag: "Keep ({tag})",
       claim: "Claim", resolve: "Send reply and resolve", reopen: "Reopen",
       claimedOk: "Claimed.", resolvedOk: "Resolved: the customer will see your reply.",
@@ -49,6 +49,7 @@
       period: "Period", last7: "Last 7 days", last30: "Last 30 days", allTime: "All time",
       inquiries: "Inquiries", deflection: "Deflection rate", helpful: "Helpful rate",
       latency: "Latency (median / p95)", cost: "LLM cost", pending: "pending",
+      ratings: "{n} ratings", tokens: "{n} tokens",
       answered: "Answered", escalated: "Escalated", perDay: "Answered and escalated per day",
       reasons: "Escalation reasons", tags: "Tags", languages: "Languages",
       signalKinds: "Signals raised", noData: "No data yet.",
@@ -79,7 +80,7 @@
       refresh: "更新", count: "エスカレーション：{n}件", none: "対象はありません。🎉",
       filters: "絞り込み", back: "一覧に戻る", conversation: "会話",
       question: "質問", sources: "検索された情報源", noSources: "情報源はありません。",
-      draft: "お客様への返信", draftHint: "エージェントの下書きから始まります。お客様にはこの内容がそのまま表示され、Kotaeはこの回答から学習します。",
+      draft: "お客様への返信", draftHint: "Kotaeが用意した下書きから始まります。お客様にはこの内容がそのまま表示され、Kotaeはこの回答から学習します。",
       resolveTag: "この対応のタグ", keepTag: "変更しない（{tag}）",
       claim: "担当する", resolve: "返信して解決", reopen: "再オープン",
       claimedOk: "担当になりました。", resolvedOk: "解決しました。お客様に返信が表示されます。",
@@ -103,6 +104,7 @@
       period: "期間", last7: "過去7日間", last30: "過去30日間", allTime: "全期間",
       inquiries: "問い合わせ数", deflection: "自己解決率", helpful: "役に立った率",
       latency: "応答時間（中央値 / p95）", cost: "LLM費用", pending: "処理中",
+      ratings: "評価 {n}件", tokens: "{n}トークン",
       answered: "自動回答", escalated: "エスカレーション", perDay: "日別の自動回答とエスカレーション",
       reasons: "エスカレーション理由", tags: "タグ", languages: "言語",
       signalKinds: "シグナル", noData: "まだデータがありません。",
@@ -168,6 +170,44 @@
     });
   }
   function label(code) { return (code && LABELS[lang][code]) || code || "—"; }
+
+  // Why Kotae escalated, as the API words it (in English, for logs and exports); the
+  // Japanese interface says it in Japanese. Anything not listed here is shown as it came.
+  var DETAIL_NAMES_JA = {
+    billing_dispute: "請求に関する問い合わせ", refund: "返金", cancellation: "解約", security: "セキュリティ",
+    legal: "法務", account_access: "アカウントへのアクセス", override: "指示の上書き",
+    prompt_extraction: "プロンプトの聞き出し", role_override: "役割の書き換え", jailbreak: "制限の解除",
+    data_exfiltration: "データの持ち出し", role_markup: "役割の偽装"
+  };
+  var DETAILS_JA = [
+    [/^customer wrote (.*)$/, function (m) { return "お客様の文面：" + m[1]; }],
+    [/^the customer asked for a person(?:: (.*))?$/, function (m) {
+      return "お客様が担当者を希望" + (m[1] ? "：" + m[1] : ""); }],
+    [/^sentiment (-?[\d.]+)$/, function (m) { return "感情スコア " + m[1]; }],
+    [/^no documented workaround found$/, function () { return "記載された回避策なし"; }],
+    [/^best grounding ([\d.]+) < ([\d.]+) \((.+)\)$/, function (m) {
+      return "最も近い根拠の確度 " + m[1] + "（基準 " + m[2] + " 未満）・" +
+        (m[3] === "nothing retrieved" ? "該当する情報源なし" : m[3]); }],
+    [/^tag (\S+) always goes to a human$/, function (m) { return "タグ「" + label(m[1]) + "」は常に担当者が対応"; }],
+    [/^rule (\S+): (.*)$/, function (m) { return "ルール " + m[1] + "：" + m[2]; }],
+    [/^the customer asked the same thing (\d+) times in a row after Kotae's answers$/, function (m) {
+      return "Kotaeの回答後、お客様が同じ質問を" + m[1] + "回続けて送信"; }],
+    [/^model: (\w+)$/, function (m) { return "モデルの判断：" + label(m[1]); }],
+    [/^model answer withheld \((\w+)\): (.*)$/, function (m) { return "モデルの回答を保留（" + m[1] + "）：" + m[2]; }],
+    [/^(\w+) \(this message\): (.*)$/, function (m) {
+      return (DETAIL_NAMES_JA[m[1]] || m[1]) + "（このメッセージ）：" + m[2]; }],
+    [/^(\w+) \(earlier message (\d+)\): (.*)$/, function (m) {
+      return (DETAIL_NAMES_JA[m[1]] || m[1]) + "（" + m[2] + "番目のメッセージ）：" + m[3]; }],
+    [/^(\w+): (.*)$/, function (m) { return DETAIL_NAMES_JA[m[1]] ? DETAIL_NAMES_JA[m[1]] + "：" + m[2] : null; }]
+  ];
+  function detailText(detail) {
+    if (!detail || lang !== "ja") return detail || "";
+    for (var i = 0; i < DETAILS_JA.length; i++) {
+      var m = DETAILS_JA[i][0].exec(detail), said = m && DETAILS_JA[i][1](m);
+      if (said) return said;
+    }
+    return detail;
+  }
 
   function readSession() {
     try { return JSON.parse(sessionStorage.getItem(SESSION) || "null"); } catch (_e) { return null; }
@@ -424,14 +464,15 @@
               h("td", { class: "question" },
                 h("a", { class: "row-link", href: "#/escalations/" + encodeURIComponent(e.id),
                          title: e.preview || "", text: e.preview || label(e.reason) }),
-                h("span", { class: "detail", text: e.detail })),
-              h("td", { class: "nowrap", text: age(e.age_s) }),
+                h("span", { class: "detail", text: detailText(e.detail) })),
+              // data-label: on a phone the row is a card and each value says what it is.
+              h("td", { class: "nowrap", "data-label": t("age"), text: age(e.age_s) }),
               h("td", {}, h("span", { class: "pill reason-" + e.reason, text: label(e.reason) })),
-              h("td", { text: label(e.tag) }),
-              h("td", { text: e.language || "—" }),
-              h("td", { text: e.account_id || "—" }),
+              h("td", { "data-label": t("tag"), text: label(e.tag) }),
+              h("td", { "data-label": t("lang"), text: e.language ? label(e.language) : "—" }),
+              h("td", { "data-label": t("account"), text: e.account_id || "—" }),
               h("td", {}, h("span", { class: "pill status-" + e.status, text: t(e.status) })),
-              h("td", { text: e.assignee || "—" }));
+              h("td", { "data-label": t("assignee"), text: e.assignee || "—" }));
           })))));
       }, failed);
     }
@@ -467,7 +508,7 @@
       body.textContent = "";
       body.appendChild(h("dl", { class: "facts" },
         fact(t("status"), h("span", { class: "pill status-" + e.status, text: t(e.status) })),
-        fact(t("reason"), label(e.reason) + (e.detail ? ": " + e.detail : "")),
+        fact(t("reason"), label(e.reason) + (e.detail ? (lang === "ja" ? "：" : ": ") + detailText(e.detail) : "")),
         fact(t("tag"), label(e.tag) + (e.decision && !e.resolution_tag && e.decision.tag === e.tag
           ? " (" + pct(e.decision.tag_confidence) + ")" : "")),
         fact(t("lang"), e.language ? label(e.language) : "—"),
@@ -776,10 +817,10 @@
       body.appendChild(h("div", { class: "kpis" },
         kpi(t("inquiries"), String(s.inquiries), s.pending ? s.pending + " " + t("pending") : ""),
         kpi(t("deflection"), pct(s.deflection_rate), s.answered + " / " + s.decided),
-        kpi(t("helpful"), pct(s.helpful_rate), String(s.feedback)),
-        kpi(t("latency"), (s.latency_median_ms == null ? "—" : Math.round(s.latency_median_ms) + " ms") +
-                           " / " + (s.latency_p95_ms == null ? "—" : Math.round(s.latency_p95_ms) + " ms"), ""),
-        kpi(t("cost"), "$" + (s.cost_usd || 0).toFixed(4), (s.prompt_tokens + s.completion_tokens) + " tokens")));
+        kpi(t("helpful"), pct(s.helpful_rate), t("ratings", { n: s.feedback })),
+        kpi(t("latency"), s.latency_median_ms == null && s.latency_p95_ms == null ? "—"
+          : ms(s.latency_median_ms) + " / " + ms(s.latency_p95_ms) + " ms", ""),  // one line in a tile
+        kpi(t("cost"), "$" + (s.cost_usd || 0).toFixed(4), t("tokens", { n: s.prompt_tokens + s.completion_tokens }))));
       var fmt = new Intl.DateTimeFormat(lang, { month: "numeric", day: "numeric" });
       body.appendChild(figure("chart-days", t("perDay"), columns(perDay.map(function (d) {
         return { label: fmt.format(d.day), a: d.answered, b: d.escalated };
@@ -790,6 +831,8 @@
         figure("chart-languages", t("languages"), bars(s.languages)),
         figure("chart-signals", t("signalKinds"), bars(s.signals))));
     }
+
+    function ms(x) { return x == null ? "—" : String(Math.round(x)); }
 
     function kpi(name, value, sub) {
       return h("div", { class: "kpi" }, h("span", { class: "kpi-name", text: name }),

@@ -147,7 +147,11 @@
       var list = items(data);
       if (!list.length) { holder.appendChild(h("p", { class: "muted empty", text: t("nothingYet") })); return; }
       var counted = list.slice(0, 10).map(function (x) { return [nameOf(x), Number(countOf(x)) || 0]; });
-      if (counted.some(function (x) { return x[1] > 0; })) holder.appendChild(namedBars(k, counted));
+      // In a .chart like every other chart: without it the bars were black and the names
+      // larger than their column.
+      if (counted.some(function (x) { return x[1] > 0; })) {
+        holder.appendChild(h("figure", { class: "chart" }, namedBars(k, counted)));
+      }
       holder.appendChild(h("ol", { class: "insight-list" }, list.slice(0, 10).map(function (x) {
         var said = x.representative || x.example || (x.examples && x.examples[0]) ||
           (x.draft ? String(x.draft).slice(0, 240) : "");
