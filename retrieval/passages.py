@@ -249,7 +249,10 @@ class PassageSelector:
         anywhere = {t for ws in chunk_weights.values()
                     for t, weight in zip(terms, ws, strict=True) if weight > 0}
         anywhere |= {t for t in terms for h in headings.values() if _in_heading(t, h)}
-        specific = [t for t in terms if t not in title_terms and t in anywhere]
+        # A number in the question is the customer's situation ("2週間", "400 more people"), not
+        # what tells the sections apart (it still counts in BM25).
+        specific = [t for t in terms
+                    if t not in title_terms and t in anywhere and not t.isdigit()]
         idf = {t: w for t, w in idf.items() if t in anywhere or t in title_terms}
         cosines = (similarity([c for s in sections for c in s.chunk_ids], question.embedding)
                    if similarity else {})

@@ -460,3 +460,43 @@ def test_a_subsection_is_quoted_under_its_parents_own_short_text(
     assert rule in passage.text and case in passage.text, passage.text
     assert passage.text.index(rule) < passage.text.index(case)
     assert not any(o in passage.text for o in others), passage.text
+
+
+APPROVALS_EN = """# Approval flows
+
+Reports go to their approvers in the order the flow sets.
+
+## Create a flow
+
+Open Admin > Approval flows and add the steps. A step can have 2 approvers.
+
+## Delegates
+
+Set a delegate who approves in your place while you are on leave.
+"""
+
+APPROVALS_JA = """# 承認フロー
+
+申請は承認フローの順に承認者へ届きます。
+
+## 承認フローを作成する
+
+「管理」＞「承認フロー」で段階を追加します。1つの段階に承認者を2人まで設定できます。
+
+## 代理承認者
+
+休暇のあいだは、代理承認者があなたの代わりに承認します。
+"""
+
+
+@pytest.mark.parametrize(("text", "question", "language", "wanted"), [
+    (APPROVALS_EN, "I'm on leave for 2 weeks. Can a colleague approve for me?", "en",
+     "on leave"),
+    (APPROVALS_JA, "2週間休暇を取ります。その間の承認を同僚にお願いできますか？", "ja", "代理承認者"),
+])
+def test_a_number_in_the_question_does_not_choose_the_section(
+        text: str, question: str, language: str, wanted: str) -> None:
+    # "2 weeks" is the customer's situation; the section that holds a 2 is not the answer.
+    passage = _select(text, question, language)
+    assert wanted in passage.text and "2 approvers" not in passage.text
+    assert "2人まで" not in passage.text
