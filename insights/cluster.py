@@ -5,7 +5,14 @@ by UMAP (umap-learn: a graph of each inquiry's nearest neighbours by cosine, emb
 few dimensions, seeded so that a run repeats exactly) and HDBSCAN finds the dense groups
 there and chooses how many there are. UMAP keeps who neighbours whom and drops the rest of
 the geometry, which separates intents that share most of their words far better than the
-embeddings' own distances (docs/INSIGHTS.md has the figures). Fewer inquiries are grouped as
+embeddings' own distances (docs/INSIGHTS.md has the figures). Before the layout, what every
+vector shares is taken out ("all but the top", Mu & Viswanath 2018): the mean of the fitted
+vectors and their leading principal direction, then each is normalised again. Fitted on the
+inquiries themselves, with no labels and nothing per language: in a history of both
+languages that direction is the one that tells them apart, and without it a question's
+translation is its neighbour. Only the layout reads these vectors; the stored centroids, and
+the incremental assignment that compares a new inquiry with them, stay in the embedder's own
+space. Fewer inquiries are grouped as
 before UMAP was added: HDBSCAN on the embeddings projected by PCA to a few dozen whitened
 dimensions (so that no handful of directions that every support question shares dominates)
 and normalised again.
@@ -45,11 +52,14 @@ class ClusterConfig:
     neighbours: int = 15  # UMAP n_neighbors
     layout_dims: int = 5  # UMAP n_components
     layout_min_cluster_size: int = 10  # HDBSCAN on the layout (min_samples: the same)
+    # Before the layout, what the vectors share is taken out ("all but the top"): -1
+    # nothing; 0 the fitted mean; n > 0 the mean and the top n principal directions.
+    drop_top: int = 1
 
     def __post_init__(self) -> None:
         if (self.dims < 2 or self.min_cluster_size < 2 or self.max_fit < 10
                 or self.layout_min_cluster_size < 2 or self.layout_dims < 2
-                or self.neighbours < 2):
+                or self.neighbours < 2 or self.drop_top < -1):
             raise ValueError("dims, layout_dims, neighbours and the minimum cluster sizes "
                              "must be >= 2, max_fit >= 10")
         if self.selection not in ("eom", "leaf"):
@@ -90,6 +100,34 @@ def fit_projection(vectors: npt.ArrayLike, dims: int, seed: int = 0) -> Projecti
     scale = np.sqrt(np.maximum(pca.explained_variance_, 1e-12))
     components = (pca.components_ / scale[:, None]).astype(np.float32)
     return Projection(mean=pca.mean_.astype(np.float32), components=components)
+
+
+@dataclass(frozen=True)
+class Common:
+    """What every embedding shares: their mean and leading principal directions."""
+
+    mean: FloatArray
+    directions: FloatArray  # (top, input dim), unit rows
+
+    def remove(self, vectors: npt.ArrayLike) -> FloatArray:
+        """Return normalised vectors less the mean and the directions, normalised again."""
+        arr = l2_normalize(vectors) - self.mean
+        if self.directions.shape[0]:
+            arr = arr - (arr @ self.directions.T) @ self.directions
+        return l2_normalize(arr)
+
+
+def fit_common(vectors: npt.ArrayLike, top: int, seed: int = 0) -> Common:
+    """Fit the mean of normalised embeddings and their `top` leading principal directions."""
+    arr = l2_normalize(vectors)
+    mean = arr.mean(axis=0).astype(np.float32)
+    if top <= 0:
+        return Common(mean, np.zeros((0, arr.shape[1]), dtype=np.float32))
+    from sklearn.decomposition import PCA
+
+    n_components = max(1, min(top, arr.shape[0] - 1, arr.shape[1]))
+    pca = PCA(n_components=n_components, random_state=seed, svd_solver="full").fit(arr)
+    return Common(mean, pca.components_.astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -163,6 +201,8 @@ def _hdbscan_on_layout(vectors: FloatArray, config: ClusterConfig) -> tuple[IntA
     noise point joined the cluster whose centroid in the layout is nearest."""
     from sklearn.cluster import HDBSCAN
 
+    if config.drop_top >= 0:
+        vectors = fit_common(vectors, config.drop_top, config.seed).remove(vectors)
     points = layout(vectors, config)
     model = HDBSCAN(min_cluster_size=config.layout_min_cluster_size,
                     cluster_selection_method=config.selection,

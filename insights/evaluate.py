@@ -62,6 +62,10 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--no-layout", action="store_true",
                         help="HDBSCAN on the whitened PCA projection, without UMAP's layout "
                         f"(what sets under {defaults.umap_min_rows} inquiries get)")
+    parser.add_argument("--drop-top", type=int, default=defaults.drop_top,
+                        help="before the layout, take out the embeddings' mean (0) and their "
+                        "top N principal directions (N > 0); -1: neither "
+                        f"(default {defaults.drop_top})")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     args = parser.parse_args(list(argv))
     texts, labels = load(args.dataset, args.datasets)
@@ -72,6 +76,7 @@ def main(argv: Sequence[str]) -> int:
     config = ClusterConfig(dims=args.dims, min_cluster_size=args.min_cluster_size,
                            min_samples=args.min_samples, seed=args.seed,
                            layout_min_cluster_size=args.layout_min_cluster_size,
+                           drop_top=args.drop_top,
                            umap_min_rows=len(texts) + 1 if args.no_layout
                            else defaults.umap_min_rows)
     started = time.perf_counter()

@@ -317,3 +317,38 @@ def test_a_larger_history_is_grouped_on_a_seeded_umap_layout_that_repeats() -> N
     for group in range(8):  # each group is one topic, and no topic holds two groups
         assert len(set(first.labels[truth == group].tolist())) == 1
     assert np.array_equal(first.labels, again.labels)
+
+
+def test_the_layout_reads_embeddings_without_the_direction_they_all_share() -> None:
+    """Before the layout, the fitted mean and leading principal direction are taken out: a
+    direction that only tells two languages apart no longer outweighs the topic, so a
+    question's translation is closer to it than another topic in its own language."""
+    import numpy as np
+
+    from insights.cluster import ClusterConfig, fit_common
+    from retrieval.embeddings import l2_normalize
+
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(6, 64))
+    language = rng.normal(size=64)
+    language *= 10 / np.linalg.norm(language)
+    topic = np.tile(np.repeat(np.arange(6), 20), 2)
+    side = np.repeat([1.0, -1.0], 120)
+    points = (3 * rng.normal(size=64) + centres[topic] + side[:, None] * language
+              + 0.15 * rng.normal(size=(240, 64)))
+
+    def translation_nearer(vectors: Any) -> float:
+        """The share of questions closer to their topic in the other language than to any
+        other topic in their own."""
+        sims = vectors @ vectors.T
+        same_side = side[:, None] == side[None, :]
+        same_topic = topic[:, None] == topic[None, :]
+        translated = np.where(~same_side & same_topic, sims, -np.inf).max(axis=1)
+        other = np.where(same_side & ~same_topic, sims, -np.inf).max(axis=1)
+        return float((translated > other).mean())
+
+    common = fit_common(points, ClusterConfig().drop_top)
+    assert translation_nearer(l2_normalize(points)) < 0.05
+    assert translation_nearer(common.remove(points)) > 0.95
+    taken = common.remove(points)  # what was taken out is gone
+    assert np.allclose(taken @ common.directions.T, 0.0, atol=1e-5)
