@@ -108,6 +108,11 @@ class MessageOut(BaseModel):
         description="an assistant's or support agent's message rendered from its Markdown as "
         "sanitised HTML (customers' messages are text only, so this is null for them)",
     )
+    handed_over: bool = Field(
+        False,
+        description="an assistant's message telling the customer the conversation was passed "
+        "to a person (the widget shows it as a hand-over notice, as when it was first sent)",
+    )
 
 
 class ConversationOut(BaseModel):

@@ -34,7 +34,10 @@ def message_out(row: MessageRow) -> MessageOut:
     message = MessageOut.model_validate(row, from_attributes=True)
     if message.role == "customer" or not message.text:
         return message  # a customer's words are shown as they typed them, never as markup
-    return message.model_copy(update={"text_html": display_html(message.text)})
+    # Kotae's message that came with an escalation is the hand-over notice.
+    handed_over = message.role == "assistant" and row.escalation_id is not None
+    return message.model_copy(update={"text_html": display_html(message.text),
+                                      "handed_over": handed_over})
 
 
 def conversation_out(

@@ -414,7 +414,10 @@
   // again, it only repeated the hand-over notice), nor, with data-human="after-answer",
   // before Kotae has answered.
   function showHuman() {
-    ui.human.hidden = HUMAN === "never" || state.escalated || (HUMAN === "after-answer" && !state.answered);
+    var hide = HUMAN === "never" || state.escalated || (HUMAN === "after-answer" && !state.answered);
+    // A keyboard user who pressed it goes on in the message box, not lost on a hidden button.
+    if (hide && ui.human.getRootNode().activeElement === ui.human) ui.input.focus();
+    ui.human.hidden = hide;
   }
 
   function setBusy(busy) {
@@ -565,6 +568,7 @@
             delete state.notices[m.text];
             return;
           }
+          if (m.handed_over) { addNotice(m.text, m.text_html); last = ui.log.lastChild; return; }
           last = addMessage(m.role, m.text, m.text_html);
           if (m.role === "assistant") state.answered = true;
           if (m.role === "agent") fresh++;

@@ -97,9 +97,16 @@ def test_talk_to_a_human_is_not_offered_again_while_a_person_is_on_the_way(
     # Pressed again it only repeated the hand-over notice: it is gone until the conversation
     # is no longer waiting for a person, also after a reload.
     expect(button).to_be_hidden()
+    focused = page.evaluate("document.querySelector('#kotae-widget').shadowRoot.activeElement?.id")
+    assert focused == "kotae-input", focused  # not lost on the button that went away
+    notice = log.locator(".notice").inner_text()
     page.reload()
     expect(page.get_by_role("dialog")).to_be_visible()  # reopened as it was
     expect(log.locator(".m.customer")).to_have_count(1)  # the conversation, fetched again
+    # ...with the hand-over shown as the notice it was, not as an answer
+    expect(log.locator(".notice")).to_have_count(1)
+    expect(log.locator(".m.assistant")).to_have_count(0)
+    assert log.locator(".notice").inner_text() == notice
     expect(button).to_be_hidden()
     page.get_by_role("button", name=new_chat).click()
     expect(button).to_be_visible()

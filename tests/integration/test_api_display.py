@@ -59,6 +59,23 @@ def test_an_escalation_notice_comes_with_its_html(client: TestClient) -> None:
     assert result["answer_html"] == to_html(shown)
 
 
+def test_the_hand_over_notices_are_marked_so_a_reloaded_widget_shows_them_as_such(
+    client: TestClient,
+) -> None:
+    answered = ask(client, "How do I invite my team?")
+    response = client.post(f"/v1/conversations/{answered['conversation_id']}/human", json={},
+                           headers=auth("widget", **{
+                               "X-Conversation-Token": answered["conversation_token"]}))
+    assert response.status_code == 201, response.text
+    pressed = [(m["role"], m["handed_over"]) for m in conversation(client, answered)["messages"]]
+    # the answer, then the notice "Talk to a human" gave
+    assert pressed == [("customer", False), ("assistant", False), ("assistant", True)], pressed
+    asked = ask(client, "Can a human help me?")
+    assert asked["status"] == "escalated"
+    typed = [(m["role"], m["handed_over"]) for m in conversation(client, asked)["messages"]]
+    assert typed == [("customer", False), ("assistant", True)], typed
+
+
 def test_an_answer_in_markdown_renders_as_a_list_a_table_and_links_and_nothing_runs(
     client: TestClient,
 ) -> None:
