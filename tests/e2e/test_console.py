@@ -256,6 +256,7 @@ def test_the_queue_previews_each_question_and_the_whole_row_opens_it(
     shot(page, "23-queue-previews", full_page=True)
     # A click on the account cell, away from the link's text, as a mouse does it (the link's
     # overlay is what receives it, which Playwright's own click refuses to do on purpose).
+    row.scroll_into_view_if_needed()  # the newest are last: below the fold after other tests
     cell = row.locator("td").nth(5).bounding_box()
     assert cell is not None
     page.mouse.click(cell["x"] + cell["width"] / 2, cell["y"] + cell["height"] / 2)
