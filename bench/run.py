@@ -125,9 +125,10 @@ def timed(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
 # ----------------------------------------------------------------------------- ingest
 
 
-def bench_ingest(embedder: Embedder, repeats: int) -> list[Row]:
-    """First ingest and unchanged re-ingest of the demo KB, each on a fresh store."""
-    docs = load_knowledge_base(DEMO / "kb").documents
+def bench_ingest(embedder: Embedder, repeats: int, articles: int | None = None) -> list[Row]:
+    """First ingest and unchanged re-ingest of the demo KB (or of `articles` of its articles,
+    spread over it), each on a fresh store."""
+    docs = spread(load_knowledge_base(DEMO / "kb").documents, articles)
     k_cps, k_tps, k_re, b_cps, b_tps, b_re = [], [], [], [], [], []
     k_s, b_s = [], []
     for _ in range(repeats):
@@ -389,9 +390,10 @@ class DemoWorld:
     embedder: Embedder
 
 
-def bench_recall(world: DemoWorld) -> list[Row]:
-    """Demo-eval recall@5 over the cases that name relevant KB articles."""
-    cases = [c for c in world.cases if c.relevant_ids]
+def bench_recall(world: DemoWorld, n_cases: int | None = None) -> list[Row]:
+    """Demo-eval recall@5 over the cases that name relevant KB articles (of `n_cases` cases
+    spread over the set, or all)."""
+    cases = [c for c in spread(world.cases, n_cases) if c.relevant_ids]
     retriever = HybridRetriever(world.store, world.embedder)
     k_r, a_r, b_r, b5 = [], [], [], []
     for case in cases:
@@ -418,10 +420,12 @@ def bench_recall(world: DemoWorld) -> list[Row]:
                 [sum(k_r) / n], [sum(b5) / n])]
 
 
-def bench_actions(world: DemoWorld) -> list[Row]:
-    """Answer/escalate quality, offline Kotae vs always-answering baseline, all demo cases."""
+def bench_actions(world: DemoWorld, n_cases: int | None = None) -> list[Row]:
+    """Answer/escalate quality, offline Kotae vs always-answering baseline, on all demo cases
+    (or `n_cases` spread over the set)."""
+    cases = spread(world.cases, n_cases)
     wrong_k = missed_k = right_k = 0
-    for case in world.cases:
+    for case in cases:
         decision = world.offline.handle(case.to_inquiry())
         should = case.expected_escalation
         if decision.action == "answer" and should:
@@ -430,8 +434,8 @@ def bench_actions(world: DemoWorld) -> list[Row]:
             missed_k += 1
         else:
             right_k += 1
-    n = len(world.cases)
-    should_escalate = sum(c.expected_escalation for c in world.cases)
+    n = len(cases)
+    should_escalate = sum(c.expected_escalation for c in cases)
     return [
         Row("answered but should escalate", f"of {n} cases ({should_escalate} escalate)",
             [wrong_k], [should_escalate], "lower"),
@@ -609,8 +613,8 @@ def _checked(parser: argparse.ArgumentParser,
     if twice:
         parser.error(f"--sizes lists {', '.join(map(str, twice))} twice: each size is one row "
                      "and one point of the plot")
-    for name in ("repeats", "queries", "llm_cases"):
-        if getattr(args, name) < 1:
+    for name in ("repeats", "queries", "llm_cases", "ingest_articles", "demo_cases"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not all(math.isfinite(p) and p >= 0 for p in (args.price_in, args.price_out)):
         parser.error("--price-in and --price-out are USD per 1M tokens: numbers, not negative")
@@ -629,6 +633,12 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--queries", type=int, default=100, help="queries per repeat")
     parser.add_argument("--llm-cases", type=int, default=40)
+    parser.add_argument("--ingest-articles", type=int, default=None,
+                        help="demo articles the ingest section indexes, spread over the KB "
+                             "(default: all); for a quick check, not for the published figures")
+    parser.add_argument("--demo-cases", type=int, default=None,
+                        help="demo eval cases the recall and answer/escalate rows score, spread "
+                             "over the set (default: all); for a quick check")
     parser.add_argument("--svg", type=Path, default=ROOT / "reports" / "latency_vs_size.svg",
                         help="where to draw latency against corpus size (default: %(default)s, "
                              "not committed; docs/latency_vs_size.svg is the published plot)")
@@ -658,7 +668,7 @@ def main() -> int:
     embedder = make_embedder()
     rows: list[Row] = []
     if "ingest" not in skip:
-        rows += bench_ingest(embedder, args.repeats)
+        rows += bench_ingest(embedder, args.repeats, args.ingest_articles)
         print(table(rows), file=sys.stderr)
     if "latency" not in skip:
         latency_rows, raw = bench_latency(sizes, args.queries, args.repeats, length)
@@ -671,8 +681,8 @@ def main() -> int:
     if "demo" not in skip:
         with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
             world = demo_world(embedder, Path(tmp), stack)
-            rows += bench_recall(world)
-            rows += bench_actions(world)
+            rows += bench_recall(world, args.demo_cases)
+            rows += bench_actions(world, args.demo_cases)
             rows += bench_tokens(world, args.llm_cases, args.price_in, args.price_out)
     print(table(rows))
     print(f"\n{time.perf_counter() - started:.0f} s; repeats={args.repeats}, "

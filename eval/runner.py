@@ -172,6 +172,43 @@ def _prune(cache: Path, keep: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _finished_index(corpus: Corpus, embedder: Embedder, built: Path, digest: str,
+                    cache: Path | None, progress: bool | None) -> bool:
+    """Make sure `built` holds the corpus's finished index; return whether it already did."""
+    hit = (built / _MARKER).exists()
+    if hit:
+        os.utime(built / _MARKER)
+        return True
+    staging = (cache / f"{digest}.tmp-{os.getpid()}") if cache is not None else built
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        build_index(corpus, embedder, staging, progress=progress)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    (staging / _MARKER).write_text(json.dumps({"digest": digest, "sources": corpus.sources}),
+                                   encoding="utf-8")
+    if staging != built:
+        try:
+            staging.rename(built)
+        except OSError:  # another run finished the same index first
+            shutil.rmtree(staging, ignore_errors=True)
+    if cache is not None:
+        _prune(cache, digest)
+    return False
+
+
+def cached_index(corpus: Corpus, embedder: Embedder, cache: Path, *,
+                 progress: bool | None = None) -> Path:
+    """Return the folder in `cache` holding the corpus's finished index, built the first time
+    (the one throwaway_store copies). Read it or copy it; never write to it."""
+    digest = corpus_digest(corpus, embedder.name)
+    _finished_index(corpus, embedder, cache / digest, digest, cache, progress)
+    return cache / digest
+
+
 @contextmanager
 def throwaway_store(
     corpus: Corpus, embedder: Embedder, *, cache: Path | None, progress: bool | None,
@@ -182,28 +219,7 @@ def throwaway_store(
     with tempfile.TemporaryDirectory(prefix="kotae-eval-", ignore_cleanup_errors=True) as tmp:
         work = Path(tmp)
         built = cache / digest if cache is not None else work / "built"
-        hit = (built / _MARKER).exists()
-        if hit:
-            os.utime(built / _MARKER)
-        else:
-            staging = (cache / f"{digest}.tmp-{os.getpid()}") if cache is not None else built
-            if staging.exists():
-                shutil.rmtree(staging)
-            staging.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                build_index(corpus, embedder, staging, progress=progress)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
-            (staging / _MARKER).write_text(json.dumps({"digest": digest, "sources":
-                                                       corpus.sources}), encoding="utf-8")
-            if staging != built:
-                try:
-                    staging.rename(built)
-                except OSError:  # another run finished the same index first
-                    shutil.rmtree(staging, ignore_errors=True)
-            if cache is not None:
-                _prune(cache, digest)
+        hit = _finished_index(corpus, embedder, built, digest, cache, progress)
         shutil.copytree(built, work / "store")
         store = KnowledgeStore.open(StoreConfig(work / "store"))
         info = IndexInfo(digest, hit, round(time.perf_counter() - started, 2),

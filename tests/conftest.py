@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,6 +127,21 @@ def demo_store_dir(tmp_path_factory: pytest.TempPathFactory, local_embedder: Any
     indexer.sync("kb", load_knowledge_base(DEMO / "kb").documents)
     indexer.sync("ticket", load_tickets(DEMO / "tickets.jsonl").tickets)
     store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_e5_store_dir(tmp_path_factory: pytest.TempPathFactory, e5_embedder: Any) -> Path:
+    """The demo knowledge base and tickets indexed with the default multilingual model: the
+    index `python -m eval demo` and bench/run.py use, from the checkout's cache
+    (var/cache/eval/index), built there once per change of the data, the model or the
+    indexing code. A private copy for the session."""
+    from eval.runner import DEFAULT_CACHE, cached_index, load_corpus
+
+    corpus = load_corpus(DEMO / "kb", DEMO / "tickets.jsonl", DEMO / "taxonomy.yaml")
+    built = cached_index(corpus, e5_embedder, ROOT / DEFAULT_CACHE / "index", progress=False)
+    path = tmp_path_factory.mktemp("demo-e5") / "store"
+    shutil.copytree(built, path)
     return path
 
 
