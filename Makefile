@@ -8,6 +8,9 @@ STORE ?= var/demo-store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export KOTAE_MODEL_DIR ?= $(HOME)/.cache/kotae/models
+# numba's compiled code (pynndescent's, under UMAP) outlives a fresh .venv, which would otherwise
+# compile it again on the first import in every CI run (~20 s of CPU).
+export NUMBA_CACHE_DIR ?= $(HOME)/.cache/kotae/numba
 
 .PHONY: install models ingest calibrate-demo seed-demo demo test lint typecheck unit eval bench browser e2e clean lock
 

@@ -274,7 +274,15 @@ def test_rebuild_after_corruption(model_files: ModelFiles, tmp_path: Path) -> No
         pytest.skip("the wheel is not cached")
     (tmp_path / "downloads").mkdir()
     shutil.copy2(wheel, tmp_path / "downloads" / wheel.name)
+    # A verified cache as a build leaves it (the session's, without the fp32 file): one
+    # build below, the rebuild, instead of building it here first (each takes seconds).
+    assert model_files.manifest is not None
+    prepared = tmp_path / model_files.model_int8.parent.name
+    prepared.mkdir()
+    for path in (model_files.model_int8, model_files.tokenizer, model_files.manifest):
+        shutil.copy2(path, prepared / path.name)
     built = prepare_local_model(tmp_path, keep_fp32=False)
+    assert built.model_int8 == prepared / model_files.model_int8.name
     assert built.model_fp32 is None
     built.model_int8.write_bytes(b"truncated")
     rebuilt = prepare_local_model(tmp_path, keep_fp32=False)
