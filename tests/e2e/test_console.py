@@ -109,7 +109,7 @@ def test_a_csm_sees_the_expansion_signal_from_an_upsell_inquiry(
     expect(csm.get_by_role("link", name="Escalations")).to_have_count(0)  # not a CSM's job
     card = csm.locator(".signal", has_text=upsell).first
     expect(card).to_be_visible()
-    expect(card.locator(".signal-account")).to_have_text("acct_0001")
+    expect(card.locator(".signal-account")).to_have_text("Bluefin Labs · acct_0001")
     expect(card.locator(".pill")).to_have_text("Expansion")
     expect(card.locator("blockquote")).to_have_text(f"“{upsell}”")
     shot(csm, "10-csm-signals", full_page=True)
@@ -396,3 +396,29 @@ def test_the_analytics_figures_say_what_they_count_in_one_line(
     size = latency.evaluate("v => [v.getBoundingClientRect().height, "
                             "parseFloat(getComputedStyle(v).fontSize)]")
     assert size[0] < 2 * size[1], f"the latency figure wraps: {size}"
+
+
+@pytest.mark.parametrize(("locale", "label", "button", "upsell", "account", "name"), [
+    ("en-US", "API key", "Sign in", "We want to add 25 seats for the new design team next month",
+     "acct_0030", "Vantage Retail Group"),
+    ("ja-JP", "APIキー", "サインイン", "来月から営業部で使うので、20席追加したいです。",
+     "acct_0031", "株式会社ミライ教育"),
+])
+def test_a_signal_names_its_account_and_links_to_it(
+        kotae: Kotae, pages: Pages, locale: str, label: str, button: str, upsell: str,
+        account: str, name: str) -> None:
+    from playwright.sync_api import expect
+
+    kotae.api("POST", "/v1/inquiries", "widget",
+              json={"text": upsell, "customer": {"account_id": account}})
+    page = pages.open(kotae.url + "/console/", locale=locale)
+    page.get_by_label(label).fill(kotae.keys["csm"])
+    page.get_by_role("button", name=button).click()
+    card = page.locator(".signal", has_text=upsell).filter(
+        has=page.locator(f'a[href="#/accounts/{account}"]')).first
+    link = card.locator(".signal-account")
+    # It said only the id; a CSM knows the customer by name.
+    expect(link).to_have_text(f"{name} · {account}")
+    link.click()
+    expect(page).to_have_url(re.compile(f"#/accounts/{account}$"))
+    expect(page.get_by_role("heading", name=re.compile(name))).to_be_visible()

@@ -707,9 +707,22 @@
         }, failed);
     }
 
+    // A CSM knows customers by name: the accounts' names (from the Accounts page's data, read
+    // once for this view) go beside their ids, each a link to the account.
+    var names = null;
+    function accountNames() {
+      if (names) return Promise.resolve(names);
+      return json("GET", "/v1/accounts?limit=1000").then(function (page) {
+        names = {};
+        (page.items || []).forEach(function (a) { if (a.name) names[a.account_id] = a.name; });
+        return names;
+      }, function () { names = {}; return names; });
+    }
+
     function load(auto) {
       if (holdStill(body, auto)) return;
-      return json("GET", "/v1/signals?limit=200&" + query()).then(function (page) {
+      return Promise.all([json("GET", "/v1/signals?limit=200&" + query()), accountNames()]).then(function (got) {
+        var page = got[0], known = got[1];
         if (holdStill(body, auto)) return;
         body.textContent = "";
         body.appendChild(h("p", { class: "count", text: t("signalCount", { n: page.total }) }));
@@ -730,7 +743,10 @@
           return h("li", { class: "signal kind-" + s.kind },
             h("div", { class: "signal-head" },
               h("span", { class: "pill kind-" + s.kind, text: label(s.kind) }),
-              h("strong", { class: "signal-account", text: s.account_id || "—" }),
+              s.account_id
+                ? h("a", { class: "signal-account", href: "#/accounts/" + encodeURIComponent(s.account_id),
+                           text: known[s.account_id] ? known[s.account_id] + " · " + s.account_id : s.account_id })
+                : h("strong", { class: "signal-account", text: "—" }),
               h("span", { class: "muted", text: when(s.created_at) })),
             h("blockquote", { class: "evidence" }, h("p", { text: "“" + s.evidence + "”" })),
             h("dl", { class: "facts small" },
