@@ -24,8 +24,7 @@ REASON_SENTENCE: dict[ReasonCode, dict[str, str]] = {
         "ja": "このようなご依頼は担当者が個別に対応しております。",
     },
     ReasonCode.NEGATIVE_SENTIMENT: {
-        "en": "I am sorry for the trouble. I have asked a member of our team to look at this "
-              "personally.",
+        "en": "I am sorry for the trouble. I have asked our team to look at this personally.",
         "ja": "ご不便をおかけして申し訳ございません。担当者が直接確認いたします。",
     },
     ReasonCode.INJECTION_ATTEMPT: {

@@ -462,6 +462,8 @@ def test_a_draft_quotes_no_article_the_message_does_not_ask_about(
     draft = decision.escalation.draft
     assert opening in draft
     assert "help centre article" not in draft and "ヘルプセンターの記事" not in draft, draft
+    # What the customer reads said "a member of our team" twice in three sentences.
+    assert decision.answer.count("member of our") <= 1, decision.answer
 
 
 def test_a_request_for_a_person_about_a_covered_question_still_quotes_its_article(
