@@ -365,6 +365,36 @@ def _looks_like_boilerplate(tag: Tag) -> bool:
     return bool(names.strip()) and bool(_BOILERPLATE_HINT.search(names))
 
 
+# Elements that start a new line where a browser shows them: their text is kept apart from
+# the text beside them; every other element (a, strong, code, span, ...) runs on in its line.
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
+    "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"})
+
+
+def _inline(node: Tag) -> str:
+    """Return an element's text as a browser lays it out on one line: inline elements run on
+    with no space added ("<strong>東京リージョン</strong>を" stays 東京リージョンを, "<a>data</a>."
+    stays data.), block elements and whitespace in the source are one space."""
+    parts: list[str] = []
+
+    def walk(tag: Tag) -> None:
+        for child in tag.children:
+            if isinstance(child, Tag):
+                block = child.name in _BLOCK_TAGS
+                if block:
+                    parts.append(" ")
+                walk(child)
+                if block:
+                    parts.append(" ")
+            else:
+                parts.append(str(child))
+
+    walk(node)
+    return " ".join("".join(parts).split())
+
+
 def _html_blocks(node: Tag) -> Iterator[str]:
     """Render HTML as Markdown-like blocks so the chunker sees headings and lists."""
     for child in node.children:
@@ -375,21 +405,25 @@ def _html_blocks(node: Tag) -> Iterator[str]:
             continue
         name = child.name or ""
         if _HEADING_TAG.fullmatch(name):
-            yield "\n" + "#" * int(name[1]) + " " + child.get_text(" ", strip=True)
+            yield "\n" + "#" * int(name[1]) + " " + _inline(child)
         elif name in ("ul", "ol"):
             for n, item in enumerate(child.find_all("li", recursive=False), start=1):
                 marker = f"{n}." if name == "ol" else "-"
-                yield f"{marker} {item.get_text(' ', strip=True)}"
+                yield f"{marker} {_inline(item)}"
             yield ""
         elif name == "pre":
             yield "```\n" + child.get_text() .strip("\n") + "\n```"
         elif name == "table":
-            for row in child.find_all("tr"):
-                cells = [c.get_text(" ", strip=True) for c in row.find_all(["th", "td"])]
+            # A Markdown table: its first row is the header, then the delimiter row (without it
+            # the rows are no table and an answer quoting them would show raw `|`).
+            for n, row in enumerate(child.find_all("tr")):
+                cells = [_inline(c).replace("|", "\\|") for c in row.find_all(["th", "td"])]
                 yield "| " + " | ".join(cells) + " |"
+                if n == 0:
+                    yield "|" + "---|" * max(1, len(cells))
             yield ""
         elif name in ("p", "blockquote", "dd", "dt", "figcaption"):
-            yield child.get_text(" ", strip=True) + "\n"
+            yield _inline(child) + "\n"
         elif name == "br":
             continue
         else:

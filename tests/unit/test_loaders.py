@@ -52,6 +52,27 @@ def test_html_boilerplate_is_stripped(tmp_path: Path) -> None:
         assert junk not in doc.text
 
 
+def test_html_inline_elements_add_no_spaces_and_tables_are_markdown_tables(tmp_path: Path) -> None:
+    write(tmp_path / "ja.html", """<html lang="ja"><body><article><h1>データの保管</h1>
+    <p>Enterpriseプランでは<strong>東京リージョン</strong>を選択できます。</p>
+    <ul><li><a href="/x">設定</a>を開く</li></ul>
+    <table><tr><th>プラン</th><th>料金</th></tr><tr><td>Team</td><td>¥1,200</td></tr></table>
+    </article></body></html>""")
+    write(tmp_path / "en.html", """<html lang="en"><body><article><h1>Export</h1>
+    <p>See <a href="https://h/export">Exporting your data</a>. Use <code>CSV</code>,
+    or <em>JSON</em>.</p><p>One</p><p>Two</p>
+    <table><tr><th>Plan</th><th>Seats</th></tr><tr><td>Free</td><td>a | b</td></tr></table>
+    </article></body></html>""")
+    docs = {d.id: d.text for d in load_knowledge_base(tmp_path).documents}
+    ja, en = docs["ja"], docs["en"]
+    assert "Enterpriseプランでは東京リージョンを選択できます。" in ja
+    assert "- 設定を開く" in ja
+    assert "| プラン | 料金 |\n|---|---|\n| Team | ¥1,200 |" in ja
+    assert "See Exporting your data. Use CSV, or JSON." in en
+    assert "One\n" in en and "Two\n" in en and "OneTwo" not in en
+    assert "| Plan | Seats |\n|---|---|\n| Free | a \\| b |" in en
+
+
 def test_jsonl_bad_line_is_reported_with_path_and_line_and_the_rest_lands(tmp_path: Path) -> None:
     path = write(tmp_path / "faq.jsonl",
                  '{"id": "a", "title": "A", "text": "alpha"}\n{"id": "b", "text": \n'
