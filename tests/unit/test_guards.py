@@ -61,6 +61,7 @@ def test_sentiment_scores_frustration_in_both_languages() -> None:
     # Contempt without a single strong word: two milder ones add up.
     assert sentiment_score("You people are hopeless. Still nothing after two days. Pathetic.") <= -0.6
     assert sentiment_score("全然役に立たないし、どうしようもないですね。") <= -0.6
+    assert sentiment_score("もう3回目です。いい加減にしてください。全然解決しない。") <= -0.6
 
 
 def test_no_second_factor_left_is_an_account_access_topic_in_both_languages() -> None:
