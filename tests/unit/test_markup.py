@@ -154,3 +154,16 @@ def test_pipes_in_code_and_a_real_table_are_left_as_they_are() -> None:
     assert complete_tables(code) == code
     assert complete_tables(ANSWER_EN) == ANSWER_EN and complete_tables(ANSWER_JA) == ANSWER_JA
     assert complete_tables("Use a | to separate fields.") == "Use a | to separate fields."
+
+
+def test_table_patterns_are_linear_time_and_count_escaped_pipes_as_text() -> None:
+    from agent import markup
+    from retrieval.linear_re import LinearPattern
+
+    # They run on knowledge-base text in every answer, so no line can stall them.
+    for pattern in (markup._ROW, markup._DELIMITER, markup._FENCE, markup._EMPTY_HEAD):
+        assert isinstance(pattern, LinearPattern)
+    assert "| a | b |" in complete_tables("|---" + " " * 50_000 + "x\n| a | b |\n| c | d |")
+    # An escaped pipe is text inside a cell: two cells, so an empty header of two.
+    headed = complete_tables("| a \\| b | c |\n| d | e |")
+    assert headed.startswith("| | |\n|---|---|\n")
