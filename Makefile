@@ -80,7 +80,7 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 # two-hosts timing test failed in 2 of 4 runs.
 TEST_WORKERS ?= 0
 unit: models browser
-	$(PY) -m pytest -q -n $(TEST_WORKERS) tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=25 tests
 
 eval: models  ## the demo eval, the help-centre set and the prompt-injection eval, offline, each with its gate
 	$(PY) -m eval demo --out reports/demo
