@@ -53,6 +53,7 @@ from storage.models import (
 )
 
 EXAMPLES = 3  # latest inquiries kept per topic
+NOT_EXAMPLES = ("injection_attempt",)  # escalation reasons never quoted as examples
 KEY = "topic_days"  # the stamp in insight_snapshots: when counted, and through which day
 #: Changes are looked for from this long before the previous refresh: a row written just
 #: before it and committed just after is still found.
@@ -224,8 +225,11 @@ def _statements(some: bool) -> tuple[Any, ...]:
     cited = select(c.inquiry_id, c.doc_id, c.title, c.url, c.source).where(c.inquiry_id.in_(ids))
     rank = func.row_number().over(partition_by=ic.cluster_id,
                                   order_by=(created.desc(), ic.inquiry_id.desc()))
-    ranked = select(ic.cluster_id, ic.inquiry_id, created, rank.label("rank")).where(
-        *where).subquery()
+    # An example shows what customers ask: a message escalated as an attempt to instruct the
+    # agent is counted in the topic's volume and reasons, but never quoted as an example.
+    shown = or_(inquiry.reason.is_(None), inquiry.reason.not_in(NOT_EXAMPLES))
+    ranked = (select(ic.cluster_id, ic.inquiry_id, created, rank.label("rank"))
+              .join(inquiry, inquiry.id == ic.inquiry_id).where(*where, shown).subquery())
     newest = select(ranked).where(ranked.c.rank <= EXAMPLES)
     return tally, members, thumbs, cited, newest
 
