@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from errors import KotaeError
 from eval.calibrate import DEFAULT_TARGET, calibrate, history_rows, write_policy
@@ -144,10 +145,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(calibrate)
 
     public = commands.add_parser("public", help="convert a public dataset and run it")
-    public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq"))
+    public.add_argument("dataset", choices=("banking77", "clinc150", "stackfaq", "hint3"))
     public.add_argument("--data-dir", type=Path, default=None,
                         help="folder holding banking77/, clinc150/, stackfaq/ (default: "
-                        "../shared/datasets next to the repository)")
+                        "../shared/datasets next to the repository); for hint3 a clone of "
+                        "github.com/hellohaptik/HINT3 (dataset/, results/, preds/) or the "
+                        "folder holding it as hint3/")
+    public.add_argument("--bot", choices=("sofmattress", "curekart", "powerplay11"),
+                        action="append", help="hint3: the bot to run (repeatable; default all "
+                        "three, each in its own subfolder of --out)")
+    public.add_argument("--version", choices=("v1", "v2"), default="v1",
+                        help="hint3: the dataset version (v1, the paper's; v2, relabelled 2021)")
+    public.add_argument("--subset", action="store_true",
+                        help="hint3: learn from the subset train sets (v1 only)")
     public.add_argument("--train-per-class", type=int, metavar="N",
                         help="learn from only the first N training rows of each label "
                         "(few-shot)")
@@ -315,6 +325,8 @@ def cmd_public(args: argparse.Namespace) -> int:
     from eval.public import DEFAULT_DATASETS, DatasetError, load_public, oos_curve, write_public
 
     root = args.data_dir or DEFAULT_DATASETS
+    if args.dataset == "hint3":
+        return _public_hint3(args, root)
     try:
         data = load_public(args.dataset, root, limit=args.limit,
                            train_per_class=args.train_per_class)
@@ -353,6 +365,60 @@ def cmd_public(args: argparse.Namespace) -> int:
                   f"with the wrong intent {curve['agent_wrong_intent_rate'] or 0.0:.3f}, "
                   f"accuracy {curve['agent_accuracy']:.3f}, MCC {curve['agent_mcc'] or 0.0:.3f}")
     print(f"  published: {data.notes}")
+    return 0
+
+
+def _public_hint3(args: argparse.Namespace, root: Path) -> int:
+    """Run HINT3's bots through the whole agent and print them next to the platforms'."""
+    from eval.public import (
+        HINT3_BOTS,
+        DatasetError,
+        load_hint3,
+        oos_curve,
+        platform_figures,
+        write_public,
+    )
+
+    bots = args.bot or list(HINT3_BOTS)
+    version = f"{args.version}{' subset' if args.subset else ''}"
+    out = _out(args, f"hint3-{args.version}{'-subset' if args.subset else ''}")
+    table: list[tuple[str, dict[str, Any], dict[str, dict[str, Any]]]] = []
+    for bot in bots:
+        try:
+            data = load_hint3(root, bot, version=args.version, subset=args.subset,
+                              limit=args.limit)
+            platforms = platform_figures(root, bot, version=args.version, subset=args.subset)
+        except DatasetError as exc:
+            raise UsageError(str(exc)) from exc
+        folder = out / bot if len(bots) > 1 else out
+        write_public(data, folder / "data")
+        print(f"hint3 {bot} {version}: {len(data.tickets)} tickets, {len(data.taxonomy.tags)} "
+              f"intents, {len(data.cases)} cases")
+        corpus = Corpus(documents=[], tickets=data.tickets, taxonomy=data.taxonomy,
+                        sources={"dataset": f"hint3/{bot}", "version": version,
+                                 "data": str(root)})
+        settings = _settings(args)
+        run = evaluate(RunSpec(cases=data.cases, settings=settings, corpus=corpus,
+                               cache=args.cache, progress=args.progress, sources=corpus.sources))
+        curve = round_floats(oos_curve(run.results))
+        run.metrics["oos_curve"] = curve
+        run.metrics["hint3_platforms"] = round_floats(platforms)
+        run.meta["published"] = data.notes
+        _finish(run, folder)
+        table.append((bot, curve, platforms))
+    print(f"\nHINT3 {version}: out of scope (NO_NODES_DETECTED) counted as a class; a platform "
+          "at its best threshold for MCC, chosen on the test set (t=0.1 in brackets)")
+    print(f"  {'bot':<12} {'system':<11} {'acc':>6} {'MCC':>6} {'in-sc':>6} {'oos-r':>6} "
+          f"{'defl':>6}")
+    for bot, curve, platforms in table:
+        print(f"  {bot:<12} {'kotae':<11} {curve['agent_accuracy']:>6.3f} "
+              f"{curve['agent_mcc'] or 0.0:>6.3f} {curve['agent_in_scope_answered_right']:>6.3f} "
+              f"{curve['agent_oos_recall']:>6.3f} {curve['agent_deflection']:>6.3f}")
+        for name, fig in platforms.items():
+            b, low = fig["best"], fig["at_0.1"]
+            print(f"  {'':<12} {name:<11} {b['accuracy']:>6.3f} {b['mcc']:>6.3f} "
+                  f"{b['in_scope_accuracy']:>6.3f} {b['oos_recall']:>6.3f} {b['deflection']:>6.3f}"
+                  f"  t={b['threshold']:.1f} ({low['accuracy']:.3f} / {low['mcc']:.3f})")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ def load_stackfaq(path: Path) -> tuple[list[Document], list[RetrievalQuery]]:
 
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-DATASETS = ("banking77", "clinc150", "stackfaq")
+DATASETS = ("banking77", "clinc150", "stackfaq", "hint3")
 
 
 @dataclass
@@ -182,9 +183,132 @@ def stackfaq_data(root: Path, *, limit: int | None = None) -> PublicData:
                       "MAP 0.637, P@5 0.789; supervised BERT MAP 0.978.")
 
 
+# --------------------------------------------------------------------------- HINT3
+
+HINT3_BOTS = ("sofmattress", "curekart", "powerplay11")
+HINT3_VERSIONS = ("v1", "v2")
+HINT3_OOS = "NO_NODES_DETECTED"
+HINT3_PLATFORMS = ("dialogflow", "luis", "rasa", "haptik", "bert")
+# The thresholds the HINT3 authors scored each platform's predictions at (run_evaluation.ipynb).
+HINT3_THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def hint3_root(root: Path) -> Path:
+    """Return the folder that holds HINT3's dataset/ (and results/, preds/): `root` itself (a
+    clone of github.com/hellohaptik/HINT3) or its hint3/ subfolder."""
+    for folder in (root, root / "hint3", root / "HINT3"):
+        if (folder / "dataset").is_dir():
+            return folder
+    raise DatasetError(f"no HINT3 dataset/ folder in {root} (nor in {root}/hint3): pass "
+                       "--data-dir a clone of github.com/hellohaptik/HINT3, or the folder "
+                       "that holds it as hint3/")
+
+
+def _hint3_rows(path: Path) -> list[tuple[str, str]]:
+    """Read a HINT3 CSV (columns sentence,label; a sentence may span lines inside quotes)."""
+    reader = csv.DictReader(io.StringIO(_read(path), newline=""))
+    if reader.fieldnames is None or not {"sentence", "label"} <= set(reader.fieldnames):
+        raise DatasetError(f"{path}: expected the columns sentence,label, found "
+                           f"{','.join(reader.fieldnames or []) or 'none'}")
+    rows = []
+    for r in reader:
+        text, label = " ".join((r.get("sentence") or "").split()), (r.get("label") or "").strip()
+        if text and label:
+            rows.append((text, label))
+    return rows
+
+
+def hint3_files(root: Path, bot: str, version: str = "v1",
+                subset: bool = False) -> tuple[Path, Path]:
+    """Return a bot's train and test CSV paths."""
+    if bot not in HINT3_BOTS:
+        raise DatasetError(f"unknown HINT3 bot {bot!r}; choose one of {', '.join(HINT3_BOTS)}")
+    if version not in HINT3_VERSIONS:
+        raise DatasetError(f"unknown HINT3 version {version!r}; choose v1 or v2")
+    folder = hint3_root(root) / "dataset" / version
+    train = folder / "train" / f"{bot}{'_subset' if subset else ''}_train.csv"
+    if subset and not train.exists():
+        raise DatasetError(f"{train}: no subset train set in HINT3 {version} (v1 has them)")
+    return train, folder / "test" / f"{bot}_test.csv"
+
+
+def load_hint3(root: Path, bot: str, *, version: str = "v1", subset: bool = False,
+               limit: int | None = None) -> PublicData:
+    """Read one HINT3 bot: train rows become tickets (no resolution), test rows cases; a test
+    row labelled NO_NODES_DETECTED is out of scope and should be escalated, the others
+    answered with their intent's reply."""
+    train_path, test_path = hint3_files(root, bot, version, subset)
+    train = [(t, label) for t, label in _hint3_rows(train_path) if label != HINT3_OOS]
+    test = _hint3_rows(test_path)
+    if not train or not test:
+        raise DatasetError(f"{train_path if not train else test_path}: no rows")
+    name = f"hint3-{bot}"
+    taxonomy = Taxonomy(tuple(TagSpec(n, answer=(("en", _reply(n)),))
+                              for n in sorted({label for _, label in train})))
+    cases = []
+    for n, (text, label) in enumerate(test, start=1):
+        inside = label != HINT3_OOS
+        cases.append(EvalCase(
+            id=f"{name}-test-{n:04d}", inquiry=text, expected_tag=(label,) if inside else (),
+            expected_action="answer" if inside else "escalate", language="en",
+            extra={"scope": "in" if inside else "oos"}))
+    return PublicData(name, [], _tickets(name, train), taxonomy, spread(cases, limit),
+                      "HINT3 (Arora et al. 2020, github.com/hellohaptik/HINT3): accuracy and "
+                      "MCC with out of scope as a class; platforms below.")
+
+
+def platform_figures(root: Path, bot: str, *, version: str = "v1",
+                     subset: bool = False) -> dict[str, dict[str, Any]]:
+    """Score the platforms' published test predictions (HINT3 preds/) against this version's
+    labels as the authors did: a prediction scoring below the threshold is NO_NODES_DETECTED;
+    accuracy and MCC over the intents plus out of scope, at each of their thresholds.
+
+    Returns, per platform, its figures at its best threshold for MCC (chosen on the test set,
+    as the published comparison reads) and at 0.1; platforms without predictions are left out.
+    For v1 these are the authors' results/ tables.
+    """
+    from sklearn.metrics import matthews_corrcoef
+
+    folder = hint3_root(root)
+    _, test_path = hint3_files(root, bot, version, False)
+    test = _hint3_rows(test_path)
+    out: dict[str, dict[str, Any]] = {}
+    for platform in HINT3_PLATFORMS:
+        path = folder / "preds" / f"{platform}_{bot}{'_subset' if subset else ''}.csv"
+        if not path.exists():
+            continue
+        reader = csv.DictReader(io.StringIO(_read(path), newline=""))
+        preds = [(" ".join((r.get("sentence") or "").split()), r.get("predicted_node") or "",
+                  float(r.get("predicted_node_score") or 0.0)) for r in reader]
+        if [p[0] for p in preds] != [t for t, _ in test]:
+            continue  # predictions for other sentences
+        truth = [label for _, label in test]
+        points = []
+        for threshold in HINT3_THRESHOLDS:
+            said = [node if score >= threshold else HINT3_OOS for _, node, score in preds]
+            inside = [(t, s) for t, s in zip(truth, said, strict=True) if t != HINT3_OOS]
+            outside = [s for t, s in zip(truth, said, strict=True) if t == HINT3_OOS]
+            points.append({
+                "threshold": threshold,
+                "accuracy": sum(t == s for t, s in zip(truth, said, strict=True)) / len(truth),
+                "mcc": float(matthews_corrcoef(truth, said)),
+                "in_scope_accuracy": (sum(t == s for t, s in inside) / len(inside)
+                                      if inside else 0.0),
+                "oos_recall": (sum(s == HINT3_OOS for s in outside) / len(outside)
+                               if outside else 0.0),
+                "deflection": sum(s != HINT3_OOS for s in said) / len(said),
+            })
+        out[platform] = {"best": max(points, key=lambda p: (p["mcc"], -p["threshold"])),
+                         "at_0.1": points[0]}
+    return out
+
+
 def load_public(name: str, root: Path, *, limit: int | None = None,
-                train_per_class: int | None = None) -> PublicData:
+                train_per_class: int | None = None, bot: str = "sofmattress",
+                version: str = "v1", subset: bool = False) -> PublicData:
     """Read one public dataset by name."""
+    if name == "hint3":
+        return load_hint3(root, bot, version=version, subset=subset, limit=limit)
     if name == "banking77":
         return load_banking77(root, limit=limit, train_per_class=train_per_class)
     if name == "clinc150":

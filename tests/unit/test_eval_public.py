@@ -15,8 +15,10 @@ from eval.public import (
     agent_figures,
     load_banking77,
     load_clinc150,
+    load_hint3,
     oos_curve,
     oos_point,
+    platform_figures,
     spread,
     stackfaq_data,
     write_public,
@@ -145,3 +147,66 @@ def test_the_whole_agents_figures_count_an_escalation_as_out_of_scope() -> None:
     assert mcc is not None and 0.0 < mcc < 1.0
     assert mcc == pytest.approx(matthews_corrcoef(truth, said))
     assert oos_curve(results)["agent_in_scope_answered_right"] == 1 / 3
+
+
+def hint3(root: Path) -> Path:
+    """A HINT3 clone in miniature: one bot's train and test sets, and one platform's
+    predictions for its test sentences."""
+    train, test = root / "dataset" / "v1" / "train", root / "dataset" / "v1" / "test"
+    train.mkdir(parents=True)
+    test.mkdir(parents=True)
+    (train / "sofmattress_train.csv").write_text(
+        "sentence,label\nYou guys provide EMI option?,EMI\n0% EMI.,EMI\n"
+        "\"what is the\nwarranty\",WARRANTY\nwarranty period,WARRANTY\n", encoding="utf-8")
+    (test / "sofmattress_test.csv").write_text(
+        "sentence,label\nemi available?,EMI\nSingle,NO_NODES_DETECTED\nwarrenty,WARRANTY\n"
+        "hi,NO_NODES_DETECTED\n", encoding="utf-8")
+    (root / "preds").mkdir()
+    (root / "preds" / "luis_sofmattress.csv").write_text(
+        "sentence,label,predicted_node,predicted_node_score\nemi available?,EMI,EMI,0.9\n"
+        "Single,NO_NODES_DETECTED,EMI,0.15\nwarrenty,WARRANTY,EMI,0.5\n"
+        "hi,NO_NODES_DETECTED,WARRANTY,0.45\n", encoding="utf-8")
+    return root
+
+
+def test_hint3_out_of_scope_rows_are_escalation_cases(tmp_path: Path) -> None:
+    data = load_hint3(hint3(tmp_path / "clone"), "sofmattress")
+    assert data.taxonomy.names == ["EMI", "WARRANTY"]
+    # A quoted sentence spanning lines is one ticket, its line break a space.
+    assert [(t.body, t.tag) for t in data.tickets] == [
+        ("You guys provide EMI option?", "EMI"), ("0% EMI.", "EMI"),
+        ("what is the warranty", "WARRANTY"), ("warranty period", "WARRANTY")]
+    assert [(c.inquiry, c.extra["scope"], c.expected_action, c.expected_tag)
+            for c in data.cases] == [
+        ("emi available?", "in", "answer", ("EMI",)), ("Single", "oos", "escalate", ()),
+        ("warrenty", "in", "answer", ("WARRANTY",)), ("hi", "oos", "escalate", ())]
+    # The folder holding the clone as hint3/ is read too.
+    (tmp_path / "clone").rename(tmp_path / "hint3")
+    assert len(load_hint3(tmp_path, "sofmattress").cases) == 4
+
+
+def test_hint3_bad_input_says_what_is_wrong(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="no HINT3 dataset/ folder"):
+        load_hint3(tmp_path, "sofmattress")
+    root = hint3(tmp_path)
+    with pytest.raises(DatasetError, match="unknown HINT3 bot"):
+        load_hint3(root, "acme")
+    with pytest.raises(DatasetError, match="no subset train set"):
+        load_hint3(root, "sofmattress", subset=True)
+    (root / "dataset" / "v1" / "test" / "sofmattress_test.csv").write_text("text,intent\nhi,x\n")
+    with pytest.raises(DatasetError, match="expected the columns sentence,label"):
+        load_hint3(root, "sofmattress")
+
+
+def test_hint3_platform_predictions_scored_as_the_authors_did(tmp_path: Path) -> None:
+    figures = platform_figures(hint3(tmp_path), "sofmattress")
+    assert list(figures) == ["luis"]
+    low = figures["luis"]["at_0.1"]  # every prediction kept: EMI right, the rest wrong
+    assert low["accuracy"] == 0.25 and low["oos_recall"] == 0.0 and low["deflection"] == 1.0
+    # From 0.5 'hi' and 'Single' are out of scope and 'warrenty' (0.5) is kept, as EMI;
+    # 0.6 and above gain nothing more, and the lowest of equally good thresholds is taken.
+    best = figures["luis"]["best"]
+    assert best["threshold"] == 0.5 and best["accuracy"] == 0.75 and best["oos_recall"] == 1.0
+    truth = ["EMI", "NO_NODES_DETECTED", "WARRANTY", "NO_NODES_DETECTED"]
+    said = ["EMI", "NO_NODES_DETECTED", "EMI", "NO_NODES_DETECTED"]
+    assert best["mcc"] == pytest.approx(matthews_corrcoef(truth, said))
