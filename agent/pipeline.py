@@ -57,6 +57,10 @@ Language = Literal["en", "ja"]
 # A grounding found through a dictionary translation of the question is weaker evidence
 # than one in the question's own language (demo eval: BENCHMARKS.md, cross-lingual).
 CROSS_LINGUAL_DISCOUNT = 0.85
+# A follow-up's own words (those its previous question did not have, that the knowledge base
+# uses): a source whose quoted passage holds none of them answers the previous question, not
+# the follow-up; its score is multiplied by this, and it is not answered from.
+FOLLOW_UP_OFF_FOCUS = 0.5
 # Phrase lists (breakage, expansion intent, follow-ups, workarounds, greetings) are policy
 # data: agent/default_policy.yaml and a company's own policy file (agent.policy).
 
@@ -222,6 +226,74 @@ class Agent:
             return f"{query_window(previous[-1])}\n{text}"
         return text
 
+    def follow_up_focus(self, inquiry: Inquiry, query: str) -> list[str]:
+        """Return what a follow-up asks about that the question it borrows did not: its own
+        search terms that are not the previous question's (none when nothing was borrowed)."""
+        if query == query_window(inquiry.text):
+            return []
+        previous = [m.text for m in inquiry.history if m.role == "customer"]
+        terms = self.deps.retriever.store.analyzer.terms
+        before = set(terms(query_window(previous[-1]))) if previous else set()
+        return [t for t in dict.fromkeys(terms(query_window(inquiry.text)))
+                if t not in before and not t.isdigit()]
+
+    def unknown_names(self, inquiry: Inquiry, query: str) -> list[str]:
+        """Return the things a follow-up names that its previous question did not and that no
+        source mentions ("And with Mattermost?"): what it asks about is not documented."""
+        if query == query_window(inquiry.text):
+            return []
+        lexical, _rows = self.deps.retriever.store.lexical("kb")
+        terms = self.deps.retriever.store.analyzer.terms
+        before = set(terms(query))  - set(terms(query_window(inquiry.text)))
+        return [name for name in named_things(query_window(inquiry.text))
+                if (words := terms(name)) and not any(lexical.knows(t) for t in words)
+                and not set(words) & before]
+
+    def _on_focus(self, groundings: Sequence[Grounding], focus: Sequence[str], query: str,
+                  query_language: str, exclude: frozenset[str] = frozenset(),
+                  ) -> list[Grounding]:
+        """Score a follow-up's groundings on its own words too: a source that holds them in
+        the passage it would quote answers the follow-up; one that holds only the previous
+        question's answers that again. The passage of an article holding them elsewhere is
+        chosen again with the follow-up as a part of the question of its own, and the articles
+        the follow-up's own words find are candidates too (a switch of topic: "and on Entra ID
+        instead?" after an Okta question).
+
+        Against a source in the other language only the words in Latin script (names such as
+        "Entra ID", written the same in both) can be compared; without any, it keeps its score.
+        """
+        lexical, _rows = self.deps.retriever.store.lexical("kb")
+        own = query.rsplit("\n", 1)[-1]
+        seen = {g.hit.doc_id for g in groundings}
+        hits = [h for h in self.deps.retriever.search(
+                    own, source="kb", k=self.deps.kb_k, query_language=query_language,
+                    group_by_document=True)
+                if h.doc_id not in seen and h.doc_id not in exclude]
+        candidates = [*groundings, *self.groundings(query, query_language, hits, [])]
+        out: list[Grounding] = []
+        known = [t for t in focus if lexical.knows(t)]
+        for g in candidates:
+            words = known if g.hit.language == query_language else \
+                [t for t in known if t.isascii()]
+            if not words or g.kind != "kb":
+                out.append(g)
+                continue
+            groups = [(t,) for t in words]
+            held = lexical.group_coverage(g.passage.chunk_ids, groups)
+            if held <= 0.0:
+                question = self.question_view(query, query_language)
+                follow = self.question_view(own, query_language)
+                question.parts = [*question.parts, follow]
+                passage = self.deps.retriever.passage(g.hit, question)
+                now = lexical.group_coverage(passage.chunk_ids, groups)
+                if now > held:
+                    g, held = replace(g, passage=passage), now
+            evidence = {**g.evidence, "follow_up_focus": round(held, 4)}
+            confidence = g.confidence if held > 0.0 else g.confidence * FOLLOW_UP_OFF_FOCUS
+            out.append(replace(g, confidence=confidence, evidence=evidence))
+        out.sort(key=lambda g: -g.confidence)
+        return out
+
     # ------------------------------------------------------------------ offline decision
 
     def _offline(self, inquiry: Inquiry,
@@ -245,6 +317,9 @@ class Agent:
         groundings = [g for g in (self.ground(query, query_language, exclude)
                                   if injection is None else [])
                       if not own_precedent(g, inquiry.conversation_id)]
+        focus = self.follow_up_focus(inquiry, query) if injection is None else []
+        if focus:
+            groundings = self._on_focus(groundings, focus, query, query_language, exclude)
         best = self._choose(groundings, language)
         confidence = best.confidence if best else 0.0
         retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
@@ -272,7 +347,11 @@ class Agent:
                 tag.confidence >= thresholds.tag_min_confidence or cue is not None)):
             workaround = self._known_workaround(groundings)
             if workaround is not None and self.policy.spec.answer_known_bugs:
-                best, confidence = workaround, workaround.confidence
+                # Quoted from the part that says how to get round it, not the symptoms; the
+                # LLM's context reads the same passage.
+                remedied = self._remedy_passage(workaround, query, query_language)
+                groundings = [remedied if g is workaround else g for g in groundings]
+                best, confidence = remedied, remedied.confidence
                 flags.append("known_bug")
             else:
                 reason, detail = ReasonCode.BUG_REPORT, "no documented workaround found"
@@ -282,6 +361,20 @@ class Agent:
         if best is not None and model is not None:
             # How often an answer like this one was right (agent.answerability), not the score.
             confidence, floor = model.probability(evidence), model.threshold
+        unknown = self.unknown_names(inquiry, query) if injection is None else []
+        if reason is None and unknown:
+            # A follow-up about something no source mentions ("And with Mattermost?" after a
+            # calendar question): the previous question's article does not answer it.
+            reason = ReasonCode.LOW_CONFIDENCE
+            detail = f"the follow-up asks about {', '.join(unknown)}, which no source mentions"
+            best = None  # the agent's draft quotes nothing: the previous article does not answer
+        elif (reason is None and best is not None and focus
+                and best.evidence.get("follow_up_focus", 1.0) <= 0.0):
+            # The source quotes none of the follow-up's own words: it answers the previous
+            # question again.
+            reason = ReasonCode.LOW_CONFIDENCE
+            detail = (f"the follow-up's own words ({', '.join(focus)}) are not in "
+                      f"{best.hit.doc_id}")
         if reason is None and (best is None or confidence < floor):
             reason = ReasonCode.LOW_CONFIDENCE
             detail = (f"best grounding {confidence:.2f} < {floor:.2f}"
@@ -293,7 +386,7 @@ class Agent:
         signals = self.signals(inquiry, own, sentiment, sensitive_name=(
             sensitive.name if sensitive else None)) if injection is None else []
         intent = (self._intent_answer(tag, language, query, query_language)
-                  if reason == ReasonCode.LOW_CONFIDENCE else None)
+                  if reason == ReasonCode.LOW_CONFIDENCE and not unknown else None)
         if intent is not None:
             answer, citations, prompt_version = intent
             return Decision(
@@ -617,6 +710,16 @@ class Agent:
                     return kb[0]
                 return top
         return groundings[0]
+
+    def _remedy_passage(self, grounding: Grounding, query: str,
+                        query_language: str) -> Grounding:
+        """Return a known issue's grounding quoting the sections that say how to get round it
+        or fix it (the policy's workaround_section), where the article has them."""
+        if grounding.kind != "kb":
+            return grounding
+        question = self.question_view(query, query_language)
+        question.remedy = self.policy.states_remedy
+        return replace(grounding, passage=self.deps.retriever.passage(grounding.hit, question))
 
     def _known_workaround(self, groundings: Sequence[Grounding]) -> Grounding | None:
         floor = self.policy.thresholds.answer_min_confidence

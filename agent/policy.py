@@ -222,6 +222,9 @@ class PolicyFile(_Strict):
     expansion: Expansion
     follow_up: Patterns = Field(default_factory=list)
     known_workaround: Patterns = Field(default_factory=list)
+    # A section of a known issue that says how to get round it or fix it (what a bug report is
+    # answered with), not its symptoms or overview.
+    workaround_section: Patterns = Field(default_factory=list)
     cleanup: Cleanup = Cleanup()
     sentiment: Sentiment = Sentiment()
     # Drafts for agents per sensitive topic and language: {topic: {en: ..., ja: ...}}.
@@ -419,6 +422,7 @@ class Policy:
                         for t in expansion.themes]
         self._follow_up = compile_any(spec.follow_up)
         self._workaround = compile_any(spec.known_workaround)
+        self._remedy = compile_any(spec.workaround_section)
         self._greeting = compile_any(spec.cleanup.greeting, multiline=True)
         self._signoff = compile_any(spec.cleanup.signoff, multiline=True)
         # A policy written before these sections existed still gets the built-in guard and
@@ -612,6 +616,10 @@ class Policy:
     def mentions_workaround(self, text: str) -> bool:
         """Return whether a source documents a workaround for a known bug."""
         return _search(self._workaround, text) is not None
+
+    def states_remedy(self, text: str) -> bool:
+        """Return whether a section of a source says how to get round a problem or fix it."""
+        return _search(self._remedy, text) is not None
 
     def clean_reply(self, text: str) -> str:
         """Drop the greeting and sign-off of a past agent's reply."""

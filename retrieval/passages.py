@@ -54,7 +54,9 @@ _PART_BREAK = re.compile(
     r"(?<=[?!？！。])\s*|(?<=[.])\s+"
     r"|,?\s+(?:and|or|also)\s+(?=(?:is|are|can|could|do|does|did|will|would|should|how|what|"
     r"which|where|when|why|who|whats|any)\b)"
-    r"|(?<=[\u4e00-\u9fff\u30a0-\u30ffＡ-Ｚａ-ｚA-Za-z0-9])と、", re.IGNORECASE)
+    r"|(?<=[\u4e00-\u9fff\u30a0-\u30ffＡ-Ｚａ-ｚA-Za-z0-9])と、"
+    # two things written as a list, as a chat message does ("cost per seat + member limit")
+    r"|\s+[+&＋]\s+|\s*[;；]\s*", re.IGNORECASE)
 _ASKS = re.compile(r"[?？]\s*$|[かね]\s*[。.]?\s*$")
 
 
@@ -162,11 +164,13 @@ class SelectionWeights:
     figures: float = 0.6  # figures stated, for a question asking how many, how long, up to what
     limits_heading: float = 0.4  # ...and more when its heading names limits ("Limits", "上限")
     links: float = 1.0  # taken off a section that is only links (never quoted where others are)
+    remedy: float = 1.2  # for a bug report, a section that says how to get round it or fix it
     opening: float = 0.15  # taken off the untitled opening for such a question
     second: float = 0.6  # a second section joins when it scores this share of the first...
     second_gain: float = 0.2  # ...and adds this share of the question's words
     whole_task: float = 0.7  # a how-to question this much about the title asks for all steps
     parent_tokens: int = 120  # a subsection's parent text up to this long is quoted above it
+    table_rows: int = 6  # a table with more rows than this may be quoted as the rows asked about
 
 
 #: The cosines of some chunks to a question (given its embedding, or the whole question's).
@@ -187,6 +191,10 @@ class QuestionView:
     names_limits: Callable[[str], bool] | None = None
     # A question asking two things or more: each part as a question of its own.
     parts: list[QuestionView] = field(default_factory=list)
+    # A report of something not working, answered from a known issue: whether a section (its
+    # heading and text) says how to get round it or fix it (the policy's workaround_section
+    # patterns). The symptom or overview section describes what the customer already sees.
+    remedy: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -199,6 +207,7 @@ class SectionScores:
     specific: list[str]  # the question's terms that are not in the title
     chunk_weights: dict[str, list[float]]  # chunk id -> BM25 weight of each question term
     cosines: dict[str, float]  # chunk id -> cosine to the question, where there are vectors
+    remedies: set[int] = field(default_factory=set)  # sections saying how to get round it
 
     @property
     def specific_total(self) -> float:
@@ -274,7 +283,7 @@ class PassageSelector:
             section_cos = [cosines[c] for c in s.chunk_ids if c in cosines]
             if section_cos:
                 score -= w.vector * (cos_top - max(section_cos))
-            if question.procedural:
+            if question.procedural or question.remedy is not None:
                 if s.has_steps:
                     score += w.steps
                 elif not s.heading and s.index == sections[0].index:
@@ -284,6 +293,9 @@ class PassageSelector:
                 if question.names_limits is not None and s.heading and question.names_limits(
                         s.heading.split(" > ")[-1]):
                     score += w.limits_heading
+            if question.remedy is not None and question.remedy(f"{s.heading}\n{s.text}"):
+                score += w.remedy
+                result.remedies.add(s.index)
             if s.links_only:
                 score -= w.links
             if anchor is not None and anchor in s.chunk_ids:
@@ -318,7 +330,11 @@ class PassageSelector:
             chosen = [best]
             if len(ranked) > 1:
                 second = ranked[1]
-                if (scores[second.index] >= w.second * scores[best.index]
+                # A second section joins on what it says about the question, not for saying
+                # how to get round a problem (every issue on a known-issues page does).
+                if (scores[second.index] - w.remedy * (second.index in scored.remedies)
+                        >= w.second * (scores[best.index]
+                                       - w.remedy * (best.index in scored.remedies))
                         and scored.gain(second.index, best.index) >= w.second_gain):
                     chosen.append(second)
             # A subsection is read under its parent's own short text: the rule it is a case of
@@ -333,7 +349,15 @@ class PassageSelector:
         extra = [s for s in self._part_sections(question, sections, title_terms, index, analyze,
                                                 similarity, anchor=anchor)
                  if s not in chosen]
-        return replace(self._quote(chosen, scored, extra), score=scores[best.index])
+        # A long table's rows the question names by their label ("Members", "メンバー数").
+        named = {t for view in (question, *question.parts) for t in view.terms
+                 if t not in title_terms and not t.isdigit()}
+
+        def rows_wanted(label: str) -> bool:
+            return bool(named & set(analyze(label)))
+
+        return replace(self._quote(chosen, scored, extra, rows_wanted if named else None),
+                       score=scores[best.index])
 
     def _part_sections(
         self, question: QuestionView, sections: Sequence[SectionView], title_terms: set[str],
@@ -349,9 +373,18 @@ class PassageSelector:
                 continue
             scored = self.score(part, sections, title_terms, index, analyze, similarity,
                                 anchor=anchor)
+            # What tells this part from the others ("price" in "price per seat + member
+            # limit"): a section whose heading names it answers this part, even where the
+            # title names it too ("Prices" in "Plans and pricing").
+            others = {t for p in question.parts if p is not part for t in p.terms}
+            distinct = {t for t in part.terms if t not in others and not t.isdigit()}
+            named = {s.index for s in sections if s.heading and any(
+                _in_heading(t, set(analyze(s.heading.split(" > ")[-1]))) for t in distinct)}
+            value = {s.index: scored.scores[s.index] + self.weights.heading * (s.index in named)
+                     for s in sections}
             # A part asking how to do something is answered by steps, where the article has any.
             candidates = [s for s in sections if s.has_steps] if part.procedural else []
-            best = max(candidates or sections, key=lambda s: scored.scores[s.index])
+            best = max(candidates or sections, key=lambda s: value[s.index])
             shows = (bool(scored.found[best.index] & set(scored.specific))
                      or (part.quantity and best.has_figures)
                      or (part.procedural and best.has_steps))
@@ -360,37 +393,61 @@ class PassageSelector:
         return out
 
     def _quote(self, sections: Sequence[SectionView], scored: SectionScores,
-               extra: Sequence[SectionView] = ()) -> Passage:
+               extra: Sequence[SectionView] = (),
+               rows_wanted: Callable[[str], bool] | None = None) -> Passage:
         """Quote sections whole while they fit, the first one trimmed if it alone does not;
         then each of `extra` (what a part of the question asks) that still fits, or its best
-        chunks."""
-        parts: list[tuple[SectionView, list[ChunkRow]]] = []
+        chunks.
+
+        A long table is quoted as its header and the rows the question names (`rows_wanted`
+        reads a row's label) where the whole does not fit, or where another part of the
+        question needs the room: a table cut between chunks otherwise started at a row the
+        chunking chose, without the row asked about.
+        """
+        parts: list[tuple[SectionView, list[ChunkRow], str]] = []
         used = 0
+
+        def focused(s: SectionView) -> tuple[str, int] | None:
+            if rows_wanted is None:
+                return None
+            text = focus_tables(s.text, rows_wanted, self.weights.table_rows)
+            if text is None:
+                return None
+            return text, max(1, round(s.tokens * len(text) / max(1, len(s.text))))
+
         for n, s in enumerate(sections):
-            if used + s.tokens <= self.max_tokens:
-                parts.append((s, list(s.rows)))
+            table = focused(s) if extra or used + s.tokens > self.max_tokens else None
+            if table is not None and used + table[1] <= self.max_tokens:
+                parts.append((s, list(s.rows), table[0]))
+                used += table[1]
+            elif used + s.tokens <= self.max_tokens:
+                parts.append((s, list(s.rows), join_chunks(r.text for r in s.rows)))
                 used += s.tokens
             elif n == 0:
                 rows = self._trim(s, scored)
-                parts.append((s, rows))
+                parts.append((s, rows, join_chunks(r.text for r in rows)))
                 used += sum(r.tokens for r in rows)
             else:
                 break
         omitted = tuple(s.heading.split(" > ")[-1] for s in sections[len(parts):] if s.heading)
         for s in extra:
             room = self.max_tokens - used
+            table = focused(s) if s.tokens > room else None
+            if table is not None and table[1] <= room:
+                parts.append((s, list(s.rows), table[0]))
+                used += table[1]
+                continue
             rows = list(s.rows) if s.tokens <= room else self._trim(s, scored, room)
             if rows and sum(r.tokens for r in rows) <= room:
-                parts.append((s, rows))
+                parts.append((s, rows, join_chunks(r.text for r in rows)))
                 used += sum(r.tokens for r in rows)
         parts.sort(key=lambda p: p[0].index)
-        text = "\n\n".join(_under_heading(s.heading, join_chunks(r.text for r in rows))
-                           for s, rows in parts)
+        text = "\n\n".join(_under_heading(s.heading, body) for s, _, body in parts)
         return Passage(
-            chunk_ids=[r.chunk_id for _, rows in parts for r in rows],
+            chunk_ids=[r.chunk_id for _, rows, _ in parts for r in rows],
             text=text,
-            section="\n\n".join(_under_heading(s.heading, s.text) for s, _ in parts),
-            headings=tuple(s.heading for s, _ in parts),
+            section="\n\n".join(_under_heading(s.heading, s.text) for s, _, _ in parts),
+            headings=tuple(s.heading for s, _, _ in parts),
             omitted=omitted,
         )
 
@@ -425,6 +482,44 @@ class PassageSelector:
             used += rows[i].tokens
             lo, hi = min(lo, i), max(hi, i)
         return rows[lo:hi + 1]
+
+
+_TABLE_ROW = re.compile(r"^\s*\|")
+_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str | None:
+    """Return a text with each table of more than `max_rows` rows cut to its header, its
+    delimiter and the rows whose label (first cell) `wanted` accepts; None when no table is
+    cut (none is that long, or no row of it is named: the whole table is the answer then)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    cut = False
+    i = 0
+    while i < len(lines):
+        if not (_TABLE_ROW.match(lines[i]) and i + 1 < len(lines)
+                and _DELIMITER_ROW.match(lines[i + 1])):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i + 2
+        while j < len(lines) and _TABLE_ROW.match(lines[j]):
+            j += 1
+        body = lines[i + 2:j]
+        kept = [row for row in body if wanted(_first_cell(row))]
+        if len(body) > max_rows and kept:
+            out.extend([lines[i], lines[i + 1], *kept])
+            cut = True
+        else:
+            out.extend(lines[i:j])
+        i = j
+    return "\n".join(out) if cut else None
+
+
+def _first_cell(row: str) -> str:
+    """Return a Markdown table row's first cell (its label)."""
+    cells = row.strip().strip("|").split("|")
+    return cells[0].strip() if cells else ""
 
 
 def _parent(sections: Sequence[SectionView], child: SectionView) -> SectionView | None:

@@ -500,3 +500,159 @@ def test_a_number_in_the_question_does_not_choose_the_section(
     passage = _select(text, question, language)
     assert wanted in passage.text and "2 approvers" not in passage.text
     assert "2人まで" not in passage.text
+
+
+# ----------------------------------------------------------------------------- chat-written
+# questions, long tables, known issues
+
+PLANS_EN = """# Plans
+
+Paid plans are priced per seat per month.
+
+## Prices
+
+| Plan | Per seat / month |
+|---|---|
+| Free | $0 |
+| Pro | $12 |
+| Scale | $30 |
+
+## Limits by plan
+
+| | Free | Pro | Scale |
+|---|---|---|---|
+| Projects | 3 | Unlimited | Unlimited |
+| Storage | 1 GB | 100 GB | 1 TB |
+| File size | 25 MB | 250 MB | 250 MB |
+| Automation runs | 100 | 5,000 | 50,000 |
+| Guests | None | 5 per seat | 5 per seat |
+| Audit log | None | None | 1 year |
+| API requests | 100 / min | 100 / min | 300 / min |
+| Members | Up to 5 | Per seat | Per seat |
+| Support | Email | Email | Priority |
+"""
+
+PLANS_JA = """# プラン
+
+有料プランは1シートあたりの月額です。
+
+## 料金
+
+| プラン | 1シート／月 |
+|---|---|
+| Free | 0円 |
+| Pro | 1,500円 |
+| Scale | 3,600円 |
+
+## プランごとの上限
+
+| | Free | Pro | Scale |
+|---|---|---|---|
+| プロジェクト数 | 3件 | 無制限 | 無制限 |
+| ストレージ | 1GB | 100GB | 1TB |
+| ファイルサイズ | 25MB | 250MB | 250MB |
+| 自動化の実行回数 | 100回 | 5,000回 | 50,000回 |
+| ゲスト | なし | 1シートにつき5名 | 1シートにつき5名 |
+| 監査ログ | なし | なし | 1年間 |
+| API呼び出し | 毎分100回 | 毎分100回 | 毎分300回 |
+| メンバー数 | 5名まで | シート数 | シート数 |
+| サポート | メール | メール | 優先 |
+"""
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Pro plan price per seat + Free member limit",
+     ["Pro plan price per seat", "Free member limit"]),
+    ("export limit & import limit", ["export limit", "import limit"]),
+    ("Proプランの料金 ＋ Freeプランのメンバー上限", ["Proプランの料金", "Freeプランのメンバー上限"]),
+    ("料金；メンバー上限", ["料金", "メンバー上限"]),
+])
+def test_a_question_written_as_a_list_divides_into_its_items(question: str,
+                                                            parts: list[str]) -> None:
+    assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize(("text", "language", "price", "limit", "facts", "other"), [
+    (PLANS_EN, "en", "Pro plan price per seat", "Free member limit", ["$12", "Up to 5"],
+     "Automation runs"),
+    (PLANS_JA, "ja", "Proプランの1シートあたりの料金", "Freeプランのメンバー数の上限",
+     ["1,500円", "5名まで"], "自動化の実行回数"),
+])
+def test_a_long_table_gives_its_header_and_the_rows_asked_about_when_two_things_are_asked(
+        text: str, language: str, price: str, limit: str, facts: list[str],
+        other: str) -> None:
+    sections, index, title = _article("kb-x", text, language, max_tokens=60)
+    whole = _view(f"{price} + {limit}", quantity=True,
+                  parts=[_view(price, quantity=True), _view(limit, quantity=True)])
+    passage = PassageSelector(max_tokens=150).select(
+        whole, sections, set(ANALYZER.terms(title)), index, ANALYZER.terms)
+    assert all(f in passage.text for f in facts), passage.text
+    lines = passage.text.splitlines()
+    row = next(i for i, line in enumerate(lines) if facts[1] in line)
+    # the table keeps its header and delimiter above the row asked about
+    assert any(line.startswith("|---") for line in lines[:row])
+    assert any("Free" in line and "Scale" in line for line in lines[:row])
+    assert other not in passage.text  # the rows not asked about are left out
+
+
+def test_a_table_of_few_rows_is_never_cut() -> None:
+    from retrieval.passages import focus_tables
+
+    small = "| Plan | Price |\n|---|---|\n| Free | $0 |\n| Pro | $12 |"
+    assert focus_tables(small, lambda label: label == "Pro", 6) is None
+    long = PLANS_EN.split("## Limits by plan\n\n", 1)[1]
+    assert focus_tables(long, lambda label: label == "Nothing", 6) is None  # no row named
+    cut = focus_tables(long, lambda label: label == "Members", 6)
+    assert cut is not None and cut.splitlines()[2].startswith("| Members")
+
+
+ISSUE_EN = """# Known issue: Enter saves the title early in Safari
+
+## Overview (known issue)
+
+In Safari, pressing Enter while typing a task title saves the title at once.
+
+## Affected
+
+Safari on macOS only. Chrome and the apps are not affected.
+
+## Workaround
+
+1. Press Enter twice.
+2. Or use another browser until the fix ships.
+"""
+
+ISSUE_JA = """# 既知の不具合：SafariでEnterを押すとタイトルが確定される
+
+## 概要（既知の不具合）
+
+Safariでタスク名を入力中にEnterを押すと、タイトルがすぐに保存されます。
+
+## 対象
+
+macOSのSafariのみ。Chromeとアプリでは発生しません。
+
+## 回避方法
+
+1. Enterを2回押します。
+2. 修正までは別のブラウザをお使いください。
+"""
+
+
+@pytest.mark.parametrize(("text", "language", "question", "fix"), [
+    (ISSUE_EN, "en", "Pressing Enter in Safari saves the task title too early", "Press Enter twice"),
+    (ISSUE_JA, "ja", "SafariでEnterを押すとタスク名がすぐ保存されてしまいます", "Enterを2回押します"),
+])
+def test_a_bug_report_is_answered_with_the_section_that_says_how_to_get_round_it(
+        text: str, language: str, question: str, fix: str) -> None:
+    from agent.policy import Policy
+
+    sections, index, title = _article("kb-x", text, language)
+    view = _view(question)
+    view.remedy = Policy.load().states_remedy
+    passage = PassageSelector().select(view, sections, set(ANALYZER.terms(title)), index,
+                                       ANALYZER.terms)
+    assert fix in passage.text, passage.text
+    plain = PassageSelector().select(_view(question), sections, set(ANALYZER.terms(title)),
+                                     index, ANALYZER.terms)
+    assert fix not in plain.text  # the symptoms match the report's words best

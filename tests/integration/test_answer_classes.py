@@ -1,0 +1,108 @@
+"""What the customer receives, on failure classes real help centres and chat traffic share:
+follow-ups that switch to something undocumented, questions written as a list of two things,
+long tables, bug reports answered from a known issue. The offline agent over the demo with
+the default (multilingual) model, in both languages."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent.factory import build_agent
+from agent.pipeline import Agent
+from agent.types import Customer, Decision, Inquiry, Message, ReasonCode
+from retrieval.store import KnowledgeStore, StoreConfig
+from settings import load_settings
+
+pytestmark = pytest.mark.integration
+
+DEMO_POLICY = Path(__file__).resolve().parents[2] / "data" / "demo" / "policy.yaml"
+
+
+@pytest.fixture(scope="module")
+def agent(demo_e5_store_dir: Path, e5_embedder: Any) -> Iterator[Agent]:
+    store = KnowledgeStore.open(StoreConfig(demo_e5_store_dir))
+    settings = load_settings(store_dir=demo_e5_store_dir, mode="offline",
+                             policy_path=DEMO_POLICY)
+    built = build_agent(settings, store=store, embedder=e5_embedder)
+    yield built
+    store.close()
+
+
+def ask(agent: Agent, text: str, *previous: str) -> Decision:
+    """Ask a question after earlier ones, each answered."""
+    history: list[Message] = []
+    for turn in previous:
+        history += [Message(role="customer", text=turn),
+                    Message(role="assistant", text="Here is what our help centre says ...")]
+    return agent.handle(Inquiry(text=text, history=history,
+                                customer=Customer(account_id="acct_0007")))
+
+
+@pytest.mark.parametrize(("previous", "follow_up", "name", "previous_article"), [
+    ("How do I connect Slack?", "What about Discord?", "Discord", "Slack"),
+    ("How do I set up SAML SSO with Okta?", "And with OneLogin?", "OneLogin", "Okta"),
+    ("Slackのチャンネルにプロジェクトの更新を通知したい", "Discordはどうですか？", "Discord", "Slack"),
+    ("OktaでSAML SSOを設定するには？", "OneLoginでもできますか？", "OneLogin", "Okta"),
+])
+def test_a_follow_up_about_something_undocumented_is_not_answered_from_the_previous_article(
+        agent: Agent, previous: str, follow_up: str, name: str, previous_article: str) -> None:
+    decision = ask(agent, follow_up, previous)
+    assert decision.action == "escalate" and decision.citations == []
+    assert decision.escalation is not None
+    assert decision.escalation.reason == ReasonCode.LOW_CONFIDENCE
+    assert name in decision.escalation.detail
+    # nor does the agent's draft offer the previous question's article as the reply
+    assert previous_article not in (decision.escalation.draft or "")
+    assert decision.candidate is None
+
+
+@pytest.mark.parametrize(("previous", "follow_up", "article"), [
+    ("How do I connect Google Calendar?", "What about Outlook?", "kb-google-calendar-sync"),
+    ("Googleカレンダーと連携するには？", "Outlookの場合は？", "kb-ja-google-calendar-sync"),
+])
+def test_a_follow_up_the_same_article_covers_is_still_answered(
+        agent: Agent, previous: str, follow_up: str, article: str) -> None:
+    decision = ask(agent, follow_up, previous)
+    assert decision.action == "answer" and decision.citations[0].id == article
+    assert "Outlook" in (decision.answer or "")
+
+
+@pytest.mark.parametrize(("question", "facts"), [
+    ("Business plan cost per seat + Free member limit", ["$24", "Up to 5"]),
+    ("Businessプランの1席あたりの料金と、Freeプランのメンバー上限は？", ["2,900円", "5名まで"]),
+])
+def test_two_things_asked_in_one_message_are_both_answered(
+        agent: Agent, question: str, facts: list[str]) -> None:
+    decision = ask(agent, question)
+    assert decision.action == "answer"
+    assert all(f in (decision.answer or "") for f in facts), decision.answer
+
+
+@pytest.mark.parametrize(("question", "row", "fact"), [
+    ("Business plan cost per seat + Free member limit", "| Members", "Up to 5"),
+    ("Freeプランの自動化の実行回数の上限は？", "| 自動化の実行回数", "100回"),
+])
+def test_a_row_quoted_from_a_long_table_comes_with_the_table_header(
+        agent: Agent, question: str, row: str, fact: str) -> None:
+    decision = ask(agent, question)
+    assert decision.action == "answer"
+    lines = (decision.answer or "").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(row))
+    assert fact in lines[at]
+    assert lines[at - 1].startswith("|") and any(line.startswith("|---") for line in lines[:at])
+
+
+@pytest.mark.parametrize(("question", "workaround", "symptom_only"), [
+    ("Recurring tasks appear twice in Google Calendar, is this a bug?",
+     "Make both time zones the same", None),
+    ("Safariで日本語入力中にEnterを押すとタスク名が確定されてしまいます", "回避", "概要"),
+])
+def test_a_bug_report_answered_from_a_known_issue_quotes_how_to_get_round_it(
+        agent: Agent, question: str, workaround: str, symptom_only: str | None) -> None:
+    decision = ask(agent, question)
+    assert decision.action == "answer" and "known_bug" in decision.flags
+    assert workaround in (decision.answer or ""), decision.answer
+    if symptom_only is not None:
+        assert symptom_only not in (decision.answer or "")
