@@ -9,7 +9,7 @@ import numpy as np
 from agent.grounding import AgentDeps
 from agent.pipeline import Agent
 from agent.policy import Policy
-from agent.tagger import Tagger
+from agent.tagger import NEIGHBOUR_SAMPLE, Tagger
 from prompts import PromptLibrary
 from retrieval.crosslingual import GlossaryError, QueryTranslator, load_translator
 from retrieval.embeddings import Embedder, embedder_reads
@@ -72,7 +72,30 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
         vectors.append(embedder.embed_documents([t for t, _ in examples]))
     if not texts:
         return Tagger.train(taxonomy, [], np.zeros((0, embedder.dim)), [])
-    return Tagger.train(taxonomy, texts, np.vstack(vectors), labels)
+    matrix = np.vstack(vectors)
+    tagger = Tagger.train(taxonomy, texts, matrix, labels)
+    if any(spec.answer or spec.article for spec in taxonomy.tags):
+        # The taxonomy answers some tags by itself (agent.pipeline, intent answers): how near a
+        # question must come to the tickets of its tag is learnt from the tickets, some of
+        # them read as questions.
+        embedded = [i for i in range(len(texts)) if matrix[i].any()]
+        step = max(1, len(embedded) // NEIGHBOUR_SAMPLE)
+        asked = embedded[::step][:NEIGHBOUR_SAMPLE]
+        queries = _embed_queries(embedder, [texts[i] for i in asked])
+        floor = tagger.remember(matrix, labels, dict(zip(asked, queries, strict=True)))
+        log.info("intent answers: nearest-ticket similarity floor %s (%d tickets read as "
+                 "questions)", "none" if floor is None else f"{floor:.3f}", len(asked))
+    return tagger
+
+
+def _embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Embed texts as questions (in batches when the embedder can)."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    many = getattr(embedder, "embed_queries", None)
+    if callable(many):
+        return np.asarray(many(texts))
+    return np.vstack([embedder.embed_query(t) for t in texts])
 
 
 def _translator(settings: Settings, store: KnowledgeStore,

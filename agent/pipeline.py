@@ -25,7 +25,7 @@ from agent.guards import detect_conversation_injection
 from agent.markup import complete_tables, to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
 from agent.pii import redact_pii
-from agent.policy import LANGUAGES, Policy, SignalTexts
+from agent.policy import LANGUAGES, Policy, SignalTexts, Thresholds
 from agent.precedent import clean_resolution
 from agent.tagger import TagPrediction
 from agent.types import (
@@ -674,7 +674,7 @@ class Agent:
                        query_language: str) -> tuple[str, list[Citation], str] | None:
         """Answer with what the taxonomy gives a confidently recognised label: its article
         (the passage of it that answers the question), or else its reply."""
-        if tag.confidence < self.policy.thresholds.intent_min_confidence:
+        if not recognised_intent(tag, self.deps.tagger.neighbour_floor, self.policy.thresholds):
             return None
         spec = next((t for t in self.deps.tagger.taxonomy.tags if t.name == tag.tag), None)
         if spec is None:
@@ -856,6 +856,21 @@ def _rare_words(lexical: Any, groups: Sequence[Sequence[str]],
     unknown = sum(w for w, group in zip(weights, groups, strict=False)
                   if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
     return rarest, rarest_known, unknown
+
+
+def recognised_intent(tag: TagPrediction, floor: float | None, thresholds: Thresholds) -> bool:
+    """Say whether a tag is sure enough to answer with what the taxonomy gives it.
+
+    When the tagger learned from the tickets how near a question comes to the tickets of its
+    own intent (`floor`, Tagger.remember), the tag must be trusted (tag_min_confidence) and
+    the question that near: the softmax alone is sure of whichever intent an unrelated
+    question resembles most ("Hi", "Single", a product the bot does not sell). Otherwise
+    (no floor learned, or a question without an embedding) the tag's confidence must reach
+    intent_min_confidence.
+    """
+    if floor is not None and tag.neighbour is not None:
+        return tag.confidence >= thresholds.tag_min_confidence and tag.neighbour >= floor
+    return tag.confidence >= thresholds.intent_min_confidence
 
 
 def asked_text(query: str, policy: Policy) -> str:

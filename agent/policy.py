@@ -576,7 +576,8 @@ class Policy:
                 return replace(prediction, confidence=max(prediction.confidence,
                                                           confidence)), found
             if prediction.confidence < decide_below:
-                return replace(prediction, tag=tag, confidence=confidence), found
+                return replace(prediction, tag=tag, confidence=confidence,
+                               neighbour=None), found
         return prediction, None
 
     # ------------------------------------------------------------------ signals

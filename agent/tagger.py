@@ -48,6 +48,14 @@ CHAR_SIZES = (2, 3, 4)
 # FOLDS_BELOW it is calibrated by k-fold, above on one held-out slice (k fits cost k times one).
 MIN_CALIBRATION_ROWS = 50
 FOLDS_BELOW = 1000
+# An intent is answered only when the question is about as close to one of the intent's own
+# tickets as its tickets are to each other: as close as all but this share of them are to their
+# nearest other ticket of the intent (leave-one-out, question against ticket). Chosen on HINT3's
+# train sets, with a quarter of the intents held out as stand-ins for out-of-scope questions.
+NEIGHBOUR_QUANTILE = 0.1
+# At most this many tickets are read as questions to learn that floor (one embedding each).
+NEIGHBOUR_SAMPLE = 1000
+MIN_NEIGHBOUR_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,9 @@ class TagPrediction:
     tag: str
     confidence: float
     probabilities: dict[str, float]
+    # The cosine between the question and the nearest labelled ticket with this tag (None
+    # without an embedding of the question or without tickets remembered: Tagger.remember).
+    neighbour: float | None = None
 
 
 def _normalise(text: str) -> str:
@@ -308,6 +319,47 @@ class Tagger:
         self.embedding_weight = embedding_weight
         # The softmax temperature of an input whose embedding is all zeros (Tagger.train).
         self.no_vector_temperature = model.temperature if model is not None else 1.0
+        # Unit vectors of the labelled tickets, their class indices, and the similarity to
+        # the nearest one of a tag that a question of that tag usually reaches (remember).
+        self.neighbours: np.ndarray | None = None
+        self.neighbour_classes = np.zeros(0, dtype=np.int64)
+        self.neighbour_floor: float | None = None
+
+    def remember(self, vectors: np.ndarray, labels: Sequence[str],
+                 asked: dict[int, np.ndarray]) -> float | None:
+        """Keep the labelled tickets' vectors, to say how near a question comes to the nearest
+        ticket of its tag, and learn how near is near enough; return that floor.
+
+        `asked` maps some rows to their text embedded as a question (the way inquiries are):
+        each is compared with every other row, and the floor is the NEIGHBOUR_QUANTILE
+        quantile of its similarity to the nearest other row with its label. Rows without a
+        vector (a language the model does not read) are left out; with fewer than
+        MIN_NEIGHBOUR_ROWS compared, no floor is learned (None).
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1)
+        keep = np.flatnonzero((norms > 0) & np.isin(np.asarray(labels, dtype=object),
+                                                    self.classes))
+        if len(keep) < 2:
+            return None
+        unit = vectors[keep] / norms[keep, None]
+        classes = np.array([self.classes.index(labels[int(i)]) for i in keep], dtype=np.int64)
+        position = {int(row): n for n, row in enumerate(keep)}
+        nearest: list[float] = []
+        for row, query in asked.items():
+            n = position.get(row)
+            norm = float(np.linalg.norm(query))
+            if n is None or norm == 0:
+                continue
+            sims = unit @ (np.asarray(query, dtype=np.float32) / norm)
+            sims[n] = -np.inf
+            same = sims[classes == classes[n]]
+            if len(same) and np.isfinite(same.max()):
+                nearest.append(float(same.max()))
+        self.neighbours, self.neighbour_classes = unit, classes
+        self.neighbour_floor = (float(np.quantile(nearest, NEIGHBOUR_QUANTILE))
+                                if len(nearest) >= MIN_NEIGHBOUR_ROWS else None)
+        return self.neighbour_floor
 
     @classmethod
     def train(
@@ -406,14 +458,24 @@ class Tagger:
             only = self.classes[0]
             return [TagPrediction(only, 1.0 / max(1, len(self.taxonomy.names)), {only: 1.0})
                     for _ in texts]
-        blank = ~np.asarray(embeddings).any(axis=1)
+        blank = np.asarray(~np.asarray(embeddings).any(axis=1))
         temperature = np.where(blank, self.no_vector_temperature, self.model.temperature)
         probs = softmax(self._logits(texts, embeddings) / temperature[:, None])
+        sims = None
+        if self.neighbours is not None and self.neighbours.shape[1] == embeddings.shape[1]:
+            vectors = np.asarray(embeddings, dtype=np.float32)
+            sims = vectors @ self.neighbours.T / np.maximum(
+                np.linalg.norm(vectors, axis=1, keepdims=True), np.float32(1e-12))
         out = []
-        for row in probs:
+        for r, row in enumerate(probs):
             best = int(row.argmax())
+            neighbour = None
+            if sims is not None and not blank[r]:
+                mine = sims[r][self.neighbour_classes == best]
+                neighbour = float(mine.max()) if len(mine) else None
             out.append(TagPrediction(self.classes[best], float(row[best]),
-                                     {c: float(p) for c, p in zip(self.classes, row, strict=True)}))
+                                     {c: float(p) for c, p in zip(self.classes, row, strict=True)},
+                                     neighbour))
         return out
 
     def predict(self, text: str, embedding: np.ndarray) -> TagPrediction:

@@ -205,3 +205,59 @@ def test_inputs_without_a_vector_get_their_own_temperature() -> None:
     shared = softmax(tagger._logits(["broken thing"], np.zeros((1, DIM)))
                      / tagger.model.temperature)[0].max()
     assert blank.confidence < shared
+
+
+def _cluster(rng: np.random.Generator, axis: int, n: int, spread: float) -> np.ndarray:
+    rows = rng.normal(0.0, spread, (n, DIM)).astype(np.float32)
+    rows[:, axis] += 1.0
+    return rows
+
+
+def test_remember_learns_how_near_a_question_comes_to_the_tickets_of_its_tag() -> None:
+    rng = np.random.default_rng(3)
+    vectors = np.vstack([_cluster(rng, 0, 12, 0.15), _cluster(rng, 1, 12, 0.15)])
+    labels = ["bug"] * 12 + ["feature"] * 12
+    texts = [f"crash report {n}" for n in range(12)] + [f"please add {n}" for n in range(12)]
+    tagger = Tagger.train(TAXONOMY, texts, vectors, labels)
+    # Each ticket read as a question: a slightly different vector from its stored one.
+    asked = {i: vectors[i] + rng.normal(0.0, 0.05, DIM).astype(np.float32) for i in range(24)}
+    floor = tagger.remember(vectors, labels, asked)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    nearest = []
+    for i, query in asked.items():
+        sims = unit @ (query / np.linalg.norm(query))
+        sims[i] = -np.inf
+        nearest.append(max(s for s, label in zip(sims, labels, strict=True)
+                           if label == labels[i]))
+    assert floor == pytest.approx(np.quantile(nearest, 0.1), abs=1e-6)
+    assert floor is not None and 0.8 < floor < 1.0
+    near = tagger.predict("crash report again", vectors[0] + 0.01)
+    assert near.tag == "bug" and near.neighbour is not None and near.neighbour >= floor
+    # A question far from every ticket (another direction) is not near its tag's tickets,
+    # however the softmax ranks the tags; without a vector nothing is said.
+    far = np.zeros(DIM, dtype=np.float32)
+    far[5] = 1.0
+    assert (tagger.predict("weather in Osaka", far).neighbour or 0.0) < floor
+    assert tagger.predict("crash report", np.zeros(DIM, dtype=np.float32)).neighbour is None
+    # Too few tickets read as questions: no floor.
+    assert tagger.remember(vectors, labels, {i: asked[i] for i in range(10)}) is None
+
+
+def test_an_intent_is_answered_when_trusted_and_near_its_tickets() -> None:
+    from agent.pipeline import recognised_intent
+    from agent.policy import Thresholds
+    from agent.tagger import TagPrediction
+
+    rules = Thresholds(tag_min_confidence=0.4, intent_min_confidence=0.8)
+
+    def tag(confidence: float, neighbour: float | None) -> TagPrediction:
+        return TagPrediction("EMI", confidence, {"EMI": confidence}, neighbour)
+
+    # With a floor learned from the tickets: trusted tag and near enough, both needed.
+    assert recognised_intent(tag(0.5, 0.92), 0.9, rules)
+    assert not recognised_intent(tag(0.99, 0.85), 0.9, rules)
+    assert not recognised_intent(tag(0.3, 0.95), 0.9, rules)
+    # Without a floor, or a question without a vector: the confidence alone, at its own line.
+    assert not recognised_intent(tag(0.5, 0.95), None, rules)
+    assert recognised_intent(tag(0.85, None), 0.9, rules)
+    assert not recognised_intent(tag(0.75, None), 0.9, rules)
