@@ -82,9 +82,10 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
         step = max(1, len(embedded) // NEIGHBOUR_SAMPLE)
         asked = embedded[::step][:NEIGHBOUR_SAMPLE]
         queries = _embed_queries(embedder, [texts[i] for i in asked])
-        floor = tagger.remember(matrix, labels, dict(zip(asked, queries, strict=True)))
-        log.info("intent answers: nearest-ticket similarity floor %s (%d tickets read as "
-                 "questions)", "none" if floor is None else f"{floor:.3f}", len(asked))
+        floors = tagger.remember(matrix, labels, dict(zip(asked, queries, strict=True)))
+        log.info("intent answers: nearest-ticket similarity floors %s (%d tickets read as "
+                 "questions)", "none" if floors is None else f"{floors[0]:.3f} / {floors[1]:.3f}",
+                 len(asked))
     return tagger
 
 

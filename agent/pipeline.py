@@ -674,7 +674,8 @@ class Agent:
                        query_language: str) -> tuple[str, list[Citation], str] | None:
         """Answer with what the taxonomy gives a confidently recognised label: its article
         (the passage of it that answers the question), or else its reply."""
-        if not recognised_intent(tag, self.deps.tagger.neighbour_floor, self.policy.thresholds):
+        if not recognised_intent(tag, self.deps.tagger.neighbour_floors,
+                                 self.policy.thresholds):
             return None
         spec = next((t for t in self.deps.tagger.taxonomy.tags if t.name == tag.tag), None)
         if spec is None:
@@ -858,19 +859,23 @@ def _rare_words(lexical: Any, groups: Sequence[Sequence[str]],
     return rarest, rarest_known, unknown
 
 
-def recognised_intent(tag: TagPrediction, floor: float | None, thresholds: Thresholds) -> bool:
+def recognised_intent(tag: TagPrediction, floors: tuple[float, float] | None,
+                      thresholds: Thresholds) -> bool:
     """Say whether a tag is sure enough to answer with what the taxonomy gives it.
 
-    When the tagger learned from the tickets how near a question comes to the tickets of its
-    own intent (`floor`, Tagger.remember), the tag must be trusted (tag_min_confidence) and
-    the question that near: the softmax alone is sure of whichever intent an unrelated
-    question resembles most ("Hi", "Single", a product the bot does not sell). Otherwise
-    (no floor learned, or a question without an embedding) the tag's confidence must reach
+    The softmax alone is sure of whichever intent an unrelated question resembles most
+    ("Hi", "Single", a product the bot does not sell). When the tagger learned from the
+    tickets how near a question comes to the tickets of its own intent (`floors`, loose and
+    strict: Tagger.remember), a tag it is sure of (intent_min_confidence) must come within the
+    loose floor, and one it merely trusts (tag_min_confidence) within the strict one. Without
+    floors, or for a question without an embedding, the confidence must reach
     intent_min_confidence.
     """
-    if floor is not None and tag.neighbour is not None:
-        return tag.confidence >= thresholds.tag_min_confidence and tag.neighbour >= floor
-    return tag.confidence >= thresholds.intent_min_confidence
+    if floors is None or tag.neighbour is None:
+        return tag.confidence >= thresholds.intent_min_confidence
+    loose, strict = floors
+    return ((tag.confidence >= thresholds.intent_min_confidence and tag.neighbour >= loose)
+            or (tag.confidence >= thresholds.tag_min_confidence and tag.neighbour >= strict))
 
 
 def asked_text(query: str, policy: Policy) -> str:

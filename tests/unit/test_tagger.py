@@ -7,6 +7,7 @@ import pytest
 
 from agent.tagger import (
     MAX_CHARS,
+    NEIGHBOUR_QUANTILES,
     SoftmaxRegression,
     Tagger,
     TextFeatures,
@@ -221,7 +222,7 @@ def test_remember_learns_how_near_a_question_comes_to_the_tickets_of_its_tag() -
     tagger = Tagger.train(TAXONOMY, texts, vectors, labels)
     # Each ticket read as a question: a slightly different vector from its stored one.
     asked = {i: vectors[i] + rng.normal(0.0, 0.05, DIM).astype(np.float32) for i in range(24)}
-    floor = tagger.remember(vectors, labels, asked)
+    floors = tagger.remember(vectors, labels, asked)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     nearest = []
     for i, query in asked.items():
@@ -229,15 +230,18 @@ def test_remember_learns_how_near_a_question_comes_to_the_tickets_of_its_tag() -
         sims[i] = -np.inf
         nearest.append(max(s for s, label in zip(sims, labels, strict=True)
                            if label == labels[i]))
-    assert floor == pytest.approx(np.quantile(nearest, 0.1), abs=1e-6)
-    assert floor is not None and 0.8 < floor < 1.0
+    assert floors is not None
+    assert floors == pytest.approx(tuple(np.quantile(nearest, q) for q in NEIGHBOUR_QUANTILES),
+                                   abs=1e-6)
+    loose, strict = floors
+    assert 0.8 < loose < strict < 1.0
     near = tagger.predict("crash report again", vectors[0] + 0.01)
-    assert near.tag == "bug" and near.neighbour is not None and near.neighbour >= floor
+    assert near.tag == "bug" and near.neighbour is not None and near.neighbour >= strict
     # A question far from every ticket (another direction) is not near its tag's tickets,
     # however the softmax ranks the tags; without a vector nothing is said.
     far = np.zeros(DIM, dtype=np.float32)
     far[5] = 1.0
-    assert (tagger.predict("weather in Osaka", far).neighbour or 0.0) < floor
+    assert (tagger.predict("weather in Osaka", far).neighbour or 0.0) < loose
     assert tagger.predict("crash report", np.zeros(DIM, dtype=np.float32)).neighbour is None
     # Too few tickets read as questions: no floor.
     assert tagger.remember(vectors, labels, {i: asked[i] for i in range(10)}) is None
@@ -253,11 +257,15 @@ def test_an_intent_is_answered_when_trusted_and_near_its_tickets() -> None:
     def tag(confidence: float, neighbour: float | None) -> TagPrediction:
         return TagPrediction("EMI", confidence, {"EMI": confidence}, neighbour)
 
-    # With a floor learned from the tickets: trusted tag and near enough, both needed.
-    assert recognised_intent(tag(0.5, 0.92), 0.9, rules)
-    assert not recognised_intent(tag(0.99, 0.85), 0.9, rules)
-    assert not recognised_intent(tag(0.3, 0.95), 0.9, rules)
-    # Without a floor, or a question without a vector: the confidence alone, at its own line.
+    # With floors learned from the tickets (loose 0.8, strict 0.9): a sure tag needs the loose
+    # one, a merely trusted tag the strict one, and an untrusted tag is never enough.
+    floors = (0.8, 0.9)
+    assert recognised_intent(tag(0.85, 0.82), floors, rules)
+    assert not recognised_intent(tag(0.99, 0.75), floors, rules)
+    assert recognised_intent(tag(0.5, 0.92), floors, rules)
+    assert not recognised_intent(tag(0.5, 0.85), floors, rules)
+    assert not recognised_intent(tag(0.3, 0.99), floors, rules)
+    # Without floors, or a question without a vector: the confidence alone, at its own line.
     assert not recognised_intent(tag(0.5, 0.95), None, rules)
-    assert recognised_intent(tag(0.85, None), 0.9, rules)
-    assert not recognised_intent(tag(0.75, None), 0.9, rules)
+    assert recognised_intent(tag(0.85, None), floors, rules)
+    assert not recognised_intent(tag(0.75, None), floors, rules)
