@@ -61,6 +61,12 @@ CROSS_LINGUAL_DISCOUNT = 0.85
 # uses): a source whose quoted passage holds none of them answers the previous question, not
 # the follow-up; its score is multiplied by this, and it is not answered from.
 FOLLOW_UP_OFF_FOCUS = 0.5
+# A source in the customer's language is preferred to a better one in the other language only
+# when its grounding score is at most this much lower.
+SAME_LANGUAGE_LEAD = 0.1
+# A follow-up naming something of its own is answered from the article about it (its title names
+# it) when that scores at least this share of the source chosen otherwise.
+FOLLOW_UP_ABOUT = 0.9
 # Phrase lists (breakage, expansion intent, follow-ups, workarounds, greetings) are policy
 # data: agent/default_policy.yaml and a company's own policy file (agent.policy).
 
@@ -320,7 +326,10 @@ class Agent:
         focus = self.follow_up_focus(inquiry, query) if injection is None else []
         if focus:
             groundings = self._on_focus(groundings, focus, query, query_language, exclude)
-        best = self._choose(groundings, language)
+        # What the question names; a follow-up that names something of its own is about that
+        # ("Teamsの場合は？" after a chat-integration question).
+        own_names = named_things(query_window(inquiry.text)) if focus else []
+        best = self._choose(groundings, language, own_names, follow_up=bool(own_names))
         confidence = best.confidence if best else 0.0
         retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
 
@@ -345,7 +354,7 @@ class Agent:
             reason, detail = ReasonCode.POLICY, f"tag {tag.tag} always goes to a human"
         elif (tag.tag == self.policy.spec.bug.tag and confidence >= _ON_TOPIC and (
                 tag.confidence >= thresholds.tag_min_confidence or cue is not None)):
-            workaround = self._known_workaround(groundings)
+            workaround = self._known_workaround(groundings, language)
             if workaround is not None and self.policy.spec.answer_known_bugs:
                 # Quoted from the part that says how to get round it, not the symptoms; the
                 # LLM's context reads the same passage.
@@ -692,14 +701,32 @@ class Agent:
             return None
         return reply, [], "taxonomy_answer@1"
 
-    def _choose(self, groundings: Sequence[Grounding], language: str) -> Grounding | None:
-        """Pick the source to answer from: same language first, knowledge base over tickets."""
+    def _choose(self, groundings: Sequence[Grounding], language: str,
+                names: Sequence[str] = (), *, follow_up: bool = False) -> Grounding | None:
+        """Pick the source to answer from: same language first, knowledge base over tickets.
+
+        Same language first only among sources about as good as the best in the other
+        language: an article in the customer's language that merely mentions what is asked
+        (a getting-started guide's line on the chat integration) does not replace a clearly
+        better article in the other language about it.
+        `names`: what a follow-up names of its own (named_things), when `follow_up`: an
+        article whose title (or quoted section's heading) names them, scoring nearly as well as
+        the chosen source (FOLLOW_UP_ABOUT), is the answer: the follow-up switched to them
+        ("and on Entra ID instead?" after an Okta question). One that scores far lower is not
+        ("and on Business?" after a rate-limit question stays with the passage that gives it,
+        not the article on the Business trial).
+        """
         if not groundings:
             return None
         floor = self.policy.thresholds.answer_min_confidence
+        lead = max((g.confidence for g in groundings if g.hit.language != language),
+                   default=0.0) - SAME_LANGUAGE_LEAD
+        titled = [g for g in groundings if g.kind == "kb" and g.confidence >= floor
+                  and _titled(g, names)]
         for candidates in (
-            [g for g in groundings if g.hit.language == language and g.kind == "kb"],
-            [g for g in groundings if g.hit.language == language],
+            [g for g in groundings if g.hit.language == language and g.kind == "kb"
+             and g.confidence >= lead],
+            [g for g in groundings if g.hit.language == language and g.confidence >= lead],
             list(groundings),
         ):
             good = [g for g in candidates if g.confidence >= floor]
@@ -708,7 +735,12 @@ class Agent:
                 kb = [g for g in good if g.kind == "kb"]
                 top = good[0]
                 if kb and top.kind == "precedent" and top.confidence - kb[0].confidence < 0.1:
-                    return kb[0]
+                    top = kb[0]
+                if follow_up and titled and top.kind == "kb" and not _titled(top, names):
+                    same = [g for g in titled if g.hit.language == language]
+                    about = (same or titled)[0]
+                    if about.confidence >= FOLLOW_UP_ABOUT * top.confidence:
+                        return about
                 return top
         return groundings[0]
 
@@ -722,9 +754,11 @@ class Agent:
         question.remedy = self.policy.states_remedy
         return replace(grounding, passage=self.deps.retriever.passage(grounding.hit, question))
 
-    def _known_workaround(self, groundings: Sequence[Grounding]) -> Grounding | None:
+    def _known_workaround(self, groundings: Sequence[Grounding],
+                          language: str | None = None) -> Grounding | None:
+        """Return the best source documenting a workaround, one in `language` first."""
         floor = self.policy.thresholds.answer_min_confidence
-        for g in groundings:
+        for g in sorted(groundings, key=lambda g: g.hit.language != language):
             text = g.hit.resolution if g.kind == "precedent" else g.passage.section
             # The heading too: a known-issue article often names the issue in the heading
             # ("Known issue: ...", "既知の不具合：...") and its symptoms in the section.
@@ -908,6 +942,13 @@ def named_things(text: str) -> list[str]:
         if japanese or inner_capital or capital_inside:
             out.append(word)
     return list(dict.fromkeys(out))
+
+
+def _titled(grounding: Grounding, names: Sequence[str]) -> bool:
+    """Tell whether a source is about every thing a question names (none: False): its title
+    or the headings of the passage it would quote name them."""
+    lowered = " ".join([grounding.hit.title, *grounding.passage.headings]).lower()
+    return bool(names) and all(name.lower() in lowered for name in names)
 
 
 def _link_text(text: str) -> str:
