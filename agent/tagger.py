@@ -8,7 +8,8 @@ taxonomy (77 banking intents, say) needs no code change. The model reads three t
 - TF-IDF of the text's words and word pairs, function words kept ("how do I" asks, "doesn't"
   reports), and of its character 2-4-grams, which is what reads Japanese (no spaces between
   words; できません, 落ちる and 教えて are in the characters, not in the search index's terms),
-  code, error names and misspellings;
+  error names and misspellings; both read the text's prose (`prose`: fenced code and logs,
+  links and issue-template comments reduced or dropped);
 - the character n-grams of the headline (the first line: a ticket's subject, or a whole chat
   message) in their own columns, so a subject such as "Add a --dry-run flag" weighs apart from
   a long body of logs.
@@ -31,6 +32,7 @@ from itertools import pairwise
 import numpy as np
 from scipy import optimize, sparse
 
+from retrieval import linear_re
 from retrieval.loaders import Taxonomy
 from retrieval.vectors import single_threaded_blas
 
@@ -73,6 +75,31 @@ class TagPrediction:
     # The cosine between the question and the nearest labelled ticket with this tag (None
     # without an embedding of the question or without tickets remembered: Tagger.remember).
     neighbour: float | None = None
+
+
+# What an issue report says besides its prose: HTML comments (a template's instructions to the
+# reporter, left in), images, fenced code and logs, and links. Kept whole, a pasted log or
+# stack trace outweighs the sentences around it in the text's n-grams (rows are normalised
+# to unit length), and a template's comments read the same in every report. All run in linear
+# time (retrieval.linear_re): tickets are customers' text.
+_COMMENT = linear_re.compile(r"<!--.*?(?:-->|\z)", dotall=True)
+_IMAGE = linear_re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+_FENCE = linear_re.compile(r"^[ \t]*(?:```|~~~)[^\n]*\n.*?(?:\n[ \t]*(?:```|~~~)[^\n]*|\z)",
+                           dotall=True, multiline=True)
+_URL = linear_re.compile(r"https?://[^\s)>\]]+")
+CODE_MARK = "[code]"
+LINK_MARK = "[link]"
+# The longest stretch of a ticket that is cleaned: cleaning comes before the MAX_CHARS cut (a
+# report's words can follow a long log), but is bounded too.
+CLEAN_CHARS = 8 * MAX_CHARS
+
+
+def prose(text: str) -> str:
+    """Return what a ticket says in words: template comments and images dropped, each fenced
+    block of code or log output reduced to CODE_MARK and each link to LINK_MARK (that there is
+    code, a log or a link still tells something)."""
+    text = _IMAGE.sub(" ", _COMMENT.sub(" ", text[:CLEAN_CHARS]))
+    return _URL.sub(LINK_MARK, _FENCE.sub(f"\n{CODE_MARK}\n", text))
 
 
 def _normalise(text: str) -> str:
@@ -133,7 +160,7 @@ class TextFeatures:
 
     @staticmethod
     def _grams(text: str) -> tuple[list[str], list[str], list[str]]:
-        norm = _normalise(text)
+        norm = _normalise(prose(text))
         return _words(norm), _chars(norm), _chars(_normalise(headline(text)))
 
     @property

@@ -12,6 +12,17 @@ in both languages) stay in one fold.
 
 The default set is the project's own writing (data/devsets/github_issues/README.md): a
 development signal, not a measurement on real trackers.
+
+Real issues: `--nlbse DIR` reads the NLBSE'24 issue-report-classification data (DIR holds
+issues_train.csv and issues_test.csv, the data/ folder of the public repository
+nlbse2024/issue-report-classification; eval/nlbse.py describes it). One tagger per repository
+as the competition trains them (`--pooled`: one for all), with the taxonomy of the default set
+(bug / feature / question). Without `--test` it cross-validates on the training file only (for
+choosing anything); `--test` trains on the whole training file and tags the test file once.
+Vectors are kept in `--cache` (default var/tagger-vectors) between runs.
+
+  python bench/tagger_devset.py --nlbse /tmp/nlbse            # 5-fold CV on train, per repo
+  python bench/tagger_devset.py --nlbse /tmp/nlbse --test     # the held-out figure
 """
 
 from __future__ import annotations
@@ -28,6 +39,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from agent.tagger import Tagger, expected_calibration_error  # noqa: E402
+from eval.nlbse import (  # noqa: E402
+    VectorCache,
+    cross_validate,
+    held_out,
+    load_issues,
+    prepare,
+    published_baselines,
+    report,
+    scores,
+    taxonomy_rows,
+)
+from eval.public import DatasetError  # noqa: E402
 from eval.scorers import tag_metrics  # noqa: E402
 from retrieval.chunking import ticket_chunk  # noqa: E402
 from retrieval.embeddings import embedder_reads  # noqa: E402
@@ -63,7 +86,18 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--nlbse", type=Path, metavar="DIR",
+                        help="real GitHub issues: the NLBSE'24 data folder (issues_train.csv, "
+                        "issues_test.csv) instead of a development set")
+    parser.add_argument("--test", action="store_true",
+                        help="with --nlbse: train on the training file, tag the test file")
+    parser.add_argument("--pooled", action="store_true",
+                        help="with --nlbse: one tagger for all repositories, not one each")
+    parser.add_argument("--cache", type=Path, default=ROOT / "var" / "tagger-vectors",
+                        metavar="DIR", help="with --nlbse: keep vectors here between runs")
     args = parser.parse_args()
+    if args.nlbse is not None:
+        return nlbse(args)
     loaded = load_tickets(args.folder / "tickets.jsonl")
     if loaded.problems:
         print("\n".join(str(p) for p in loaded.problems), file=sys.stderr)
@@ -127,6 +161,47 @@ def main() -> int:
         for t in names:
             print(f"  {t:>20}  " + "  ".join(f"{confusion.get(t, {}).get(p, 0):>10}"
                                              for p in names))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def nlbse(args: argparse.Namespace) -> int:
+    """Cross-validate on the NLBSE training issues, or train on them and tag the test issues."""
+    taxonomy = load_taxonomy(args.folder / "taxonomy.yaml")
+    labels = list(taxonomy.names)
+    cache = VectorCache(args.cache)
+    try:
+        train_issues = load_issues(args.nlbse / "issues_train.csv", labels)
+        test_issues = load_issues(args.nlbse / "issues_test.csv", labels) if args.test else []
+    except DatasetError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    embedder = load_settings().embedder_factory()()
+    started = time.perf_counter()
+    train = prepare(train_issues, embedder, cache, "train")
+    test = (prepare(test_issues, embedder, cache, "test", documents=False) if args.test
+            else train)
+    extra = taxonomy_rows(taxonomy, embedder, cache)
+    embed_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if args.test:
+        predicted = held_out(taxonomy, train, test, extra, pooled=args.pooled)
+        how = "trained on issues_train.csv, tagged issues_test.csv"
+    else:
+        predicted = cross_validate(taxonomy, train, extra, folds=args.folds, seed=args.seed,
+                                   pooled=args.pooled)
+        how = f"{args.folds}-fold stratified cross-validation on issues_train.csv, seed {args.seed}"
+    figures = scores(test.issues, predicted, labels)
+    figures.update({"data": str(args.nlbse), "how": how, "embedder": embedder.name,
+                    "pooled": args.pooled, "embed_seconds": round(embed_s, 1),
+                    "tag_seconds": round(time.perf_counter() - started, 1),
+                    "published": published_baselines(args.nlbse)})
+    scope = "one tagger for all repositories" if args.pooled else "one tagger per repository"
+    print(f"NLBSE'24 issues: {how}; {scope}; "
+          f"{embedder.name} (vectors {figures['embed_seconds']} s, training and tagging "
+          f"{figures['tag_seconds']} s)")
+    print(report(figures, labels, figures["published"]))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     return 0
