@@ -86,7 +86,8 @@ _COMMENT = linear_re.compile(r"<!--.*?(?:-->|\z)", dotall=True)
 _IMAGE = linear_re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
 _FENCE = linear_re.compile(r"^[ \t]*(?:```|~~~)[^\n]*\n.*?(?:\n[ \t]*(?:```|~~~)[^\n]*|\z)",
                            dotall=True, multiline=True)
-_URL = linear_re.compile(r"https?://[^\s)>\]]+")
+# ASCII only: a link written in Japanese text is followed by a particle with no space between.
+_URL = linear_re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
 CODE_MARK = "[code]"
 LINK_MARK = "[link]"
 # The longest stretch of a ticket that is cleaned: cleaning comes before the MAX_CHARS cut (a

@@ -24,6 +24,7 @@ from agent.output_guard import check_answer
 from agent.pii import mask_pii, redact_pii
 from agent.policy import Policy
 from agent.precedent import clean_resolution
+from agent.tagger import prose
 from agent.types import Inquiry
 from retrieval import loaders, textproc
 
@@ -40,6 +41,7 @@ def _pathological() -> dict[str, str]:
     n = MAX_TEXT
     inputs = {
         "html comments": "<!--" * (n // 4),
+        "code fences": "```x\n~~~\n" * (n // 9),
         "e-mail": "a." * 4000 + "@" + "b." * 5990,
         "newlines": "\n" * n,
         "spaces": " " * (n - 1) + "x",
@@ -100,6 +102,7 @@ GUARDS: dict[str, Callable[[str], object]] = {
     "reply cleanup": POLICY.clean_reply,
     "procedure question": POLICY.procedure_cues,
     "quantity question": POLICY.asks_quantity,
+    "tagger prose": prose,
 }
 
 

@@ -13,6 +13,7 @@ from agent.tagger import (
     TextFeatures,
     expected_calibration_error,
     headline,
+    prose,
     softmax,
 )
 from retrieval.loaders import TagSpec, Taxonomy
@@ -269,3 +270,47 @@ def test_an_intent_is_answered_when_trusted_and_near_its_tickets() -> None:
     assert not recognised_intent(tag(0.5, 0.95), None, rules)
     assert recognised_intent(tag(0.85, None), floors, rules)
     assert not recognised_intent(tag(0.75, None), floors, rules)
+
+
+def test_prose_keeps_the_words_of_an_english_issue_report() -> None:
+    report = (
+        "Crash when saving a file\n"
+        "<!-- Please search existing issues before filing. -->\n"
+        "### Describe the bug\n"
+        "Saving fails since 2.4, see https://example.com/issues/12?x=1 and "
+        "![shot](https://example.com/a.png).\n"
+        "```python\nimport app\napp.save('x')\n```\n"
+        "```\nTraceback (most recent call last):\nKeyError: 'items'\n```\n"
+        "It worked before.\n"
+        "~~~\nunclosed log line 1\nline 2")
+    assert prose(report) == (
+        "Crash when saving a file\n \n### Describe the bug\n"
+        "Saving fails since 2.4, see [link] and  .\n\n[code]\n\n\n[code]\n\n"
+        "It worked before.\n\n[code]\n")
+    # A message with none of these is read as it is.
+    assert prose("How do I invite people? `--flag` is unclear.") == (
+        "How do I invite people? `--flag` is unclear.")
+
+
+def test_prose_keeps_the_words_of_a_japanese_issue_report() -> None:
+    report = (
+        "保存するとクラッシュします\n"
+        "<!-- 既存の issue を検索してから報告してください -->\n"
+        "### 再現手順\n"
+        "2.4 から保存に失敗します。詳細は https://example.jp/issues/12を参照。\n"
+        "```\nTraceback (most recent call last):\nKeyError: 'items'\n```\n"
+        "以前は動いていました。")
+    assert prose(report) == (
+        "保存するとクラッシュします\n \n### 再現手順\n"
+        "2.4 から保存に失敗します。詳細は [link]を参照。\n\n[code]\n\n"
+        "以前は動いていました。")
+    assert prose("同期が動きません。") == "同期が動きません。"
+
+
+def test_a_long_log_no_longer_drowns_the_words_of_a_report() -> None:
+    # Kept whole, the log's n-grams took most of the row's weight (rows have unit length).
+    log = "```\n" + "\n".join(f"  File \"mod{i}.py\", line {i}, in f{i}" for i in range(300))
+    features = TextFeatures().fit(["please add an option", f"please add an option\n{log}\n```"])
+    short, long = features.transform(["please add an option",
+                                      f"please add an option\n{log}\n```"]).toarray()
+    assert np.dot(short, long) > 0.8
