@@ -239,9 +239,14 @@ class Agent:
             return []
         previous = [m.text for m in inquiry.history if m.role == "customer"]
         terms = self.deps.retriever.store.analyzer.terms
+        text = query_window(inquiry.text)
         before = set(terms(query_window(previous[-1]))) if previous else set()
-        return [t for t in dict.fromkeys(terms(query_window(inquiry.text)))
-                if t not in before and not t.isdigit()]
+        # The words that ask for steps or for a figure ("is there a cap", "何人まで") are the
+        # follow-up's form, not what it is about.
+        form = {t for cue in [*self.policy.procedure_cues(text), *self.policy.quantity_cues(text)]
+                for t in terms(cue)}
+        return [t for t in dict.fromkeys(terms(text))
+                if t not in before and t not in form and not t.isdigit()]
 
     def unknown_names(self, inquiry: Inquiry, query: str) -> list[str]:
         """Return the things a follow-up names that its previous question did not and that no

@@ -523,6 +523,11 @@ class Policy:
         return [found.group(0) for pattern in self._procedure
                 for found in [pattern.search(text)] if found]
 
+    def quantity_cues(self, text: str) -> list[str]:
+        """Return the words with which a question asks for a figure; empty when it does not."""
+        return [found.group(0) for pattern in self._quantity
+                for found in [pattern.search(text)] if found]
+
     def asks_quantity(self, text: str) -> bool:
         """Tell whether a question asks for a figure (how many, how long, up to what)."""
         return any(pattern.search(text) for pattern in self._quantity)

@@ -136,3 +136,31 @@ def test_a_follow_up_that_switches_to_another_documented_thing_is_grounded_in_it
         agent: Agent, previous: str, follow_up: str, article: str) -> None:
     decision = ask(agent, follow_up, previous)
     assert decision.candidate is not None and decision.candidate.id in article.split("|")
+
+
+@pytest.mark.parametrize(("previous", "follow_up", "form", "topic"), [
+    ("How do I invite a client as a guest?", "is there a cap on how many per project?", {"cap"},
+     "project"),
+    ("取引先の担当者をゲストとして招待したいです", "1つのプロジェクトに何人まで招待できますか？", {"何", "人"},
+     "プロジェクト"),
+])
+def test_the_words_a_follow_up_asks_with_are_not_what_it_is_about(
+        agent: Agent, previous: str, follow_up: str, form: set[str], topic: str) -> None:
+    inquiry = Inquiry(text=follow_up, history=[Message(role="customer", text=previous)])
+    focus = agent.follow_up_focus(inquiry, agent.retrieval_query(inquiry))
+    assert not form & set(focus) and any(t.startswith(topic[:6]) for t in focus), focus
+
+
+def test_a_follow_up_asking_for_a_limit_is_answered_from_the_same_article(agent: Agent) -> None:
+    decision = ask(agent, "is there a cap on how many?", "How do I invite a client as a guest?")
+    assert decision.action == "answer" and decision.citations[0].id == "kb-guest-access"
+    assert "5 guests per paid seat" in (decision.answer or "")
+
+
+def test_the_follow_up_set_is_well_formed_in_both_languages() -> None:
+    from eval.cases import load_cases
+
+    loaded = load_cases(Path(__file__).resolve().parents[2] / "data" / "followups" / "cases.jsonl")
+    assert loaded.problems == [] and len(loaded.cases) == 24
+    assert {c.language for c in loaded.cases} == {"en", "ja"}
+    assert all(c.history for c in loaded.cases)  # every case is a follow-up
