@@ -75,7 +75,14 @@ def test_published_baselines_are_read_beside_the_data(tmp_path: Path) -> None:
     (tmp_path / "output" / "setfit" / "results.json").write_text(json.dumps({
         "acme/alpha": {"bug": {"f1-score": 0.9}, "average": {"f1-score": 0.81234}},
         "overall": {"average": {"f1-score": 0.8}}}), encoding="utf-8")
-    assert published_baselines(data) == {"setfit": {"acme/alpha": 0.8123, "overall": 0.8}}
+    # output/results.json (the README's table) has another shape.
+    (tmp_path / "output" / "results.json").write_text(json.dumps({
+        "acme/alpha": {"metrics": {"0": {"f1-score": 0.9}, "macro avg": {"f1-score": 0.87}}},
+        "label_mapping": {"bug": 0},
+        "overall": {"metrics": {"average": {"f1-score": 0.827}}}}), encoding="utf-8")
+    assert published_baselines(data) == {
+        "setfit-readme": {"acme/alpha": 0.87, "overall": 0.827},
+        "setfit": {"acme/alpha": 0.8123, "overall": 0.8}}
     assert published_baselines(tmp_path) == published_baselines(data)
     assert published_baselines(tmp_path / "output") == {}
 
@@ -132,8 +139,8 @@ def test_per_repository_cross_validation_and_test_figures(tmp_path: Path) -> Non
     pooled = held_out(TAXONOMY, train, test, extra, pooled=True)
     assert len(pooled) == len(test_issues)
 
-    text = report(figures, LABELS, {"setfit": {"acme/alpha": 0.87, "overall": 0.83}})
-    assert "acme/alpha                 1.0000    0.8700" in text
+    text = report(figures, LABELS, {"setfit-readme": {"acme/alpha": 0.87, "overall": 0.83}})
+    assert "acme/alpha                 1.0000         0.8700" in text
     assert "mean" in text and "0.8300" in text
     assert "confusion, acme/beta" in text
 
