@@ -9,6 +9,7 @@ Examples:
   python -m eval helpcenter --out reports/helpcenter       # the help-centre set + its gate (CI)
   python -m eval injection                                 # prompt-injection eval + gate (CI)
   python -m eval public clinc150 --out reports/clinc150 --limit 1000
+  python -m eval public hint3 --data-dir HINT3_CLONE --version v1   # three bots vs 2020 platforms
   python -m eval calibrate --set demo --target 0.05 --write   # choose the answer threshold
   python -m eval calibrate --history --write --policy my_policy.yaml  # from past tickets alone
 
