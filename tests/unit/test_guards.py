@@ -62,6 +62,13 @@ def test_sentiment_scores_frustration_in_both_languages() -> None:
     assert sentiment_score("You people are hopeless. Still nothing after two days. Pathetic.") <= -0.6
     assert sentiment_score("全然役に立たないし、どうしようもないですね。") <= -0.6
     assert sentiment_score("もう3回目です。いい加減にしてください。全然解決しない。") <= -0.6
+    # Being at the end of one's patience, said without an insult.
+    assert sentiment_score("何度問い合わせても回答がなく、本当にがっかりしています。もう限界です。") <= -0.6
+    assert sentiment_score("No reply after three emails. I'm really disappointed and I've had enough.") <= -0.6
+    assert sentiment_score("毎日イライラしながら使っています。問い合わせても答えが返ってこない。") <= -0.6
+    assert sentiment_score("It's irritating, and I'm at my limit with this export.") <= -0.6
+    assert sentiment_score("エクスポートの上限は何件ですか？") == 0.0  # a limit asked about
+    assert sentiment_score("Is there a limit on exports?") == 0.0
 
 
 def test_no_second_factor_left_is_an_account_access_topic_in_both_languages() -> None:

@@ -35,6 +35,7 @@ def guess(tag: str = "usage_question", confidence: float = 0.6) -> TagPrediction
 @pytest.mark.parametrize("text", [
     "担当者と話したい", "担当の方と話せますか", "担当の方から連絡ください", "オペレーターにつないで",
     "電話で説明してほしい", "人間と話したい", "担当者と話す", "有人対応をお願いします",
+    "担当者の方と直接お話ししたいです", "ご担当者様からご連絡いただけますか", "スタッフの方につないでください",
     "talk to a human", "Can I speak to someone?", "get me an agent", "Please call me back",
     "Could you connect me with a person?", "Have someone call me today",
 ])
