@@ -255,10 +255,15 @@ class Agent:
             return []
         lexical, _rows = self.deps.retriever.store.lexical("kb")
         terms = self.deps.retriever.store.analyzer.terms
-        before = set(terms(query))  - set(terms(query_window(inquiry.text)))
-        return [name for name in named_things(query_window(inquiry.text))
+        text = query_window(inquiry.text)
+        before = set(terms(query)) - set(terms(text))
+        # "my Pixel", "our Berlin office": the customer's own thing, not what they ask about.
+        own = {name for name in named_things(text)
+               if any(self.policy.names_own_thing(text[max(0, at.start() - 24):at.start()])
+                      for at in re.finditer(re.escape(name), text))}
+        return [name for name in named_things(text)
                 if (words := terms(name)) and not any(lexical.knows(t) for t in words)
-                and not set(words) & before]
+                and not set(words) & before and name not in own]
 
     def _on_focus(self, groundings: Sequence[Grounding], focus: Sequence[str], query: str,
                   query_language: str, exclude: frozenset[str] = frozenset(),

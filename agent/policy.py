@@ -221,6 +221,9 @@ class PolicyFile(_Strict):
     bug: Cues = Cues(tag="bug")
     expansion: Expansion
     follow_up: Patterns = Field(default_factory=list)
+    # The words just before a name that make it the customer's own ("my Pixel", "our Berlin
+    # office", "弊社の..."): their situation, not a product or service they ask about.
+    own_thing: Patterns = Field(default_factory=list)
     known_workaround: Patterns = Field(default_factory=list)
     # A section of a known issue that says how to get round it or fix it (what a bug report is
     # answered with), not its symptoms or overview.
@@ -421,6 +424,7 @@ class Policy:
         self._themes = [(t, compile_any(t.intent), compile_any(t.topic))
                         for t in expansion.themes]
         self._follow_up = compile_any(spec.follow_up)
+        self._own_thing = compile_any(spec.own_thing)
         self._workaround = compile_any(spec.known_workaround)
         self._remedy = compile_any(spec.workaround_section)
         self._greeting = compile_any(spec.cleanup.greeting, multiline=True)
@@ -622,6 +626,10 @@ class Policy:
     def mentions_workaround(self, text: str) -> bool:
         """Return whether a source documents a workaround for a known bug."""
         return _search(self._workaround, text) is not None
+
+    def names_own_thing(self, before: str) -> bool:
+        """Tell whether the text just before a name makes it the customer's own thing."""
+        return _search(self._own_thing, before) is not None
 
     def states_remedy(self, text: str) -> bool:
         """Return whether a section of a source says how to get round a problem or fix it."""

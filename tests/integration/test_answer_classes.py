@@ -164,3 +164,18 @@ def test_the_follow_up_set_is_well_formed_in_both_languages() -> None:
     assert loaded.problems == [] and len(loaded.cases) == 24
     assert {c.language for c in loaded.cases} == {"en", "ja"}
     assert all(c.history for c in loaded.cases)  # every case is a follow-up
+
+
+@pytest.mark.parametrize(("previous", "follow_up", "name"), [
+    ("Push notifications stopped on Android", "does it work on my Pixel?", "Pixel"),
+    ("Androidでプッシュ通知が届きません", "私のPixelでも同じですか？", "Pixel"),
+])
+def test_a_name_that_is_the_customers_own_thing_is_not_an_undocumented_topic(
+        agent: Agent, previous: str, follow_up: str, name: str) -> None:
+    decision = ask(agent, follow_up, previous)
+    assert decision.candidate is not None  # the previous question's sources still count
+    if decision.escalation is not None:
+        assert name not in decision.escalation.detail
+    assert agent.policy.names_own_thing("does it work on my ")
+    assert agent.policy.names_own_thing("Does that apply to our new ")
+    assert agent.policy.names_own_thing("弊社の") and not agent.policy.names_own_thing("What about ")
