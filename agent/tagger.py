@@ -395,8 +395,12 @@ class Tagger:
                 nearest.append(float(same.max()))
         self.neighbours, self.neighbour_classes = unit, classes
         self.neighbour_nearest = np.sort(np.asarray(nearest, dtype=np.float64))
-        loose, strict = (float(np.quantile(nearest, q)) for q in NEIGHBOUR_QUANTILES)
-        self.neighbour_floors = (loose, strict) if len(nearest) >= MIN_NEIGHBOUR_ROWS else None
+        # Too few compared (a taxonomy whose tags have only their description has none): no
+        # floor, the confidence alone decides (agent.pipeline.recognised_intent).
+        self.neighbour_floors = None
+        if len(nearest) >= MIN_NEIGHBOUR_ROWS:
+            loose, strict = (float(np.quantile(nearest, q)) for q in NEIGHBOUR_QUANTILES)
+            self.neighbour_floors = (loose, strict)
         return self.neighbour_floors
 
     @classmethod

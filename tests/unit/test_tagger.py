@@ -248,6 +248,19 @@ def test_remember_learns_how_near_a_question_comes_to_the_tickets_of_its_tag() -
     assert tagger.remember(vectors, labels, {i: asked[i] for i in range(10)}) is None
 
 
+def test_remember_without_two_rows_of_any_tag_learns_no_floor() -> None:
+    # A taxonomy whose tags each have only their description: no row has another row with
+    # its tag to be compared with, so nothing is learned (and nothing raises).
+    rng = np.random.default_rng(5)
+    vectors = np.vstack([_cluster(rng, axis, 1, 0.1) for axis in range(3)])
+    labels = ["bug", "usage_question", "feature"]
+    tagger = Tagger.train(TAXONOMY, ["it crashes", "how do I", "please add"], vectors, labels)
+    asked = {i: vectors[i] + 0.01 for i in range(3)}
+    assert tagger.remember(vectors, labels, asked) is None
+    assert tagger.neighbour_floors is None and len(tagger.neighbour_nearest) == 0
+    assert tagger.predict("it crashes again", vectors[0]).tag == "bug"
+
+
 def test_an_intent_is_answered_when_trusted_and_near_its_tickets() -> None:
     from agent.pipeline import recognised_intent
     from agent.policy import Thresholds
