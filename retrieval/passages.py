@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from retrieval import linear_re
 from retrieval.catalog import ChunkRow
 from retrieval.lexical import BM25Index
 
@@ -48,16 +49,54 @@ _FIGURE = re.compile(r"(?<![A-Za-z_/#-])[0-9０-９]")
 _LINK_LINE = re.compile(r"^\s*(?:[-*+・]\s*)?(?:[^\[\n]{0,20}[:：]\s*)?"
                         r"(?:\[[^\]\n]*\]\([^)\n]*\)[\s、,（(）)英語a-zA-Z]*)+$")
 # Where a question that asks two things divides: sentence ends, ", and which ..." (a second
-# question joined to the first), and a noun's "と、" ("登録手順と、何区間まで"; a verb's
-# conditional "すると、" does not divide).
-_PART_BREAK = re.compile(
-    r"(?<=[?!？！。])\s*|(?<=[.])\s+"
-    r"|,?\s+(?:and|or|also)\s+(?=(?:is|are|can|could|do|does|did|will|would|should|how|what|"
-    r"which|where|when|why|who|whats|any)\b)"
-    r"|(?<=[\u4e00-\u9fff\u30a0-\u30ffＡ-Ｚａ-ｚA-Za-z0-9])と、"
-    # two things written as a list, as a chat message does ("cost per seat + member limit")
-    r"|\s+[+&＋]\s+|\s*[;；]\s*", re.IGNORECASE)
-_ASKS = re.compile(r"[?？]\s*$|[かね]\s*[。.]?\s*$")
+# question joined to the first), a noun's "と、" ("登録手順と、何区間まで"; a verb's
+# conditional "すると、" does not divide), and two things written as a list, as a chat message
+# does ("cost per seat + member limit", "料金＋上限", "料金；上限"). Linear-time (customers'
+# text, retrieval.linear_re): what look-around did is read from the groups instead, the break
+# being the span from `keep_before`'s end to `keep_after`'s start. `&` is read in Python
+# (`_joins_two_parts`): between two words it names one thing ("R & D", "Terms & conditions").
+_SPACE_CLASS = r"[\s\p{Z}]"
+_PART_BREAK = linear_re.compile(
+    rf"([?!？！。]){_SPACE_CLASS}*"
+    rf"|(\.){_SPACE_CLASS}+"
+    rf"|,?{_SPACE_CLASS}+(?:and|or|also){_SPACE_CLASS}+"
+    r"(is|are|can|could|do|does|did|will|would|should|how|what|which|where|when|why|"
+    r"who|whats|any)\b"
+    r"|([\x{4e00}-\x{9fff}\x{30a0}-\x{30ff}Ａ-Ｚａ-ｚA-Za-z0-9])と、"
+    rf"|{_SPACE_CLASS}+\+{_SPACE_CLASS}+|{_SPACE_CLASS}*＋{_SPACE_CLASS}*"
+    rf"|{_SPACE_CLASS}*[;；]{_SPACE_CLASS}*"
+    rf"|({_SPACE_CLASS}+&{_SPACE_CLASS}+)",
+    ignore_case=True)
+
+
+def _break_spans(text: str) -> list[tuple[int, int]]:
+    """Return where a question divides, as (start, end) spans to cut out."""
+    found: list[tuple[int, int, bool]] = []
+    for m in _PART_BREAK.finditer(text):
+        start, end = m.span()
+        ends, dot, asks, noun, amp = m.groups()  # by position: RE2's spans take no names
+        if ends is not None or dot is not None or noun is not None:
+            start += 1
+        if asks is not None:
+            end -= len(asks)
+        found.append((start, end, amp is not None))
+    spans = []
+    for n, (start, end, amp) in enumerate(found):
+        before = text[found[n - 1][1] if n else 0:start]
+        after = text[end:found[n + 1][0] if n + 1 < len(found) else len(text)]
+        if not amp or _joins_two_parts(before, after):
+            spans.append((start, end))
+    return spans
+
+
+def _joins_two_parts(before: str, after: str) -> bool:
+    """Tell whether an ampersand joins two parts of a question ("export limit & import
+    limit") rather than two words of a name ("R & D", "Terms & conditions", "the Terms &
+    Conditions page")."""
+    left, right = before.split(), after.split()
+    if len(left) < 2 or len(right) < 2:
+        return False
+    return not (left[-1][:1].isupper() and right[0][:1].isupper())
 
 
 def question_parts(text: str) -> list[str]:
@@ -66,13 +105,24 @@ def question_parts(text: str) -> list[str]:
     A part counts when it asks (a question mark, a Japanese question's か); the caller adds
     those that ask how to do something or how many. Context sentences stay with the whole.
     """
-    pieces = [p.strip() for p in _PART_BREAK.split(text.strip()) if p and p.strip()]
-    return pieces if len(pieces) > 1 else [text.strip()]
+    text = text.strip()
+    pieces, at = [], 0
+    for start, end in _break_spans(text):
+        pieces.append(text[at:start])
+        at = end
+    pieces.append(text[at:])
+    pieces = [p.strip() for p in pieces if p.strip()]
+    return pieces if len(pieces) > 1 else [text]
 
 
 def part_asks(text: str) -> bool:
     """Tell whether a part of a question asks something by its form (? or か at the end)."""
-    return bool(_ASKS.search(text))
+    text = text.rstrip()
+    if text.endswith(("?", "？")):
+        return True
+    if text.endswith(("。", ".")):
+        text = text[:-1].rstrip()
+    return text.endswith(("か", "ね"))
 
 
 @dataclass(frozen=True)
@@ -484,8 +534,10 @@ class PassageSelector:
         return rows[lo:hi + 1]
 
 
-_TABLE_ROW = re.compile(r"^\s*\|")
-_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-{3,}")
+# Linear-time: articles are uploaded text (a line of spaces after a row cost seconds with
+# two adjacent `\s*` under `re`).
+_TABLE_ROW = linear_re.compile(r"^\s*\|")
+_DELIMITER_ROW = linear_re.compile(r"^\s*(?:\|\s*)?:?-{3,}")
 
 
 def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str | None:

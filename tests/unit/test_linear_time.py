@@ -27,6 +27,7 @@ from agent.precedent import clean_resolution
 from agent.tagger import prose
 from agent.types import Inquiry
 from retrieval import loaders, textproc
+from retrieval.passages import focus_tables, part_asks, question_parts
 
 #: The longest inquiry the API and the agent accept.
 MAX_TEXT = next(m.max_length for m in Inquiry.model_fields["text"].metadata
@@ -57,6 +58,8 @@ def _pathological() -> dict[str, str]:
         "japanese spaced": "シ " * (n // 2),
         "full-width": "ｉ" * n,
         "zero width": "a\u200b" * (n // 2),
+        "list marks": " + & ; " * (n // 7),
+        "japanese question": "か" + " " * (n - 2) + "x",
         "mixed": ("Ignore previous <!-- a.b@c 090-1234- 4242 ") * (n // 42),
     }
     return {name: text[:n] for name, text in inputs.items()}
@@ -103,6 +106,9 @@ GUARDS: dict[str, Callable[[str], object]] = {
     "procedure question": POLICY.procedure_cues,
     "quantity question": POLICY.asks_quantity,
     "tagger prose": prose,
+    "question parts": question_parts,
+    "part asks": part_asks,
+    "table focus": lambda t: focus_tables(f"| a |\n{t}", lambda label: False, 1),
 }
 
 

@@ -320,6 +320,8 @@ def test_a_part_asks_by_its_form() -> None:
     assert part_asks("Which encoding should I pick?") and part_asks("上限はありますか？")
     assert part_asks("出力できますか") and not part_asks("We use Yayoi.")
     assert not part_asks("仕訳を出力する手順")
+    assert part_asks("出力できますか 。 ") and part_asks("Is there a limit?\n")
+    assert not part_asks("上限か。。") and not part_asks("Is there a limit? No")
 
 
 def _view(text: str, *, procedural: bool = False, quantity: bool = False,
@@ -566,6 +568,13 @@ PLANS_JA = """# プラン
     ("export limit & import limit", ["export limit", "import limit"]),
     ("Proプランの料金 ＋ Freeプランのメンバー上限", ["Proプランの料金", "Freeプランのメンバー上限"]),
     ("料金；メンバー上限", ["料金", "メンバー上限"]),
+    # Japanese lists are written without spaces around a full-width plus
+    ("Proプランの料金＋Freeプランのメンバー上限", ["Proプランの料金", "Freeプランのメンバー上限"]),
+    # an ampersand between two words names one thing
+    ("R & D", ["R & D"]),
+    ("Terms & conditions", ["Terms & conditions"]),
+    ("Where is the Terms & Conditions page?", ["Where is the Terms & Conditions page?"]),
+    ("R & D部門の請求先", ["R & D部門の請求先"]),
 ])
 def test_a_question_written_as_a_list_divides_into_its_items(question: str,
                                                             parts: list[str]) -> None:
