@@ -82,10 +82,14 @@ class TagPrediction:
 # stack trace outweighs the sentences around it in the text's n-grams (rows are normalised
 # to unit length), and a template's comments read the same in every report. All run in linear
 # time (retrieval.linear_re): tickets are customers' text.
-_COMMENT = linear_re.compile(r"<!--.*?(?:-->|\z)", dotall=True)
+# A comment left unclosed is kept: run to the end of the text, it took all that followed.
+_COMMENT = linear_re.compile(r"<!--.*?-->", dotall=True)
 _IMAGE = linear_re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_FENCE = linear_re.compile(r"^[ \t]*(?:```|~~~)[^\n]*\n.*?(?:\n[ \t]*(?:```|~~~)[^\n]*|\z)",
-                           dotall=True, multiline=True)
+# A fence's opening line ends after its info string, which holds no backtick in a ``` fence
+# (CommonMark): "```npm install``` fails on Node 22" is a sentence with inline code.
+_FENCE = linear_re.compile(
+    r"^[ \t]*(?:```[^`\n]*|~~~[^\n]*)\n.*?(?:\n[ \t]*(?:```|~~~)[^\n]*|\z)",
+    dotall=True, multiline=True)
 # ASCII only: a link written in Japanese text is followed by a particle with no space between.
 _URL = linear_re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
 CODE_MARK = "[code]"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from agent.tagger import (
+    CODE_MARK,
     MAX_CHARS,
     NEIGHBOUR_QUANTILES,
     SoftmaxRegression,
@@ -318,6 +319,17 @@ def test_prose_keeps_the_words_of_a_japanese_issue_report() -> None:
         "2.4 から保存に失敗します。詳細は [link]を参照。\n\n[code]\n\n"
         "以前は動いていました。")
     assert prose("同期が動きません。") == "同期が動きません。"
+
+
+@pytest.mark.parametrize(("message", "kept"), [
+    ("```npm install``` fails on Node 22\nsince this morning", "fails on Node 22"),
+    ("```npm install```が Node 22 で失敗します\n今朝からです", "Node 22 で失敗します"),
+    ("Export fails <!-- a tag I never closed\nthe CSV is empty", "the CSV is empty"),
+    ("出力に失敗します <!-- 閉じ忘れ\nCSV が空です", "CSV が空です"),
+])
+def test_inline_code_and_an_unclosed_comment_keep_the_words_after_them(message: str,
+                                                                     kept: str) -> None:
+    assert kept in prose(message) and CODE_MARK not in prose(message)
 
 
 def test_a_long_log_no_longer_drowns_the_words_of_a_report() -> None:
