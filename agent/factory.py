@@ -12,7 +12,7 @@ from agent.policy import Policy
 from agent.tagger import NEIGHBOUR_SAMPLE, Tagger
 from prompts import PromptLibrary
 from retrieval.crosslingual import GlossaryError, QueryTranslator, load_translator
-from retrieval.embeddings import Embedder, embedder_reads
+from retrieval.embeddings import Embedder, embed_queries, embedder_reads
 from retrieval.indexer import Indexer
 from retrieval.loaders import Taxonomy
 from retrieval.search import HybridRetriever
@@ -81,22 +81,12 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
         embedded = [i for i in range(len(texts)) if matrix[i].any()]
         step = max(1, len(embedded) // NEIGHBOUR_SAMPLE)
         asked = embedded[::step][:NEIGHBOUR_SAMPLE]
-        queries = _embed_queries(embedder, [texts[i] for i in asked])
+        queries = embed_queries(embedder, [texts[i] for i in asked])
         floors = tagger.remember(matrix, labels, dict(zip(asked, queries, strict=True)))
         log.info("intent answers: nearest-ticket similarity floors %s (%d tickets read as "
                  "questions)", "none" if floors is None else f"{floors[0]:.3f} / {floors[1]:.3f}",
                  len(asked))
     return tagger
-
-
-def _embed_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Embed texts as questions (in batches when the embedder can)."""
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    many = getattr(embedder, "embed_queries", None)
-    if callable(many):
-        return np.asarray(many(texts))
-    return np.vstack([embedder.embed_query(t) for t in texts])
 
 
 def _translator(settings: Settings, store: KnowledgeStore,

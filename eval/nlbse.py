@@ -33,7 +33,7 @@ from agent.tagger import Tagger
 from eval.public import DatasetError
 from eval.scorers import tag_metrics
 from retrieval.chunking import ticket_chunk
-from retrieval.embeddings import Embedder, embedder_reads
+from retrieval.embeddings import Embedder, embed_queries, embedder_reads
 from retrieval.loaders import Taxonomy
 from retrieval.types import Ticket
 
@@ -180,14 +180,6 @@ def prepare(issues: Sequence[Issue], embedder: Embedder, cache: VectorCache,
         queries[reads] = cache.vectors(embedder.name, "query", read,
                                        lambda ts: embed_queries(embedder, ts))
     return Prepared(list(issues), texts, stored, queries)
-
-
-def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """Embed texts as queries, in batches where the embedder can."""
-    many = getattr(embedder, "embed_queries", None)
-    if callable(many):
-        return np.asarray(many(list(texts)), dtype=np.float32)
-    return np.vstack([embedder.embed_query(t) for t in texts]).astype(np.float32)
 
 
 TrainTagger = Callable[[Taxonomy, list[str], np.ndarray, list[str]], Tagger]

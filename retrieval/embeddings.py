@@ -60,6 +60,16 @@ class Embedder(Protocol):
         ...
 
 
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> FloatArray:
+    """Embed texts as questions, in batches where the embedder can."""
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    many = getattr(embedder, "embed_queries", None)
+    if callable(many):
+        return np.asarray(many(list(texts)), dtype=np.float32)
+    return np.vstack([embedder.embed_query(t) for t in texts]).astype(np.float32)
+
+
 def l2_normalize(vectors: npt.ArrayLike) -> FloatArray:
     """Return the rows of ``vectors`` scaled to unit L2 norm (zero rows stay zero)."""
     arr = np.asarray(vectors, dtype=np.float32)
