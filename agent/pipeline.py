@@ -243,7 +243,8 @@ class Agent:
         before = set(terms(query_window(previous[-1]))) if previous else set()
         # The words that ask for steps or for a figure ("is there a cap", "何人まで") are the
         # follow-up's form, not what it is about.
-        form = {t for cue in [*self.policy.procedure_cues(text), *self.policy.quantity_cues(text)]
+        form = {t for cue in [*self.policy.procedure_cues(text), *self.policy.quantity_cues(text),
+                              *self.policy.conversational_cues(text)]
                 for t in terms(cue)}
         return [t for t in dict.fromkeys(terms(text))
                 if t not in before and t not in form and not t.isdigit()]
@@ -267,7 +268,7 @@ class Agent:
 
     def _on_focus(self, groundings: Sequence[Grounding], focus: Sequence[str], query: str,
                   query_language: str, exclude: frozenset[str] = frozenset(),
-                  ) -> list[Grounding]:
+                  own: str | None = None) -> list[Grounding]:
         """Score a follow-up's groundings on its own words too: a source that holds them in
         the passage it would quote answers the follow-up; one that holds only the previous
         question's answers that again. The passage of an article holding them elsewhere is
@@ -279,7 +280,8 @@ class Agent:
         "Entra ID", written the same in both) can be compared; without any, it keeps its score.
         """
         lexical, _rows = self.deps.retriever.store.lexical("kb")
-        own = query.rsplit("\n", 1)[-1]
+        # The follow-up's own text (every line of it), not the question it borrows.
+        own = own if own is not None else query.rsplit("\n", 1)[-1]
         seen = {g.hit.doc_id for g in groundings}
         hits = [h for h in self.deps.retriever.search(
                     own, source="kb", k=self.deps.kb_k, query_language=query_language,
@@ -335,7 +337,8 @@ class Agent:
                       if not own_precedent(g, inquiry.conversation_id)]
         focus = self.follow_up_focus(inquiry, query) if injection is None else []
         if focus:
-            groundings = self._on_focus(groundings, focus, query, query_language, exclude)
+            groundings = self._on_focus(groundings, focus, query, query_language, exclude,
+                                        own=query_window(inquiry.text))
         # What the question names; a follow-up that names something of its own is about that
         # ("Teamsの場合は？" after a chat-integration question).
         own_names = named_things(query_window(inquiry.text)) if focus else []
@@ -729,8 +732,7 @@ class Agent:
         if not groundings:
             return None
         floor = self.policy.thresholds.answer_min_confidence
-        lead = max((g.confidence for g in groundings if g.hit.language != language),
-                   default=0.0) - SAME_LANGUAGE_LEAD
+        lead = _language_lead(groundings, language)
         titled = [g for g in groundings if g.kind == "kb" and g.confidence >= floor
                   and _titled(g, names)]
         for candidates in (
@@ -768,7 +770,11 @@ class Agent:
                           language: str | None = None) -> Grounding | None:
         """Return the best source documenting a workaround, one in `language` first."""
         floor = self.policy.thresholds.answer_min_confidence
-        for g in sorted(groundings, key=lambda g: g.hit.language != language):
+        # The customer's language first, among sources about as good as the best article in
+        # the other language (as _choose does).
+        lead = _language_lead(groundings, language) if language else 0.0
+        for g in sorted(groundings, key=lambda g: (g.hit.language != language
+                                                   or g.confidence < lead)):
             text = g.hit.resolution if g.kind == "precedent" else g.passage.section
             # The heading too: a known-issue article often names the issue in the heading
             # ("Known issue: ...", "既知の不具合：...") and its symptoms in the section.
@@ -933,6 +939,14 @@ def asked_text(query: str, policy: Policy) -> str:
     asking = [p for p in pieces if part_asks(p) or policy.procedure_cues(p)
               or policy.asks_quantity(p)]
     return " ".join(asking) if asking else query
+
+
+def _language_lead(groundings: Sequence[Grounding], language: str) -> float:
+    """Return the score a source in the customer's language needs to be preferred to the
+    best article in the other language (SAME_LANGUAGE_LEAD below it). Only articles set it: a
+    past ticket in the other language does not push a same-language article aside."""
+    return max((g.confidence for g in groundings
+                if g.hit.language != language and g.kind == "kb"), default=0.0) - SAME_LANGUAGE_LEAD
 
 
 def named_things(text: str) -> list[str]:

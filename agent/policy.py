@@ -224,6 +224,9 @@ class PolicyFile(_Strict):
     # The words just before a name that make it the customer's own ("my Pixel", "our Berlin
     # office", "弊社の..."): their situation, not a product or service they ask about.
     own_thing: Patterns = Field(default_factory=list)
+    # Words of the conversation itself ("ok", "thanks", "explain in more detail", 詳しく): in
+    # a follow-up they ask about nothing new.
+    conversational: Patterns = Field(default_factory=list)
     known_workaround: Patterns = Field(default_factory=list)
     # A section of a known issue that says how to get round it or fix it (what a bug report is
     # answered with), not its symptoms or overview.
@@ -425,6 +428,7 @@ class Policy:
                         for t in expansion.themes]
         self._follow_up = compile_any(spec.follow_up)
         self._own_thing = compile_any(spec.own_thing)
+        self._conversational = [compile_pattern(p) for p in spec.conversational]
         self._workaround = compile_any(spec.known_workaround)
         self._remedy = compile_any(spec.workaround_section)
         self._greeting = compile_any(spec.cleanup.greeting, multiline=True)
@@ -531,6 +535,12 @@ class Policy:
         """Return the words with which a question asks for a figure; empty when it does not."""
         return [found.group(0) for pattern in self._quantity
                 for found in [pattern.search(text)] if found]
+
+    def conversational_cues(self, text: str) -> list[str]:
+        """Return every word of a message that belongs to the conversation (thanks, please,
+        explain, 詳しく), not to what it asks about."""
+        return [found.group(0) for pattern in self._conversational
+                for found in pattern.finditer(text)]
 
     def asks_quantity(self, text: str) -> bool:
         """Tell whether a question asks for a figure (how many, how long, up to what)."""

@@ -241,7 +241,9 @@ def _top_topics(session: Session, since: datetime, until: datetime,
     latest = [i for cid in chosen for _, i in figures.get(cid, topic_days.Figures()).latest]
     texts = {r.id: r for r in session.execute(
         select(InquiryRow.id, InquiryRow.text, InquiryRow.language, InquiryRow.created_at,
-               InquiryRow.action).where(InquiryRow.id.in_(latest)))}
+               InquiryRow.action, InquiryRow.reason).where(InquiryRow.id.in_(latest)))
+        # Days counted before examples were chosen without them may still name one.
+        if r.reason not in topic_days.NOT_EXAMPLES}
     out = []
     for cid in chosen:
         row, f = rows[cid], figures.get(cid, topic_days.Figures())

@@ -179,3 +179,40 @@ def test_a_name_that_is_the_customers_own_thing_is_not_an_undocumented_topic(
     assert agent.policy.names_own_thing("does it work on my ")
     assert agent.policy.names_own_thing("Does that apply to our new ")
     assert agent.policy.names_own_thing("弊社の") and not agent.policy.names_own_thing("What about ")
+
+
+@pytest.mark.parametrize(("previous", "follow_up"), [
+    ("How do I invite a client as a guest?", "OK, and is there a cap on how many?"),
+    ("How do I invite a client as a guest?", "Thanks Sarah, and is there a cap on how many?"),
+    ("How do I invite a client as a guest?", "Could you explain that in more detail please?"),
+    ("ゲストを招待するには？", "ありがとうございます。もう少し詳しく説明してもらえますか？"),
+    ("ゲストを招待するには？", "了解です。何人まで招待できますか？"),
+])
+def test_the_words_of_the_conversation_do_not_make_a_follow_up_undocumented(
+        agent: Agent, previous: str, follow_up: str) -> None:
+    inquiry = Inquiry(text=follow_up, history=[Message(role="customer", text=previous)])
+    query = agent.retrieval_query(inquiry)
+    focus = agent.follow_up_focus(inquiry, query)
+    assert not {"ok", "thank", "thanks", "explain", "detail", "pleas", "please", "more"} & set(focus)
+    assert agent.unknown_names(inquiry, query) == []  # "Sarah" is greeted, not asked about
+    decision = ask(agent, follow_up, previous)
+    detail = decision.escalation.detail if decision.escalation else ""
+    assert "follow-up" not in detail, detail
+
+
+@pytest.mark.parametrize(("question", "language", "other"), [
+    ("ゲストを招待するには？", "ja", "en"),
+    ("How do I invite a client as a guest?", "en", "ja"),
+])
+def test_a_past_ticket_in_the_other_language_does_not_push_an_article_aside(
+        agent: Agent, question: str, language: str, other: str) -> None:
+    from dataclasses import replace
+
+    article = next(g for g in agent.ground(question, language) if g.kind == "kb")
+    article = replace(article, confidence=0.78, hit=replace(article.hit, language=language))
+    ticket = replace(article, kind="precedent", confidence=0.90,
+                     hit=replace(article.hit, language=other, doc_id="T-0001"))
+    assert agent._choose([ticket, article], language) is article
+    # Against an article in the other language that is clearly better, it is not preferred.
+    better = replace(ticket, kind="kb", hit=replace(article.hit, language=other, doc_id="kb-x"))
+    assert agent._choose([better, article], language) is better

