@@ -379,3 +379,17 @@ def test_openai_embedder_batches_orders_and_normalises() -> None:
     assert embedder.embed_query("x").shape == (8,)
     with pytest.raises(ValueError, match="pass dim"):
         OpenAIEmbedder(api_key="test", model="custom-embedder")
+
+
+def test_embed_queries_batches_where_it_can_and_embeds_one_by_one_otherwise() -> None:
+    from retrieval.embeddings import HashingEmbedder, embed_queries
+
+    embedder = HashingEmbedder(dim=16)  # no batch method: one embed_query per text
+    texts = ["How do I export?", "上限はありますか？"]
+    vectors = embed_queries(embedder, texts)
+    assert vectors.shape == (2, 16) and vectors.dtype == np.float32
+    assert np.allclose(vectors[1], embedder.embed_query(texts[1]))
+    assert embed_queries(embedder, []).shape == (0, 16)
+    batched = SimpleNamespace(name="b", dim=16, embed_query=embedder.embed_query,
+                              embed_queries=lambda ts: np.ones((len(ts), 16)))
+    assert (embed_queries(cast(Any, batched), texts) == 1.0).all()
