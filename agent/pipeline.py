@@ -289,6 +289,7 @@ class Agent:
                 if h.doc_id not in seen and h.doc_id not in exclude]
         candidates = [*groundings, *self.groundings(query, query_language, hits, [])]
         out: list[Grounding] = []
+        views: tuple[QuestionView, QuestionView] | None = None
         known = [t for t in focus if lexical.knows(t)]
         for g in candidates:
             words = known if g.hit.language == query_language else \
@@ -299,9 +300,10 @@ class Agent:
             groups = [(t,) for t in words]
             held = lexical.group_coverage(g.passage.chunk_ids, groups)
             if held <= 0.0:
-                question = self.question_view(query, query_language)
-                follow = self.question_view(own, query_language)
-                question.parts = [*question.parts, follow]
+                if views is None:  # read once, for the first candidate that needs them
+                    views = (self.question_view(query, query_language),
+                             self.question_view(own, query_language))
+                question = replace(views[0], parts=[*views[0].parts, views[1]])
                 passage = self.deps.retriever.passage(g.hit, question)
                 now = lexical.group_coverage(passage.chunk_ids, groups)
                 if now > held:
