@@ -386,6 +386,16 @@ class Agent:
             # How often an answer like this one was right (agent.answerability), not the score.
             confidence, floor = model.probability(evidence), model.threshold
         unknown = self.unknown_names(inquiry, query) if injection is None else []
+        if not unknown and focus and injection is None:
+            # A follow-up whose own words are Latin words no source uses, none of them a name
+            # unknown_names has read ("what about discord", written without a capital; not the
+            # "Sarah" greeted): what it asks about is not documented either.
+            lexical, _rows = self.deps.retriever.store.lexical("kb")
+            terms = self.deps.retriever.store.analyzer.terms
+            named = {t for name in named_things(query_window(inquiry.text)) for t in terms(name)}
+            if (all(t.isascii() and t.isalpha() and t not in named for t in focus)
+                    and not any(lexical.knows(t) for t in focus)):
+                unknown = list(focus)
         if reason is None and unknown:
             # A follow-up about something no source mentions ("And with Mattermost?" after a
             # calendar question): the previous question's article does not answer it.

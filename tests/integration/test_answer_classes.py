@@ -42,6 +42,8 @@ def ask(agent: Agent, text: str, *previous: str) -> Decision:
 
 @pytest.mark.parametrize(("previous", "follow_up", "name", "previous_article"), [
     ("How do I connect Slack?", "What about Discord?", "Discord", "Slack"),
+    ("how do i hook up slack", "what about discord", "discord", "Slack"),
+    ("Slackと連携するには？", "mattermostはどうですか？", "mattermost", "Slack"),
     ("How do I set up SAML SSO with Okta?", "And with OneLogin?", "OneLogin", "Okta"),
     ("Slackのチャンネルにプロジェクトの更新を通知したい", "Discordはどうですか？", "Discord", "Slack"),
     ("OktaでSAML SSOを設定するには？", "OneLoginでもできますか？", "OneLogin", "Okta"),
