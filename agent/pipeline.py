@@ -19,25 +19,36 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from agent import followups
 from agent.answerability import WORD_FEATURES, margin
 from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent
 from agent.guards import detect_conversation_injection
 from agent.markup import complete_tables, to_plain
 from agent.messages import DEFAULT_DRAFT, DRAFT_BODY, FOUND_IN, REASON_SENTENCE
 from agent.pii import redact_pii
-from agent.policy import LANGUAGES, Policy, SignalTexts, Thresholds
 from agent.precedent import clean_resolution
+from agent.reading import (
+    _clean_resolution,
+    _language_lead,
+    _link_target,
+    _link_text,
+    _quote,
+    _rare_words,
+    _signal,
+    _titled,
+    asked_text,
+    named_things,
+    recognised_intent,
+)
 from agent.tagger import TagPrediction
 from agent.types import (
     Citation,
     Decision,
     Escalation,
     Inquiry,
-    Message,
     ReasonCode,
     Signal,
     SignalKind,
-    SignalText,
 )
 from retrieval.embeddings import cosine_scale, embedder_reads
 from retrieval.locks import FairSlots
@@ -57,13 +68,6 @@ Language = Literal["en", "ja"]
 # A grounding found through a dictionary translation of the question is weaker evidence
 # than one in the question's own language (demo eval: BENCHMARKS.md, cross-lingual).
 CROSS_LINGUAL_DISCOUNT = 0.85
-# A follow-up's own words (those its previous question did not have, that the knowledge base
-# uses): a source whose quoted passage holds none of them answers the previous question, not
-# the follow-up; its score is multiplied by this, and it is not answered from.
-FOLLOW_UP_OFF_FOCUS = 0.5
-# A source in the customer's language is preferred to a better one in the other language only
-# when its grounding score is at most this much lower.
-SAME_LANGUAGE_LEAD = 0.1
 # A follow-up naming something of its own is answered from the article about it (its title names
 # it) when that scores at least this share of the source chosen otherwise.
 FOLLOW_UP_ABOUT = 0.9
@@ -223,96 +227,15 @@ class Agent:
 
     def retrieval_query(self, inquiry: Inquiry) -> str:
         """Return the text to search with: a follow-up borrows the previous question."""
-        previous = [m.text for m in inquiry.history if m.role == "customer"]
-        text = query_window(inquiry.text)  # bounded: a long paste costs what a question does
-        if not previous:
-            return text
-        terms = self.deps.retriever.store.analyzer.terms(text)
-        if len(terms) <= 6 or self.policy.follow_up(text):
-            return f"{query_window(previous[-1])}\n{text}"
-        return text
+        return followups.retrieval_query(self, inquiry)
 
     def follow_up_focus(self, inquiry: Inquiry, query: str) -> list[str]:
-        """Return what a follow-up asks about that the question it borrows did not: its own
-        search terms that are not the previous question's (none when nothing was borrowed)."""
-        if query == query_window(inquiry.text):
-            return []
-        previous = [m.text for m in inquiry.history if m.role == "customer"]
-        terms = self.deps.retriever.store.analyzer.terms
-        text = query_window(inquiry.text)
-        before = set(terms(query_window(previous[-1]))) if previous else set()
-        # The words that ask for steps or for a figure ("is there a cap", "何人まで") are the
-        # follow-up's form, not what it is about.
-        form = {t for cue in [*self.policy.procedure_cues(text), *self.policy.quantity_cues(text),
-                              *self.policy.conversational_cues(text)]
-                for t in terms(cue)}
-        return [t for t in dict.fromkeys(terms(text))
-                if t not in before and t not in form and not t.isdigit()]
+        """Return what a follow-up asks about of its own (agent.followups)."""
+        return followups.follow_up_focus(self, inquiry, query)
 
     def unknown_names(self, inquiry: Inquiry, query: str) -> list[str]:
-        """Return the things a follow-up names that its previous question did not and that no
-        source mentions ("And with Mattermost?"): what it asks about is not documented."""
-        if query == query_window(inquiry.text):
-            return []
-        lexical, _rows = self.deps.retriever.store.lexical("kb")
-        terms = self.deps.retriever.store.analyzer.terms
-        text = query_window(inquiry.text)
-        before = set(terms(query)) - set(terms(text))
-        # "my Pixel", "our Berlin office": the customer's own thing, not what they ask about.
-        own = {name for name in named_things(text)
-               if any(self.policy.names_own_thing(text[max(0, at.start() - 24):at.start()])
-                      for at in re.finditer(re.escape(name), text))}
-        return [name for name in named_things(text)
-                if (words := terms(name)) and not any(lexical.knows(t) for t in words)
-                and not set(words) & before and name not in own]
-
-    def _on_focus(self, groundings: Sequence[Grounding], focus: Sequence[str], query: str,
-                  query_language: str, exclude: frozenset[str] = frozenset(),
-                  own: str | None = None) -> list[Grounding]:
-        """Score a follow-up's groundings on its own words too: a source that holds them in
-        the passage it would quote answers the follow-up; one that holds only the previous
-        question's answers that again. The passage of an article holding them elsewhere is
-        chosen again with the follow-up as a part of the question of its own, and the articles
-        the follow-up's own words find are candidates too (a switch of topic: "and on Entra ID
-        instead?" after an Okta question).
-
-        Against a source in the other language only the words in Latin script (names such as
-        "Entra ID", written the same in both) can be compared; without any, it keeps its score.
-        """
-        lexical, _rows = self.deps.retriever.store.lexical("kb")
-        # The follow-up's own text (every line of it), not the question it borrows.
-        own = own if own is not None else query.rsplit("\n", 1)[-1]
-        seen = {g.hit.doc_id for g in groundings}
-        hits = [h for h in self.deps.retriever.search(
-                    own, source="kb", k=self.deps.kb_k, query_language=query_language,
-                    group_by_document=True)
-                if h.doc_id not in seen and h.doc_id not in exclude]
-        candidates = [*groundings, *self.groundings(query, query_language, hits, [])]
-        out: list[Grounding] = []
-        views: tuple[QuestionView, QuestionView] | None = None
-        known = [t for t in focus if lexical.knows(t)]
-        for g in candidates:
-            words = known if g.hit.language == query_language else \
-                [t for t in known if t.isascii()]
-            if not words or g.kind != "kb":
-                out.append(g)
-                continue
-            groups = [(t,) for t in words]
-            held = lexical.group_coverage(g.passage.chunk_ids, groups)
-            if held <= 0.0:
-                if views is None:  # read once, for the first candidate that needs them
-                    views = (self.question_view(query, query_language),
-                             self.question_view(own, query_language))
-                question = replace(views[0], parts=[*views[0].parts, views[1]])
-                passage = self.deps.retriever.passage(g.hit, question)
-                now = lexical.group_coverage(passage.chunk_ids, groups)
-                if now > held:
-                    g, held = replace(g, passage=passage), now
-            evidence = {**g.evidence, "follow_up_focus": round(held, 4)}
-            confidence = g.confidence if held > 0.0 else g.confidence * FOLLOW_UP_OFF_FOCUS
-            out.append(replace(g, confidence=confidence, evidence=evidence))
-        out.sort(key=lambda g: -g.confidence)
-        return out
+        """Return the things a follow-up names that no source mentions (agent.followups)."""
+        return followups.unknown_names(self, inquiry, query)
 
     # ------------------------------------------------------------------ offline decision
 
@@ -339,8 +262,8 @@ class Agent:
                       if not own_precedent(g, inquiry.conversation_id)]
         focus = self.follow_up_focus(inquiry, query) if injection is None else []
         if focus:
-            groundings = self._on_focus(groundings, focus, query, query_language, exclude,
-                                        own=query_window(inquiry.text))
+            groundings = followups.on_focus(self, groundings, focus, query, query_language,
+                                            exclude, own=query_window(inquiry.text))
         # What the question names; a follow-up that names something of its own is about that
         # ("Teamsの場合は？" after a chat-integration question).
         own_names = named_things(query_window(inquiry.text)) if focus else []
@@ -888,133 +811,3 @@ class Agent:
             out.append(_signal(SignalKind.CHURN_RISK, account, _quote(text, None), texts,
                                confidence))
         return out
-
-
-def _signal(kind: SignalKind, account: str | None, evidence: str, texts: SignalTexts,
-            confidence: float) -> Signal:
-    """Build a signal whose texts are English, with every language's in `localized`."""
-    localized = {lang: SignalText(why=getattr(texts.why, lang),
-                                  next_step=getattr(texts.next_step, lang))
-                 for lang in LANGUAGES}
-    return Signal(kind=kind, account_id=account, evidence=evidence, why=texts.why.en,
-                  next_step=texts.next_step.en, confidence=round(confidence, 4),
-                  localized=localized)
-
-
-# A Latin word, not the tail of one with digits ("2FA" is a code, not the name "FA").
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[.+&'-][A-Za-z0-9]+)*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"'(\n]\s*)$")
-
-
-def _rare_words(lexical: Any, groups: Sequence[Sequence[str]],
-                ) -> tuple[list[Sequence[str]], list[Sequence[str]], float]:
-    """Return a question's rarest word, the rarest of those the source uses (an unknown word
-    is rarest of all, and is `unknown`'s to count), and the IDF-weighted share of its words
-    the source never uses; each word as its alternative terms."""
-    weights = [max(lexical.idf(t) for t in group) for group in groups] or [0.0]
-    rarest = [groups[int(np.argmax(weights))]] if groups else []
-    known = [(w, group) for w, group in zip(weights, groups, strict=False)
-             if any(lexical.knows(t) for t in group)]
-    rarest_known = [max(known, key=lambda wg: wg[0])[1]] if known else []
-    unknown = sum(w for w, group in zip(weights, groups, strict=False)
-                  if not any(lexical.knows(t) for t in group)) / (sum(weights) or 1.0)
-    return rarest, rarest_known, unknown
-
-
-def recognised_intent(tag: TagPrediction, floors: tuple[float, float] | None,
-                      thresholds: Thresholds) -> bool:
-    """Say whether a tag is sure enough to answer with what the taxonomy gives it.
-
-    The softmax alone is sure of whichever intent an unrelated question resembles most
-    ("Hi", "Single", a product the bot does not sell). When the tagger learned from the
-    tickets how near a question comes to the tickets of its own intent (`floors`, loose and
-    strict: Tagger.remember), a tag it is sure of (intent_min_confidence) must come within the
-    loose floor, and one it merely trusts (tag_min_confidence) within the strict one. Without
-    floors, or for a question without an embedding, the confidence must reach
-    intent_min_confidence.
-    """
-    if floors is None or tag.neighbour is None:
-        return tag.confidence >= thresholds.intent_min_confidence
-    loose, strict = floors
-    return ((tag.confidence >= thresholds.intent_min_confidence and tag.neighbour >= loose)
-            or (tag.confidence >= thresholds.tag_min_confidence and tag.neighbour >= strict))
-
-
-def asked_text(query: str, policy: Policy) -> str:
-    """Return the sentences of a question that ask (a question mark, a Japanese question's
-    か, or the policy's words that ask for steps or for a figure), without those that only
-    give context ("We're in London."); the whole question when none of them, or it alone,
-    asks."""
-    pieces = question_parts(query)
-    if len(pieces) < 2:
-        return query
-    asking = [p for p in pieces if part_asks(p) or policy.procedure_cues(p)
-              or policy.asks_quantity(p)]
-    return " ".join(asking) if asking else query
-
-
-def _language_lead(groundings: Sequence[Grounding], language: str) -> float:
-    """Return the score a source in the customer's language needs to be preferred to the
-    best article in the other language (SAME_LANGUAGE_LEAD below it). Only articles set it: a
-    past ticket in the other language does not push a same-language article aside."""
-    return max((g.confidence for g in groundings
-                if g.hit.language != language and g.kind == "kb"), default=0.0) - SAME_LANGUAGE_LEAD
-
-
-def named_things(text: str) -> list[str]:
-    """Return the words of a question that name a thing, by their form: a word in Latin
-    script with a capital inside it or not at a sentence's start (PayPal, GraphQL, SAP,
-    "posted to a Slack channel"), or any Latin word among Japanese text (Slackに). Words with
-    digits (error codes, versions) are left out. Which of them a knowledge base mentions is
-    for it to say."""
-    japanese = bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", text))
-    out: list[str] = []
-    for m in _LATIN_WORD.finditer(text):
-        word = m.group(0)
-        if len(word) < 2 or any(c.isdigit() for c in word):
-            continue
-        inner_capital = any(c.isupper() for c in word[1:])
-        capital_inside = word[0].isupper() and not _SENTENCE_START.search(text[:m.start()])
-        if japanese or inner_capital or capital_inside:
-            out.append(word)
-    return list(dict.fromkeys(out))
-
-
-def _titled(grounding: Grounding, names: Sequence[str]) -> bool:
-    """Tell whether a source is about every thing a question names (none: False): its title
-    or the headings of the passage it would quote name them."""
-    lowered = " ".join([grounding.hit.title, *grounding.passage.headings]).lower()
-    return bool(names) and all(name.lower() in lowered for name in names)
-
-
-def _link_text(text: str) -> str:
-    """Escape what would end a Markdown link's text early."""
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-
-
-def _link_target(url: str) -> str:
-    """Escape what would end a Markdown link's target early."""
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
-def _clean_resolution(text: str, policy: Policy) -> str:
-    """Drop the greeting and sign-off of a past agent's reply so it reads as a general answer."""
-    return policy.clean_reply(text)
-
-
-def _quote(text: str, focus: str | None, limit: int = 240) -> str:
-    """Quote the customer's sentence that holds `focus` (or the start of the message)."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?。！？\n])", text) if s.strip()]
-    if focus:
-        for sentence in sentences:
-            if focus in sentence:
-                return sentence[:limit]
-    return (sentences[0] if sentences else text)[:limit]
-
-
-def history_from_messages(messages: Sequence[Message]) -> tuple[list[Message], str]:
-    """Split a conversation into its history and the last customer message."""
-    last = max((i for i, m in enumerate(messages) if m.role == "customer"), default=None)
-    if last is None:
-        raise ValueError("a conversation needs at least one customer message")
-    return list(messages[:last]), messages[last].text

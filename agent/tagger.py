@@ -51,7 +51,7 @@ CHAR_SIZES = (2, 3, 4)
 MIN_CALIBRATION_ROWS = 50
 FOLDS_BELOW = 1000
 # How near a question must come to the nearest ticket of its intent for the taxonomy's answer
-# to that intent (agent.pipeline.recognised_intent): as near as all but a share of the
+# to that intent (agent.reading.recognised_intent): as near as all but a share of the
 # intent's own tickets are to their nearest other ticket of it (leave-one-out, each ticket
 # read as a question). A tag the tagger is sure of (intent_min_confidence) needs the loose
 # floor, all but 1%; one it merely trusts (tag_min_confidence), the strict one, all but 10%.
@@ -400,7 +400,7 @@ class Tagger:
         self.neighbours, self.neighbour_classes = unit, classes
         self.neighbour_nearest = np.sort(np.asarray(nearest, dtype=np.float64))
         # Too few compared (a taxonomy whose tags have only their description has none): no
-        # floor, the confidence alone decides (agent.pipeline.recognised_intent).
+        # floor, the confidence alone decides (agent.reading.recognised_intent).
         self.neighbour_floors = None
         if len(nearest) >= MIN_NEIGHBOUR_ROWS:
             loose, strict = (float(np.quantile(nearest, q)) for q in NEIGHBOUR_QUANTILES)

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from agent.pipeline import history_from_messages
+from agent.reading import history_from_messages
 from agent.types import Customer, Inquiry, LanguageTag, Message, ReasonCode
 from eval.facts import fact_problem
 from retrieval.textproc import detect_language

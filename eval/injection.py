@@ -33,8 +33,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from agent.llm import ChatMessage, ModelReply, S, complete_structured_with_retry
-from agent.pipeline import Agent, history_from_messages
+from agent.pipeline import Agent
 from agent.policy import Policy
+from agent.reading import history_from_messages
 from agent.types import Inquiry, Message, ReasonCode, Usage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,11 +1,11 @@
-"""The things a question names, which no source may mention (agent.pipeline.named_things)."""
+"""The things a question names, which no source may mention (agent.reading.named_things)."""
 
 from __future__ import annotations
 
 import pytest
 
-from agent.pipeline import asked_text, named_things
 from agent.policy import Policy
+from agent.reading import asked_text, named_things
 
 
 @pytest.mark.parametrize(("text", "names"), [

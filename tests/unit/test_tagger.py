@@ -263,8 +263,8 @@ def test_remember_without_two_rows_of_any_tag_learns_no_floor() -> None:
 
 
 def test_an_intent_is_answered_when_trusted_and_near_its_tickets() -> None:
-    from agent.pipeline import recognised_intent
     from agent.policy import Thresholds
+    from agent.reading import recognised_intent
     from agent.tagger import TagPrediction
 
     rules = Thresholds(tag_min_confidence=0.4, intent_min_confidence=0.8)
