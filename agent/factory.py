@@ -94,8 +94,9 @@ def _translator(settings: Settings, store: KnowledgeStore,
     """The Japanese-English glossary, when it is on and prepared; a missing or unreadable one
     leaves it off with a warning.
 
-    With a model that reads Japanese it does not search (vectors find English articles
-    already) but says how much of a Japanese question an English passage covers."""
+    With a model that reads Japanese it says how much of a Japanese question an English
+    passage covers, and searches the English articles with the question's glosses when
+    nothing the vectors found is good enough (Agent._cross_lingual)."""
     if not settings.cross_lingual:
         return None
     try:

@@ -81,7 +81,7 @@ _SUDACHI_CLASS = {"名詞": "noun", "動詞": "verb", "形容詞": "adj", "形�
 # piece is at most _PIECE_CHARS long: the lookups grow with the square of the length.
 _SEGMENT_MAX_CHARS = 16
 _PIECE_CHARS = 8
-_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+#-]*")
+_LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+# -]*")  # "Internet Explorer" is one name
 _KANA_ONLY = re.compile(r"[\u3040-\u30ff]+")
 _PARENS = re.compile(r"\([^)]*\)")
 

@@ -218,3 +218,36 @@ def test_a_past_ticket_in_the_other_language_does_not_push_an_article_aside(
     # Against an article in the other language that is clearly better, it is not preferred.
     better = replace(ticket, kind="kb", hit=replace(article.hit, language=other, doc_id="kb-x"))
     assert agent._choose([better, article], language) is better
+
+
+# Questions from data/crosslingual (held out from every fit): each asks what only an English
+# article says, in words whose vectors sit closer to the Japanese articles.
+ENGLISH_ONLY = [
+    ("タイマーを止め忘れたらどうなりますか？ずっと計測され続けますか？", "kb-time-tracking",
+     "12 hours"),
+    ("Internet Explorerで使えますか？", "kb-browser-support", "Internet Explorer is not supported"),
+]
+
+
+@pytest.mark.parametrize(("question", "article", "fact"), ENGLISH_ONLY)
+def test_a_japanese_question_only_an_english_article_answers_is_answered_from_it(
+        agent: Agent, question: str, article: str, fact: str) -> None:
+    decision = ask(agent, question)
+    assert decision.action == "answer" and decision.language == "ja"
+    assert decision.citations[0].id == article
+    assert fact in (decision.answer or "") and "英語の記事" in (decision.answer or "")
+
+
+@pytest.mark.parametrize(("question", "article", "fact"), ENGLISH_ONLY)
+def test_without_the_glossary_search_the_vectors_alone_miss_that_article(
+        demo_e5_store_dir: Path, e5_embedder: Any, question: str, article: str,
+        fact: str) -> None:
+    store = KnowledgeStore.open(StoreConfig(demo_e5_store_dir))
+    try:
+        settings = load_settings(store_dir=demo_e5_store_dir, mode="offline",
+                                 policy_path=DEMO_POLICY, cross_lingual=False)
+        plain = build_agent(settings, store=store, embedder=e5_embedder)
+        decision = ask(plain, question)
+        assert not (decision.action == "answer" and decision.citations[0].id == article)
+    finally:
+        store.close()

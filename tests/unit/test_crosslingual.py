@@ -118,6 +118,14 @@ def test_latin_words_pass_through_and_particles_lone_kana_and_adverbs_drop(
     assert found.groups == (("github",), ("task",), ("2",))
 
 
+def test_a_name_of_several_latin_words_stays_one_word(translator: QueryTranslator) -> None:
+    # It was dropped ("Internet Explorerで使えますか？" searched for "usable" alone and found
+    # the accessibility article's "usable by everyone").
+    found = translator.translate("Internet Explorerで使えますか？")
+    assert found.words[0] == "Internet Explorer"
+    assert found.groups[0] == ("internet", "explor")
+
+
 def test_a_compound_the_dictionary_lacks_is_read_as_known_pieces(
         translator: QueryTranslator) -> None:
     found = translator.translate("サブタスク")
@@ -234,7 +242,8 @@ def test_no_glossary_when_switched_off(tmp_path: Path) -> None:
     from settings import load_settings
 
     # (A model that reads Japanese still gets the glossary, to measure how much of a Japanese
-    # question an English passage covers; it does not search with it: Agent._cross_lingual.)
+    # question an English passage covers, and to search the English articles when nothing the
+    # vectors found is good enough: Agent._cross_lingual.)
     off = load_settings(store_dir=tmp_path, model_dir=tmp_path, cross_lingual=False)
     english_only = HashingEmbedder(dim=8)
     english_only.languages = frozenset({"en"})
