@@ -37,6 +37,7 @@ from agent.reading import (
     _signal,
     _titled,
     asked_text,
+    asks_something,
     named_things,
     recognised_intent,
 )
@@ -273,6 +274,7 @@ class Agent:
 
         reason: ReasonCode | None = None
         detail = ""
+        asked_about_bug = False
         sentiment = self.policy.sentiment(text)
         human = self.policy.human_requested(text)
         sensitive = self.policy.sensitive_topic(text)
@@ -300,6 +302,13 @@ class Agent:
                 groundings = [remedied if g is workaround else g for g in groundings]
                 best, confidence = remedied, remedied.confidence
                 flags.append("known_bug")
+            elif asks_something(query_window(inquiry.text), self.policy):
+                # A question about the symptom ("Did the whole import fail?", "bug?"), not a
+                # report of it: the documentation may explain the behaviour (rows without a
+                # title are skipped; subtasks are hidden on the board by default). It is
+                # answered as any question is, if the answer decision trusts the source;
+                # otherwise it goes to engineering as a bug report below.
+                asked_about_bug = True
             else:
                 reason, detail = ReasonCode.BUG_REPORT, "no documented workaround found"
         evidence = self.answer_evidence(best, groundings, language, tag, inquiry)
@@ -308,6 +317,11 @@ class Agent:
         if best is not None and model is not None:
             # How often an answer like this one was right (agent.answerability), not the score.
             confidence, floor = model.probability(evidence), model.threshold
+        if asked_about_bug:
+            if best is None or confidence < floor:
+                reason, detail = ReasonCode.BUG_REPORT, "no documented workaround found"
+            else:
+                flags.append("documented_behaviour")
         unknown = self.unknown_names(inquiry, query) if injection is None else []
         if not unknown and focus and injection is None:
             # A follow-up whose own words are Latin words no source uses, none of them a name

@@ -83,6 +83,14 @@ def asked_text(query: str, policy: Policy) -> str:
     return " ".join(asking) if asking else query
 
 
+def asks_something(text: str, policy: Policy) -> bool:
+    """Tell whether a message asks something (a part ending in a question mark or a Japanese
+    question's か, or the policy's words that ask for steps or for a figure), rather than only
+    reporting ("Board view is blank for one project.")."""
+    return any(part_asks(p) or policy.procedure_cues(p) or policy.asks_quantity(p)
+               for p in question_parts(text))
+
+
 def _language_lead(groundings: Sequence[Grounding], language: str) -> float:
     """Return the score a source in the customer's language needs to be preferred to the
     best article in the other language (SAME_LANGUAGE_LEAD below it). Only articles set it: a

@@ -251,3 +251,35 @@ def test_without_the_glossary_search_the_vectors_alone_miss_that_article(
         assert not (decision.action == "answer" and decision.citations[0].id == article)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("question", "report", "article", "fact"), [
+    ("The CSV import summary says 'Row 12: title is empty'. Were the other rows imported or "
+     "did it all fail?",
+     "The CSV import summary says 'Row 12: title is empty' and the import failed.",
+     "kb-import-csv", "the rest are imported"),
+    ("無料プランでBacklogから4つ目のプロジェクトを取り込もうとするとエラーになります。不具合でしょうか？",
+     "無料プランでBacklogから4つ目のプロジェクトを取り込もうとするとエラーになります。",
+     "kb-ja-import-backlog", "Freeプランはプロジェクト3件まで"),
+])
+def test_a_question_about_a_symptom_the_documentation_explains_is_answered_a_report_is_not(
+        agent: Agent, question: str, report: str, article: str, fact: str) -> None:
+    asked = ask(agent, question)
+    assert asked.tag == "bug"  # still counted as one for engineering
+    assert asked.action == "answer" and asked.citations[0].id == article
+    assert "documented_behaviour" in asked.flags and fact in (asked.answer or "")
+    reported = ask(agent, report)
+    assert reported.action == "escalate" and reported.escalation is not None
+    assert reported.escalation.reason == ReasonCode.BUG_REPORT
+
+
+def test_whether_a_message_asks_is_read_from_its_form_in_both_languages(agent: Agent) -> None:
+    from agent.reading import asks_something
+
+    policy = agent.policy
+    assert asks_something("subtasks dont show on the board view, only in list. bug?", policy)
+    assert asks_something("ボードにサブタスクが出ません。仕様でしょうか。", policy)
+    assert asks_something("Export fails. How do I get my data out?", policy)
+    assert not asks_something("Board view is completely blank for one of our projects.", policy)
+    assert not asks_something("昨日作成したタスクが20件ほど消えています。ゴミ箱にも見当たりません。",
+                              policy)
