@@ -83,6 +83,7 @@ _SEGMENT_MAX_CHARS = 16
 _PIECE_CHARS = 8
 _LATIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+# -]*")  # "Internet Explorer" is one name
 _KANA_ONLY = re.compile(r"[\u3040-\u30ff]+")
+_KATAKANA_NAME = re.compile(r"[\u30a0-\u30ff]{3,}")
 _PARENS = re.compile(r"\([^)]*\)")
 
 
@@ -301,7 +302,8 @@ class Translation:
     words: tuple[str, ...]  # the source words that were translated
 
     def __bool__(self) -> bool:
-        return bool(self.groups)
+        """Whether there is anything to search with (a name kept as written is not)."""
+        return bool(self.text)
 
 
 class QueryTranslator:
@@ -368,6 +370,13 @@ class QueryTranslator:
                     found = tuple(g for part in parts for g in self._glosses(part, None)[:2])
                 if not found and _KANA_ONLY.fullmatch(surface):  # サブタスク: サブ + タスク
                     found = self._segmented(surface)
+                if not found and _KATAKANA_NAME.fullmatch(surface):
+                    # A katakana word no dictionary entry reads is a name (サイボウズ, キントーン):
+                    # kept as written, it searches for nothing in English, and counts as a word
+                    # of the question that the English articles never use.
+                    words.append(surface)
+                    groups.append((surface,))
+                    continue
             terms = tuple(dict.fromkeys(t for g in found for t in self.analyzer.terms(g)))
             if terms:  # glosses of nothing but stop words search for nothing
                 words.append(surface)
