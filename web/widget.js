@@ -144,7 +144,8 @@
     ".human[hidden]{display:none}" +
     ".hint{font-size:12px;color:#5a606a}" +
     "@media (max-width:480px){.panel{right:8px;left:8px;width:auto;max-width:none;bottom:84px;height:calc(100vh - 96px);max-height:none}" +
-    ".bubble{right:14px;bottom:14px}.m.assistant,.m.agent{max-width:100%}}";
+    ".bubble{right:14px;bottom:14px}.m.assistant,.m.agent{max-width:100%}" +
+    ".m.assistant:has(table),.m.agent:has(table){align-self:stretch}}";
 
   // ------------------------------------------------------------------ DOM helpers
 
