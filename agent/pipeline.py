@@ -39,6 +39,7 @@ from agent.reading import (
     asked_text,
     asks_something,
     named_things,
+    part_asks_for,
     recognised_intent,
 )
 from agent.tagger import TagPrediction
@@ -53,7 +54,7 @@ from agent.types import (
 )
 from retrieval.embeddings import cosine_scale, embedder_reads
 from retrieval.locks import FairSlots
-from retrieval.passages import QuestionView, part_asks, question_parts
+from retrieval.passages import QuestionView, question_parts
 from retrieval.search import HybridRetriever, SearchHit
 from retrieval.textproc import detect_language, query_window
 from retrieval.types import Document, Ticket
@@ -245,6 +246,7 @@ class Agent:
         text = inquiry.text.strip()
         language = self.conversation_language(inquiry)
         query = self.retrieval_query(inquiry)
+        own_text = query_window(inquiry.text)  # the last message's own words
         flags: list[str] = []
         thresholds = self.policy.thresholds
 
@@ -264,10 +266,10 @@ class Agent:
         focus = self.follow_up_focus(inquiry, query) if injection is None else []
         if focus:
             groundings = followups.on_focus(self, groundings, focus, query, query_language,
-                                            exclude, own=query_window(inquiry.text))
+                                            exclude, own=own_text)
         # What the question names; a follow-up that names something of its own is about that
         # ("Teamsの場合は？" after a chat-integration question).
-        own_names = named_things(query_window(inquiry.text)) if focus else []
+        own_names = named_things(own_text) if focus else []
         best = self._choose(groundings, language, own_names, follow_up=bool(own_names))
         confidence = best.confidence if best else 0.0
         retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
@@ -302,7 +304,7 @@ class Agent:
                 groundings = [remedied if g is workaround else g for g in groundings]
                 best, confidence = remedied, remedied.confidence
                 flags.append("known_bug")
-            elif asks_something(query_window(inquiry.text), self.policy):
+            elif asks_something(own_text, self.policy):
                 # A question about the symptom ("Did the whole import fail?", "bug?"), not a
                 # report of it: the documentation may explain the behaviour (rows without a
                 # title are skipped; subtasks are hidden on the board by default). It is
@@ -329,7 +331,7 @@ class Agent:
             # "Sarah" greeted): what it asks about is not documented either.
             lexical, _rows = self.deps.retriever.store.lexical("kb")
             terms = self.deps.retriever.store.analyzer.terms
-            named = {t for name in named_things(query_window(inquiry.text)) for t in terms(name)}
+            named = {t for name in named_things(own_text) for t in terms(name)}
             if (all(t.isascii() and t.isalpha() and t not in named for t in focus)
                     and not any(lexical.knows(t) for t in focus)):
                 unknown = list(focus)
@@ -353,7 +355,7 @@ class Agent:
 
         # A follow-up is tagged with the question it borrows: only its own words raise signals
         # ("Thanks!" after an upsell question raised an expansion signal of its own).
-        own = tag if query == query_window(inquiry.text) else replace(tag, tag="", confidence=0.0)
+        own = tag if query == own_text else replace(tag, tag="", confidence=0.0)
         signals = self.signals(inquiry, own, sentiment, sensitive_name=(
             sensitive.name if sensitive else None)) if injection is None else []
         intent = (self._intent_answer(tag, language, query, query_language)
@@ -436,8 +438,7 @@ class Agent:
         question = view(query)
         pieces = question_parts(query)
         if len(pieces) > 1:
-            asking = [p for p in pieces if part_asks(p) or self.policy.procedure_cues(p)
-                      or self.policy.asks_quantity(p)]
+            asking = [p for p in pieces if part_asks_for(p, self.policy)]
             # Two things asked, or one asked after context (whose own section the whole
             # question finds): each asking part is answered too.
             if asking:

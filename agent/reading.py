@@ -78,17 +78,21 @@ def asked_text(query: str, policy: Policy) -> str:
     pieces = question_parts(query)
     if len(pieces) < 2:
         return query
-    asking = [p for p in pieces if part_asks(p) or policy.procedure_cues(p)
-              or policy.asks_quantity(p)]
+    asking = [p for p in pieces if part_asks_for(p, policy)]
     return " ".join(asking) if asking else query
+
+
+def part_asks_for(part: str, policy: Policy) -> bool:
+    """Tell whether a part of a message asks something: by its form (a question mark, a
+    Japanese question's か), or by the policy's words that ask for steps or for a figure."""
+    return part_asks(part) or bool(policy.procedure_cues(part)) or policy.asks_quantity(part)
 
 
 def asks_something(text: str, policy: Policy) -> bool:
     """Tell whether a message asks something (a part ending in a question mark or a Japanese
     question's か, or the policy's words that ask for steps or for a figure), rather than only
     reporting ("Board view is blank for one project.")."""
-    return any(part_asks(p) or policy.procedure_cues(p) or policy.asks_quantity(p)
-               for p in question_parts(text))
+    return any(part_asks_for(p, policy) for p in question_parts(text))
 
 
 def _language_lead(groundings: Sequence[Grounding], language: str) -> float:

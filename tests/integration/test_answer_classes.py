@@ -20,14 +20,23 @@ pytestmark = pytest.mark.integration
 DEMO_POLICY = Path(__file__).resolve().parents[2] / "data" / "demo" / "policy.yaml"
 
 
-@pytest.fixture(scope="module")
-def agent(demo_e5_store_dir: Path, e5_embedder: Any) -> Iterator[Agent]:
-    store = KnowledgeStore.open(StoreConfig(demo_e5_store_dir))
-    settings = load_settings(store_dir=demo_e5_store_dir, mode="offline",
-                             policy_path=DEMO_POLICY)
-    built = build_agent(settings, store=store, embedder=e5_embedder)
+def _demo_agent(store_dir: Path, embedder: Any, **settings: Any) -> Iterator[Agent]:
+    store = KnowledgeStore.open(StoreConfig(store_dir))
+    built = build_agent(load_settings(store_dir=store_dir, mode="offline",
+                                      policy_path=DEMO_POLICY, **settings),
+                        store=store, embedder=embedder)
     yield built
     store.close()
+
+
+@pytest.fixture(scope="module")
+def agent(demo_e5_store_dir: Path, e5_embedder: Any) -> Iterator[Agent]:
+    yield from _demo_agent(demo_e5_store_dir, e5_embedder)
+
+
+@pytest.fixture(scope="module")
+def agent_without_glossary(demo_e5_store_dir: Path, e5_embedder: Any) -> Iterator[Agent]:
+    yield from _demo_agent(demo_e5_store_dir, e5_embedder, cross_lingual=False)
 
 
 def ask(agent: Agent, text: str, *previous: str) -> Decision:
@@ -240,17 +249,9 @@ def test_a_japanese_question_only_an_english_article_answers_is_answered_from_it
 
 @pytest.mark.parametrize(("question", "article", "fact"), ENGLISH_ONLY)
 def test_without_the_glossary_search_the_vectors_alone_miss_that_article(
-        demo_e5_store_dir: Path, e5_embedder: Any, question: str, article: str,
-        fact: str) -> None:
-    store = KnowledgeStore.open(StoreConfig(demo_e5_store_dir))
-    try:
-        settings = load_settings(store_dir=demo_e5_store_dir, mode="offline",
-                                 policy_path=DEMO_POLICY, cross_lingual=False)
-        plain = build_agent(settings, store=store, embedder=e5_embedder)
-        decision = ask(plain, question)
-        assert not (decision.action == "answer" and decision.citations[0].id == article)
-    finally:
-        store.close()
+        agent_without_glossary: Agent, question: str, article: str, fact: str) -> None:
+    decision = ask(agent_without_glossary, question)
+    assert not (decision.action == "answer" and decision.citations[0].id == article)
 
 
 @pytest.mark.parametrize(("question", "report", "article", "fact"), [
