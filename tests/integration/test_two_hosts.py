@@ -149,6 +149,14 @@ def run_scenario(hosts: list[Host], database: str, chroma_port: int, receiver: A
         assert response.status_code == 200, response.text
 
     print(f"ingested on A: {time.monotonic() - begun:.1f} s")
+    # B reads the shared index on its next poll (well within 2 s, measured below); asked before
+    # that, it answered from what it had read so far (once in a CI run: escalated).
+    def caught_up() -> bool:
+        return all(any(h["doc_id"] == doc_id for h in b.call(
+            "GET", "/v1/search", "agent", params={"q": title, "k": 3}).json()["hits"])
+            for doc_id, (title, _text, _language) in ARTICLES.items())
+
+    wait_until(caught_up, timeout_s=10, every_s=0.05, what="A's articles searchable on B")
     # An inquiry on host B answered from it, in English and in Japanese.
     english = b.ask("How do I invite people to my workspace?")
     assert english["status"] == "answered", english["decision"]
