@@ -75,12 +75,13 @@ browser:  ## Debian's Chromium for the end-to-end tests (Playwright's own downlo
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: install Debian's chromium package for the e2e tests"; fi; }
 
-# One process by default: on two workers (TEST_WORKERS=2; each starts its own PostgreSQL,
-# Chroma, app and browser) pytest was no faster here (11-15 min against 13-14) and the
-# two-hosts timing test failed in 2 of 4 runs.
-TEST_WORKERS ?= 0
+# Two workers, each taking whole test files (--dist loadfile: a file's module fixtures are built
+# once, in one worker; each worker starts its own PostgreSQL, Chroma, app and browser). On this
+# 2-core machine the whole suite took 12:10 on two workers against 16:26 in one process, in the
+# same hour (docs/BENCHMARKS.md, "Test suite time"). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 unit: models browser
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=25 tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --durations=25 tests
 
 eval: models  ## the demo eval, the help-centre set and the prompt-injection eval, offline, each with its gate
 	$(PY) -m eval demo --out reports/demo
