@@ -8,6 +8,7 @@ it fails, the offline decision stands (or the inquiry escalates, as the policy s
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -61,6 +62,7 @@ from retrieval.types import Document, Ticket
 
 if TYPE_CHECKING:
     from insights.gaps import Article
+    from retrieval.crosslingual import QueryTranslator
 
 log = logging.getLogger("kotae.agent")
 # Below this grounding nothing retrieved is about the question at all: whatever the tagger
@@ -76,6 +78,14 @@ FOLLOW_UP_ABOUT = 0.9
 # Phrase lists (breakage, expansion intent, follow-ups, workarounds, greetings) are policy
 # data: agent/default_policy.yaml and a company's own policy file (agent.policy).
 
+
+
+def _heading_glosses(translator: QueryTranslator, heading: str) -> set[str]:
+    """Return the search terms of a heading in the glossary's source language, in its target
+    language (an English question choosing among a Japanese article's sections)."""
+    if detect_language(heading) != translator.source:
+        return set()
+    return {t for group in translator.translate(heading).groups for t in group}
 
 class Agent:
     """Decide what to do with each customer inquiry."""
@@ -423,6 +433,9 @@ class Agent:
         than one (each part that asks, by its form, for steps or for a figure)."""
         store = self.deps.retriever.store
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
+        foreign_heading: Callable[[str], set[str]] | None = None
+        if self.deps.translator is not None and self.deps.translator.target == query_language:
+            foreign_heading = functools.partial(_heading_glosses, self.deps.translator)
 
         def view(text: str) -> QuestionView:
             # The words that ask for steps ("方法", "how to") are the question's form, not its
@@ -433,6 +446,7 @@ class Agent:
                 terms=[t for t in store.analyzer.terms(text) if t not in form],
                 procedural=bool(cues), language=query_language,
                 quantity=self.policy.asks_quantity(text), names_limits=self.policy.asks_quantity,
+                foreign_heading=foreign_heading,
                 embedding=self.deps.embedder.embed_query(text) if vector_trusted else None)
 
         question = view(query)

@@ -12,7 +12,11 @@ Every section of the article is scored on what tells it apart from the others:
 - how strongly the section's chunks match by BM25 (term frequency, length);
 - how similar its chunks are to the question by vector, where the model reads the language;
 - for a question asking how to do something, whether the section holds numbered steps;
-- for a question asking how many, how long or up to what, whether the section holds figures.
+- for a question asking how many, how long or up to what, whether the section holds figures,
+  and whether the question names one of its table's rows in full ("How many transfers can one
+  file hold?" and the row "Transfers in one file": a table's vector is a poor match for it);
+- for a question read against an article in the other language, its words found in the
+  headings' glosses (an English question about a Japanese article: "cards" and 対応カード).
 
 A section that is only a list of links ("Related articles") is never the answer.
 
@@ -179,6 +183,11 @@ class SectionView:
         return bool(_FIGURE.search(text))
 
     @functools.cached_property
+    def row_labels(self) -> tuple[str, ...]:
+        """Return the labels (first cells) of the body rows of the section's tables."""
+        return table_labels(self.text)
+
+    @functools.cached_property
     def links_only(self) -> bool:
         """Tell whether the section is only links to other articles ("Related articles")."""
         return links_only(self.text)
@@ -213,6 +222,7 @@ class SelectionWeights:
     steps: float = 0.3  # numbered steps, for a question asking how to do something
     figures: float = 0.6  # figures stated, for a question asking how many, how long, up to what
     limits_heading: float = 0.4  # ...and more when its heading names limits ("Limits", "上限")
+    row_named: float = 0.8  # ...and when the question names a row of its table in full
     links: float = 1.0  # taken off a section that is only links (never quoted where others are)
     remedy: float = 1.2  # for a bug report, a section that says how to get round it or fix it
     opening: float = 0.15  # taken off the untitled opening for such a question
@@ -245,6 +255,10 @@ class QuestionView:
     # heading and text) says how to get round it or fix it (the policy's workaround_section
     # patterns). The symptom or overview section describes what the customer already sees.
     remedy: Callable[[str], bool] | None = None
+    # A question read against an article in another language: the search terms, in the
+    # question's language, of a heading written in the other (through a glossary: "cards"
+    # finds 対応カード, not 対応端末). The sections' own words are not translated.
+    foreign_heading: Callable[[str], set[str]] | None = None
 
 
 @dataclass
@@ -305,6 +319,10 @@ class PassageSelector:
         # Words the article holds nowhere cannot tell its sections apart ("instead" in "pay by
         # bank transfer instead of card"), nor say what else than the title is asked about.
         headings = {s.index: set(analyze(s.heading)) if s.heading else set() for s in sections}
+        if question.foreign_heading is not None and question.language is not None:
+            for s in sections:
+                if s.heading and s.rows and s.rows[0].language != question.language:
+                    headings[s.index] |= question.foreign_heading(s.heading)
         anywhere = {t for ws in chunk_weights.values()
                     for t, weight in zip(terms, ws, strict=True) if weight > 0}
         anywhere |= {t for t in terms for h in headings.values() if _in_heading(t, h)}
@@ -313,6 +331,7 @@ class PassageSelector:
         specific = [t for t in terms
                     if t not in title_terms and t in anywhere and not t.isdigit()]
         idf = {t: w for t, w in idf.items() if t in anywhere or t in title_terms}
+        asked = set(terms)
         cosines = (similarity([c for s in sections for c in s.chunk_ids], question.embedding)
                    if similarity else {})
         result = SectionScores({}, {}, idf, specific, chunk_weights, cosines)
@@ -340,6 +359,11 @@ class PassageSelector:
                     score -= w.opening
             if question.quantity and s.has_figures:
                 score += w.figures
+                # "How many transfers can one file hold?" names the row "Transfers in one
+                # file" (every word of a label of two or more).
+                if any(len(label) >= 2 and label <= asked for label in (
+                        {t for t in analyze(row) if not t.isdigit()} for row in s.row_labels)):
+                    score += w.row_named
                 if question.names_limits is not None and s.heading and question.names_limits(
                         s.heading.split(" > ")[-1]):
                     score += w.limits_heading
@@ -566,6 +590,19 @@ def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str
             out.extend(lines[i:j])
         i = j
     return "\n".join(out) if cut else None
+
+
+def table_labels(text: str) -> tuple[str, ...]:
+    """Return the labels (first cells) of the body rows of a text's Markdown tables."""
+    lines = text.split("\n")
+    labels: list[str] = []
+    for i in range(1, len(lines)):
+        if _DELIMITER_ROW.match(lines[i]) and _TABLE_ROW.match(lines[i - 1]):
+            j = i + 1
+            while j < len(lines) and _TABLE_ROW.match(lines[j]):
+                labels.append(_first_cell(lines[j]))
+                j += 1
+    return tuple(label for label in labels if label)
 
 
 def _first_cell(row: str) -> str:

@@ -38,6 +38,12 @@ ENTRIES = [
     (8, ["作る"], ["つくる"], ["ichi1"], [("Godan verb with 'ru' ending", ["to make",
                                                                          "to produce"]),
                                          ("transitive verb", ["to brew"])]),
+    # The headings of a Japanese article's sections (an English question choosing among them).
+    (9, [], ["カード"], ["gai1"], [("noun (common) (futsuumeishi)", ["card"])]),
+    (10, ["端末"], ["たんまつ"], ["news1"], [("noun (common) (futsuumeishi)",
+                                             ["terminal", "device"])]),
+    (11, ["対応"], ["たいおう"], ["ichi1"], [("noun (common) (futsuumeishi)",
+                                             ["support", "handling"])]),
 ]
 
 
@@ -258,3 +264,47 @@ def test_no_glossary_when_switched_off(tmp_path: Path) -> None:
     english_only = HashingEmbedder(dim=8)
     english_only.languages = frozenset({"en"})
     assert _translator(off, None, english_only) is None  # type: ignore[arg-type]
+
+
+IC_CARDS_JA = """# 交通系ICカードの読み取り
+
+SuicaやPASMOなどの交通系ICカードの利用履歴を読み取り、交通費として登録できます。
+
+## 対応端末
+
+- iPhone：iPhone 8以降（iOS 16以降）
+- Android：NFCに対応した端末（Android 11以降）
+
+## 対応カード
+
+| カード | 主な発行エリア |
+|---|---|
+| Suica | JR東日本 |
+| ICOCA | JR西日本 |
+"""
+
+
+def test_an_english_question_chooses_a_japanese_section_by_its_headings_glosses(
+        translator: QueryTranslator) -> None:
+    from agent.pipeline import _heading_glosses
+    from retrieval.passages import PassageSelector, QuestionView
+    from tests.unit.test_passages import _article
+
+    analyzer = Analyzer()
+    sections, index, title = _article("kb-ic", IC_CARDS_JA, "ja")
+    devices = next(s for s in sections if s.heading == "対応端末")
+    question = "Which transit IC cards can the app read?"
+
+    def quoted(view: QuestionView) -> str:
+        # Search found the devices section's chunk (its vector matched best): the anchor.
+        return PassageSelector().select(view, sections, set(analyzer.terms(title)), index,
+                                        analyzer.terms, anchor=devices.chunk_ids[0]).text
+
+    plain = QuestionView(analyzer.terms(question), language="en")
+    assert "ICOCA" not in quoted(plain)  # "IC" is the only word of the question it holds
+    glossed = QuestionView(analyzer.terms(question), language="en",
+                           foreign_heading=lambda h: _heading_glosses(translator, h))
+    assert "ICOCA" in quoted(glossed) and "iPhone" not in quoted(glossed)
+    # A heading in the question's own language is read as it is, not through the glossary.
+    assert _heading_glosses(translator, "Supported cards") == set()
+    assert {"card", "support"} <= _heading_glosses(translator, "対応カード")

@@ -15,9 +15,11 @@ from retrieval.passages import (
     PassageSelector,
     QuestionView,
     SectionView,
+    SelectionWeights,
     document_sections,
     part_asks,
     question_parts,
+    table_labels,
 )
 from retrieval.textproc import Analyzer
 from retrieval.types import Document
@@ -665,3 +667,69 @@ def test_a_bug_report_is_answered_with_the_section_that_says_how_to_get_round_it
     plain = PassageSelector().select(_view(question), sections, set(ANALYZER.terms(title)),
                                      index, ANALYZER.terms)
     assert fix not in plain.text  # the symptoms match the report's words best
+
+
+PAYOUT_EN = """# Pay employees back with transfer files
+
+Kotae creates a transfer file in the Zengin format that you upload to your online banking.
+
+## Before you begin
+
+- Register the company's account and its consignor code.
+- Check that your online banking accepts Zengin files.
+
+## Limits
+
+| Item | Limit |
+|---|---|
+| Transfers in one file | 3,000 |
+| Account holder name | 30 half-width characters |
+"""
+
+PAYOUT_JA = """# 振込データで経費を精算する
+
+全銀フォーマットの振込データを作成し、インターネットバンキングに取り込みます。
+
+## ご利用の前に
+
+- 会社の口座と委託者コードを登録します。
+- インターネットバンキングが全銀フォーマットに対応しているか確認します。
+
+## 上限
+
+| 項目 | 上限 |
+|---|---|
+| 振込データの件数 | 3,000件 |
+| 口座名義 | 半角30文字 |
+"""
+
+
+@pytest.mark.parametrize(("text", "language", "question"), [
+    (PAYOUT_EN, "en", "How many transfers can one Zengin file hold?"),
+    (PAYOUT_JA, "ja", "全銀の振込データの件数はいくつまでですか"),
+])
+def test_a_question_naming_a_row_of_a_table_in_full_gets_its_table(
+        text: str, language: str, question: str) -> None:
+    sections, index, title = _article("kb-x", text, language)
+    # A figure is asked for, with a rare word ("Zengin", "全銀") that only other sections hold,
+    # and a table's vector is far from the question's (as the multilingual model's was: a
+    # table embeds as its cells).
+    cosine = {s.index: value for s, value in zip(sections, (0.18, 0.04, -0.6), strict=True)}
+
+    def similarity(ids: Sequence[str], _own: np.ndarray | None) -> dict[str, float]:
+        return {r.chunk_id: cosine[s.index] for s in sections for r in s.rows
+                if r.chunk_id in ids}
+
+    view = QuestionView(ANALYZER.terms(question), quantity=True)
+
+    def best(weights: SelectionWeights) -> str:
+        scores = PassageSelector(weights).score(view, sections, set(ANALYZER.terms(title)),
+                                                index, ANALYZER.terms, similarity).scores
+        return max(sections, key=lambda s: scores[s.index]).heading
+
+    assert best(SelectionWeights(row_named=0.0)) == ""  # the opening, which says "Zengin"
+    assert best(SelectionWeights()) == sections[-1].heading  # "Limits", "上限"
+    passage = PassageSelector().select(view, sections, set(ANALYZER.terms(title)), index,
+                                       ANALYZER.terms, similarity)
+    assert "3,000" in passage.text, passage.text
+    assert table_labels(PAYOUT_EN) == ("Transfers in one file", "Account holder name")
