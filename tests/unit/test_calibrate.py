@@ -13,7 +13,14 @@ import yaml
 
 from agent.answerability import FEATURES
 from agent.policy import Policy
-from eval.calibrate import MIN_ROWS_PER_CLASS, Calibration, _fit, calibrate, write_policy
+from eval.calibrate import (
+    MIN_ROWS_PER_CLASS,
+    Calibration,
+    _fit,
+    calibrate,
+    one_standard_error,
+    write_policy,
+)
 from eval.cli import main
 from eval.riskcoverage import Row, choose, curve
 
@@ -266,3 +273,16 @@ def test_every_row_is_listed_with_its_score_and_whether_it_would_be_answered() -
         assert all(isinstance(r["answered"], bool) and isinstance(r["score"], float)
                    for r in records)
     assert calibrate(rows[:20], target=0.1, cases=20, embedder=None).method == "grounding score"
+
+
+def test_the_most_regularised_fit_within_one_standard_error_of_the_best_is_chosen() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    best = rng.exponential(0.40, 400)  # the lowest mean loss; standard error ~0.02
+    # Candidates from the most to the least regularised.
+    assert one_standard_error([best + 0.05, best + 0.01, best]) == 1  # within the noise
+    assert one_standard_error([best + 0.05, best + 0.04, best]) == 2  # beyond it: the best
+    assert one_standard_error([best, best + 0.01, best + 0.001]) == 0
+    noisy = rng.exponential(0.40, 20)  # few rows: a wide margin
+    assert one_standard_error([noisy + 0.05, noisy]) == 0
