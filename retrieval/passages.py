@@ -361,8 +361,8 @@ class PassageSelector:
                 score += w.figures
                 # "How many transfers can one file hold?" names the row "Transfers in one
                 # file" (every word of a label of two or more).
-                if any(len(label) >= 2 and label <= asked for label in (
-                        {t for t in analyze(row) if not t.isdigit()} for row in s.row_labels)):
+                if any(len(label) >= 2 and label <= asked
+                       for label in (_label_terms(analyze, row) for row in s.row_labels)):
                     score += w.row_named
                 if question.names_limits is not None and s.heading and question.names_limits(
                         s.heading.split(" > ")[-1]):
@@ -592,8 +592,20 @@ def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str
     return "\n".join(out) if cut else None
 
 
+#: At most this many table rows of a section are read for labels the question names.
+MAX_LABELS = 200
+
+
+@functools.lru_cache(maxsize=8192)
+def _label_terms(analyze: Callable[[str], list[str]], label: str) -> frozenset[str]:
+    """Return a table row label's search terms, numbers left out (each label is analysed
+    once, not once per question: a long Japanese table is many tokeniser calls)."""
+    return frozenset(t for t in analyze(label) if not t.isdigit())
+
+
 def table_labels(text: str) -> tuple[str, ...]:
-    """Return the labels (first cells) of the body rows of a text's Markdown tables."""
+    """Return the labels (first cells) of the body rows of a text's Markdown tables, at most
+    MAX_LABELS of them."""
     lines = text.split("\n")
     labels: list[str] = []
     for i in range(1, len(lines)):
@@ -602,7 +614,7 @@ def table_labels(text: str) -> tuple[str, ...]:
             while j < len(lines) and _TABLE_ROW.match(lines[j]):
                 labels.append(_first_cell(lines[j]))
                 j += 1
-    return tuple(label for label in labels if label)
+    return tuple(label for label in labels if label)[:MAX_LABELS]
 
 
 def _first_cell(row: str) -> str:
