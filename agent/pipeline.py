@@ -79,13 +79,13 @@ FOLLOW_UP_ABOUT = 0.9
 # data: agent/default_policy.yaml and a company's own policy file (agent.policy).
 
 
-
 def _heading_glosses(translator: QueryTranslator, heading: str) -> set[str]:
     """Return the search terms of a heading in the glossary's source language, in its target
     language (an English question choosing among a Japanese article's sections)."""
     if detect_language(heading) != translator.source:
         return set()
     return {t for group in translator.translate(heading).groups for t in group}
+
 
 class Agent:
     """Decide what to do with each customer inquiry."""
