@@ -187,6 +187,17 @@ class SectionView:
         """Return the labels (first cells) of the body rows of the section's tables."""
         return table_labels(self.text)
 
+    def label_terms(self, analyze: Callable[[str], list[str]]) -> tuple[frozenset[str], ...]:
+        """Return the search terms of each row label, numbers left out; analysed once per
+        section (a long Japanese table is many tokeniser calls), by the store's analyzer that
+        the section's rows came from."""
+        found = self.__dict__.get("_label_terms")
+        if found is None:
+            found = tuple(frozenset(t for t in analyze(label) if not t.isdigit())
+                          for label in self.row_labels)
+            self.__dict__["_label_terms"] = found  # frozen: kept as cached_property keeps
+        return found
+
     @functools.cached_property
     def links_only(self) -> bool:
         """Tell whether the section is only links to other articles ("Related articles")."""
@@ -361,8 +372,7 @@ class PassageSelector:
                 score += w.figures
                 # "How many transfers can one file hold?" names the row "Transfers in one
                 # file" (every word of a label of two or more).
-                if any(len(label) >= 2 and label <= asked
-                       for label in (_label_terms(analyze, row) for row in s.row_labels)):
+                if any(len(label) >= 2 and label <= asked for label in s.label_terms(analyze)):
                     score += w.row_named
                 if question.names_limits is not None and s.heading and question.names_limits(
                         s.heading.split(" > ")[-1]):
@@ -594,13 +604,6 @@ def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str
 
 #: At most this many table rows of a section are read for labels the question names.
 MAX_LABELS = 200
-
-
-@functools.lru_cache(maxsize=8192)
-def _label_terms(analyze: Callable[[str], list[str]], label: str) -> frozenset[str]:
-    """Return a table row label's search terms, numbers left out (each label is analysed
-    once, not once per question: a long Japanese table is many tokeniser calls)."""
-    return frozenset(t for t in analyze(label) if not t.isdigit())
 
 
 def table_labels(text: str) -> tuple[str, ...]:

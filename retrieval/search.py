@@ -135,6 +135,9 @@ class HybridRetriever:
         self._warned_model = False
         # source -> (the chunk rows they were read from, chunk id -> whether it is only links)
         self._link_lists: dict[str, tuple[dict[str, ChunkRow], dict[str, bool]]] = {}
+        # source -> (the chunk rows they were read from, document id -> its sections): the
+        # sections keep what they measured of themselves (steps, figures, table labels)
+        self._sections: dict[str, tuple[dict[str, ChunkRow], dict[str, list[SectionView]]]] = {}
 
     def search(
         self,
@@ -408,4 +411,12 @@ class HybridRetriever:
     def sections(self, source: str, doc_id: str) -> list[SectionView]:
         """Return the sections of an indexed document, in order (cached per generation)."""
         _, rows = self.store.lexical(source)
-        return document_sections(self._by_document(source, rows).get(doc_id, []))
+        cached = self._sections.get(source)
+        if cached is None or cached[0] is not rows:
+            cached = (rows, {})
+            self._sections[source] = cached
+        found = cached[1].get(doc_id)
+        if found is None:
+            found = cached[1][doc_id] = document_sections(
+                self._by_document(source, rows).get(doc_id, []))
+        return found
