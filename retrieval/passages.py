@@ -574,6 +574,22 @@ _TABLE_ROW = linear_re.compile(r"^\s*\|")
 _DELIMITER_ROW = linear_re.compile(r"^\s*(?:\|\s*)?:?-{3,}")
 
 
+def _tables(lines: Sequence[str]) -> Iterable[tuple[int, int]]:
+    """Yield each Markdown table's lines as (start, end): its header at `start`, its
+    delimiter after it, its body rows up to `end`."""
+    i = 0
+    while i < len(lines):
+        if not (_TABLE_ROW.match(lines[i]) and i + 1 < len(lines)
+                and _DELIMITER_ROW.match(lines[i + 1])):
+            i += 1
+            continue
+        j = i + 2
+        while j < len(lines) and _TABLE_ROW.match(lines[j]):
+            j += 1
+        yield i, j
+        i = j
+
+
 def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str | None:
     """Return a text with each table of more than `max_rows` rows cut to its header, its
     delimiter and the rows whose label (first cell) `wanted` accepts; None when no table is
@@ -581,24 +597,18 @@ def focus_tables(text: str, wanted: Callable[[str], bool], max_rows: int) -> str
     lines = text.split("\n")
     out: list[str] = []
     cut = False
-    i = 0
-    while i < len(lines):
-        if not (_TABLE_ROW.match(lines[i]) and i + 1 < len(lines)
-                and _DELIMITER_ROW.match(lines[i + 1])):
-            out.append(lines[i])
-            i += 1
-            continue
-        j = i + 2
-        while j < len(lines) and _TABLE_ROW.match(lines[j]):
-            j += 1
-        body = lines[i + 2:j]
+    done = 0
+    for start, end in _tables(lines):
+        out.extend(lines[done:start])
+        body = lines[start + 2:end]
         kept = [row for row in body if wanted(_first_cell(row))]
         if len(body) > max_rows and kept:
-            out.extend([lines[i], lines[i + 1], *kept])
+            out.extend([lines[start], lines[start + 1], *kept])
             cut = True
         else:
-            out.extend(lines[i:j])
-        i = j
+            out.extend(lines[start:end])
+        done = end
+    out.extend(lines[done:])
     return "\n".join(out) if cut else None
 
 
@@ -610,13 +620,7 @@ def table_labels(text: str) -> tuple[str, ...]:
     """Return the labels (first cells) of the body rows of a text's Markdown tables, at most
     MAX_LABELS of them."""
     lines = text.split("\n")
-    labels: list[str] = []
-    for i in range(1, len(lines)):
-        if _DELIMITER_ROW.match(lines[i]) and _TABLE_ROW.match(lines[i - 1]):
-            j = i + 1
-            while j < len(lines) and _TABLE_ROW.match(lines[j]):
-                labels.append(_first_cell(lines[j]))
-                j += 1
+    labels = (_first_cell(row) for start, end in _tables(lines) for row in lines[start + 2:end])
     return tuple(label for label in labels if label)[:MAX_LABELS]
 
 

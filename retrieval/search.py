@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -27,6 +27,17 @@ from retrieval.vectors import AnnVectors, FlatVectors, VectorHit
 Mode = Literal["hybrid", "vector", "lexical"]
 
 log = logging.getLogger(__name__)
+_Value = TypeVar("_Value")
+
+
+def _of_generation(caches: dict[str, tuple[dict[str, ChunkRow], dict[str, _Value]]],
+                   source: str, rows: dict[str, ChunkRow]) -> dict[str, _Value]:
+    """Return a source's cache for the store's current chunk rows, emptied when the rows are
+    a new generation (an ingest replaced them)."""
+    cached = caches.get(source)
+    if cached is None or cached[0] is not rows:
+        cached = caches[source] = (rows, {})
+    return cached[1]
 
 
 @dataclass(frozen=True)
@@ -284,14 +295,10 @@ class HybridRetriever:
 
     def _only_links(self, source: str, rows: dict[str, ChunkRow], chunk_id: str) -> bool:
         """Tell whether a chunk is only links to other articles (cached per generation)."""
-        cached = self._link_lists.get(source)
-        if cached is None or cached[0] is not rows:
-            cached = (rows, {})
-            self._link_lists[source] = cached
-        known = cached[1].get(chunk_id)
-        if known is None:
-            known = cached[1][chunk_id] = links_only(rows[chunk_id].text)
-        return known
+        known = _of_generation(self._link_lists, source, rows)
+        if chunk_id not in known:
+            known[chunk_id] = links_only(rows[chunk_id].text)
+        return known[chunk_id]
 
     def _vector_hits(self, source: str, embedding: Any, depth: int, k: int,
                      query_language: str, restrict: bool, vector_filters: dict[str, Any],
@@ -411,12 +418,7 @@ class HybridRetriever:
     def sections(self, source: str, doc_id: str) -> list[SectionView]:
         """Return the sections of an indexed document, in order (cached per generation)."""
         _, rows = self.store.lexical(source)
-        cached = self._sections.get(source)
-        if cached is None or cached[0] is not rows:
-            cached = (rows, {})
-            self._sections[source] = cached
-        found = cached[1].get(doc_id)
-        if found is None:
-            found = cached[1][doc_id] = document_sections(
-                self._by_document(source, rows).get(doc_id, []))
-        return found
+        known = _of_generation(self._sections, source, rows)
+        if doc_id not in known:
+            known[doc_id] = document_sections(self._by_document(source, rows).get(doc_id, []))
+        return known[doc_id]
