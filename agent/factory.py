@@ -83,6 +83,10 @@ def train_tagger(store: KnowledgeStore, embedder: Embedder) -> Tagger:
         asked = embedded[::step][:NEIGHBOUR_SAMPLE]
         queries = embed_queries(embedder, [texts[i] for i in asked])
         floors = tagger.remember(matrix, labels, dict(zip(asked, queries, strict=True)))
+        # An intent is answered only for a question that shares a word with its tickets
+        # (agent.pipeline, intent answers): "hlo" or "Fuckoff" came within the floors of a
+        # product-recommendation intent in a shop's bot traffic (HINT3 Curekart).
+        tagger.learn_words([store.analyzer.terms(t) for t in texts], labels)
         log.info("intent answers: nearest-ticket similarity floors %s (%d tickets read as "
                  "questions)", "none" if floors is None else f"{floors[0]:.3f} / {floors[1]:.3f}",
                  len(asked))

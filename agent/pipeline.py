@@ -669,6 +669,11 @@ class Agent:
         spec = next((t for t in self.deps.tagger.taxonomy.tags if t.name == tag.tag), None)
         if spec is None:
             return None
+        # The vectors and the softmax find some intent near anything ("hlo", "Fuckoff", a
+        # product the bot does not sell); the tag's own tickets must share a word with it.
+        if not self.deps.tagger.words_support(
+                tag.tag, self.deps.retriever.store.analyzer.terms(query)):
+            return None
         if spec.article:
             hits = self.deps.retriever.search(query, source="kb", k=1, mode="lexical",
                                               filters={"doc_id": spec.article})

@@ -93,6 +93,9 @@ _FENCE = linear_re.compile(
 # ASCII only: a link written in Japanese text is followed by a particle with no space between.
 _URL = linear_re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+")
 CODE_MARK = "[code]"
+# Stands for "no search term at all" among a tag's words (Tagger.learn_words); not a term the
+# analyser can produce.
+WORDLESS = "\x00"
 LINK_MARK = "[link]"
 # The longest stretch of a ticket that is cleaned: cleaning comes before the MAX_CHARS cut (a
 # report's words can follow a long log), but is bounded too.
@@ -364,6 +367,30 @@ class Tagger:
         self.neighbour_floors: tuple[float, float] | None = None
         # The leave-one-out similarities the floor was read from, sorted (for reports).
         self.neighbour_nearest = np.zeros(0)
+        # The search terms each tag's labelled rows use (learn_words); None: not learnt.
+        self.tag_words: dict[str, frozenset[str]] | None = None
+
+    def learn_words(self, terms: Sequence[Sequence[str]], labels: Sequence[str]) -> None:
+        """Keep the search terms (the store analyser's) that each tag's labelled rows use.
+
+        A row with no term at all ("Thanks", "Hi": stop words only) adds WORDLESS to its
+        tag: a bot whose tickets label such messages answers them; one whose tickets hold none
+        does not (words_support).
+        """
+        words: dict[str, set[str]] = {}
+        for row, label in zip(terms, labels, strict=True):
+            if label in self.classes:
+                words.setdefault(label, set()).update(row if row else (WORDLESS,))
+        self.tag_words = {tag: frozenset(found) for tag, found in words.items()}
+
+    def words_support(self, tag: str, terms: Sequence[str]) -> bool:
+        """Tell whether a message shares a search term with the labelled rows of `tag` (a
+        message with none, only if some row of the tag has none either); True when no words
+        were learnt for the tag."""
+        known = self.tag_words.get(tag) if self.tag_words is not None else None
+        if not known:
+            return True
+        return any(t in known for t in terms) if terms else WORDLESS in known
 
     def remember(self, vectors: np.ndarray, labels: Sequence[str],
                  asked: dict[int, np.ndarray]) -> tuple[float, float] | None:

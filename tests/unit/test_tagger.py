@@ -339,3 +339,70 @@ def test_a_long_log_no_longer_drowns_the_words_of_a_report() -> None:
     short, long = features.transform(["please add an option",
                                       f"please add an option\n{log}\n```"]).toarray()
     assert np.dot(short, long) > 0.8
+
+
+# An intent is answered only for a message that shares a search term with its tickets
+# (Tagger.learn_words, words_support; agent.pipeline, intent answers).
+INTENT_ROWS = {
+    "en": [("which whey protein should I take for muscle gain", "recommend"),
+           ("suggest a mass gainer for a beginner", "recommend"),
+           ("where is my order, it was due yesterday", "order_status"),
+           ("track my parcel please", "order_status"),
+           ("Thanks", "thanks"), ("Thank you", "thanks")],
+    "ja": [("筋トレ向けのプロテインを教えてください", "recommend"),
+           ("初心者におすすめのサプリは？", "recommend"),
+           ("注文した商品がまだ届きません", "order_status"),
+           ("荷物の配送状況を確認したい", "order_status"),
+           ("ありがとう", "thanks"), ("どうも", "thanks")],
+}
+INTENT_TAXONOMY = Taxonomy((TagSpec("recommend"), TagSpec("order_status"), TagSpec("thanks")))
+
+
+def _learnt(language: str) -> tuple[Tagger, Analyzer]:
+    rows = INTENT_ROWS[language]
+    texts = [t for t, _ in rows]
+    tagger = Tagger.train(INTENT_TAXONOMY, texts, _zeros(len(texts)), [t for _, t in rows])
+    analyzer = Analyzer()
+    tagger.learn_words([analyzer.terms(t) for t in texts], [tag for _, tag in rows])
+    return tagger, analyzer
+
+
+@pytest.mark.parametrize(("language", "message", "tag"), [
+    ("en", "is this protein good for gain?", "recommend"),
+    ("en", "my order has not arrived", "order_status"),
+    ("ja", "プロテインはどれがいいですか", "recommend"),
+    ("ja", "注文はいつ届きますか", "order_status"),
+])
+def test_a_message_that_shares_a_word_with_its_intents_tickets_is_supported(
+        language: str, message: str, tag: str) -> None:
+    tagger, analyzer = _learnt(language)
+    assert tagger.words_support(tag, analyzer.terms(message))
+
+
+@pytest.mark.parametrize(("language", "message"), [
+    ("en", "hlo"), ("en", "Fuckoff"), ("en", "is the Tamron BP monitor available"),
+    ("ja", "ゴルフクラブの在庫"), ("ja", "血圧計は置いてありますか"),
+])
+def test_a_message_with_no_word_of_the_intents_tickets_is_not(language: str,
+                                                              message: str) -> None:
+    tagger, analyzer = _learnt(language)
+    assert analyzer.terms(message)
+    assert not tagger.words_support("recommend", analyzer.terms(message))
+    assert not tagger.words_support("order_status", analyzer.terms(message))
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", "Thank you😊"), ("en", "hi"),
+                                                   ("ja", "こんにちは")])
+def test_a_message_of_stop_words_only_is_supported_where_such_tickets_carry_the_tag(
+        language: str, message: str) -> None:
+    tagger, analyzer = _learnt(language)
+    assert analyzer.terms(message) == []
+    assert tagger.words_support("thanks", [])  # "Thanks" / "ありがとう"-like rows have no term
+    assert not tagger.words_support("recommend", [])
+
+
+def test_without_learnt_words_every_message_is_supported() -> None:
+    tagger = Tagger.train(INTENT_TAXONOMY, ["a", "b", "c"], _zeros(3),
+                          ["recommend", "order_status", "thanks"])
+    assert tagger.words_support("recommend", ["anything"])
+    assert tagger.words_support("recommend", [])
