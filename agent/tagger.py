@@ -378,8 +378,9 @@ class Tagger:
         does not (words_support).
         """
         words: dict[str, set[str]] = {}
+        classes = set(self.classes)
         for row, label in zip(terms, labels, strict=True):
-            if label in self.classes:
+            if label in classes:
                 words.setdefault(label, set()).update(row if row else (WORDLESS,))
         self.tag_words = {tag: frozenset(found) for tag, found in words.items()}
 
