@@ -140,13 +140,19 @@ def test_the_article_about_what_is_asked_is_the_source_in_either_language(
     ("OktaでSAML SSOを設定する手順を教えてください", "Entra IDだとどうなりますか？",
      "kb-saml-sso-entra-id|kb-ja-saml-sso"),
     # (the Japanese article on SSO covers it too), and one that narrows the same question
-    # stays with the passage that answers it
-    ("What's the API rate limit?", "and on Business?", "kb-faq-api-rate-limit"),
+    # stays with a passage that answers it: the FAQ entry or the article's table of limits
+    # per plan both give Business's 300 requests per minute (which of the two ranks first
+    # turns on a 0.02 margin that onnxruntime's int8 kernels settle differently on CPUs with
+    # and without AVX-512 VNNI)
+    ("What's the API rate limit?", "and on Business?",
+     "kb-faq-api-rate-limit|kb-api-tokens-and-rate-limits"),
 ])
 def test_a_follow_up_that_switches_to_another_documented_thing_is_grounded_in_its_article(
         agent: Agent, previous: str, follow_up: str, article: str) -> None:
     decision = ask(agent, follow_up, previous)
     assert decision.candidate is not None and decision.candidate.id in article.split("|")
+    if "rate limit" in previous:
+        assert decision.action == "answer" and "300" in (decision.answer or ""), decision.answer
 
 
 @pytest.mark.parametrize(("previous", "follow_up", "form", "topic"), [
