@@ -239,6 +239,9 @@ class PolicyFile(_Strict):
     procedure_question: Patterns = Field(default_factory=list)
     # A question asking how many, how long, how often or up to what: its answer is a figure.
     quantity_question: Patterns = Field(default_factory=list)
+    # A limit named as a condition, not asked for ("an expense over the category limit",
+    # "上限を超えた経費"): read out before quantity_question, so it asks for no figure.
+    quantity_condition: Patterns = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
     # A fitted answerability model (python -m eval calibrate writes it); without one, the
     # answer_min_confidence threshold decides.
@@ -420,6 +423,7 @@ class Policy:
         self._rules = [(r, compile_pattern(r.pattern)) for r in spec.rules]
         self._procedure = [compile_pattern(p) for p in spec.procedure_question]
         self._quantity = [compile_pattern(p) for p in spec.quantity_question]
+        self._quantity_condition = compile_any(spec.quantity_condition)
         self._bug = compile_any(spec.bug.phrases)
         self._bug_unless = compile_any(spec.bug.unless)
         expansion = spec.expansion
@@ -531,8 +535,15 @@ class Policy:
         return [found.group(0) for pattern in self._procedure
                 for found in [pattern.search(text)] if found]
 
+    def _without_conditions(self, text: str) -> str:
+        """Return text with the limits it names as conditions ("over the limit") blanked."""
+        if self._quantity_condition is None:
+            return text
+        return self._quantity_condition.sub(" ", text)
+
     def quantity_cues(self, text: str) -> list[str]:
         """Return the words with which a question asks for a figure; empty when it does not."""
+        text = self._without_conditions(text)
         return [found.group(0) for pattern in self._quantity
                 for found in [pattern.search(text)] if found]
 
@@ -544,6 +555,7 @@ class Policy:
 
     def asks_quantity(self, text: str) -> bool:
         """Tell whether a question asks for a figure (how many, how long, up to what)."""
+        text = self._without_conditions(text)
         return any(pattern.search(text) for pattern in self._quantity)
 
     def sentiment(self, text: str) -> float:

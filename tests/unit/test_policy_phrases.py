@@ -222,6 +222,33 @@ def test_follow_ups_workarounds_and_reply_cleanup_in_both_languages(policy: Poli
                               "よろしくお願いいたします。") == "設定から変更できます。"
 
 
+# ----------------------------------------------------------------------------- figures asked for
+
+
+@pytest.mark.parametrize("text", [
+    "Is there a page size limit on the list endpoints?", "whats the api rate limit",
+    "What's the maximum file size?", "How long is the trial?",
+    "What happens if we go over the seat limit, and what is the maximum?",
+    "How many seats are within the plan's limit?",
+    "Businessプランの上限っていくつですか？", "アップロードに上限はありますか", "定期区間はいくつまで登録できますか",
+    "上限を超えたら何件まで登録できますか",
+])
+def test_a_question_asking_for_a_figure_is_recognised_in_both_languages(
+        policy: Policy, text: str) -> None:
+    assert policy.asks_quantity(text) and policy.quantity_cues(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Can we stop people from submitting an expense that's over the category limit?",
+    "Our uploads are above the 10 MB limit and fail",
+    "Can approvers see reports that exceed the budget cap?",
+    "上限を超えた経費の申請を止めることはできますか？", "制限を超えるとどうなりますか",
+    "限度額を超過した申請を差し戻したい",
+])
+def test_a_limit_named_as_a_condition_asks_for_no_figure(policy: Policy, text: str) -> None:
+    assert not policy.asks_quantity(text) and policy.quantity_cues(text) == []
+
+
 # ----------------------------------------------------------------------------- extending
 
 
