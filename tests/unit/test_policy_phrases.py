@@ -109,6 +109,11 @@ def test_breakage_is_recognised_in_both_languages(policy: Policy, text: str) -> 
     "メンバーを削除したら、タスクは消えちゃいますか？", "IdPが落ちたときが心配です",
     "自動化の実行回数が上限に達して止まってしまいました",
     "How do I export a project?", "ゲストを招待する方法は？",
+    # a figure asked about it: how the product behaves, not a fault to fix
+    "New hires say their invitation link doesn't work anymore. How long is it valid?",
+    "Sync stopped working overnight, how often does it run?",
+    "招待リンクが開けないと言われました。リンクはいつまで有効ですか？",
+    "承認メールが届かないのですが、何日以内に承認が必要ですか",
 ])
 def test_how_to_questions_hypotheticals_and_limits_are_not_breakage(policy: Policy,
                                                                      text: str) -> None:
