@@ -36,29 +36,36 @@ ingest: models
 
 DEMO_KEYS ?= widget:pk_demo_widget_0123456789,agent:sk_demo_agent_0123456789,csm:sk_demo_csm_0123456789,admin:sk_demo_admin_0123456789
 
-# The demo's answer decision, fitted to its labelled cases for a 10% wrong-answer target and
-# written into data/demo/policy.yaml (README, "Before go-live"). Re-run only when the data, the
-# policy or the code that measures the features changed; an unchanged fit leaves the file as
-# it is, so git sees no change.
+# The demo's answer decision, fitted on this machine to the demo's labelled cases for a 10%
+# wrong-answer target (README, "Before go-live"), and written into var/demo-policy.yaml, a
+# policy that extends data/demo/policy.yaml: the demo serves it. The fit depends on the CPU
+# (onnxruntime's int8 kernels differ by instruction set, docs/BENCHMARKS.md), so it is not
+# written into the tracked file, whose fit is the one `make eval` and the tests measure
+# (`python -m eval calibrate --set demo --target 0.10 --write` refits that one). Re-run only
+# when the data, the policy or the code that measures the features changed.
 DEMO_TARGET ?= 0.10
+DEMO_POLICY := var/demo-policy.yaml
 DEMO_CALIBRATION_INPUTS := data/demo/policy.yaml $(shell find data/demo/kb data/demo/eval -type f 2>/dev/null) \
   data/demo/tickets.jsonl data/demo/taxonomy.yaml $(wildcard agent/*.py agent/*.yaml retrieval/*.py eval/*.py)
 
-var/demo-calibrated: $(DEMO_CALIBRATION_INPUTS) | models
-	$(PY) -m eval calibrate --set demo --target $(DEMO_TARGET) --write --out var/demo-calibration
+$(DEMO_POLICY): $(DEMO_CALIBRATION_INPUTS) | models
+	@mkdir -p $(@D)
+	@test -f $@ || printf '%s\n' '# The demo policy with its answer decision fitted on this machine (make calibrate-demo).' \
+	  'extends: ../data/demo/policy.yaml' > $@
+	$(PY) -m eval calibrate --set demo --target $(DEMO_TARGET) --write --policy $@ --out var/demo-calibration
 	@touch $@
 
-calibrate-demo: var/demo-calibrated  ## fit the demo policy's answer decision (make demo does)
+calibrate-demo: $(DEMO_POLICY)  ## fit the demo's answer decision on this machine (make demo does)
 
 # Past tickets and eval cases replayed through the agent, spread over the past six weeks, so
 # the Insights and Accounts pages show real traffic on first run (a second run adds nothing).
-seed-demo: ingest var/demo-calibrated  ## seed the demo database with realistic traffic
-	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl
-	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" $(PY) -m insights recompute  # topics, bug clusters, gaps
+seed-demo: ingest $(DEMO_POLICY)  ## seed the demo database with realistic traffic
+	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl
+	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" $(PY) -m insights recompute  # topics, bug clusters, gaps
 
-demo: ingest var/demo-calibrated seed-demo  ## set up everything and serve the demo on http://127.0.0.1:8000
+demo: ingest $(DEMO_POLICY) seed-demo  ## set up everything and serve the demo on http://127.0.0.1:8000
 	@echo "demo: http://$(HOST):$(PORT)/   console: http://$(HOST):$(PORT)/console/ (agent key sk_demo_agent_0123456789, CSM key sk_demo_csm_0123456789)"
-	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_ACCOUNTS_PATH=data/demo/accounts.json KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-data/demo/policy.yaml}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
+	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_ACCOUNTS_PATH=data/demo/accounts.json KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
 
 e2e: models browser  ## widget and console in headless Chromium
 	$(PY) -m pytest -q -m e2e tests/e2e

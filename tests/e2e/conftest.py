@@ -157,7 +157,7 @@ def kotae(e2e_store_dir: Path, local_embedder: Any,
     from tests.support.policies import demo_policy_with_grounding_rule
 
     # The demo policy as the widget tests were written against: the fixed grounding rule,
-    # whatever model `make demo` last fitted into it (tests/support/policies.py).
+    # whatever model was last fitted into it (tests/support/policies.py).
     policy = demo_policy_with_grounding_rule(tmp_path_factory.mktemp("e2e-policy"))
     agent = build_agent(load_settings(store_dir=e2e_store_dir, mode="offline",
                                       policy_path=policy),

@@ -320,7 +320,7 @@ ENGLISH_ONLY = [("毎週月曜と木曜に繰り返すタスクを作りたい�
 @pytest.fixture(scope="module")
 def rule_agent(demo_store_dir: Path, local_embedder: Any,
                tmp_path_factory: pytest.TempPathFactory) -> Agent:
-    """The demo agent answering on the fixed grounding rule, not the model `make demo` fits
+    """The demo agent answering on the fixed grounding rule, not the demo policy's fitted model
     (which judges these translated answers too risky at its 10% target)."""
     policy = demo_policy_with_grounding_rule(tmp_path_factory.mktemp("rule-policy"))
     settings = load_settings(store_dir=demo_store_dir, mode="offline", policy_path=policy)

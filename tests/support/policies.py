@@ -1,7 +1,7 @@
 """The demo policy with its answer decision pinned to the fixed grounding rule.
 
-`make demo` fits the demo policy's answerability model (`eval calibrate --write`), and each new
-fit moves which borderline questions are answered. Tests of what an answer looks like and does
+The demo policy's answerability model is refitted (`eval calibrate --set demo --write`), and each
+new fit moves which borderline questions are answered. Tests of what an answer looks like and does
 (a Japanese question answered from an English article, the widget showing sources, a CSM
 seeing the signal of an answered upsell) pin the rule they were written against, so that a
 recalibration changes the demo eval's figures, which its gate checks, and not these tests.
