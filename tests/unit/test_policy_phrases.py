@@ -93,6 +93,7 @@ def test_competitors_are_the_companys_own_words(policy: Policy) -> None:
     "タイマーが動かない", "同期が動きません", "画面が固まります", "コメントが表示されません",
     "ファイルが保存できません", "ログインすることができません", "通知が届きません",
     "エクスポートに失敗しました", "昨日作ったタスクが消えています", "ログイン画面に戻されてループします",
+    "iPhoneアプリでプロジェクトを開くと毎回強制終了します", "保存すると異常終了してしまいます", "アプリがクラッシュします",
     "The app crashes on launch", "Sync is not working", "the board doesn't load",
     "I get a 500 Internal Server Error", "Saving fails every time", "the page is blank",
     "Something went wrong when I upload a file",
