@@ -49,6 +49,9 @@ HELD_NOTICES: dict[tuple[str, str], str] = {
     ("en", "reopened"): "Thank you; we have reopened this conversation and a person from our "
     "team will reply here.",
     ("ja", "reopened"): "ありがとうございます。この会話を再開しました。担当者よりこちらでご返信いたします。",
+    ("en", "requested"): "Your message has been added to your request; a person from our team "
+    "will reply here as soon as they can.",
+    ("ja", "requested"): "いただいたメッセージを担当者への依頼に追加しました。担当者より順番にこちらでご返信いたします。",
 }
 
 
@@ -325,7 +328,7 @@ def held(db: Database, row: InquiryRow, hold: channel_threads.Hold) -> Outcome:
         reason = ReasonCode(hold.reason or ReasonCode.POLICY)
     except ValueError:
         reason = ReasonCode.POLICY
-    notice = HELD_NOTICES[(language, "reopened" if hold.kind == "reopened" else "held")]
+    notice = HELD_NOTICES.get((language, hold.kind)) or HELD_NOTICES[(language, "held")]
     decision = fallback_decision(
         row, reason, f"a person holds this conversation ({hold.kind}); Kotae stayed silent"
     ).model_copy(update={"answer": notice, "flags": ["held", hold.kind]})

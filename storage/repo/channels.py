@@ -27,7 +27,10 @@ from storage.models import (
 )
 from storage.repo.base import commit_first, sha256_hex, updated
 
-HoldKind = Literal["claimed", "agent_active", "reopened"]
+HoldKind = Literal["claimed", "agent_active", "reopened", "requested"]
+# Escalations that told the customer a person will take over: while one waits in the queue,
+# the customer's next messages ("are you there?", "まだですか？") wait for that person too.
+PERSON_PROMISED = frozenset({"human_requested", "repeated_question"})
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,10 @@ def latest_escalation(session: Session, conversation_id: str) -> EscalationRow |
 def hold_of(session: Session, conversation_id: str, written_at: datetime) -> Hold | None:
     """Return whether a person holds the conversation a customer wrote in at `written_at`.
 
+    A person holds it once they claimed its escalation, while its channel thread is with
+    people, and while an escalation that promised the customer a person (they asked for one,
+    or asked the same thing again and again) waits in the queue.
+
     A conversation a person resolved that the customer writes in again is reopened for
     people here (its escalation goes back to its assignee, or to the queue), and stays
     with them until resolved again. Commits when it reopens.
@@ -157,6 +164,9 @@ def hold_of(session: Session, conversation_id: str, written_at: datetime) -> Hol
     thread = thread_of_conversation(session, conversation_id)
     if escalation is not None and escalation.status == "claimed":
         return Hold("claimed", escalation.id, escalation.reason)
+    if (escalation is not None and escalation.status == "open"
+            and escalation.reason in PERSON_PROMISED):
+        return Hold("requested", escalation.id, escalation.reason)
     if thread is not None and thread.state == "human":
         open_one = escalation if escalation is not None and escalation.status == "open" else None
         return Hold("agent_active", open_one.id if open_one else None,

@@ -1,6 +1,7 @@
 """Hand-over control in the widget, on SQLite and PostgreSQL: no talking over a person who
-claimed a conversation, a conversation a person resolved stays with people when reopened
-(English and Japanese), and a three-turn loop goes to a person."""
+claimed a conversation, nor over one the customer asked for and is waiting for (English and
+Japanese), a conversation a person resolved stays with people when reopened (English and
+Japanese), and a three-turn loop goes to a person."""
 
 from __future__ import annotations
 
@@ -42,6 +43,37 @@ def test_no_bot_answer_once_a_person_claimed_the_conversation(client: TestClient
         roles = session.execute(text("SELECT role FROM messages ORDER BY id")).scalars().all()
     assert count == 1
     assert roles == ["customer", "assistant", "customer"]  # the bot said nothing more
+
+
+def test_while_the_customer_waits_for_the_person_they_asked_for_the_bot_stays_silent(
+        client: TestClient, agent: FakeAgent) -> None:
+    first = ask(client, "I want to talk to a human")
+    esc = first["escalation_id"]
+    assert esc is not None and escalation(client, esc)["status"] == "open"
+    conversation = {"conversation_id": first["conversation_id"],
+                    "token": first["conversation_token"]}
+    for text_ in ("Are you there?", "How do I invite my team?"):
+        waiting = ask(client, text_, **conversation)
+        assert waiting["status"] == "escalated"
+        assert waiting["escalation_id"] == esc  # the same request, no second row
+        assert waiting["notice"].startswith("Your message has been added to your request")
+        assert "held" in waiting["decision"]["flags"]
+    assert len(agent.calls) == 1  # the agent was asked only the first time
+    with services_of(client).db.session() as session:
+        count = session.execute(text("SELECT count(*) FROM escalations")).scalar()
+        roles = session.execute(text("SELECT role FROM messages ORDER BY id")).scalars().all()
+    assert count == 1
+    assert roles == ["customer", "assistant", "customer", "customer"]
+
+
+def test_a_japanese_customer_waiting_for_a_person_is_told_so_in_japanese(
+        client: TestClient, agent: FakeAgent) -> None:
+    first = ask(client, "担当者と話したい human", language="ja")
+    waiting = ask(client, "まだですか？", language="ja", conversation_id=first["conversation_id"],
+                  token=first["conversation_token"])
+    assert waiting["escalation_id"] == first["escalation_id"]
+    assert waiting["notice"] == "いただいたメッセージを担当者への依頼に追加しました。担当者より順番にこちらでご返信いたします。"
+    assert len(agent.calls) == 1
 
 
 def test_a_resolved_conversation_the_customer_reopens_stays_with_people(
