@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from retrieval.mdclean import readable
 from retrieval.textproc import detect_language
 from retrieval.tokens import count_tokens, get_encoding
 from retrieval.types import Chunk, Document, Ticket
@@ -13,7 +14,7 @@ from retrieval.types import Chunk, Document, Ticket
 # The local embedding model reads at most 256 word pieces and was trained on 128; a chunk of
 # 180 tiktoken tokens plus its title stays inside 256 pieces in English and in Japanese.
 DEFAULT_MAX_TOKENS = 180
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 _HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 # A line of bold text, or a Japanese section mark: 【…】, or ■ ◆ ● ▼ ▶ before the words.
@@ -151,12 +152,46 @@ def split_blocks(body: str) -> list[str]:
     return [b.strip("\n") for b in blocks if b.strip()]
 
 
+def _reading_tokens(text: str) -> int:
+    """Return the tokens a chunk's text costs as it is searched and embedded (links by their
+    text: an address of a thousand characters is not a thousand characters of reading)."""
+    return count_tokens(readable(text))
+
+
 def _split_oversized(block: str, max_tokens: int) -> Iterator[str]:
-    """Cut a block that alone exceeds the budget at lines, then sentences, then tokens."""
+    """Cut a block that alone exceeds the budget at lines, then sentences, then tokens.
+
+    A fenced code block is cut at lines, each piece fenced again with the block's own opening
+    and closing lines, so that no chunk (and no answer quoting it) starts or ends inside code.
+    """
+    lines = block.split("\n")
+    starts = [i for i, line in enumerate(lines) if line.strip().startswith(("```", "~~~"))]
+    if starts and starts[0] > 0:  # a paragraph introducing the code: cut before the fence
+        for part in ("\n".join(lines[:starts[0]]), "\n".join(lines[starts[0]:])):
+            if _reading_tokens(part) > max_tokens:
+                yield from _split_oversized(part, max_tokens)
+            elif part.strip():
+                yield part
+        return
+    opener = lines[0].strip()
+    if len(lines) > 2 and opener.startswith(("```", "~~~")):
+        marker = opener[:len(opener) - len(opener.lstrip(opener[0]))]
+        close = lines[-1] if lines[-1].strip().startswith(marker) else marker
+        inner = lines[1:-1] if close is lines[-1] else lines[1:]
+        room = max(1, max_tokens - _reading_tokens(lines[0]) - _reading_tokens(close) - 2)
+        pieces: list[str] = []
+        for line in inner:
+            if _reading_tokens(line) > room:  # one very long line: cut it by tokens
+                pieces.extend(_split_oversized(line, room))
+            else:
+                pieces.append(line)
+        for piece in _pack(pieces, room, "\n"):
+            yield f"{lines[0]}\n{piece}\n{close}"
+        return
     for unit_pattern in ("\n", None):
         units = block.split("\n") if unit_pattern else _SENTENCE_END.split(block)
         units = [u for u in units if u.strip()]
-        if len(units) > 1 and all(count_tokens(u) <= max_tokens for u in units):
+        if len(units) > 1 and all(_reading_tokens(u) <= max_tokens for u in units):
             yield from _pack(units, max_tokens, "\n" if unit_pattern else "")
             return
     enc = get_encoding()
@@ -169,7 +204,7 @@ def _pack(units: list[str], max_tokens: int, joiner: str) -> Iterator[str]:
     current: list[str] = []
     used = 0
     for unit in units:
-        n = count_tokens(unit) + (1 if joiner else 0)  # the joiner may cost a token
+        n = _reading_tokens(unit) + (1 if joiner else 0)  # the joiner may cost a token
         if current and used + n > max_tokens:
             yield joiner.join(current)
             current, used = [], 0
@@ -195,7 +230,7 @@ def chunk_document(doc: Document, max_tokens: int = DEFAULT_MAX_TOKENS) -> list[
     for s_index, section in enumerate(split_sections(doc.title, doc.text)):
         blocks: list[str] = []
         for block in split_blocks(section.body):
-            if count_tokens(block) > max_tokens:
+            if _reading_tokens(block) > max_tokens:
                 blocks.extend(_split_oversized(block, max_tokens))
             else:
                 blocks.append(block)
@@ -203,7 +238,7 @@ def chunk_document(doc: Document, max_tokens: int = DEFAULT_MAX_TOKENS) -> list[
             position = len(chunks)
             chunks.append(Chunk(
                 id=f"{doc.id}#{position}", doc_id=doc.id, source="kb", text=text,
-                index_text=embedded_text("kb", doc.title, section.heading, text),
+                index_text=embedded_text("kb", doc.title, section.heading, readable(text)),
                 title=doc.title, heading=section.heading,
                 section=s_index, position=position, tokens=count_tokens(text),
                 language=language, url=doc.url, metadata=dict(doc.metadata),

@@ -17,6 +17,7 @@ import yaml
 from bs4 import BeautifulSoup, Tag
 
 from retrieval import linear_re
+from retrieval.mdclean import clean_markdown
 from retrieval.textproc import detect_language, japanese_char_count, language_code
 from retrieval.types import Document, Problem, Ticket
 
@@ -321,7 +322,8 @@ def _parse_markdown(path: Path, default_id: str, text: str) -> Document | Proble
                            "fix the block between the --- lines")
         meta = loaded if isinstance(loaded, dict) else {}
         text = text[match.end():]
-    body = text.strip()
+    # Without the site generator's markup ({#anchors}, ::: containers, layout tags, scripts).
+    body = _BLANK_LINES.sub("\n\n", clean_markdown(text)).strip()
     title = str(meta.pop("title", "") or "")
     if not title:
         heading = _H1.search(body)
