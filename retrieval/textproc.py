@@ -19,6 +19,7 @@ Language = Literal["en", "ja"]
 # tests/unit/test_linear_time.py).
 _JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
+_HIRAGANA = re.compile(r"[\u3041-\u3096]")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Sudachi refuses inputs over ~49 KB; split long text at line ends well below that.
 _SUDACHI_MAX_CHARS = 4000
@@ -90,7 +91,13 @@ def detect_language(text: str) -> Language:
         return "en"
     # A Japanese character carries about as much as three Latin letters, so a Japanese
     # company name in an English signature does not flip the verdict.
-    return "ja" if ja * 3 >= len(_LATIN_LETTER.findall(text)) else "en"
+    latin = len(_LATIN_LETTER.findall(text))
+    if ja * 3 >= latin:
+        return "ja"
+    # Hiragana is Japanese grammar (particles, verb endings), which a name in an English
+    # sentence does not bring: "Businessだと？" and "Enterprise planでもSAML SSOは使えますか"
+    # are Japanese around the product's English words.
+    return "ja" if len(_HIRAGANA.findall(text)) * 6 >= latin else "en"
 
 
 #: The most of one message that is searched with and tagged: its start and its end. A question

@@ -290,3 +290,13 @@ def test_whether_a_message_asks_is_read_from_its_form_in_both_languages(agent: A
     assert not asks_something("Board view is completely blank for one of our projects.", policy)
     assert not asks_something("昨日作成したタスクが20件ほど消えています。ゴミ箱にも見当たりません。",
                               policy)
+
+
+def test_a_japanese_follow_up_naming_an_english_plan_is_answered_in_japanese(agent: Agent) -> None:
+    """"Businessだと？" is Japanese around the plan's English name: the answer is framed in
+    Japanese, as the question before it was, and gives Business's limit."""
+    decision = ask(agent, "Businessだと？", "APIのレート制限は？")
+    assert decision.language == "ja"
+    assert decision.action == "answer" and decision.answer is not None
+    assert "ヘルプセンター" in decision.answer and "Here is what" not in decision.answer
+    assert "300" in decision.answer

@@ -15,6 +15,16 @@ def test_japanese_is_detected_even_with_product_names_in_latin_letters() -> None
     assert detect_language("SAML SSO を Okta で設定したいのですが、手順を教えてください。") == "ja"
 
 
+def test_a_short_japanese_follow_up_around_an_english_plan_name_is_japanese() -> None:
+    # Japanese grammar (hiragana) around the product's English words
+    for text in ("Businessだと？", "Teamは？", "Enterprise planでもSAML SSOは使えますか"):
+        assert detect_language(text) == "ja", text
+    # an English sentence naming a Japanese person or company stays English
+    for text in ("and on Business?", "Please contact 山田さん about the invoice for March",
+                 "We are ミナト物流 and our export fails every night"):
+        assert detect_language(text) == "en", text
+
+
 def test_english_terms_are_stemmed_and_stopwords_dropped() -> None:
     terms = Analyzer().terms("How do I invite members? Invitations aren't arriving")
     assert "invit" in terms and "member" in terms
