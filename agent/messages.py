@@ -95,5 +95,23 @@ DEFAULT_DRAFT = {
 }
 
 #: Before a passage quoted into a draft.
+#: The draft of a low-confidence escalation when nothing found is about the question: a reply
+#: the agent completes, not an unrelated article to send by mistake.
+NOTHING_FOUND_DRAFT = {
+    "en": "Thank you for your question. I could not find this in our help centre, so I am "
+          "checking it with the team and will reply here as soon as I can.",
+    "ja": "お問い合わせいただきありがとうございます。ヘルプセンターに該当するご案内が見つからなかったため、"
+          "担当者が確認のうえ、こちらでご回答いたします。",
+}
+
 FOUND_IN = {"en": "From our help centre article \"{title}\":",
             "ja": "ヘルプセンターの記事「{title}」より:"}
+
+
+def draft_body(reason: ReasonCode, language: str, *, found: bool) -> str:
+    """Return the opening of an escalation's draft for a reason, in a language; a
+    low-confidence escalation with nothing to quote gets NOTHING_FOUND_DRAFT (not "here is
+    what I found" followed by nothing)."""
+    if reason == ReasonCode.LOW_CONFIDENCE and not found:
+        return NOTHING_FOUND_DRAFT[language]
+    return DRAFT_BODY.get(reason, DEFAULT_DRAFT)[language]

@@ -473,3 +473,20 @@ def test_a_request_for_a_person_about_a_covered_question_still_quotes_its_articl
     assert decision.escalation.reason == ReasonCode.HUMAN_REQUESTED
     assert 'From our help centre article "Set up SAML SSO with Okta":' in decision.escalation.draft
 
+
+
+@pytest.mark.parametrize(("text", "opening"), [
+    ("Do you integrate with Discord?", "I could not find this in our help centre"),
+    ("Discordに通知を送れますか？", "ヘルプセンターに該当するご案内が見つからなかったため"),
+])
+def test_a_draft_quotes_no_article_when_nothing_found_is_about_the_question(
+        agent: Agent, text: str, opening: str) -> None:
+    # Quoted, the article nearest to a tool no source mentions ("Mobile push", two-step
+    # verification settings) reads as the answer to something else.
+    decision = ask(agent, text)
+    assert decision.escalation is not None
+    assert decision.escalation.reason == ReasonCode.LOW_CONFIDENCE
+    draft = decision.escalation.draft
+    assert opening in draft, (decision.confidence, draft)
+    assert "help centre article" not in draft and "ヘルプセンターの記事" not in draft, draft
+    assert "Here is what I found" not in draft and "関連する案内をお送りいたします" not in draft
