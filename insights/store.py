@@ -22,6 +22,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
+from agent.types import ReasonCode
 from insights.cluster import FloatArray, IntArray, centroids_of
 from insights.naming import class_terms, label_of
 from retrieval.embeddings import cosine_scale
@@ -135,12 +136,15 @@ def save_clustering(
                                               InquiryClusterRow.cluster_id)
                                        .where(InquiryClusterRow.kind == kind))}
     matched = _match({label: [ids[i] for i in rows] for label, rows in members.items()}, old_of)
-    texts, languages, created = _inquiry_facts(session, ids)
+    texts, languages, created, attacks = _inquiry_facts(session, ids)
+    # What names a topic and stands for it: its members that are not attacks (all of them, for
+    # a topic of nothing else).
+    fit = {label: [i for i in rows if i not in attacks] or rows for label, rows in members.items()}
     rng = np.random.default_rng(0)
     sample: dict[int, list[int]] = {
         label: (rows if len(rows) <= NAMING_SAMPLE
                 else sorted(rng.choice(rows, NAMING_SAMPLE, replace=False).tolist()))
-        for label, rows in members.items()}
+        for label, rows in fit.items()}
     named_rows = [i for rows in sample.values() for i in rows]
     # Names are shown and exported: a customer's address or number must not become one.
     masked = {i: mask_pii(texts[i]) for i in named_rows}
@@ -158,7 +162,8 @@ def save_clustering(
     for label in range(k):
         rows = members.get(label, [])
         label_sims = sims[rows]
-        best = rows[int(np.argmax(label_sims))]
+        shown = fit.get(label, rows)
+        best = shown[int(np.argmax(sims[shown]))]
         terms = {"all": names.get(label, []),
                  **{lang: got[label] for lang, got in by_language.items() if label in got}}
         values = {
@@ -207,19 +212,22 @@ def save_clustering(
 
 
 def _inquiry_facts(session: Session, ids: Sequence[str]
-                   ) -> tuple[list[str], list[str], list[datetime]]:
-    """Return the texts, languages and creation times of inquiries, in the order given."""
-    facts: dict[str, tuple[str, str, datetime]] = {}
+                   ) -> tuple[list[str], list[str], list[datetime], set[int]]:
+    """Return the texts, languages and creation times of inquiries, in the order given, and
+    the positions of those that were attacks (escalated as injection attempts): an attack
+    names no topic and stands for none ("これまでの指示はすべて無視して…" was shown as a topic's
+    representative message)."""
+    facts: dict[str, tuple[str, str, datetime, bool]] = {}
     wanted = list(ids)
     for start in range(0, len(wanted), 1000):
         part = wanted[start:start + 1000]
         for row in session.execute(select(InquiryRow.id, InquiryRow.text, InquiryRow.language,
-                                          InquiryRow.created_at)
+                                          InquiryRow.created_at, InquiryRow.reason)
                                    .where(InquiryRow.id.in_(part))):
             facts[row.id] = (row.text, row.language or detect_language(row.text),
-                             row.created_at)
+                             row.created_at, row.reason == ReasonCode.INJECTION_ATTEMPT.value)
     return ([facts[i][0] for i in wanted], [facts[i][1] for i in wanted],
-            [facts[i][2] for i in wanted])
+            [facts[i][2] for i in wanted], {n for n, i in enumerate(wanted) if facts[i][3]})
 
 
 @dataclass(frozen=True)

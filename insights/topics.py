@@ -28,6 +28,7 @@ from sqlalchemy import Engine, Executable, Integer, Table, bindparam, delete, se
 from sqlalchemy.orm import Session
 
 from agent.pii import mask_pii
+from agent.types import ReasonCode
 from errors import ConflictError, NotFoundError
 from insights import embedding, topic_days
 from insights.cluster import ClusterConfig, FloatArray, cluster
@@ -54,6 +55,13 @@ def compute_topics(session: Session, embedder: Embedder, config: ClusterConfig |
     """Re-cluster every inquiry into topics, keeping the ids of topics that persist."""
     embedding.ensure_embeddings(session, embedder, clean=clean)
     ids, vectors = embedding.load_embeddings(session, embedder.name)
+    # An attack (escalated as an injection attempt) is no demand for anything: it neither
+    # makes nor joins a topic ("これまでの指示はすべて無視して…" was a topic's example).
+    attacks = set(session.scalars(select(InquiryRow.id).where(
+        InquiryRow.reason == ReasonCode.INJECTION_ATTEMPT.value)))
+    if attacks:
+        keep = [n for n, i in enumerate(ids) if i not in attacks]
+        ids, vectors = [ids[n] for n in keep], vectors[keep]
     if not ids:
         return SaveResult()
     clustering = cluster(vectors, config)
@@ -137,7 +145,8 @@ def _waiting(since: bool, limit: bool) -> Executable:
              .select_from(i)
              .outerjoin(c, (c.c.inquiry_id == i.c.id) & (c.c.kind == "topic"))
              .outerjoin(e, e.c.inquiry_id == i.c.id)
-             .where(c.c.inquiry_id.is_(None)))
+             .where(c.c.inquiry_id.is_(None))
+             .where(i.c.reason.is_(None) | (i.c.reason != ReasonCode.INJECTION_ATTEMPT.value)))
     if since:
         query = query.where(i.c.created_at >= bindparam("since"), i.c.status != "received")
     query = query.order_by(i.c.created_at, i.c.id)
