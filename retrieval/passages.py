@@ -408,8 +408,13 @@ class PassageSelector:
         # A question about the article's task as a whole (its words are mostly the title's):
         # the answer is the procedure, every section of steps in order.
         chosen: list[SectionView]
-        if question.procedural and scored.title_share >= w.whole_task and best.has_steps:
-            chosen = list(_procedure(sections, sections.index(best)))
+        # (Its steps, also when the article's untitled opening scored best: "Oktaでシングルサイン
+        # オンを設定する方法を教えて" had quoted the introduction of the article on exactly that.)
+        opening = not best.heading and best.index == sections[0].index
+        stepped = best if best.has_steps else next(
+            (s for s in ranked if s.has_steps), None) if opening else None
+        if question.procedural and scored.title_share >= w.whole_task and stepped is not None:
+            chosen = list(_procedure(sections, sections.index(stepped)))
         else:
             chosen = [best]
             if len(ranked) > 1:
