@@ -39,6 +39,7 @@ from agent.reading import (
     _titled,
     asked_text,
     asks_something,
+    heading_glosses,
     named_things,
     part_asks_for,
     recognised_intent,
@@ -62,7 +63,6 @@ from retrieval.types import Document, Ticket
 
 if TYPE_CHECKING:
     from insights.gaps import Article
-    from retrieval.crosslingual import QueryTranslator
 
 log = logging.getLogger("kotae.agent")
 # Below this grounding nothing retrieved is about the question at all: whatever the tagger
@@ -83,14 +83,6 @@ CROSS_LINGUAL_DISCOUNT = 0.85
 FOLLOW_UP_ABOUT = 0.9
 # Phrase lists (breakage, expansion intent, follow-ups, workarounds, greetings) are policy
 # data: agent/default_policy.yaml and a company's own policy file (agent.policy).
-
-
-def _heading_glosses(translator: QueryTranslator, heading: str) -> set[str]:
-    """Return the search terms of a heading in the glossary's source language, in its target
-    language (an English question choosing among a Japanese article's sections)."""
-    if detect_language(heading) != translator.source:
-        return set()
-    return {t for group in translator.translate(heading).groups for t in group}
 
 
 class Agent:
@@ -442,7 +434,7 @@ class Agent:
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
         foreign_heading: Callable[[str], set[str]] | None = None
         if self.deps.translator is not None and self.deps.translator.target == query_language:
-            foreign_heading = functools.partial(_heading_glosses, self.deps.translator)
+            foreign_heading = functools.partial(heading_glosses, self.deps.translator)
 
         def view(text: str) -> QuestionView:
             # The words that ask for steps ("方法", "how to") are the question's form, not its
@@ -527,20 +519,26 @@ class Agent:
         return [replace(g, confidence=g.confidence * CROSS_LINGUAL_DISCOUNT,
                         evidence={**g.evidence, "translated": 1.0})
                 for g in self.groundings(translation.text, translator.target, hits, [],
-                                         groups=translation.groups)]
+                                         groups=translation.groups, form=query)]
 
     def groundings(
         self, query: str, query_language: str, kb_hits: Sequence[SearchHit],
         ticket_hits: Sequence[SearchHit], *, groups: Sequence[Sequence[str]] | None = None,
+        form: str | None = None,
     ) -> list[Grounding]:
         """Score every retrieved source for how well it answers the query (0..1).
 
         `groups`: the query's words as alternative terms each (a translated question);
-        by default each of the query's own terms is one word.
+        by default each of the query's own terms is one word. `form`: the question as asked,
+        when the query is its translation: whether it asks for steps or a figure is read
+        from it ("APIのレート制限は？" asks for a figure; its glosses "rate restrict" do not).
         """
         store = self.deps.retriever.store
         vector_trusted = embedder_reads(self.deps.embedder, query_language)
         question = self.question_view(query, query_language)
+        if form is not None:
+            question.procedural |= bool(self.policy.procedure_cues(form))
+            question.quantity |= self.policy.asks_quantity(form)
         if groups is None:
             groups = [(term,) for term in dict.fromkeys(question.terms)]
         # Cosines are read on the embedder's declared scale (0: unrelated, 1: an answer), so

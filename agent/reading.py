@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,10 @@ from agent.policy import LANGUAGES, Policy, SignalTexts, Thresholds
 from agent.tagger import TagPrediction
 from agent.types import Message, Signal, SignalKind, SignalText
 from retrieval.passages import part_asks, question_parts
+from retrieval.textproc import detect_language
+
+if TYPE_CHECKING:
+    from retrieval.crosslingual import QueryTranslator
 
 # A source in the customer's language is preferred to a better one in the other language only
 # when its grounding score is at most this much lower.
@@ -160,3 +164,11 @@ def history_from_messages(messages: Sequence[Message]) -> tuple[list[Message], s
     if last is None:
         raise ValueError("a conversation needs at least one customer message")
     return list(messages[:last]), messages[last].text
+
+
+def heading_glosses(translator: QueryTranslator, heading: str) -> set[str]:
+    """Return the search terms of a heading in the glossary's source language, in its target
+    language (an English question choosing among a Japanese article's sections)."""
+    if detect_language(heading) != translator.source:
+        return set()
+    return {t for group in translator.translate(heading).groups for t in group}

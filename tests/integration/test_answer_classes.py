@@ -316,3 +316,13 @@ def test_a_how_to_about_an_articles_whole_task_quotes_its_steps_not_its_opening(
     assert decision.action == "answer" and decision.answer is not None
     assert step in decision.answer, decision.answer
     assert intro not in decision.answer
+
+
+def test_a_japanese_question_for_a_figure_gets_the_english_articles_figures(
+        agent: Agent) -> None:
+    # Searched through its glosses ("rate restrict"), the question had lost that it asks for
+    # a figure, and the article's errors table was quoted instead of its limits per plan.
+    decision = ask(agent, "APIのレート制限は？")
+    assert decision.action == "answer" and decision.answer is not None
+    assert "300 requests per minute" in decision.answer, decision.answer
+    assert "Missing, invalid, expired" not in decision.answer
