@@ -84,7 +84,7 @@ class GroundedAgent(Protocol):
 
     def escalation_texts(
         self, reason: ReasonCode, best: Grounding | None, language: str, inquiry: Inquiry,
-        *, topic: str | None = None,
+        *, topic: str | None = None, request: bool = False,
     ) -> tuple[str, str, str]: ...
 
 

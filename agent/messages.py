@@ -46,6 +46,13 @@ REASON_SENTENCE: dict[ReasonCode, dict[str, str]] = {
     },
 }
 
+#: What a low-confidence hand-over tells a customer who asked to buy more (an expansion signal
+#: was raised): their request went to the team, not "no answer was found".
+REQUEST_SENTENCE = {
+    "en": "I have passed your request to our team.",
+    "ja": "ご依頼の内容を担当チームに引き継ぎました。",
+}
+
 #: What a draft says for each reason, before the passage that may answer the question. A draft
 #: is a reply an agent can send after checking it: it says nothing the agent has not done
 #: ("I've reproduced the steps") and leaves no gap to fill ("I've looked into ... and ...").

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from agent import followups, messages
+from agent import drafting, followups
 from agent.answerability import WORD_FEATURES, margin
 from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent
 from agent.guards import detect_conversation_injection
-from agent.markup import complete_tables, to_plain
-from agent.messages import FOUND_IN, REASON_SENTENCE
+from agent.markup import complete_tables
 from agent.pii import redact_pii
 from agent.precedent import clean_resolution
 from agent.reading import (
@@ -390,7 +389,8 @@ class Agent:
         unrelated = confidence < _QUOTE_FLOOR or evidence.get("unknown_name") == 1.0
         quoted = None if reason == ReasonCode.LOW_CONFIDENCE and unrelated else best
         notice, draft, prompt_version = self.escalation_texts(
-            reason, quoted, language, inquiry, topic=sensitive.name if sensitive else None)
+            reason, quoted, language, inquiry, topic=sensitive.name if sensitive else None,
+            request=any(s.kind == SignalKind.EXPANSION for s in signals))
         if self.policy.spec.redact_pii and redact_pii(text).kinds:
             flags.append("pii_present")
         return Decision(
@@ -789,37 +789,12 @@ class Agent:
 
     def escalation_texts(
         self, reason: ReasonCode, best: Grounding | None, language: str, inquiry: Inquiry,
-        *, topic: str | None = None,
+        *, topic: str | None = None, request: bool = False,
     ) -> tuple[str, str, str]:
-        """Return the customer notice, the agent's draft, and the template version.
-
-        The draft is a reply the agent can check and send: what the reason (or the policy,
-        for a sensitive topic) says, then the passage that may answer the question, as plain
-        text. For a sensitive topic, a rule, a request for a person or an upset customer the
-        passage is added only when it is grounded (a refund question may well have the refund
-        policy to quote; "担当者と話したい" or "you lost my tasks AGAIN" has nothing to quote,
-        and an article its words happened to come nearest to reads as a reply to something
-        the customer did not ask).
-        """
-        notice = self.prompts.render(f"escalation_notice_{language}",
-                                     reason_sentence=REASON_SENTENCE[reason][language])
-        body = (self.policy.draft(topic, language) if topic else None) or messages.draft_body(
-            reason, language, found=best is not None)
-        grounded = best is not None and (
-            reason in (ReasonCode.LOW_CONFIDENCE, ReasonCode.BUG_REPORT)
-            or (reason in (ReasonCode.SENSITIVE_TOPIC, ReasonCode.POLICY,
-                           ReasonCode.HUMAN_REQUESTED, ReasonCode.NEGATIVE_SENTIMENT)
-                and best.confidence >= self.policy.thresholds.answer_min_confidence))
-        if best is not None and grounded:
-            if best.kind == "precedent":
-                quoted = _clean_resolution(best.hit.resolution or best.hit.text, self.policy)
-            else:
-                quoted = FOUND_IN[language].format(title=best.hit.title) + "\n\n" + \
-                    complete_tables(best.passage.text, best.passage.section)
-            body = f"{body}\n\n{to_plain(quoted)}"
-        draft = self.prompts.render(f"escalation_draft_{language}", customer_name="",
-                                    body=body, signature=self.deps.signature)
-        return notice.text.strip(), draft.text.strip(), notice.tag
+        """Return the customer notice, the agent's draft, and the template version
+        (agent.drafting)."""
+        return drafting.escalation_texts(self.prompts, self.policy, self.deps.signature, reason,
+                                         best, language, topic=topic, request=request)
 
     # ------------------------------------------------------------------ signals
 

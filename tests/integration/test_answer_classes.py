@@ -11,7 +11,7 @@ import pytest
 
 from agent.factory import build_agent
 from agent.pipeline import Agent
-from agent.types import Customer, Decision, Inquiry, Message, ReasonCode
+from agent.types import Customer, Decision, Inquiry, Message, ReasonCode, SignalKind
 from retrieval.store import KnowledgeStore, StoreConfig
 from settings import load_settings
 
@@ -326,3 +326,17 @@ def test_a_japanese_question_for_a_figure_gets_the_english_articles_figures(
     assert decision.action == "answer" and decision.answer is not None
     assert "300 requests per minute" in decision.answer, decision.answer
     assert "Missing, invalid, expired" not in decision.answer
+
+
+@pytest.mark.parametrize(("text", "told", "not_told"), [
+    ("We want to add 20 seats for our sales team", "I have passed your request to our team.",
+     "could not find a reliable answer"),
+    ("20席追加したい", "ご依頼の内容を担当チームに引き継ぎました。", "確実な回答が見つからなかった"),
+])
+def test_a_request_to_buy_more_that_is_handed_over_is_told_it_was_passed_on(
+        agent: Agent, text: str, told: str, not_told: str) -> None:
+    # Not "no answer was found": the customer asked for seats, and the CSM has the signal.
+    decision = ask(agent, text)
+    assert decision.action == "escalate"
+    assert any(s.kind == SignalKind.EXPANSION for s in decision.signals)
+    assert told in (decision.answer or "") and not_told not in (decision.answer or "")

@@ -286,7 +286,7 @@ SuicaやPASMOなどの交通系ICカードの利用履歴を読み取り、交�
 
 def test_an_english_question_chooses_a_japanese_section_by_its_headings_glosses(
         translator: QueryTranslator) -> None:
-    from agent.pipeline import _heading_glosses
+    from agent.reading import heading_glosses as _heading_glosses
     from retrieval.passages import PassageSelector, QuestionView
     from tests.unit.test_passages import _article
 
