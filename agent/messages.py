@@ -101,7 +101,6 @@ DEFAULT_DRAFT = {
     "ja": "ご連絡いただきありがとうございます。状況をもう少し詳しくお知らせいただけますでしょうか。",
 }
 
-#: Before a passage quoted into a draft.
 #: The draft of a low-confidence escalation when nothing found is about the question: a reply
 #: the agent completes, not an unrelated article to send by mistake.
 NOTHING_FOUND_DRAFT = {
@@ -111,6 +110,7 @@ NOTHING_FOUND_DRAFT = {
           "担当者が確認のうえ、こちらでご回答いたします。",
 }
 
+#: Before a passage quoted into a draft.
 FOUND_IN = {"en": "From our help centre article \"{title}\":",
             "ja": "ヘルプセンターの記事「{title}」より:"}
 

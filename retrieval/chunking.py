@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from retrieval import linear_re
 from retrieval.mdclean import readable
 from retrieval.textproc import detect_language
 from retrieval.tokens import count_tokens, get_encoding
@@ -14,8 +15,10 @@ from retrieval.types import Chunk, Document, Ticket
 # The local embedding model reads at most 256 word pieces and was trained on 128; a chunk of
 # 180 tiktoken tokens plus its title stays inside 256 pieces in English and in Japanese.
 DEFAULT_MAX_TOKENS = 180
-CHUNKER_VERSION = "3"
-_HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
+CHUNKER_VERSION = "4"
+# Linear-time (retrieval.linear_re): article text may come from the API. The trailing run of
+# "#" and blanks is trimmed by the caller (_heading_text).
+_HEADING = linear_re.compile(r"^(#{1,4})[ \t]+(.+)$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 # A line of bold text, or a Japanese section mark: 【…】, or ■ ◆ ● ▼ ▶ before the words.
 _PSEUDO_HEADING = re.compile(r"\*\*([^*\n]{1,78})\*\*[:：]?|__([^_\n]{1,78})__[:：]?|"
@@ -88,7 +91,8 @@ def split_sections(title: str, text: str) -> list[Section]:
         match = _HEADING.match(line)
         if match:
             real_level = len(match.group(1))
-            open_heading(real_level, match.group(2).strip())
+            text = match.group(2).strip()
+            open_heading(real_level, text.rstrip("#").rstrip() or text)
             continue
         underline = _SETEXT.match(line)
         if underline and lines and lines[-1].strip() and _plain_line(lines[-1]) and (
@@ -176,8 +180,17 @@ def _split_oversized(block: str, max_tokens: int) -> Iterator[str]:
     opener = lines[0].strip()
     if len(lines) > 2 and opener.startswith(("```", "~~~")):
         marker = opener[:len(opener) - len(opener.lstrip(opener[0]))]
-        close = lines[-1] if lines[-1].strip().startswith(marker) else marker
-        inner = lines[1:-1] if close is lines[-1] else lines[1:]
+        end = next((i for i in range(1, len(lines)) if lines[i].strip().startswith(marker)
+                    and not lines[i].strip().lstrip(marker[0])), None)
+        if end is not None and end < len(lines) - 1:  # text after the code: cut after it
+            for part in ("\n".join(lines[:end + 1]), "\n".join(lines[end + 1:])):
+                if _reading_tokens(part) > max_tokens:
+                    yield from _split_oversized(part, max_tokens)
+                elif part.strip():
+                    yield part
+            return
+        close = lines[-1] if end is not None else marker
+        inner = lines[1:-1] if end is not None else lines[1:]
         room = max(1, max_tokens - _reading_tokens(lines[0]) - _reading_tokens(close) - 2)
         pieces: list[str] = []
         for line in inner:

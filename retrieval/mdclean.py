@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from retrieval import linear_re
 
-_FENCE = linear_re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
-_HEADING_ATTRS = linear_re.compile(r"^(#{1,6}[ \t].*?)[ \t]*\{[ \t]*[#.][^{}\n]*\}[ \t]*$")
+_FENCE = linear_re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_HEADING_ATTRS = linear_re.compile(r"^(#{1,6}[ \t].*?)[ \t]*\{[ \t]*[#.][A-Za-z][^{}\n]*\}[ \t]*$")
 _CONTAINER = linear_re.compile(r"^[ \t]{0,3}:{3,}[ \t]*([A-Za-z][\w-]*)?(.*)$")
 _BLOCK_OPEN = linear_re.compile(r"^[ \t]*<(script|style)(?:[\s>]|$)", ignore_case=True)
 _TAG = linear_re.compile(r"</?([A-Za-z][\w.:-]*)(?:\s[^<>]*)?/?>")
@@ -38,6 +38,7 @@ _LINK = linear_re.compile(r"(!?)\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]*\")?
 #: A link address longer than this is read as its text alone (readable).
 LONG_ADDRESS = 100
 _SPACES = linear_re.compile(r"[ \t]{2,}")
+_CLOSING = linear_re.compile(r"</([A-Za-z][\w.:-]*)\s*>")
 _LAYOUT_TAGS = frozenset({
     "div", "span", "section", "article", "main", "p", "br", "sup", "sub", "details", "summary",
     "center", "font", "small", "big", "figure", "figcaption", "picture", "source", "video",
@@ -45,21 +46,27 @@ _LAYOUT_TAGS = frozenset({
 })
 
 
-def _tag_replacement(match: linear_re.LinearMatch) -> str:
-    name = str(match.group(1))
-    if name[0].isupper() or "-" in name or name.lower() in _LAYOUT_TAGS:
+def _tag_replacement(match: linear_re.LinearMatch, closed: frozenset[str]) -> str:
+    tag, name = str(match.group(0)), str(match.group(1))
+    if name.lower() in _LAYOUT_TAGS:
         return " " if name.lower() == "br" else ""
-    return str(match.group(0))
+    # A site component (capitalised or hyphenated) is a tag that closes itself, has
+    # attributes, or is closed somewhere in the page: not "<Ctrl>+<C>", "https://<your-domain>"
+    # or "Bearer <API-KEY>", which are text.
+    component = name[0].isupper() or "-" in name
+    if component and (tag.endswith("/>") or " " in tag or tag.startswith("</") or name in closed):
+        return ""
+    return tag
 
 
-def _outside_code(line: str) -> str:
+def _outside_code(line: str, closed: frozenset[str]) -> str:
     """Drop layout tags from a line, leaving inline code (between backticks) as written."""
     if "<" not in line:
         return line
     parts = line.split("`")
     for i in range(0, len(parts), 2):  # even parts are outside inline code
         if "<" in parts[i]:
-            parts[i] = _TAG.sub(_tag_replacement, parts[i])
+            parts[i] = _TAG.sub(lambda m: _tag_replacement(m, closed), parts[i])
     cleaned = "`".join(parts)
     if cleaned == line:
         return line
@@ -81,6 +88,8 @@ def _container_title(rest: str, kind: str) -> str | None:
 
 def clean_markdown(text: str) -> str:
     """Return a page's Markdown without its generator's markup (see the module)."""
+    text = text.replace("\r\n", "\n")
+    closed = frozenset(m.group(1) for m in _CLOSING.finditer(text)) if "</" in text else frozenset()
     out: list[str] = []
     fence: str | None = None  # the open code fence's marker
     closing_block: str | None = None  # "</script>" or "</style>" while inside one
@@ -101,7 +110,7 @@ def clean_markdown(text: str) -> str:
             if closing_block in line.lower():
                 closing_block = None
             continue
-        if in_comment or "<!--" in line:
+        if in_comment or "<!--" in _code_blanked(line):
             line, in_comment = _without_comments(line, in_comment)
             if not line.strip():
                 if out and out[-1].strip():
@@ -120,7 +129,7 @@ def clean_markdown(text: str) -> str:
             if title:
                 out.append(f"**{title}**")
             continue
-        line = _outside_code(line)
+        line = _outside_code(line, closed)
         attrs = _HEADING_ATTRS.match(line)
         if attrs is not None:
             line = attrs.group(1).rstrip()
@@ -128,23 +137,33 @@ def clean_markdown(text: str) -> str:
     return "\n".join(out)
 
 
+def _code_blanked(line: str) -> str:
+    """Return a line with its inline code (between backticks) blanked, same length."""
+    if "`" not in line:
+        return line
+    parts = line.split("`")
+    return "`".join(p if i % 2 == 0 else " " * len(p) for i, p in enumerate(parts))
+
+
 def _without_comments(line: str, in_comment: bool) -> tuple[str, bool]:
-    """Return a line without its HTML comments, and whether one is still open at its end."""
+    """Return a line without its HTML comments (not those written inside inline code), and
+    whether one is still open at its end. One pass over the line."""
+    blanked = _code_blanked(line)
     kept: list[str] = []
-    rest = line
-    while rest:
+    at = 0
+    while at < len(line):
         if in_comment:
-            end = rest.find("-->")
+            end = blanked.find("-->", at)
             if end < 0:
                 return "".join(kept), True
-            rest, in_comment = rest[end + 3:], False
+            at, in_comment = end + 3, False
         else:
-            start = rest.find("<!--")
+            start = blanked.find("<!--", at)
             if start < 0:
-                kept.append(rest)
+                kept.append(line[at:])
                 break
-            kept.append(rest[:start])
-            rest, in_comment = rest[start + 4:], True
+            kept.append(line[at:start])
+            at, in_comment = start + 4, True
     return "".join(kept), in_comment
 
 

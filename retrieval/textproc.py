@@ -20,6 +20,7 @@ Language = Literal["en", "ja"]
 _JA_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
+_PARTICLE_ON_LATIN = re.compile(r"[A-Za-z0-9][\u3041-\u3096]")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 # Sudachi refuses inputs over ~49 KB; split long text at line ends well below that.
 _SUDACHI_MAX_CHARS = 4000
@@ -94,9 +95,11 @@ def detect_language(text: str) -> Language:
     latin = len(_LATIN_LETTER.findall(text))
     if ja * 3 >= latin:
         return "ja"
-    # Hiragana is Japanese grammar (particles, verb endings), which a name in an English
-    # sentence does not bring: "Businessだと？" and "Enterprise planでもSAML SSOは使えますか"
-    # are Japanese around the product's English words.
+    # Hiragana written onto a Latin word is Japanese grammar (a particle, a verb ending),
+    # which a name or a thank-you in an English sentence does not bring: "Businessだと？" and
+    # "Enterprise planでもSAML SSOは使えますか" are Japanese around the product's English words.
+    if _PARTICLE_ON_LATIN.search(text) is None:
+        return "en"
     return "ja" if len(_HIRAGANA.findall(text)) * 6 >= latin else "en"
 
 

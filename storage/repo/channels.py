@@ -164,8 +164,11 @@ def hold_of(session: Session, conversation_id: str, written_at: datetime) -> Hol
     thread = thread_of_conversation(session, conversation_id)
     if escalation is not None and escalation.status == "claimed":
         return Hold("claimed", escalation.id, escalation.reason)
+    # (In a help desk, its own state says who has the conversation: a team that handed it
+    # back to the bot, escalation still open, has the bot answer again.)
     if (escalation is not None and escalation.status == "open"
-            and escalation.reason in PERSON_PROMISED):
+            and escalation.reason in PERSON_PROMISED
+            and (thread is None or thread.state != "bot")):
         return Hold("requested", escalation.id, escalation.reason)
     if thread is not None and thread.state == "human":
         open_one = escalation if escalation is not None and escalation.status == "open" else None

@@ -154,6 +154,22 @@ def test_a_conversation_resolved_by_a_person_and_reopened_stays_with_people(desk
     assert rows(client, "SELECT reopened_at IS NOT NULL FROM conversations") == [(True,)]
 
 
+def test_a_team_that_hands_a_human_request_back_to_the_bot_gets_the_bot_back(desk: Any) -> None:
+    # The customer asked for a person; the team set the conversation back to pending without
+    # replying. The help desk says who has it: the bot answers the next question (the widget's
+    # waiting-for-a-person hold must not keep it silent).
+    client, fake, agent = desk
+    deliver(client, message_created(48, "I want a human please"))
+    wait_until(lambda: rows(client, "SELECT state FROM channel_threads") == [("human",)],
+               what="the hand-over")
+    deliver(client, conversation_event("conversation_status_changed", 48, "pending"))
+    wait_until(lambda: rows(client, "SELECT state FROM channel_threads") == [("bot",)],
+               what="handed back to the bot")
+    deliver(client, message_created(48, "How do I invite my team?", status="pending"))
+    wait_until(lambda: len(agent.calls) == 2, what="the bot asked again")
+    wait_until(lambda: len(fake.messages(48, private=False)) == 2, what="the bot's answer")
+
+
 def test_only_incoming_public_messages_while_pending_are_answered(desk: Any) -> None:
     client, fake, agent = desk
     deliver(client, message_created(46, "Internal: check billing", private=True))

@@ -124,3 +124,38 @@ def test_a_long_code_block_is_cut_into_fenced_pieces(language: str, line: str) -
     # every line of the code is in exactly one piece
     joined = "\n".join(p[p.index("```python") + 10:-4] for p in pieces)
     assert joined.split("\n") == code.split("\n")
+
+
+@pytest.mark.parametrize("text", [
+    # markup written inside inline code, or inside a fence indented under a list item, is text
+    "Start a comment with `<!--` in templates.\n\n## Next\n\nMore text.",
+    "コメントは `<!--` で始めます。\n\n## 次へ\n\n続きの文章。",
+    "Use `<!-- more -->` to cut.",
+    "- Example:\n\n    ```vue\n    <script setup>\n    const a = 1\n    </script>\n    ```\n\n## More\n\nText",
+    # placeholders and keys are not site components
+    "Press <Ctrl>+<C>, then <Enter>. Open https://<your-domain>.example.com with Bearer <API-KEY>.",
+    "<Ctrl>+<C>でコピーし、https://<ワークスペースID>.example.com を開きます。",
+    "## Spread {...props}",
+])
+def test_what_only_looks_like_markup_is_kept_and_nothing_after_it_is_lost(text: str) -> None:
+    assert clean_markdown(text) == text
+
+
+def test_windows_line_endings_and_a_closed_component_are_read_too() -> None:
+    assert clean_markdown("## Title {#anchor}\r\nBody\r\n") == "## Title\nBody\n"
+    assert clean_markdown("<Wrapper>\n本文\n</Wrapper>") == "\n本文\n"
+
+
+def test_html_comments_of_any_number_take_one_pass() -> None:
+    assert clean_markdown("a<!-- c -->b<!-- d\ncontinues -->e") == "ab\ne"
+    assert clean_markdown("<!---->" * 200_000 + "end") == "end"  # linear: about 0.1 s
+
+
+def test_prose_right_after_a_long_code_block_is_not_put_inside_the_code() -> None:
+    code = "\n".join(f"x = compute({i})" for i in range(150))
+    doc = Document(id="d", title="T", language="en",
+                   text=f"## Ex\n\n```js\n{code}\n```\nThis sentence follows the code.\n")
+    chunks = [c.text for c in chunk_document(doc)]
+    assert all(c.count("```") % 2 == 0 for c in chunks)
+    last = chunks[-1]
+    assert last.index("This sentence") > last.rindex("```")

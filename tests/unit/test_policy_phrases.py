@@ -95,6 +95,10 @@ def test_competitors_are_the_companys_own_words(policy: Policy) -> None:
     "エクスポートに失敗しました", "昨日作ったタスクが消えています", "ログイン画面に戻されてループします",
     "iPhoneアプリでプロジェクトを開くと毎回強制終了します", "保存すると異常終了してしまいます", "アプリがクラッシュします",
     "The app crashes on launch", "Sync is not working", "the board doesn't load",
+    # a figure asked about the fault itself is still a report of it
+    "The app crashes every time I open a project. How long until this is fixed?",
+    "Exports keep failing with error 500. How many times do I have to retry?",
+    "アプリが毎回落ちます。いつまでに直りますか？",
     "I get a 500 Internal Server Error", "Saving fails every time", "the page is blank",
     "Something went wrong when I upload a file",
 ])
@@ -115,6 +119,7 @@ def test_breakage_is_recognised_in_both_languages(policy: Policy, text: str) -> 
     "Sync stopped working overnight, how often does it run?",
     "招待リンクが開けないと言われました。リンクはいつまで有効ですか？",
     "承認メールが届かないのですが、何日以内に承認が必要ですか",
+    "アプリを強制終了するにはどうすればいいですか",
 ])
 def test_how_to_questions_hypotheticals_and_limits_are_not_breakage(policy: Policy,
                                                                      text: str) -> None:

@@ -21,7 +21,8 @@ def test_a_short_japanese_follow_up_around_an_english_plan_name_is_japanese() ->
         assert detect_language(text) == "ja", text
     # an English sentence naming a Japanese person or company stays English
     for text in ("and on Business?", "Please contact 山田さん about the invoice for March",
-                 "We are ミナト物流 and our export fails every night"):
+                 "We are ミナト物流 and our export fails every night",
+                 "Please ask さくら about it.", "Can you check ticket 123? ありがとう"):
         assert detect_language(text) == "en", text
 
 
