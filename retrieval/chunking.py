@@ -171,11 +171,7 @@ def _split_oversized(block: str, max_tokens: int) -> Iterator[str]:
     lines = block.split("\n")
     starts = [i for i, line in enumerate(lines) if line.strip().startswith(("```", "~~~"))]
     if starts and starts[0] > 0:  # a paragraph introducing the code: cut before the fence
-        for part in ("\n".join(lines[:starts[0]]), "\n".join(lines[starts[0]:])):
-            if _reading_tokens(part) > max_tokens:
-                yield from _split_oversized(part, max_tokens)
-            elif part.strip():
-                yield part
+        yield from _cut_at(lines, starts[0], max_tokens)
         return
     opener = lines[0].strip()
     if len(lines) > 2 and opener.startswith(("```", "~~~")):
@@ -183,11 +179,7 @@ def _split_oversized(block: str, max_tokens: int) -> Iterator[str]:
         end = next((i for i in range(1, len(lines)) if lines[i].strip().startswith(marker)
                     and not lines[i].strip().lstrip(marker[0])), None)
         if end is not None and end < len(lines) - 1:  # text after the code: cut after it
-            for part in ("\n".join(lines[:end + 1]), "\n".join(lines[end + 1:])):
-                if _reading_tokens(part) > max_tokens:
-                    yield from _split_oversized(part, max_tokens)
-                elif part.strip():
-                    yield part
+            yield from _cut_at(lines, end + 1, max_tokens)
             return
         close = lines[-1] if end is not None else marker
         inner = lines[1:-1] if end is not None else lines[1:]
@@ -211,6 +203,15 @@ def _split_oversized(block: str, max_tokens: int) -> Iterator[str]:
     ids = enc.encode(block, disallowed_special=())
     for start in range(0, len(ids), max_tokens):
         yield enc.decode(ids[start:start + max_tokens])
+
+
+def _cut_at(lines: list[str], at: int, max_tokens: int) -> Iterator[str]:
+    """Cut a block's lines in two before line `at`; a part still over the budget is cut again."""
+    for part in ("\n".join(lines[:at]), "\n".join(lines[at:])):
+        if _reading_tokens(part) > max_tokens:
+            yield from _split_oversized(part, max_tokens)
+        elif part.strip():
+            yield part
 
 
 def _pack(units: list[str], max_tokens: int, joiner: str) -> Iterator[str]:

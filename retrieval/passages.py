@@ -366,7 +366,7 @@ class PassageSelector:
             if question.procedural or question.remedy is not None:
                 if s.has_steps:
                     score += w.steps
-                elif not s.heading and s.index == sections[0].index:
+                elif _is_opening(s, sections):
                     score -= w.opening
             if question.quantity and s.has_figures:
                 score += w.figures
@@ -410,9 +410,8 @@ class PassageSelector:
         chosen: list[SectionView]
         # (Its steps, also when the article's untitled opening scored best: "Oktaでシングルサイン
         # オンを設定する方法を教えて" had quoted the introduction of the article on exactly that.)
-        opening = not best.heading and best.index == sections[0].index
         stepped = best if best.has_steps else next(
-            (s for s in ranked if s.has_steps), None) if opening else None
+            (s for s in ranked if s.has_steps), None) if _is_opening(best, sections) else None
         if question.procedural and scored.title_share >= w.whole_task and stepped is not None:
             chosen = list(_procedure(sections, sections.index(stepped)))
         else:
@@ -643,6 +642,11 @@ def _parent(sections: Sequence[SectionView], child: SectionView) -> SectionView 
     path = child.heading.rsplit(" > ", 1)[0]
     return next((s for s in reversed(sections) if s.index < child.index and s.heading == path),
                 None)
+
+
+def _is_opening(section: SectionView, sections: Sequence[SectionView]) -> bool:
+    """Tell whether a section is the article's untitled opening (its introduction)."""
+    return not section.heading and section.index == sections[0].index
 
 
 def _procedure(sections: Sequence[SectionView], at: int) -> Sequence[SectionView]:
