@@ -105,7 +105,7 @@ def test_the_writer_lock_gives_up_after_its_timeout_and_never_stays_held(
     assert connection.info["kotae_writer"] is False  # went ahead under SQLite's locking
     started = time.monotonic()
     writers.before_execute(connection, None, "UPDATE inquiries SET status = 'decided'")
-    assert time.monotonic() - started < 0.1  # the same transaction does not wait again
+    assert time.monotonic() - started < 0.2  # the same transaction does not wait out the 0.2 s again
     fcntl.flock(other, fcntl.LOCK_UN)
     os.close(other)
 
