@@ -60,12 +60,12 @@ calibrate-demo: $(DEMO_POLICY)  ## fit the demo's answer decision on this machin
 # Past tickets and eval cases replayed through the agent, spread over the past six weeks, so
 # the Insights and Accounts pages show real traffic on first run (a second run adds nothing).
 seed-demo: ingest $(DEMO_POLICY)  ## seed the demo database with realistic traffic
-	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl
+	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" KOTAE_SIGNATURE="Tsunagu Support" KOTAE_SIGNATURE_JA="Tsunaguサポート" $(PY) -m insights seed --tickets data/demo/tickets.jsonl --cases data/demo/eval/cases.jsonl
 	KOTAE_STORE_DIR=$(STORE) KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" $(PY) -m insights recompute  # topics, bug clusters, gaps
 
 demo: ingest $(DEMO_POLICY) seed-demo  ## set up everything and serve the demo on http://127.0.0.1:8000
 	@echo "demo: http://$(HOST):$(PORT)/   console: http://$(HOST):$(PORT)/console/ (agent key sk_demo_agent_0123456789, CSM key sk_demo_csm_0123456789)"
-	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_ACCOUNTS_PATH=data/demo/accounts.json KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" KOTAE_SIGNATURE="Tsunagu Support" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
+	KOTAE_API_KEYS="$${KOTAE_API_KEYS:-$(DEMO_KEYS)}" KOTAE_STORE_DIR=$(STORE) KOTAE_ACCOUNTS_PATH=data/demo/accounts.json KOTAE_POLICY_PATH="$${KOTAE_POLICY_PATH:-$(DEMO_POLICY)}" KOTAE_SIGNATURE="Tsunagu Support" KOTAE_SIGNATURE_JA="Tsunaguサポート" $(PY) -m uvicorn api:create_app --factory --no-proxy-headers --host $(HOST) --port $(PORT)
 
 e2e: models browser  ## widget and console in headless Chromium
 	$(PY) -m pytest -q -m e2e tests/e2e

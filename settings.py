@@ -18,6 +18,8 @@ from retrieval.vectors import parse_chroma_url
 DEFAULT_STORE_DIR = Path("var/store")
 #: The operational database's file name in the store folder (the default DATABASE_URL).
 DATABASE_FILE = "kotae.sqlite3"
+#: How Japanese drafts are signed when nothing else is configured.
+DEFAULT_SIGNATURE_JA = "サポートチーム"
 
 
 def default_database_url(store_dir: Path) -> str:
@@ -81,6 +83,16 @@ class Settings(BaseSettings):
     # prepared by `make models` next to the model) when the embedding model reads no Japanese.
     cross_lingual: bool = True
     signature: str = "Support team"
+    # How Japanese drafts are signed (KOTAE_SIGNATURE_JA); unset: サポートチーム while the
+    # signature is the default, else the signature as given (a company's name reads the same).
+    signature_ja: str | None = None
+
+    def signatures(self) -> dict[str, str]:
+        """Return the sign-off of drafts in each language."""
+        default = type(self).model_fields["signature"].default
+        ja = self.signature_ja or (DEFAULT_SIGNATURE_JA if self.signature == default
+                                   else self.signature)
+        return {"en": self.signature, "ja": ja}
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

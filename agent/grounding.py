@@ -53,6 +53,9 @@ class AgentDeps:
     indexer: Indexer | None = None
     llm: object | None = None  # agent.llm.ChatModel; typed loosely to keep this module light
     signature: str = "Support team"
+    # The sign-off of drafts in another language than English ({"ja": ...}); `signature`
+    # signs the rest.
+    signatures: dict[str, str] = field(default_factory=dict)
     kb_k: int = 5
     ticket_k: int = 5
     clock: Callable[[], float] = time.perf_counter
@@ -68,6 +71,10 @@ class AgentDeps:
     # the API's event loop); the model calls after them are not limited by this.
     cpu_slots: int = field(default_factory=lambda: len(os.sched_getaffinity(0)) if hasattr(
         os, "sched_getaffinity") else os.cpu_count() or 1)
+
+    def signature_for(self, language: str) -> str:
+        """Return how a draft in `language` is signed."""
+        return self.signatures.get(language, self.signature)
 
 
 class GroundedAgent(Protocol):

@@ -793,8 +793,8 @@ class Agent:
     ) -> tuple[str, str, str]:
         """Return the customer notice, the agent's draft, and the template version
         (agent.drafting)."""
-        return drafting.escalation_texts(self.prompts, self.policy, self.deps.signature, reason,
-                                         best, language, topic=topic, request=request)
+        return drafting.escalation_texts(self.prompts, self.policy, self.deps.signature_for(
+            language), reason, best, language, topic=topic, request=request)
 
     # ------------------------------------------------------------------ signals
 

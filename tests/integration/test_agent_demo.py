@@ -424,6 +424,16 @@ def test_a_draft_is_a_reply_an_agent_can_send_not_a_greeting(
     assert "reproduced" not in draft  # nothing the agent has not done
 
 
+@pytest.mark.parametrize(("text", "signed", "not_signed"), [
+    ("Can I talk to a real person please?", "Support team", "サポートチーム"),
+    ("担当者と電話で話したいです", "サポートチーム", "Support team"),
+])
+def test_a_draft_is_signed_in_its_own_language(
+        agent: Agent, text: str, signed: str, not_signed: str) -> None:
+    draft = ask(agent, text).escalation.draft
+    assert draft.rstrip().endswith(signed) and not_signed not in draft
+
+
 def test_a_draft_quotes_the_passage_found_as_plain_text(agent: Agent) -> None:
     decision = ask(agent, "I want a refund for last month's invoice")
     assert decision.escalation is not None
