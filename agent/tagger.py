@@ -16,8 +16,9 @@ taxonomy (77 banking intents, say) needs no code change. The model reads three t
 
 Probabilities are softmax outputs of an L2-regularised model with a temperature fitted on
 held-out rows, so the confidence means something: it is used to decide whether to trust the tag.
-Measured options that were not adopted (docs/BENCHMARKS.md): a k-nearest-neighbour vote over the
-embeddings blended in, class-balanced weights, the search index's stemmed terms.
+The nearest labelled tickets' vote (agent.vote) picks the tag where the held-out rows show that
+it helps, and only there. Measured options that were not adopted (docs/BENCHMARKS.md): the vote
+blended in everywhere, class-balanced weights, the search index's stemmed terms.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from itertools import pairwise
 import numpy as np
 from scipy import optimize, sparse
 
+from agent import vote
 from retrieval import linear_re
 from retrieval.loaders import Taxonomy
 from retrieval.vectors import single_threaded_blas
@@ -369,6 +371,12 @@ class Tagger:
         self.neighbour_nearest = np.zeros(0)
         # The search terms each tag's labelled rows use (learn_words); None: not learnt.
         self.tag_words: dict[str, frozenset[str]] | None = None
+        # The labelled rows' unit vectors and classes for the nearest tickets' vote, and its
+        # blend weight (0: no vote; agent.vote, learned in train).
+        self.vote_vectors = np.zeros((0, 0), dtype=np.float32)
+        self.vote_classes = np.zeros(0, dtype=np.int64)
+        self.vote_weight = 0.0
+        self.vote_choice: vote.VoteChoice | None = None
 
     def learn_words(self, terms: Sequence[Sequence[str]], labels: Sequence[str]) -> None:
         """Keep the search terms (the store analyser's) that each tag's labelled rows use.
@@ -505,7 +513,28 @@ class Tagger:
         model.temperature = temperature
         tagger = cls(taxonomy, features, model, classes, embedding_weight)
         tagger.no_vector_temperature = no_vector_temperature
+        if len(held) and first is not None:
+            tagger._learn_vote(np.asarray(embeddings)[keep], y, part, logits, temperature)
         return tagger
+
+    def _learn_vote(self, embeddings: np.ndarray, y: np.ndarray, part: np.ndarray,
+                    logits: np.ndarray, temperature: float) -> None:
+        """Keep the rows for the nearest tickets' vote and learn its blend weight from the
+        held-out rows (agent.vote): each is voted on by the rows its fold trained on."""
+        unit, present = vote.unit_rows(embeddings)
+        voted = np.zeros((len(y), len(self.classes)))
+        for k in range(int(part.max()) + 1):
+            held = np.flatnonzero((part == k) & present)
+            others = (part != k) & present
+            voted[held] = vote.vote(unit[held], unit[others], y[others], len(self.classes))
+        rows = np.flatnonzero((part >= 0) & present)
+        if not len(rows):
+            return
+        model = softmax(logits[rows] / temperature)
+        self.vote_choice = vote.choose_weight(model, voted[rows], y[rows])
+        self.vote_weight = self.vote_choice.weight
+        if self.vote_weight > 0:  # kept only when they vote
+            self.vote_vectors, self.vote_classes = unit[present], y[present]
 
     def _logits(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         # The model's logits, computed row by row from the sparse columns without building a
@@ -535,6 +564,15 @@ class Tagger:
         blank = np.asarray(~np.asarray(embeddings).any(axis=1))
         temperature = np.where(blank, self.no_vector_temperature, self.model.temperature)
         probs = softmax(self._logits(texts, embeddings) / temperature[:, None])
+        voters = np.flatnonzero(~blank)
+        chosen = probs.argmax(axis=1)
+        if self.vote_weight > 0 and len(voters) and \
+                self.vote_vectors.shape[1] == embeddings.shape[1]:
+            unit, _present = vote.unit_rows(np.asarray(embeddings)[voters])
+            voted = vote.vote(unit, self.vote_vectors, self.vote_classes, len(self.classes))
+            # The vote decides which tag; the confidence stays the model's in that tag, which
+            # the thresholds were set on (agent.vote: a tag the vote changed is less sure).
+            chosen[voters] = vote.blend(probs[voters], voted, self.vote_weight).argmax(axis=1)
         sims = None
         if self.neighbours is not None and self.neighbours.shape[1] == embeddings.shape[1]:
             vectors = np.asarray(embeddings, dtype=np.float32)
@@ -542,7 +580,7 @@ class Tagger:
                 np.linalg.norm(vectors, axis=1, keepdims=True), np.float32(1e-12))
         out = []
         for r, row in enumerate(probs):
-            best = int(row.argmax())
+            best = int(chosen[r])
             neighbour = None
             if sims is not None and not blank[r]:
                 mine = sims[r][self.neighbour_classes == best]
