@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -99,6 +99,19 @@ def own_precedent(grounding: Grounding, conversation_id: str | None) -> bool:
     """Tell whether a grounding is the resolution of this very conversation (never reused in it)."""
     return conversation_id is not None and grounding.hit.metadata.get(
         "conversation_id") == conversation_id
+
+
+def retrieved_citations(groundings: Sequence[Grounding]) -> list[Citation]:
+    """Return the sources retrieved, best first, each document once (an English article found
+    by a Japanese question's own words and again through the glossary was listed twice)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for g in groundings:
+        cited = citation_of(g.hit, g.confidence)
+        if (cited.source, cited.id) not in seen:
+            seen.add((cited.source, cited.id))
+            out.append(cited)
+    return out
 
 
 def citation_of(hit: SearchHit, score: float) -> Citation:

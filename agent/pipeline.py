@@ -22,7 +22,7 @@ import numpy as np
 
 from agent import drafting, followups
 from agent.answerability import WORD_FEATURES, margin
-from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent
+from agent.grounding import AgentDeps, Grounding, citation_of, own_precedent, retrieved_citations
 from agent.guards import detect_conversation_injection
 from agent.markup import complete_tables
 from agent.pii import redact_pii
@@ -278,7 +278,7 @@ class Agent:
         own_names = named_things(own_text) if focus else []
         best = self._choose(groundings, language, own_names, follow_up=bool(own_names))
         confidence = best.confidence if best else 0.0
-        retrieved = [citation_of(h, g.confidence) for g in groundings for h in [g.hit]]
+        retrieved = retrieved_citations(groundings)
 
         reason: ReasonCode | None = None
         detail = ""

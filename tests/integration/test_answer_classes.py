@@ -340,3 +340,16 @@ def test_a_request_to_buy_more_that_is_handed_over_is_told_it_was_passed_on(
     assert decision.action == "escalate"
     assert any(s.kind == SignalKind.EXPANSION for s in decision.signals)
     assert told in (decision.answer or "") and not_told not in (decision.answer or "")
+
+
+@pytest.mark.parametrize("text", [
+    "請求書は紙で郵送してもらえますか？うちの経理は原本がほしいそうで…",
+    "うちは米ドルで請求されているんですが、この請求書で仕入税額控除できますか？",
+    "Can we get our invoices by post? Our accountant wants the paper original.",
+])
+def test_the_sources_retrieved_list_each_document_once(agent: Agent, text: str) -> None:
+    # A Japanese question finds an English article by its own words and again through the
+    # glossary: one entry, with the better score.
+    retrieved = [(c.source, c.id, c.score) for c in ask(agent, text).retrieved]
+    assert retrieved and len({r[:2] for r in retrieved}) == len(retrieved)
+    assert [r[2] for r in retrieved] == sorted((r[2] for r in retrieved), reverse=True)
