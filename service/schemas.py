@@ -182,6 +182,9 @@ class EscalationOut(BaseModel):
     updated_at: datetime
     claimed_at: datetime | None
     resolved_at: datetime | None
+    person_requested_at: datetime | None = Field(
+        None, description="when the customer asked for a person while it was open for another "
+        "reason (they wait for one from then on)")
     age_s: float = Field(description="seconds since it was created")
     resolution: str | None
     resolution_tag: str | None

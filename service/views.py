@@ -77,6 +77,7 @@ def escalation_fields(row: EscalationRow) -> dict[str, Any]:
         "updated_at": row.updated_at,
         "claimed_at": row.claimed_at,
         "resolved_at": row.resolved_at,
+        "person_requested_at": row.person_requested_at,
         "age_s": round((utcnow() - row.created_at).total_seconds(), 3),
         "resolution": row.resolution,
         "resolution_tag": row.resolution_tag,

@@ -197,6 +197,9 @@ class EscalationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # When the customer asked for a person while this escalation (for another reason) was
+    # open: the conversation then waits for that person (storage.repo.channels.hold_of).
+    person_requested_at: Mapped[datetime | None]
     learned_at: Mapped[datetime | None]  # when the resolution was indexed as a past ticket
     learn_error: Mapped[str | None] = mapped_column(Text)
     # The resolution as it would answer other customers (cleaned: no greeting, names,

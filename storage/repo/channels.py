@@ -154,7 +154,8 @@ def hold_of(session: Session, conversation_id: str, written_at: datetime) -> Hol
 
     A person holds it once they claimed its escalation, while its channel thread is with
     people, and while an escalation that promised the customer a person (they asked for one,
-    or asked the same thing again and again) waits in the queue.
+    when it began or while it was open, or asked the same thing again and again) waits in
+    the queue.
 
     A conversation a person resolved that the customer writes in again is reopened for
     people here (its escalation goes back to its assignee, or to the queue), and stays
@@ -167,7 +168,7 @@ def hold_of(session: Session, conversation_id: str, written_at: datetime) -> Hol
     # (In a help desk, its own state says who has the conversation: a team that handed it
     # back to the bot, escalation still open, has the bot answer again.)
     if (escalation is not None and escalation.status == "open"
-            and escalation.reason in PERSON_PROMISED
+            and (escalation.reason in PERSON_PROMISED or escalation.person_requested_at)
             and (thread is None or thread.state != "bot")):
         return Hold("requested", escalation.id, escalation.reason)
     if thread is not None and thread.state == "human":

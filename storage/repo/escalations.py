@@ -75,6 +75,16 @@ def request_human(
     conversation = get_conversation(session, conversation_id)
     existing = open_escalation_of(session, conversation_id)
     if existing is not None:
+        # Already with the team (a sensitive topic, a bug report): the request is added to
+        # it, what the customer wrote with it kept, and from now on they wait for a person.
+        now = utcnow()
+        if existing.person_requested_at is None:
+            existing.person_requested_at = now
+        existing.updated_at = now
+        if comment:
+            session.add(MessageRow(conversation_id=conversation_id, role="customer",
+                                   text=comment, escalation_id=existing.id, created_at=now))
+        session.commit()
         return existing, False
     latest = session.scalar(
         select(InquiryRow)

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from tests.e2e.conftest import Kotae, Pages, shot, wait_for
@@ -422,3 +423,31 @@ def test_a_signal_names_its_account_and_links_to_it(
     link.click()
     expect(page).to_have_url(re.compile(f"#/accounts/{account}$"))
     expect(page.get_by_role("heading", name=re.compile(name))).to_be_visible()
+
+
+def test_the_queue_shows_a_customer_asked_for_a_person_after_another_escalation(
+        kotae: Kotae, pages: Pages) -> None:
+    from playwright.sync_api import expect
+
+    asked = {}
+    for text in ("We were charged twice for October, please fix this",
+                 "今月、二重に請求されています"):
+        first = kotae.api("POST", "/v1/inquiries", "widget", json={"text": text})
+        assert first["decision"]["escalation"]["reason"] == "sensitive_topic", first["decision"]
+        pressed = httpx.post(
+            f"{kotae.url}/v1/conversations/{first['conversation_id']}/human", json={},
+            timeout=30, headers={"Authorization": f"Bearer {kotae.keys['widget']}",
+                                 "X-Conversation-Token": first["conversation_token"]})
+        assert pressed.status_code == 200 and pressed.json()["escalation_id"] == first[
+            "escalation_id"]
+        asked[text] = first["escalation_id"]
+    for locale, key_label, sign_in_label, wanted in (
+            ("en-US", "API key", "Sign in", ("Sensitive topic", "Human requested")),
+            ("ja-JP", "APIキー", "サインイン", ("慎重な対応が必要", "担当者を希望"))):
+        page = pages.open(kotae.url + "/console/", locale=locale)
+        page.get_by_label(key_label).fill(kotae.keys["agent"])
+        page.get_by_role("button", name=sign_in_label).click()
+        for escalation_id in asked.values():
+            row = page.locator("table.queue tbody tr", has=page.locator(
+                f'a[href="#/escalations/{escalation_id}"]'))
+            expect(row.locator("td").nth(2).locator(".pill")).to_have_text(list(wanted))

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.integration.test_api_harness import FakeAgent, ask, auth, services_of
+from tests.integration.test_api_harness import FakeAgent, ask, auth, conversation, services_of
 
 
 def post(client: TestClient, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -117,3 +117,33 @@ def test_the_third_time_the_same_question_is_asked_it_goes_to_a_person(
     assert third["status"] == "escalated"
     assert third["decision"]["escalation"]["reason"] == "repeated_question"
     assert len(agent.calls) == 2  # the third was handed over without the agent
+
+
+def test_asking_for_a_person_while_escalated_for_another_reason_keeps_the_bot_silent(
+        client: TestClient, agent: FakeAgent) -> None:
+    # Escalated as a sensitive topic; then the customer presses "talk to a person", with a
+    # comment: the same escalation, the comment kept, and the bot no longer answers.
+    for language, first_text, comment, waiting_text, notice in (
+            ("en", "I want to cancel my subscription", "Please call me back", "Are you there?",
+             "Your message has been added to your request"),
+            ("ja", "解約したい cancel", "折り返し電話をください", "まだですか？",
+             "いただいたメッセージを担当者への依頼に追加しました")):
+        first = ask(client, first_text, language=language)
+        esc = first["escalation_id"]
+        assert escalation(client, esc)["reason"] == "sensitive_topic"
+        calls = len(agent.calls)
+        headers = auth("widget", **{"X-Conversation-Token": first["conversation_token"]})
+        pressed = client.post(f"/v1/conversations/{first['conversation_id']}/human",
+                              json={"comment": comment}, headers=headers)
+        assert pressed.status_code == 200 and pressed.json()["escalation_id"] == esc
+        assert pressed.json()["created"] is False
+        waiting = ask(client, waiting_text, language=language,
+                      conversation_id=first["conversation_id"], token=first["conversation_token"])
+        assert waiting["escalation_id"] == esc and waiting["notice"].startswith(notice)
+        assert "held" in waiting["decision"]["flags"]
+        assert len(agent.calls) == calls  # the agent was not asked again
+        said = [m["text"] for m in conversation(client, first)["messages"]
+                if m["role"] == "customer"]
+        assert said == [first_text, comment, waiting_text]
+        after = escalation(client, esc)
+        assert after["reason"] == "sensitive_topic" and after["person_requested_at"]

@@ -467,7 +467,10 @@
                 h("span", { class: "detail", text: detailText(e.detail) })),
               // data-label: on a phone the row is a card and each value says what it is.
               h("td", { class: "nowrap", "data-label": t("age"), text: age(e.age_s) }),
-              h("td", {}, h("span", { class: "pill reason-" + e.reason, text: label(e.reason) })),
+              h("td", {}, h("span", { class: "pill reason-" + e.reason, text: label(e.reason) }),
+                // The customer asked for a person while it was open for another reason.
+                e.person_requested_at && e.reason !== "human_requested" ? [" ", h("span", {
+                  class: "pill reason-human_requested", text: label("human_requested") })] : null),
               h("td", { "data-label": t("tag"), text: label(e.tag) }),
               h("td", { "data-label": t("lang"), text: e.language ? label(e.language) : "—" }),
               h("td", { "data-label": t("account"), text: e.account_id || "—" }),
