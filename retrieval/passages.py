@@ -240,6 +240,8 @@ class SelectionWeights:
     second: float = 0.6  # a second section joins when it scores this share of the first...
     second_gain: float = 0.2  # ...and adds this share of the question's words
     whole_task: float = 0.7  # a how-to question this much about the title asks for all steps
+    part_steps_gap: float = 1.0  # a part asking how is answered by steps unless another
+    # section scores this much higher for it
     parent_tokens: int = 120  # a subsection's parent text up to this long is quoted above it
     table_rows: int = 6  # a table with more rows than this may be quoted as the rows asked about
 
@@ -470,9 +472,16 @@ class PassageSelector:
                 _in_heading(t, set(analyze(s.heading.split(" > ")[-1]))) for t in distinct)}
             value = {s.index: scored.scores[s.index] + self.weights.heading * (s.index in named)
                      for s in sections}
-            # A part asking how to do something is answered by steps, where the article has any.
-            candidates = [s for s in sections if s.has_steps] if part.procedural else []
-            best = max(candidates or sections, key=lambda s: value[s.index])
+            # A part asking how to do something is answered by steps, where the article has any,
+            # unless another section answers the part far better than any steps do ("Where do
+            # I catch that error?": the "Error Handling" section, not a list of the kinds of
+            # async dependency).
+            best = max(sections, key=lambda s: value[s.index])
+            steps = [s for s in sections if s.has_steps] if part.procedural else []
+            if steps:
+                stepped = max(steps, key=lambda s: value[s.index])
+                if value[best.index] - value[stepped.index] < self.weights.part_steps_gap:
+                    best = stepped
             shows = (bool(scored.found[best.index] & set(scored.specific))
                      or (part.quantity and best.has_figures)
                      or (part.procedural and best.has_steps))

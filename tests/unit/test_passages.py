@@ -733,3 +733,64 @@ def test_a_question_naming_a_row_of_a_table_in_full_gets_its_table(
                                        ANALYZER.terms, similarity)
     assert "3,000" in passage.text, passage.text
     assert table_labels(PAYOUT_EN) == ("Transfers in one file", "Account holder name")
+
+
+ASYNC_EN = """# Waiting for async components
+
+Async components can be wrapped in a boundary that shows a fallback while they load.
+
+## Async dependencies
+
+Without a boundary, each async component shows its own loading state, and a setup that
+throws leaves the page half drawn. There are two kinds of async dependency the boundary
+waits on:
+
+1. Components with an async setup hook.
+2. Components loaded on demand.
+
+## Error handling
+
+To catch them, use the onErrorCaptured hook in the parent component.
+
+## Nested boundaries
+
+Boundaries can be nested; the inner one resolves first.
+"""
+
+ASYNC_JA = """# 非同期コンポーネントの待機
+
+非同期コンポーネントは、読み込み中に代替表示を出す境界で囲めます。
+
+## 非同期の依存関係
+
+境界がなければ、非同期のコンポーネントはそれぞれ読み込み中の表示を持ち、セットアップが例外を投げると画面が途中までしか描画されません。境界が待つ非同期の依存関係は次の2種類です。
+
+1. 非同期のセットアップを持つコンポーネント
+2. 必要になったときに読み込まれるコンポーネント
+
+## エラー処理
+
+捕捉するには、親コンポーネントで onErrorCaptured フックを使います。
+
+## 入れ子の境界
+
+境界は入れ子にでき、内側から先に解決されます。
+"""
+
+
+@pytest.mark.parametrize(("text", "language", "context", "part", "fact"), [
+    (ASYNC_EN, "en", "An async setup throws inside the boundary.",
+     "Where do I catch that error?", "onErrorCaptured"),
+    (ASYNC_JA, "ja", "境界の中で非同期のセットアップがエラーを投げます。",
+     "そのエラーはどこで捕捉する方法がありますか？", "onErrorCaptured"),
+])
+def test_a_part_asking_how_gets_the_section_about_it_not_any_numbered_list(
+        text: str, language: str, context: str, part: str, fact: str) -> None:
+    # The only numbered list is an enumeration of kinds; the part asks about errors, which
+    # the "Error handling" section is about. (The whole is read here as its context alone, so
+    # that only the part can bring that section.)
+    sections, index, title = _article("kb-x", text, language)
+    whole = _view(context, procedural=True, parts=[_view(part, procedural=True)])
+    passage = PassageSelector().select(whole, sections, set(ANALYZER.terms(title)), index,
+                                       ANALYZER.terms)
+    assert fact in passage.text, passage.text
