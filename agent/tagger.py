@@ -570,9 +570,15 @@ class Tagger:
                 self.vote_vectors.shape[1] == embeddings.shape[1]:
             unit, _present = vote.unit_rows(np.asarray(embeddings)[voters])
             voted = vote.vote(unit, self.vote_vectors, self.vote_classes, len(self.classes))
-            # The vote decides which tag; the confidence stays the model's in that tag, which
-            # the thresholds were set on (agent.vote: a tag the vote changed is less sure).
-            chosen[voters] = vote.blend(probs[voters], voted, self.vote_weight).argmax(axis=1)
+            # The vote decides which tag. Where it agrees with the model, the blend is the
+            # confidence when surer; a tag the vote changed keeps the model's own (agent.vote).
+            blended = vote.blend(probs[voters], voted, self.vote_weight)
+            chosen[voters] = blended.argmax(axis=1)
+            rows = np.arange(len(voters))
+            mine = chosen[voters]
+            surer = ((mine == probs[voters].argmax(axis=1))
+                     & (blended[rows, mine] > probs[voters, mine]))
+            probs[voters[surer]] = blended[surer]
         sims = None
         if self.neighbours is not None and self.neighbours.shape[1] == embeddings.shape[1]:
             vectors = np.asarray(embeddings, dtype=np.float32)

@@ -52,13 +52,19 @@ def test_the_tagger_takes_the_vote_where_one_boundary_cannot_draw_a_tag() -> Non
     labels = ["card_arrival"] * 120 + ["card_linking"] * 120
     tagger = Tagger.train(TAXONOMY, ["a question"] * 240, vectors, labels)
     assert tagger.vote_weight > 0.0 and tagger.vote_choice is not None
+    weight = tagger.vote_weight
     for centre, tag in (((-1, 0), "card_arrival"), ((0, -1), "card_linking"),
                         ((1, 0), "card_arrival"), ((0, 1), "card_linking")):
         query = _cluster(centre, 1, rng)[0]
         predicted = tagger.predict("a question", query)
-        assert predicted.tag == tag
-        # The confidence is the model's own in the tag the vote chose.
-        assert predicted.confidence == predicted.probabilities[tag]
+        tagger.vote_weight = 0.0
+        alone = tagger.predict("a question", query)
+        tagger.vote_weight = weight
+        assert predicted.tag == tag and predicted.confidence == predicted.probabilities[tag]
+        if alone.tag == tag:  # the nearest tickets confirm the model's tag: surer
+            assert predicted.confidence > alone.confidence
+        else:  # the vote changed it: the model's own (lower) probability of the new tag
+            assert predicted.confidence == alone.probabilities[tag] < alone.confidence
     # A question without a vector is tagged by the model alone.
     assert tagger.predict("a question", np.zeros(DIM)).tag in TAXONOMY.names
 
@@ -70,3 +76,20 @@ def test_the_tagger_leaves_the_vote_out_where_the_model_is_right_already() -> No
     tagger = Tagger.train(TAXONOMY, ["a question"] * 200, vectors, labels)
     assert tagger.vote_weight == 0.0
     assert tagger.vote_choice is not None and tagger.vote_choice.rows == 200
+
+
+def test_a_tag_the_vote_changed_keeps_the_models_lower_confidence() -> None:
+    rng = np.random.default_rng(2)
+    vectors = np.vstack([_cluster((1, 0), 100, rng), _cluster((-1, 0), 100, rng)])
+    labels = ["card_arrival"] * 100 + ["card_linking"] * 100
+    tagger = Tagger.train(TAXONOMY, ["a question"] * 200, vectors, labels)
+    query = _cluster((1, 0), 1, rng)[0]
+    alone = tagger.predict("a question", query)
+    assert alone.tag == "card_arrival"
+    # Tickets right where the question is, all of the other tag, voting with full weight.
+    tagger.vote_vectors, _ = vote.unit_rows(_cluster((1, 0), 5, rng).astype(np.float32))
+    tagger.vote_classes = np.full(5, tagger.classes.index("card_linking"))
+    tagger.vote_weight = 0.75
+    changed = tagger.predict("a question", query)
+    assert changed.tag == "card_linking"
+    assert changed.confidence == alone.probabilities["card_linking"] < 0.5
