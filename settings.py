@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent.messages import DEFAULT_SIGNATURE_JA
 from errors import ConfigError
 from retrieval.embeddings import Embedder
 from retrieval.store import StoreConfig
@@ -18,8 +19,6 @@ from retrieval.vectors import parse_chroma_url
 DEFAULT_STORE_DIR = Path("var/store")
 #: The operational database's file name in the store folder (the default DATABASE_URL).
 DATABASE_FILE = "kotae.sqlite3"
-#: How Japanese drafts are signed when nothing else is configured.
-DEFAULT_SIGNATURE_JA = "サポートチーム"
 
 
 def default_database_url(store_dir: Path) -> str:

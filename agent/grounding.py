@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from agent.messages import DEFAULT_SIGNATURE_JA
 from agent.policy import Policy
 from agent.tagger import Tagger
 from agent.types import Citation, Inquiry, ReasonCode
@@ -55,7 +56,7 @@ class AgentDeps:
     signature: str = "Support team"
     # The sign-off of drafts in another language than English ({"ja": ...}); `signature`
     # signs the rest.
-    signatures: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, str] = field(default_factory=lambda: {"ja": DEFAULT_SIGNATURE_JA})
     kb_k: int = 5
     ticket_k: int = 5
     clock: Callable[[], float] = time.perf_counter

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from agent.grounding import GroundedAgent, Grounding, citation_of, own_precedent
+from agent.grounding import GroundedAgent, Grounding, own_precedent, retrieved_citations
 from agent.guards import detect_injection
 from agent.llm import ChatMessage, ChatModel, LLMError, LLMTimeout, add_usage
 from agent.output_guard import OutputFinding, check_answer
@@ -130,7 +130,7 @@ def decide_with_llm(
     verdict, usage, context, ids, groundings = (consulted.verdict, consulted.usage,
                                                 consulted.context, consulted.ids,
                                                 consulted.groundings)
-    retrieved = [citation_of(g.hit, g.confidence) for g in groundings]
+    retrieved = retrieved_citations(groundings)
 
     decision = offline.model_copy(deep=True)
     decision.mode = "llm"

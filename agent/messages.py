@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from agent.types import ReasonCode
 
+#: How Japanese drafts are signed when nothing else is configured (settings.signature_ja).
+DEFAULT_SIGNATURE_JA = "サポートチーム"
+
 REASON_SENTENCE: dict[ReasonCode, dict[str, str]] = {
     ReasonCode.LOW_CONFIDENCE: {
         "en": "I could not find a reliable answer in our help centre, so I have passed your "

@@ -523,11 +523,13 @@ class Tagger:
         held-out rows (agent.vote): each is voted on by the rows its fold trained on."""
         unit, present = vote.unit_rows(embeddings)
         voted = np.zeros((len(y), len(self.classes)))
+        rows = np.flatnonzero((part >= 0) & present)
+        if len(rows) > vote.VOTE_SAMPLE:  # an even sample of the held-out rows
+            rows = rows[np.linspace(0, len(rows) - 1, vote.VOTE_SAMPLE).astype(np.int64)]
         for k in range(int(part.max()) + 1):
-            held = np.flatnonzero((part == k) & present)
+            held = rows[part[rows] == k]
             others = (part != k) & present
             voted[held] = vote.vote(unit[held], unit[others], y[others], len(self.classes))
-        rows = np.flatnonzero((part >= 0) & present)
         if not len(rows):
             return
         model = softmax(logits[rows] / temperature)

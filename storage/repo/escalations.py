@@ -76,16 +76,25 @@ def request_human(
     existing = open_escalation_of(session, conversation_id)
     if existing is not None:
         # Already with the team (a sensitive topic, a bug report): the request is added to
-        # it, what the customer wrote with it kept, and from now on they wait for a person.
+        # it, what the customer wrote with it kept, and from now on they wait for a person;
+        # only while it is still with them (a resolve committed in between makes this a new
+        # request), and the first request's time stays.
         now = utcnow()
-        if existing.person_requested_at is None:
-            existing.person_requested_at = now
-        existing.updated_at = now
-        if comment:
-            session.add(MessageRow(conversation_id=conversation_id, role="customer",
-                                   text=comment, escalation_id=existing.id, created_at=now))
-        session.commit()
-        return existing, False
+        added = session.execute(
+            update(EscalationRow)
+            .where(EscalationRow.id == existing.id,
+                   EscalationRow.status.in_(("open", "claimed")))
+            .values(person_requested_at=func.coalesce(EscalationRow.person_requested_at, now),
+                    updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(added, "rowcount", 0):
+            if comment:
+                session.add(MessageRow(conversation_id=conversation_id, role="customer",
+                                       text=comment, escalation_id=existing.id, created_at=now))
+            session.commit()
+            session.refresh(existing)
+            return existing, False
     latest = session.scalar(
         select(InquiryRow)
         .where(InquiryRow.conversation_id == conversation_id)

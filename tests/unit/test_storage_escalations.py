@@ -173,3 +173,29 @@ def test_resolutions_made_before_review_existed_count_as_approved(tmp_path: Path
             assert (old.precedent, old.precedent_status) == ("Fixed.", "approved")
             assert escalations.get_escalation(session, "esc_2").precedent_status is None
         database.close()
+
+
+def test_a_request_for_a_person_joins_the_open_escalation_or_starts_one_if_it_was_resolved(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    row = receive(db, "We were charged twice")
+    with db.session() as session:
+        inquiries.record_decision(session, row.id, escalation(), status="decided", notice="n")
+        esc = escalations.escalation_of_inquiry(session, row.id)
+        assert esc is not None
+        joined, created = escalations.request_human(session, row.conversation_id,
+                                                    "call me", "notice")
+        assert (joined.id, created) == (esc.id, False) and joined.person_requested_at
+        first_request = joined.person_requested_at
+        again, _ = escalations.request_human(session, row.conversation_id, None, "notice")
+        assert again.person_requested_at == first_request  # the first request's time stays
+        # Resolved by an agent between the read and the write: a new request, not a note on
+        # a closed escalation that nobody will look at.
+        stale = escalations.open_escalation_of(session, row.conversation_id)
+        escalations.resolve_escalation(session, esc.id, "Refunded.", None, "aiko")
+        monkeypatch.setattr(escalations, "open_escalation_of", lambda *_args: stale)
+        fresh, created = escalations.request_human(session, row.conversation_id,
+                                                   "still need you", "notice")
+        assert created and fresh.id != esc.id and fresh.reason == "human_requested"
+        said = [m.text for m in conversations.conversation_messages(session, row.conversation_id)
+                if m.role == "customer"]
+    assert said == ["We were charged twice", "call me", "still need you"]
