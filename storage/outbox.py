@@ -32,9 +32,10 @@ from storage.models import OutboxRow, new_id, utcnow
 
 log = logging.getLogger(__name__)
 
-Event = Literal["escalation.created", "escalation.resolved", "signal.created",
-                "account.health_changed", "insight.bug_cluster"]
-EVENTS: tuple[Event, ...] = ("escalation.created", "escalation.resolved", "signal.created",
+Event = Literal["escalation.created", "escalation.resolved", "escalation.person_requested",
+                "signal.created", "account.health_changed", "insight.bug_cluster"]
+EVENTS: tuple[Event, ...] = ("escalation.created", "escalation.resolved",
+                             "escalation.person_requested", "signal.created",
                              "account.health_changed", "insight.bug_cluster")
 SIGNATURE_HEADER = "X-Kotae-Signature"
 TIMESTAMP_HEADER = "X-Kotae-Timestamp"

@@ -89,11 +89,17 @@ def request_human(
             .execution_options(synchronize_session=False)
         )
         if getattr(added, "rowcount", 0):
+            first = existing.person_requested_at is None
             if comment:
                 session.add(MessageRow(conversation_id=conversation_id, role="customer",
                                        text=comment, escalation_id=existing.id, created_at=now))
-            session.commit()
+            session.flush()
             session.refresh(existing)
+            if first:  # a help desk learns the customer now waits for a person
+                emit(session, "escalation.person_requested", {
+                    **escalation_event(existing, ""), "comment": (comment or "")[:2000],
+                    "person_requested_at": (existing.person_requested_at or now).isoformat()})
+            session.commit()
             return existing, False
     latest = session.scalar(
         select(InquiryRow)

@@ -79,6 +79,26 @@ def test_signals_and_resolutions_are_sent_too(tmp_path: Path) -> None:
     assert (resolved["data"]["escalation_id"], resolved["data"]["answer"]) == (escalation, "Done.")
 
 
+def test_a_help_desk_learns_once_that_an_escalated_customer_now_waits_for_a_person(
+        tmp_path: Path) -> None:
+    with (
+        webhook_receiver() as receiver,
+        client_for(sqlite_url(tmp_path), **hooks(receiver)) as client,
+    ):
+        first = ask(client, "I want to cancel, my email is jane@example.com")
+        url = f"/v1/conversations/{first['conversation_id']}/human"
+        headers = auth("widget", **{"X-Conversation-Token": first["conversation_token"]})
+        for comment in ("Call me at jane@example.com", "Still waiting"):
+            assert client.post(url, json={"comment": comment}, headers=headers).status_code == 200
+        wait_until(lambda: receiver.events("escalation.person_requested"))
+        wait_until(lambda: receiver.events("escalation.created"))
+    [requested] = receiver.events("escalation.person_requested")  # once, not per press
+    data = requested["data"]
+    assert (data["escalation_id"], data["reason"]) == (first["escalation_id"], "sensitive_topic")
+    assert data["person_requested_at"] and "jane@example.com" not in data["comment"]
+    assert data["comment"].startswith("Call me at")
+
+
 def test_failed_deliveries_are_retried_with_backoff(tmp_path: Path) -> None:
     with (
         webhook_receiver() as receiver,
