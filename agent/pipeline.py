@@ -451,11 +451,15 @@ class Agent:
         question = view(query)
         pieces = question_parts(query)
         if len(pieces) > 1:
-            asking = [p for p in pieces if part_asks_for(p, self.policy)]
+            asking = [n for n, p in enumerate(pieces) if part_asks_for(p, self.policy)]
             # Two things asked, or one asked after context (whose own section the whole
-            # question finds): each asking part is answered too.
-            if asking:
-                question.parts = [view(p) for p in asking]
+            # question finds): each asking part is answered too. A part with hardly a word of
+            # its own ("How do I avoid it?", "回避方法はありますか？") is read with the sentence
+            # before it, which says what it is about: alone, its one word chose any section.
+            parts = [view(pieces[n]) for n in asking]
+            question.parts = [view(f"{pieces[n - 1]} {pieces[n]}")
+                              if n and len(set(part.terms)) < 2 else part
+                              for n, part in zip(asking, parts, strict=True)]
         return question
 
     def ground(self, query: str, query_language: str | None = None,

@@ -353,3 +353,19 @@ def test_the_sources_retrieved_list_each_document_once(agent: Agent, text: str) 
     retrieved = [(c.source, c.id, c.score) for c in ask(agent, text).retrieved]
     assert retrieved and len({r[:2] for r in retrieved}) == len(retrieved)
     assert [r[2] for r in retrieved] == sorted((r[2] for r in retrieved), reverse=True)
+
+
+@pytest.mark.parametrize(("text", "language", "own", "borrowed"), [
+    ("Saving a task with a due date fails. How do I fix it?", "en", "fix", "due"),
+    ("Slackへの通知が届かなくなりました。回避方法はありますか？", "ja", "回避", "通知"),
+    # A part with words of its own keeps to them.
+    ("We use Okta. How do I set up single sign-on with SAML?", "en", "saml", None),
+])
+def test_a_part_with_hardly_a_word_of_its_own_is_read_with_the_sentence_before_it(
+        agent: Agent, text: str, language: str, own: str, borrowed: str | None) -> None:
+    [part] = agent.question_view(text, language).parts
+    assert own in part.terms
+    if borrowed is None:
+        assert "okta" not in part.terms
+    else:
+        assert borrowed in part.terms
