@@ -20,6 +20,7 @@ from retrieval.types import Ticket
 from storage.models import ConversationRow, EscalationRow, InquiryRow, MessageRow, new_id, utcnow
 from storage.outbox import emit
 from storage.repo.base import get_or_raise, updated
+from storage.repo.channels import PERSON_PROMISED
 from storage.repo.conversations import get_conversation
 
 TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
@@ -79,20 +80,26 @@ def request_human(
         # it, what the customer wrote with it kept, and from now on they wait for a person;
         # only while it is still with them (a resolve committed in between makes this a new
         # request), and the first request's time stays.
+        # One that began with the request (or with the same question asked again and again)
+        # promised a person already: only the comment is added.
         now = utcnow()
+        promised = existing.reason in PERSON_PROMISED
         added = session.execute(
             update(EscalationRow)
             .where(EscalationRow.id == existing.id,
                    EscalationRow.status.in_(("open", "claimed")))
-            .values(person_requested_at=func.coalesce(EscalationRow.person_requested_at, now),
-                    updated_at=now)
+            .values(updated_at=now, **({} if promised else {
+                "person_requested_at": func.coalesce(EscalationRow.person_requested_at, now)}))
             .execution_options(synchronize_session=False)
         )
         if getattr(added, "rowcount", 0):
-            first = existing.person_requested_at is None
-            if comment:
-                session.add(MessageRow(conversation_id=conversation_id, role="customer",
-                                       text=comment, escalation_id=existing.id, created_at=now))
+            first = not promised and existing.person_requested_at is None
+            # What they wrote with it, and the first time, what they were told (the widget
+            # shows it; the transcript keeps it, as for a new request).
+            said = [("customer", comment)] if comment else []
+            for role, text in [*said, *([("assistant", notice)] if first else [])]:
+                session.add(MessageRow(conversation_id=conversation_id, role=role, text=text,
+                                       escalation_id=existing.id, created_at=now))
             session.flush()
             session.refresh(existing)
             if first:  # a help desk learns the customer now waits for a person

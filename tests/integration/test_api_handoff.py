@@ -142,8 +142,13 @@ def test_asking_for_a_person_while_escalated_for_another_reason_keeps_the_bot_si
         assert waiting["escalation_id"] == esc and waiting["notice"].startswith(notice)
         assert "held" in waiting["decision"]["flags"]
         assert len(agent.calls) == calls  # the agent was not asked again
-        said = [m["text"] for m in conversation(client, first)["messages"]
-                if m["role"] == "customer"]
+        transcript = conversation(client, first)["messages"]
+        said = [m["text"] for m in transcript if m["role"] == "customer"]
         assert said == [first_text, comment, waiting_text]
+        # What the widget showed on the press is in the transcript too, after the comment.
+        assert [(m["role"], m["text"]) for m in transcript][2:4] == [
+            ("customer", comment), ("assistant", pressed.json()["notice"])]
+        assert [m["role"] for m in transcript] == [
+            "customer", "assistant", "customer", "assistant", "customer"]
         after = escalation(client, esc)
         assert after["reason"] == "sensitive_topic" and after["person_requested_at"]
