@@ -105,14 +105,11 @@ def own_precedent(grounding: Grounding, conversation_id: str | None) -> bool:
 def retrieved_citations(groundings: Sequence[Grounding]) -> list[Citation]:
     """Return the sources retrieved, best first, each document once (an English article found
     by a Japanese question's own words and again through the glossary was listed twice)."""
-    seen: set[tuple[str, str]] = set()
-    out = []
+    out: dict[tuple[str, str], Citation] = {}
     for g in groundings:
         cited = citation_of(g.hit, g.confidence)
-        if (cited.source, cited.id) not in seen:
-            seen.add((cited.source, cited.id))
-            out.append(cited)
-    return out
+        out.setdefault((cited.source, cited.id), cited)
+    return list(out.values())
 
 
 def citation_of(hit: SearchHit, score: float) -> Citation:

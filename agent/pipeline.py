@@ -436,14 +436,16 @@ class Agent:
         if self.deps.translator is not None and self.deps.translator.target == query_language:
             foreign_heading = functools.partial(heading_glosses, self.deps.translator)
 
-        def view(text: str) -> QuestionView:
+        def topic_terms(text: str, cues: list[str]) -> list[str]:
             # The words that ask for steps ("方法", "how to") are the question's form, not its
             # topic: neither the passage nor the confidence should look for them.
-            cues = self.policy.procedure_cues(text)
             form = {t for cue in cues for t in store.analyzer.terms(cue)}
+            return [t for t in store.analyzer.terms(text) if t not in form]
+
+        def view(text: str) -> QuestionView:
+            cues = self.policy.procedure_cues(text)
             return QuestionView(
-                terms=[t for t in store.analyzer.terms(text) if t not in form],
-                procedural=bool(cues), language=query_language,
+                terms=topic_terms(text, cues), procedural=bool(cues), language=query_language,
                 quantity=self.policy.asks_quantity(text), names_limits=self.policy.asks_quantity,
                 foreign_heading=foreign_heading,
                 embedding=self.deps.embedder.embed_query(text) if vector_trusted else None)
@@ -456,10 +458,11 @@ class Agent:
             # question finds): each asking part is answered too. A part with hardly a word of
             # its own ("How do I avoid it?", "回避方法はありますか？") is read with the sentence
             # before it, which says what it is about: alone, its one word chose any section.
-            parts = [view(pieces[n]) for n in asking]
-            question.parts = [view(f"{pieces[n - 1]} {pieces[n]}")
-                              if n and len(set(part.terms)) < 2 else part
-                              for n, part in zip(asking, parts, strict=True)]
+            def part_text(n: int) -> str:
+                thin = len(set(topic_terms(pieces[n], self.policy.procedure_cues(pieces[n])))) < 2
+                return f"{pieces[n - 1]} {pieces[n]}" if n and thin else pieces[n]
+
+            question.parts = [view(part_text(n)) for n in asking]
         return question
 
     def ground(self, query: str, query_language: str | None = None,

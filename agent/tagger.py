@@ -413,13 +413,11 @@ class Tagger:
         language the model does not read) are left out; with fewer than MIN_NEIGHBOUR_ROWS
         compared, no floor is learned (None).
         """
-        vectors = np.asarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1)
-        keep = np.flatnonzero((norms > 0) & np.isin(np.asarray(labels, dtype=object),
-                                                    self.classes))
+        units, present = vote.unit_rows(vectors)
+        keep = np.flatnonzero(present & np.isin(np.asarray(labels, dtype=object), self.classes))
         if len(keep) < 2:
             return None
-        unit = vectors[keep] / norms[keep, None]
+        unit = units[keep]
         classes = np.array([self.classes.index(labels[int(i)]) for i in keep], dtype=np.int64)
         position = {int(row): n for n, row in enumerate(keep)}
         nearest: list[float] = []

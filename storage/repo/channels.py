@@ -33,6 +33,13 @@ HoldKind = Literal["claimed", "agent_active", "reopened", "requested"]
 PERSON_PROMISED = frozenset({"human_requested", "repeated_question"})
 
 
+def person_promised(escalation: EscalationRow, *, at_start: bool = False) -> bool:
+    """Tell whether an escalation told its customer a person will take over: it began so
+    (PERSON_PROMISED), or, unless `at_start`, the customer asked for one while it was open."""
+    return escalation.reason in PERSON_PROMISED or (
+        not at_start and escalation.person_requested_at is not None)
+
+
 @dataclass(frozen=True)
 class Hold:
     """A person holds the conversation: why, and the escalation they work in (if any)."""
@@ -168,7 +175,7 @@ def hold_of(session: Session, conversation_id: str, written_at: datetime) -> Hol
     # (In a help desk, its own state says who has the conversation: a team that handed it
     # back to the bot, escalation still open, has the bot answer again.)
     if (escalation is not None and escalation.status == "open"
-            and (escalation.reason in PERSON_PROMISED or escalation.person_requested_at)
+            and person_promised(escalation)
             and (thread is None or thread.state != "bot")):
         return Hold("requested", escalation.id, escalation.reason)
     if thread is not None and thread.state == "human":

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
@@ -20,7 +20,7 @@ from retrieval.types import Ticket
 from storage.models import ConversationRow, EscalationRow, InquiryRow, MessageRow, new_id, utcnow
 from storage.outbox import emit
 from storage.repo.base import get_or_raise, updated
-from storage.repo.channels import PERSON_PROMISED
+from storage.repo.channels import person_promised
 from storage.repo.conversations import get_conversation
 
 TICKET_BODY_TURNS = 5  # customer turns that make up a learned ticket's body
@@ -75,39 +75,8 @@ def request_human(
     """Escalate a conversation at the customer's request; return it and whether it is new."""
     conversation = get_conversation(session, conversation_id)
     existing = open_escalation_of(session, conversation_id)
-    if existing is not None:
-        # Already with the team (a sensitive topic, a bug report): the request is added to
-        # it, what the customer wrote with it kept, and from now on they wait for a person;
-        # only while it is still with them (a resolve committed in between makes this a new
-        # request), and the first request's time stays.
-        # One that began with the request (or with the same question asked again and again)
-        # promised a person already: only the comment is added.
-        now = utcnow()
-        promised = existing.reason in PERSON_PROMISED
-        added = session.execute(
-            update(EscalationRow)
-            .where(EscalationRow.id == existing.id,
-                   EscalationRow.status.in_(("open", "claimed")))
-            .values(updated_at=now, **({} if promised else {
-                "person_requested_at": func.coalesce(EscalationRow.person_requested_at, now)}))
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(added, "rowcount", 0):
-            first = not promised and existing.person_requested_at is None
-            # What they wrote with it, and the first time, what they were told (the widget
-            # shows it; the transcript keeps it, as for a new request).
-            said = [("customer", comment)] if comment else []
-            for role, text in [*said, *([("assistant", notice)] if first else [])]:
-                session.add(MessageRow(conversation_id=conversation_id, role=role, text=text,
-                                       escalation_id=existing.id, created_at=now))
-            session.flush()
-            session.refresh(existing)
-            if first:  # a help desk learns the customer now waits for a person
-                emit(session, "escalation.person_requested", {
-                    **escalation_event(existing, ""), "comment": (comment or "")[:2000],
-                    "person_requested_at": (existing.person_requested_at or now).isoformat()})
-            session.commit()
-            return existing, False
+    if existing is not None and _join_request(session, existing, comment, notice):
+        return existing, False
     latest = session.scalar(
         select(InquiryRow)
         .where(InquiryRow.conversation_id == conversation_id)
@@ -136,21 +105,55 @@ def request_human(
         updated_at=now,
     )
     session.add(row)
-    said = [("customer", comment)] if comment else []
-    for role, text in [*said, ("assistant", notice)]:
-        session.add(
-            MessageRow(
-                conversation_id=conversation_id,
-                role=role,
-                text=text,
-                escalation_id=row.id,
-                created_at=now,
-            )
-        )
+    _add_turns(session, row, comment, notice, now)
     session.flush()
     _escalation_created(session, row, latest.text if latest else (comment or ""))
     session.commit()
     return row, True
+
+
+def _add_turns(session: Session, row: EscalationRow, comment: str | None, notice: str | None,
+               now: datetime) -> None:
+    """Add to an escalation's conversation what the customer wrote with their request for a
+    person, if anything, and what they were told, if anything."""
+    turns = [("customer", comment), ("assistant", notice)]
+    for role, text in turns:
+        if text:
+            session.add(MessageRow(conversation_id=row.conversation_id, role=role, text=text,
+                                   escalation_id=row.id, created_at=now))
+
+
+def _join_request(session: Session, existing: EscalationRow, comment: str | None,
+                  notice: str) -> bool:
+    """Add a request for a person to the conversation's escalation for another reason (a
+    sensitive topic, a bug report): what the customer wrote with it is kept, and from now on
+    they wait for a person. Only while it is still open or claimed (a resolve committed in
+    between makes this a new request: returns False); the first request's time stays. One that
+    began with the request (or with the same question asked again and again) promised a person
+    already: only the comment is added. Commits."""
+    now = utcnow()
+    promised = person_promised(existing, at_start=True)
+    added = session.execute(
+        update(EscalationRow)
+        .where(EscalationRow.id == existing.id, EscalationRow.status.in_(("open", "claimed")))
+        .values(updated_at=now, **({} if promised else {
+            "person_requested_at": func.coalesce(EscalationRow.person_requested_at, now)}))
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(added, "rowcount", 0):
+        return False
+    # The first time, what they were told is kept too (the widget shows it, as for a new
+    # request), and a help desk learns the customer now waits for a person.
+    first = not promised and existing.person_requested_at is None
+    _add_turns(session, existing, comment, notice if first else None, now)
+    session.flush()
+    session.refresh(existing)
+    if first:
+        emit(session, "escalation.person_requested", {
+            **escalation_event(existing, ""), "comment": (comment or "")[:2000],
+            "person_requested_at": (existing.person_requested_at or now).isoformat()})
+    session.commit()
+    return True
 
 @dataclass(frozen=True)
 class EscalationFilter:
